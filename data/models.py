@@ -1,0 +1,284 @@
+"""Table models of the PayDesk store.
+
+Money columns use `Money` (exact on SQLite and PostgreSQL); timestamps are UTC-aware. Statuses are
+plain strings holding the provider's own enum values, so a new provider value never needs a
+migration. Every money movement row carries the merchant id it was (or will be) sent under, unique,
+so that a retry can only ever reuse it.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+
+from sqlalchemy import Column, Index, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from data.types import Money
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def money_field(*, nullable: bool = False, default: Decimal | None = None, **kw):  # type: ignore[no-untyped-def]
+    return Field(default=default, sa_type=Money(), nullable=nullable, **kw)
+
+
+# --- people --------------------------------------------------------------------------------------
+
+
+class User(SQLModel, table=True):
+    __tablename__ = "users"
+
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(max_length=64, unique=True, index=True)
+    display_name: str = Field(default="", max_length=128)
+    email: str | None = Field(default=None, max_length=254)
+    role: str = Field(max_length=16)  # viewer | operator | approver | admin
+    password_hash: str | None = Field(default=None, max_length=255)
+    totp_secret: str | None = Field(default=None, max_length=64)
+    totp_required: bool = False
+    disabled: bool = False
+    failed_attempts: int = 0
+    locked_until: datetime | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+    last_sign_in_at: datetime | None = None
+
+
+# --- orders (pay-ins) ----------------------------------------------------------------------------
+
+
+class Order(SQLModel, table=True):
+    __tablename__ = "orders"
+    __table_args__ = (
+        # Covers the Overview's range scan + GROUP BY without touching the table rows.
+        Index("ix_orders_created_currency_status_amount", "created_at", "currency", "status", "amount"),
+        Index("ix_orders_status_created", "status", "created_at"),
+        Index("ix_orders_currency_created", "currency", "created_at"),
+        Index("ix_orders_provider_created", "provider", "created_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    merchant_trade_no: str = Field(max_length=32, unique=True)
+    prepay_id: str | None = Field(default=None, max_length=32, unique=True)
+    transaction_id: str | None = Field(default=None, max_length=64, index=True)
+    provider: str = Field(default="binance_pay", max_length=16)
+    amount: Decimal = money_field()
+    currency: str = Field(max_length=12)
+    status: str = Field(max_length=16)
+    customer_email: str | None = Field(default=None, max_length=254, index=True)
+    payer_id: str | None = Field(default=None, max_length=64)
+    product_name: str = Field(default="", max_length=256)
+    product_type: str | None = Field(default=None, max_length=32)
+    fee: Decimal | None = money_field(nullable=True)
+    refunded_amount: Decimal = money_field(default=Decimal(0))
+    checkout_url: str | None = Field(default=None, max_length=512)
+    deeplink: str | None = Field(default=None, max_length=512)
+    universal_url: str | None = Field(default=None, max_length=512)
+    qr_content: str | None = Field(default=None, max_length=512)
+    created_by_id: int | None = Field(default=None, foreign_key="users.id")
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime | None = None
+    paid_at: datetime | None = None
+    closed_at: datetime | None = None
+
+
+class Refund(SQLModel, table=True):
+    __tablename__ = "refunds"
+    __table_args__ = (Index("ix_refunds_created", "created_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    order_id: int = Field(foreign_key="orders.id", index=True)
+    refund_request_id: str = Field(max_length=64, unique=True)
+    provider_refund_id: str | None = Field(default=None, max_length=64)
+    amount: Decimal = money_field()
+    currency: str = Field(max_length=12)
+    reason: str = Field(max_length=32)
+    note: str | None = Field(default=None, max_length=512)
+    status: str = Field(max_length=16)  # PENDING | UNKNOWN | REFUNDING | SUCCESS | FAIL
+    remaining_attempts: int | None = None
+    error_code: str | None = Field(default=None, max_length=16)
+    error_message: str | None = Field(default=None, max_length=512)
+    requested_by_id: int | None = Field(default=None, foreign_key="users.id")
+    approved_by_id: int | None = Field(default=None, foreign_key="users.id")
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+    completed_at: datetime | None = None
+
+
+# --- payouts -------------------------------------------------------------------------------------
+
+
+class PayoutBatch(SQLModel, table=True):
+    """One provider batch: a single currency, at most 500 lines, one requestId."""
+
+    __tablename__ = "payout_batches"
+    __table_args__ = (Index("ix_payout_batches_created", "created_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    request_id: str = Field(max_length=64, unique=True)
+    upload_ref: str | None = Field(default=None, max_length=64, index=True)
+    file_name: str | None = Field(default=None, max_length=256)
+    file_sha256: str | None = Field(default=None, max_length=64, index=True)
+    batch_name: str = Field(default="", max_length=128)
+    currency: str = Field(max_length=12)
+    total_amount: Decimal = money_field()
+    line_count: int
+    status: str = Field(max_length=20)
+    total_fee: Decimal | None = money_field(nullable=True)
+    error_code: str | None = Field(default=None, max_length=16)
+    error_message: str | None = Field(default=None, max_length=512)
+    prepared_by_id: int | None = Field(default=None, foreign_key="users.id")
+    approved_by_id: int | None = Field(default=None, foreign_key="users.id")
+    approval_comment: str | None = Field(default=None, max_length=512)
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+    sent_at: datetime | None = None
+    completed_at: datetime | None = None
+
+
+class PayoutLine(SQLModel, table=True):
+    __tablename__ = "payout_lines"
+    __table_args__ = (Index("ix_payout_lines_receiver_amount", "receiver", "amount"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    batch_id: int = Field(foreign_key="payout_batches.id", index=True)
+    file_line: int
+    merchant_send_id: str = Field(max_length=32, unique=True)
+    receive_type: str = Field(max_length=16)  # BINANCE_ID | EMAIL
+    receiver: str = Field(max_length=254)
+    amount: Decimal = money_field()
+    currency: str = Field(max_length=12)
+    remark: str | None = Field(default=None, max_length=128)
+    status: str = Field(max_length=20)  # PENDING | SUCCESS | FAIL | AWAITING_RECEIPT | REFUNDED
+    fee: Decimal | None = money_field(nullable=True)
+    provider_order_id: str | None = Field(default=None, max_length=64)
+    claim_deadline: datetime | None = None
+    error_code: str | None = Field(default=None, max_length=32)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+# --- mandates and direct debits ------------------------------------------------------------------
+
+
+class Mandate(SQLModel, table=True):
+    """A Binance Pay Direct Debit contract (or a Monetix recurring registration)."""
+
+    __tablename__ = "mandates"
+
+    id: int | None = Field(default=None, primary_key=True)
+    merchant_contract_code: str = Field(max_length=64, unique=True)
+    contract_id: str | None = Field(default=None, max_length=64, unique=True)
+    provider: str = Field(default="binance_pay", max_length=16)
+    customer_email: str | None = Field(default=None, max_length=254, index=True)
+    open_user_id: str | None = Field(default=None, max_length=64)
+    service_name: str = Field(max_length=128)
+    scenario_code: str | None = Field(default=None, max_length=32)
+    single_upper_limit: Decimal = money_field()
+    currency: str = Field(max_length=12)
+    periodic: bool = False
+    cycle_type: str | None = Field(default=None, max_length=8)  # DAY | MONTH
+    cycle_value: int | None = None
+    first_deduct_at: datetime | None = None
+    next_debit_at: datetime | None = None
+    status: str = Field(max_length=16, index=True)  # INITIAL | SIGNED | TERMINATED | EXPIRED
+    termination_way: str | None = Field(default=None, max_length=16)
+    termination_notes: str | None = Field(default=None, max_length=256)
+    terminated_at: datetime | None = None
+    checkout_url: str | None = Field(default=None, max_length=512)
+    deeplink: str | None = Field(default=None, max_length=512)
+    created_by_id: int | None = Field(default=None, foreign_key="users.id")
+    created_at: datetime = Field(default_factory=utcnow)
+    signed_at: datetime | None = None
+    expires_at: datetime | None = None
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class DirectDebit(SQLModel, table=True):
+    __tablename__ = "direct_debits"
+    __table_args__ = (Index("ix_direct_debits_created", "created_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    mandate_id: int = Field(foreign_key="mandates.id", index=True)
+    merchant_request_id: str = Field(max_length=64, unique=True)
+    provider_pay_id: str | None = Field(default=None, max_length=64)
+    amount: Decimal = money_field()
+    currency: str = Field(max_length=12)
+    product_name: str = Field(default="", max_length=256)
+    status: str = Field(max_length=16)  # PENDING | UNKNOWN | PROCESSING | SUCCESS | FAIL
+    fee: Decimal | None = money_field(nullable=True)
+    error_code: str | None = Field(default=None, max_length=16)
+    error_message: str | None = Field(default=None, max_length=512)
+    requested_by_id: int | None = Field(default=None, foreign_key="users.id")
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+    completed_at: datetime | None = None
+
+
+# --- provider events and the audit trail ---------------------------------------------------------
+
+
+class WebhookDelivery(SQLModel, table=True):
+    """Every delivery is kept, valid or not, exactly as received."""
+
+    __tablename__ = "webhook_deliveries"
+    __table_args__ = (
+        Index("ix_webhook_deliveries_biz", "biz_type", "biz_id_str"),
+        Index("ix_webhook_deliveries_received", "received_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    provider: str = Field(default="binance_pay", max_length=16)
+    biz_type: str | None = Field(default=None, max_length=32)
+    biz_id_str: str | None = Field(default=None, max_length=64)
+    biz_status: str | None = Field(default=None, max_length=32)
+    certificate_sn: str | None = Field(default=None, max_length=128)
+    nonce: str | None = Field(default=None, max_length=64)
+    timestamp_ms: int | None = None
+    headers_json: str = Field(sa_column=Column(Text, nullable=False))
+    body: str = Field(sa_column=Column(Text, nullable=False))
+    signature_valid: bool = False
+    duplicate_of_id: int | None = Field(default=None, foreign_key="webhook_deliveries.id")
+    outcome: str = Field(default="received", max_length=32)
+    received_at: datetime = Field(default_factory=utcnow)
+    processed_at: datetime | None = None
+
+
+class AuditEntry(SQLModel, table=True):
+    """Append-only: services insert, nothing updates or deletes."""
+
+    __tablename__ = "audit_entries"
+    __table_args__ = (
+        Index("ix_audit_entries_at", "at"),
+        Index("ix_audit_entries_actor_at", "actor_id", "at"),
+        Index("ix_audit_entries_action_at", "action", "at"),
+        Index("ix_audit_entries_target", "target_type", "target_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(default_factory=utcnow)
+    actor_id: int | None = Field(default=None, foreign_key="users.id")
+    actor_name: str = Field(max_length=64)
+    action: str = Field(max_length=64)
+    target_type: str | None = Field(default=None, max_length=32)
+    target_id: str | None = Field(default=None, max_length=64)
+    amount: Decimal | None = money_field(nullable=True)
+    currency: str | None = Field(default=None, max_length=12)
+    idempotency_key: str | None = Field(default=None, max_length=64)
+    provider_code: str | None = Field(default=None, max_length=32)
+    outcome: str = Field(default="ok", max_length=32)
+    detail: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+
+
+class AppMeta(SQLModel, table=True):
+    """Small key/value facts about this store (e.g. when demo data was seeded)."""
+
+    __tablename__ = "app_meta"
+    __table_args__ = (UniqueConstraint("key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(max_length=64)
+    value: str = Field(max_length=512)
+    updated_at: datetime = Field(default_factory=utcnow)
