@@ -1,0 +1,5 @@
+"""Reconciliation."""
+
+from dashboard.components.chrome import not_built_yet
+
+not_built_yet("Reconciliation", "Reconciliation")

@@ -1,0 +1,34 @@
+"""The product's sections, in the order the sidebar shows them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+PAGES_DIR = Path(__file__).with_name("app_pages")
+
+
+@dataclass(frozen=True)
+class Section:
+    group: str
+    title: str
+    file: str
+    icon: str
+    url_path: str
+
+
+SECTIONS: tuple[Section, ...] = (
+    Section("Money in", "Overview", "overview.py", ":material/monitoring:", "overview"),
+    Section("Money in", "Orders", "orders.py", ":material/receipt_long:", "orders"),
+    Section("Money in", "Payment requests", "payment_requests.py", ":material/qr_code_2:", "payment-requests"),
+    Section("Money out", "Payouts", "payouts.py", ":material/send_money:", "payouts"),
+    Section("Money out", "Refunds", "refunds.py", ":material/undo:", "refunds"),
+    Section("Money out", "Mandates & debits", "mandates.py", ":material/autorenew:", "mandates"),
+    Section("Books", "Reconciliation", "reconciliation.py", ":material/balance:", "reconciliation"),
+    Section("Books", "Audit", "audit.py", ":material/policy:", "audit"),
+    Section("Admin", "Settings", "settings.py", ":material/settings:", "settings"),
+)
+
+
+def page_path(section: Section) -> Path:
+    return PAGES_DIR / section.file

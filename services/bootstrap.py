@@ -1,0 +1,49 @@
+"""Builds everything the entry points need from settings."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import sessionmaker
+from sqlmodel import Session
+
+from data import migrate
+from data.db import make_engine, make_session_factory
+from services.config import Settings, get_settings
+from services.unit_of_work import UnitOfWork
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class Services:
+    settings: Settings
+    engine: Engine
+    session_factory: sessionmaker[Session]
+    clock: Callable[[], datetime] = field(default=utc_now)
+
+    def uow(self) -> UnitOfWork:
+        return UnitOfWork(self.session_factory)
+
+    def now(self) -> datetime:
+        return self.clock()
+
+
+def build_services(settings: Settings | None = None) -> Services:
+    settings = settings or get_settings()
+    settings.check_safe_to_start()
+    engine = make_engine(settings.database_url)
+    return Services(settings=settings, engine=engine, session_factory=make_session_factory(engine))
+
+
+def upgrade_store(services: Services) -> None:
+    migrate.upgrade(services.settings.database_url)
+
+
+def store_is_current(services: Services) -> bool:
+    return migrate.is_up_to_date(services.engine)

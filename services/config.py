@@ -1,0 +1,100 @@
+"""Settings from the environment and `.env` (python-dotenv, through pydantic-settings).
+
+Every setting is documented in `.env.example`. Live mode refuses to start with the sandbox's
+placeholder secrets, so a copy of the example file can never talk to the real API by accident.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from functools import lru_cache
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from services.errors import ConfigurationError
+
+SANDBOX_API_KEY = "sandbox-api-key-0000000000000000"
+SANDBOX_API_SECRET = "sandbox-api-secret-000000000000000000000000000000"
+LIVE_BASE_URL = "https://bpay.binanceapi.com"
+_PLACEHOLDER_MARKERS = ("sandbox-", "changeme", "change-me", "your-", "xxx", "placeholder")
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", populate_by_name=True
+    )
+
+    mode: Literal["sandbox", "live"] = Field(default="sandbox", alias="PAYDESK_MODE")
+    database_url: str = Field(default="sqlite:///var/paydesk.db", alias="DATABASE_URL")
+    timezone: str = Field(default="UTC", alias="PAYDESK_TIMEZONE")
+
+    binance_pay_api_key: SecretStr = Field(
+        default=SecretStr(SANDBOX_API_KEY), alias="BINANCE_PAY_API_KEY"
+    )
+    binance_pay_api_secret: SecretStr = Field(
+        default=SecretStr(SANDBOX_API_SECRET), alias="BINANCE_PAY_API_SECRET"
+    )
+    binance_pay_base_url: str = Field(default=LIVE_BASE_URL, alias="BINANCE_PAY_BASE_URL")
+    binance_pay_timeout_seconds: Decimal = Field(
+        default=Decimal("10"), alias="BINANCE_PAY_TIMEOUT_SECONDS", gt=0
+    )
+
+    demo_orders: int = Field(default=60_000, alias="PAYDESK_DEMO_ORDERS", ge=0)
+    demo_days: int = Field(default=180, alias="PAYDESK_DEMO_DAYS", ge=1)
+    demo_seed: int = Field(default=7, alias="PAYDESK_DEMO_SEED")
+
+    session_idle_minutes: int = Field(default=30, alias="PAYDESK_SESSION_IDLE_MINUTES", ge=1)
+    lockout_attempts: int = Field(default=5, alias="PAYDESK_LOCKOUT_ATTEMPTS", ge=1)
+    lockout_minutes: int = Field(default=15, alias="PAYDESK_LOCKOUT_MINUTES", ge=1)
+    refund_approval_threshold: Decimal = Field(
+        default=Decimal("1000"), alias="PAYDESK_REFUND_APPROVAL_THRESHOLD", ge=0
+    )
+    payout_line_cap_usd: Decimal = Field(
+        default=Decimal("80000"), alias="PAYDESK_PAYOUT_LINE_CAP_USD", gt=0
+    )
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f"PAYDESK_TIMEZONE '{value}' is not an IANA time zone; use e.g. Europe/Berlin"
+            ) from None
+        return value
+
+    @property
+    def is_sandbox(self) -> bool:
+        return self.mode == "sandbox"
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def check_safe_to_start(self) -> None:
+        """Raise ConfigurationError when live mode would run with placeholder secrets."""
+        if self.is_sandbox:
+            return
+        problems = []
+        for name, secret in (
+            ("BINANCE_PAY_API_KEY", self.binance_pay_api_key),
+            ("BINANCE_PAY_API_SECRET", self.binance_pay_api_secret),
+        ):
+            value = secret.get_secret_value().strip()
+            if not value or any(marker in value.lower() for marker in _PLACEHOLDER_MARKERS):
+                problems.append(name)
+        if problems:
+            raise ConfigurationError(
+                "live mode refuses placeholder secrets: set "
+                + " and ".join(problems)
+                + " to the merchant's real Binance Pay credentials in .env or the environment"
+            )
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()
