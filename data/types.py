@@ -17,6 +17,9 @@ from sqlalchemy.types import TypeDecorator, TypeEngine
 MONEY_SCALE = 8
 _FACTOR = Decimal(10) ** MONEY_SCALE
 _QUANTUM = Decimal(1).scaleb(-MONEY_SCALE)
+# The largest scaled value a signed 64-bit SQLite INTEGER holds: about 92 billion units.
+_MAX_SCALED = 2**63 - 1
+MAX_AMOUNT = Decimal(_MAX_SCALED).scaleb(-MONEY_SCALE)
 
 
 class MoneyPrecisionError(ValueError):
@@ -35,6 +38,8 @@ def to_scaled_int(value: Decimal) -> int:
     scaled = value * _FACTOR
     if scaled != scaled.to_integral_value():
         raise MoneyPrecisionError(f"{value} has more than {MONEY_SCALE} decimal places")
+    if abs(scaled) > _MAX_SCALED:
+        raise MoneyPrecisionError(f"{value} exceeds the largest storable amount {MAX_AMOUNT}")
     return int(scaled)
 
 

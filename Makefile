@@ -1,0 +1,45 @@
+# PayDesk: `make run` serves the dashboard, `make test` runs the whole suite.
+# Both create .venv and install on first use; later runs reuse it.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+RUN_STAMP  := $(VENV)/.paydesk-run
+TEST_STAMP := $(VENV)/.paydesk-dev
+
+.PHONY: run test bench install install-dev clean-store help
+
+help:
+	@echo "make run    serve the dashboard (sandbox, SQLite, demo data)"
+	@echo "make test   run the whole test suite"
+	@echo "make bench  run the benchmarks and write bench/RESULTS.md"
+
+$(BIN)/python:
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "PayDesk needs Python 3.11 or newer; set PYTHON=python3.11")'
+	$(PYTHON) -m venv $(VENV)
+
+$(RUN_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e .
+	@touch $@
+
+$(TEST_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	@touch $@ $(RUN_STAMP)
+
+install: $(RUN_STAMP)
+install-dev: $(TEST_STAMP)
+
+# Streamlit reads STREAMLIT_SERVER_PORT (and every other STREAMLIT_* setting) itself.
+run: $(RUN_STAMP)
+	$(BIN)/paydesk prepare
+	$(BIN)/streamlit run dashboard/app.py
+
+test: $(TEST_STAMP)
+	$(BIN)/lint-imports
+	$(BIN)/python -m pytest
+
+bench: $(TEST_STAMP)
+	$(BIN)/python -m bench.run
+
+clean-store:
+	rm -f var/paydesk.db var/paydesk.db-wal var/paydesk.db-shm

@@ -1,0 +1,138 @@
+"""Overview: what came in for a chosen period, against the period before."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import streamlit as st
+
+from dashboard.components.charts import daily_volume_figure, status_breakdown_figure
+from dashboard.components.formatting import (
+    format_change,
+    format_money,
+    format_percent,
+    status_label,
+)
+from dashboard.runtime import get_services
+from services.errors import InputError
+from services.overview import get_overview
+
+PRESETS: dict[str, int | None] = {
+    "Today": 1,
+    "Last 7 days": 7,
+    "Last 30 days": 30,
+    "Last 90 days": 90,
+    "Custom": None,
+}
+
+services = get_services()
+zone = services.settings.zone
+today = services.now().astimezone(zone).date()
+
+st.title("Overview")
+
+controls = st.columns([3, 2])
+preset = controls[0].segmented_control(
+    "Period", list(PRESETS), default="Last 30 days", key="overview_preset"
+) or "Last 30 days"
+days = PRESETS[preset]
+if days is None:
+    picked = controls[1].date_input(
+        "From – to",
+        value=(today - timedelta(days=29), today),
+        max_value=today,
+        key="overview_range",
+        format="YYYY-MM-DD",
+    )
+    if not isinstance(picked, tuple) or len(picked) != 2:
+        st.info("Pick the last day of the period to see its figures.")
+        st.stop()
+    start, end = picked
+else:
+    start, end = today - timedelta(days=days - 1), today
+
+
+def _label(first: date, last: date) -> str:
+    return first.isoformat() if first == last else f"{first.isoformat()} – {last.isoformat()}"
+
+
+try:
+    overview = get_overview(services, start=start, end=end)
+except InputError as error:
+    st.error(str(error))
+    st.stop()
+
+st.caption(
+    f"{_label(overview.start, overview.end)}, compared with "
+    f"{_label(overview.previous_start, overview.previous_end)}. "
+    f"Days and times in **{overview.timezone}**; orders counted on the day they were created."
+)
+
+if overview.current.orders == 0 and overview.previous.orders == 0:
+    st.info("No orders in this period or the one before. Pick a longer period.")
+    st.stop()
+
+tiles = st.columns(4)
+tiles[0].metric(
+    "Paid orders",
+    f"{overview.current.paid_orders:,}",
+    delta=format_change(overview.paid_orders_change),
+    border=True,
+)
+conversion_change = overview.conversion_change_points
+tiles[1].metric(
+    "Conversion",
+    format_percent(overview.current.conversion),
+    delta=None if conversion_change is None else f"{conversion_change:+.1f} pts",
+    help="Paid orders ÷ orders that are no longer open (paid, expired, closed or failed).",
+    border=True,
+)
+refund_count = sum(c.refund_count for c in overview.currencies)
+tiles[2].metric("Refunds", f"{refund_count:,}", help="Successful refunds made in the period.",
+                border=True)
+tiles[3].metric("Orders created", f"{overview.current.orders:,}", border=True)
+
+st.subheader("Volume per currency")
+currency_tiles = st.columns(min(4, max(1, len(overview.currencies))))
+for index, kpis in enumerate(overview.currencies[:4]):
+    currency_tiles[index].metric(
+        f"Gross {kpis.currency}",
+        format_money(kpis.gross, kpis.currency),
+        delta=format_change(kpis.gross_change),
+        help=f"Refunds {format_money(kpis.refunds, kpis.currency)} · "
+        f"net {format_money(kpis.net, kpis.currency)}",
+        border=True,
+    )
+st.dataframe(
+    [
+        {
+            "Currency": k.currency,
+            "Gross": format_money(k.gross, k.currency),
+            "Refunds": format_money(k.refunds, k.currency),
+            "Net": format_money(k.net, k.currency),
+            "Paid orders": k.paid_orders,
+            "Gross vs previous": format_change(k.gross_change) or "new",
+        }
+        for k in overview.currencies
+    ],
+    hide_index=True,
+    width="stretch",
+)
+
+chart_column, status_column = st.columns([3, 2])
+with chart_column:
+    st.subheader("Daily paid volume")
+    codes = [k.currency for k in overview.currencies]
+    if codes:
+        chosen = st.selectbox("Currency", codes, key="overview_chart_currency")
+        st.plotly_chart(daily_volume_figure(overview.daily, chosen), width="stretch")
+    else:
+        st.info("No paid orders in this period.")
+with status_column:
+    st.subheader("Orders by status")
+    st.plotly_chart(status_breakdown_figure(overview.statuses), width="stretch")
+    st.dataframe(
+        [{"Status": status_label(s), "Orders": n} for s, n in overview.statuses.items()],
+        hide_index=True,
+        width="stretch",
+    )

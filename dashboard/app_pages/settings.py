@@ -1,0 +1,24 @@
+"""Settings: how this PayDesk is configured (read-only; configuration lives in .env)."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from dashboard.components.formatting import format_amount
+from dashboard.runtime import get_services
+from services.system import describe_configuration
+
+services = get_services()
+st.title("Settings")
+st.caption(
+    "PayDesk reads its configuration from the environment and `.env` at start-up. "
+    "Change a value there and restart; `.env.example` documents every setting."
+)
+description = describe_configuration(services)
+st.dataframe(
+    [{"Setting": row.label, "Value": row.value, "Variable": row.variable} for row in description],
+    hide_index=True,
+    width="stretch",
+)
+st.caption(f"Refunds above {format_amount(services.settings.refund_approval_threshold)} "
+           "need a second person's approval.")

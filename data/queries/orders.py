@@ -1,0 +1,79 @@
+"""Read queries over orders and refunds. They never commit."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import NamedTuple
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+from sqlmodel import Session
+
+from data.models import Order, Refund
+from data.queries.local_day import local_day
+
+# Statuses under which an order's money was received (later refunds do not undo the payment).
+PAID_STATUSES: tuple[str, ...] = ("PAID", "REFUNDING", "REFUNDED", "FULL_REFUNDED")
+OPEN_STATUSES: tuple[str, ...] = ("INITIAL", "PENDING")
+
+
+class DailyOrderBucket(NamedTuple):
+    day: date
+    currency: str
+    status: str
+    orders: int
+    amount: Decimal
+
+
+class RefundTotal(NamedTuple):
+    currency: str
+    refunds: int
+    amount: Decimal
+
+
+def _as_date(value: object) -> date:
+    if isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value))
+
+
+def daily_order_buckets(
+    session: Session, *, start_utc: datetime, end_utc: datetime, zone: ZoneInfo
+) -> list[DailyOrderBucket]:
+    """Orders created in [start_utc, end_utc), counted and summed per local day, currency, status."""
+    day = local_day(
+        Order.created_at,  # type: ignore[arg-type]
+        dialect=session.get_bind().dialect,
+        zone=zone,
+        start_utc=start_utc,
+        end_utc=end_utc,
+    ).label("day")
+    statement = (
+        select(day, Order.currency, Order.status, func.count(), func.sum(Order.amount))
+        .where(Order.created_at >= start_utc, Order.created_at < end_utc)
+        .group_by(day, Order.currency, Order.status)
+        .order_by(day)
+    )
+    return [
+        DailyOrderBucket(_as_date(d), currency, status, int(count), total or Decimal(0))
+        for d, currency, status, count, total in session.execute(statement)
+    ]
+
+
+def successful_refund_totals(
+    session: Session, *, start_utc: datetime, end_utc: datetime
+) -> list[RefundTotal]:
+    statement = (
+        select(Refund.currency, func.count(), func.sum(Refund.amount))
+        .where(
+            Refund.status == "SUCCESS",
+            Refund.created_at >= start_utc,
+            Refund.created_at < end_utc,
+        )
+        .group_by(Refund.currency)
+    )
+    return [
+        RefundTotal(currency, int(count), total or Decimal(0))
+        for currency, count, total in session.execute(statement)
+    ]

@@ -1,0 +1,51 @@
+"""What the running PayDesk is configured with, safe to show (no secrets)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.engine import make_url
+
+from data import migrate
+from services.bootstrap import Services
+
+
+@dataclass(frozen=True)
+class ConfigurationRow:
+    label: str
+    value: str
+    variable: str
+
+
+def _masked(secret: str) -> str:
+    return "not set" if not secret else f"…{secret[-4:]}" if len(secret) > 8 else "set"
+
+
+def describe_configuration(services: Services) -> list[ConfigurationRow]:
+    s = services.settings
+    database = make_url(s.database_url).render_as_string(hide_password=True)
+    revision = migrate.current_revision(services.engine) or "not migrated"
+    return [
+        ConfigurationRow("Mode", "Sandbox (no real money)" if s.is_sandbox else "Live", "PAYDESK_MODE"),
+        ConfigurationRow("Database", f"{database} (revision {revision})", "DATABASE_URL"),
+        ConfigurationRow("Time zone", s.timezone, "PAYDESK_TIMEZONE"),
+        ConfigurationRow(
+            "Binance Pay API",
+            "in-process sandbox" if s.is_sandbox else s.binance_pay_base_url,
+            "BINANCE_PAY_BASE_URL",
+        ),
+        ConfigurationRow("Binance Pay API key", _masked(s.binance_pay_api_key.get_secret_value()),
+                         "BINANCE_PAY_API_KEY"),
+        ConfigurationRow("Provider call timeout", f"{s.binance_pay_timeout_seconds} s",
+                         "BINANCE_PAY_TIMEOUT_SECONDS"),
+        ConfigurationRow("Idle sign-out", f"{s.session_idle_minutes} min", "PAYDESK_SESSION_IDLE_MINUTES"),
+        ConfigurationRow(
+            "Sign-in lockout",
+            f"{s.lockout_attempts} failed attempts → {s.lockout_minutes} min",
+            "PAYDESK_LOCKOUT_ATTEMPTS / PAYDESK_LOCKOUT_MINUTES",
+        ),
+        ConfigurationRow("Refund approval above", f"{s.refund_approval_threshold}",
+                         "PAYDESK_REFUND_APPROVAL_THRESHOLD"),
+        ConfigurationRow("Payout line cap (USD-pegged)", f"{s.payout_line_cap_usd}",
+                         "PAYDESK_PAYOUT_LINE_CAP_USD"),
+    ]

@@ -1,0 +1,107 @@
+"""Overview figures equal a reference computed in Python from the same rows, on both databases."""
+
+from __future__ import annotations
+
+import random
+from collections import defaultdict
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import insert
+
+from data.models import Order, Refund
+from services.bootstrap import Services, build_services
+from services.overview import get_overview
+from tests.conftest import settings_for
+
+STATUSES = ["PAID", "PAID", "PAID", "EXPIRED", "CANCELED", "REFUNDED", "FULL_REFUNDED", "PENDING"]
+PAID = {"PAID", "REFUNDED", "FULL_REFUNDED", "REFUNDING"}
+
+
+@pytest.fixture
+def berlin(store_url: str) -> Services:
+    return build_services(settings_for(store_url, PAYDESK_TIMEZONE="Europe/Berlin"))
+
+
+def _random_orders(n: int, start: datetime, span: timedelta, seed: int) -> list[dict[str, object]]:
+    rng = random.Random(seed)
+    rows = []
+    for i in range(n):
+        currency = rng.choice(["USDT", "USDT", "BTC", "USDC"])
+        places = 8 if currency == "BTC" else 2
+        amount = Decimal(rng.randrange(1, 10**7)).scaleb(-places)
+        created = start + timedelta(seconds=rng.randrange(int(span.total_seconds())))
+        rows.append({
+            "merchant_trade_no": f"OV{seed}{i:08d}", "amount": amount, "currency": currency,
+            "status": rng.choice(STATUSES), "product_name": "x", "provider": "binance_pay",
+            "refunded_amount": Decimal(0), "created_at": created, "updated_at": created,
+        })
+    return rows
+
+
+def test_daily_volume_and_kpis_match_python_across_a_dst_change(berlin: Services) -> None:
+    zone = ZoneInfo("Europe/Berlin")
+    # 2026-03-29 is the spring-forward day in Berlin: a 23-hour local day.
+    rows = _random_orders(3000, datetime(2026, 3, 15, tzinfo=UTC), timedelta(days=30), seed=1)
+    with berlin.uow() as uow:
+        uow.session.execute(insert(Order), rows)
+        uow.commit()
+
+    start, end = date(2026, 3, 27), date(2026, 4, 2)
+    overview = get_overview(berlin, start=start, end=end)
+
+    expected_daily: dict[tuple[date, str], Decimal] = defaultdict(Decimal)
+    expected_status: dict[str, int] = defaultdict(int)
+    previous_paid = 0
+    for row in rows:
+        day = row["created_at"].astimezone(zone).date()  # type: ignore[union-attr]
+        if start <= day <= end:
+            expected_status[row["status"]] += 1  # type: ignore[index]
+            if row["status"] in PAID:
+                expected_daily[(day, row["currency"])] += row["amount"]  # type: ignore[index,operator]
+        elif date(2026, 3, 20) <= day <= date(2026, 3, 26) and row["status"] in PAID:
+            previous_paid += 1
+
+    assert {(d.day, d.currency): d.gross for d in overview.daily} == dict(expected_daily)
+    assert overview.statuses == dict(expected_status)
+    assert overview.previous.paid_orders == previous_paid
+    assert (overview.previous_start, overview.previous_end) == (date(2026, 3, 20), date(2026, 3, 26))
+    assert overview.timezone == "Europe/Berlin"
+    usdt = next(k for k in overview.currencies if k.currency == "USDT")
+    assert usdt.gross == sum(v for (_, c), v in expected_daily.items() if c == "USDT")
+
+
+def test_refunds_reduce_net_and_conversion_ignores_open_orders(berlin: Services) -> None:
+    noon = datetime(2026, 5, 10, 10, 0, tzinfo=UTC)
+    rows = [
+        {"merchant_trade_no": f"C{i}", "amount": Decimal("100.00"), "currency": "USDT",
+         "status": status, "product_name": "x", "provider": "binance_pay",
+         "refunded_amount": Decimal(0), "created_at": noon, "updated_at": noon}
+        for i, status in enumerate(["PAID", "PAID", "REFUNDED", "EXPIRED", "PENDING"])
+    ]
+    with berlin.uow() as uow:
+        uow.session.execute(insert(Order), rows)
+        order_id = uow.session.execute(
+            Order.__table__.select().where(Order.merchant_trade_no == "C2")  # type: ignore[attr-defined]
+        ).first().id
+        uow.session.execute(insert(Refund), [{
+            "order_id": order_id, "refund_request_id": "R1", "amount": Decimal("30.50"),
+            "currency": "USDT", "reason": "REQUESTED_BY_CUSTOMER", "status": "SUCCESS",
+            "created_at": noon + timedelta(hours=1), "updated_at": noon,
+        }])
+        uow.commit()
+    overview = get_overview(berlin, start=date(2026, 5, 10), end=date(2026, 5, 10))
+    usdt = overview.currencies[0]
+    assert (usdt.gross, usdt.refunds, usdt.net) == (Decimal("300.00"), Decimal("30.50"), Decimal("269.50"))
+    assert overview.current.paid_orders == 3
+    assert overview.current.conversion == Decimal(3) / Decimal(4)
+    assert usdt.gross_change is None  # nothing the day before
+
+
+def test_an_end_before_the_start_is_refused_with_a_fix(berlin: Services) -> None:
+    from services.errors import InputError
+
+    with pytest.raises(InputError, match="pick an end on or after the start"):
+        get_overview(berlin, start=date(2026, 5, 10), end=date(2026, 5, 9))

@@ -1,0 +1,108 @@
+"""The store on SQLite and PostgreSQL: migrations, exact money, UTC timestamps."""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import func, insert, inspect, select
+
+from data import migrate
+from data.models import Order
+from data.types import MoneyPrecisionError
+from services.bootstrap import Services
+
+
+def _order(n: int, amount: Decimal, **extra: object) -> dict[str, object]:
+    return {
+        "merchant_trade_no": f"T{n:012d}",
+        "provider": "binance_pay",
+        "amount": amount,
+        "currency": "USDT",
+        "status": "PAID",
+        "product_name": "test",
+        "refunded_amount": Decimal(0),
+        "created_at": datetime(2026, 1, 1, tzinfo=UTC) + timedelta(seconds=n),
+        "updated_at": datetime(2026, 1, 1, tzinfo=UTC),
+        **extra,
+    }
+
+
+def test_migrations_apply_from_empty_and_reach_head(services: Services) -> None:
+    assert migrate.is_up_to_date(services.engine)
+    tables = set(inspect(services.engine).get_table_names())
+    expected = {"users", "orders", "refunds", "payout_batches", "payout_lines", "mandates",
+                "direct_debits", "webhook_deliveries", "audit_entries"}
+    assert expected <= tables
+    order_indexes = {ix["name"] for ix in inspect(services.engine).get_indexes("orders")}
+    assert "ix_orders_created_currency_status_amount" in order_indexes
+
+
+def test_sql_sum_of_100k_random_8_decimal_amounts_equals_the_python_decimal_sum(
+    services: Services,
+) -> None:
+    rng = random.Random(20261122)
+    amounts = [Decimal(rng.randrange(1, 10**14)).scaleb(-8) for _ in range(100_000)]
+    rows = [_order(n, amount) for n, amount in enumerate(amounts)]
+    with services.uow() as uow:
+        uow.session.execute(insert(Order), rows)
+        uow.commit()
+    with services.uow() as uow:
+        total = uow.session.execute(select(func.sum(Order.amount))).scalar_one()
+    assert isinstance(total, Decimal)
+    assert total == sum(amounts, Decimal(0))
+
+
+def test_amounts_round_trip_exactly_at_8_decimals(services: Services) -> None:
+    samples = [Decimal("0.00000001"), Decimal("123456789.12345678"), Decimal("92233720368.54775807")]
+    with services.uow() as uow:
+        uow.session.execute(insert(Order), [_order(n, a) for n, a in enumerate(samples)])
+        uow.commit()
+    with services.uow() as uow:
+        stored = uow.session.execute(select(Order.amount).order_by(Order.id)).scalars().all()
+    assert stored == samples
+
+
+def test_an_amount_with_9_decimals_is_refused_not_rounded(services: Services) -> None:
+    with services.uow() as uow, pytest.raises(Exception) as raised:
+        uow.session.execute(insert(Order), [_order(1, Decimal("1.123456789"))])
+        uow.session.flush()
+    assert isinstance(raised.value, MoneyPrecisionError) or isinstance(
+        raised.value.__cause__, MoneyPrecisionError
+    ) or "decimal places" in str(raised.value)
+    with services.uow() as uow:
+        assert uow.session.execute(select(func.count()).select_from(Order)).scalar_one() == 0
+
+
+def test_an_amount_beyond_the_storable_range_is_refused(services: Services) -> None:
+    with services.uow() as uow, pytest.raises(Exception, match="largest storable"):
+        uow.session.execute(insert(Order), [_order(1, Decimal("92233720368.54775808"))])
+
+
+def test_a_float_amount_is_refused(services: Services) -> None:
+    with services.uow() as uow, pytest.raises(Exception, match="Decimal"):
+        uow.session.execute(insert(Order), [_order(1, 1.5)])  # type: ignore[arg-type]
+
+
+def test_timestamps_come_back_utc_aware(services: Services) -> None:
+    berlin_noon = datetime.fromisoformat("2026-07-01T12:00:00+02:00")
+    with services.uow() as uow:
+        uow.session.execute(insert(Order), [_order(1, Decimal("1"), created_at=berlin_noon)])
+        uow.commit()
+    with services.uow() as uow:
+        created = uow.session.execute(select(Order.created_at)).scalar_one()
+    assert created.tzinfo is not None
+    assert created == berlin_noon
+    assert created.utcoffset() == timedelta(0)
+
+
+def test_unit_of_work_rolls_back_unless_committed(services: Services) -> None:
+    with services.uow() as uow:
+        uow.session.execute(insert(Order), [_order(1, Decimal("5"))])
+    with pytest.raises(RuntimeError), services.uow() as uow:
+        uow.session.execute(insert(Order), [_order(2, Decimal("5"))])
+        raise RuntimeError("boom")
+    with services.uow() as uow:
+        assert uow.session.execute(select(func.count()).select_from(Order)).scalar_one() == 0

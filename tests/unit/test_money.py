@@ -1,0 +1,55 @@
+from decimal import Decimal
+
+import pytest
+
+from services.errors import MoneyError
+from services.money import Money, currency_decimals, exact_amount, positive_amount, to_decimal
+
+
+def test_a_float_is_refused_with_a_hint() -> None:
+    with pytest.raises(MoneyError, match="Decimal or a string"):
+        to_decimal(0.1)
+
+
+@pytest.mark.parametrize("text", ["NaN", "Infinity", "-inf", "abc", ""])
+def test_non_numbers_and_non_finite_values_are_refused(text: str) -> None:
+    with pytest.raises(MoneyError):
+        to_decimal(text)
+
+
+def test_strings_ints_and_decimals_are_read_exactly() -> None:
+    assert to_decimal(" 12.50 ") == Decimal("12.50")
+    assert to_decimal(3) == Decimal(3)
+    assert to_decimal(Decimal("0.00000001")) == Decimal("0.00000001")
+
+
+def test_crypto_allows_8_decimals_and_refuses_9() -> None:
+    assert exact_amount("0.12345678", "BTC") == Decimal("0.12345678")
+    with pytest.raises(MoneyError, match="more than 8 decimal places"):
+        exact_amount("0.123456789", "BTC")
+
+
+def test_fiat_follows_iso_minor_units() -> None:
+    assert currency_decimals("JPY") == 0
+    assert currency_decimals("usd") == 2
+    with pytest.raises(MoneyError, match="more than 0 decimal places"):
+        exact_amount("100.5", "JPY")
+
+
+def test_unknown_currency_is_named() -> None:
+    with pytest.raises(MoneyError, match="unsupported currency 'XYZ'"):
+        currency_decimals("XYZ")
+
+
+def test_zero_and_negative_amounts_are_not_positive() -> None:
+    for value in ("0", "-1"):
+        with pytest.raises(MoneyError, match="greater than zero"):
+            positive_amount(value, "USDT")
+
+
+def test_money_refuses_cross_currency_arithmetic() -> None:
+    assert Money(Decimal("1.5"), "usdt") + Money(Decimal("2"), "USDT") == Money(Decimal("3.5"), "USDT")
+    with pytest.raises(MoneyError, match="cannot combine"):
+        Money(Decimal(1), "USDT") + Money(Decimal(1), "USDC")
+    with pytest.raises(MoneyError):
+        Money(1.0, "USDT")  # type: ignore[arg-type]
