@@ -1,0 +1,21 @@
+"""A faithful, in-memory Binance Pay sandbox (see README.md in this folder)."""
+
+from .asgi import create_app
+from .clock import SandboxClock
+from .engine import SandboxEngine
+from .faults import FaultKind
+from .state import Timings
+from .transport import SandboxTransport
+from .webhooks import CollectingSink, HttpSink, WebhookSigner
+
+__all__ = [
+    "CollectingSink",
+    "FaultKind",
+    "HttpSink",
+    "SandboxClock",
+    "SandboxEngine",
+    "SandboxTransport",
+    "Timings",
+    "WebhookSigner",
+    "create_app",
+]
