@@ -1,16 +1,22 @@
-"""PayDesk dashboard entry point: page config, mode banner, navigation."""
+"""PayDesk dashboard entry point: page config, mode banner, sign-in gate, navigation."""
 
 from __future__ import annotations
 
 import streamlit as st
 
+from dashboard.auth import gate, render_session_sidebar
 from dashboard.components.chrome import render_mode_banner
-from dashboard.navigation import SECTIONS, page_path
+from dashboard.navigation import page_path, sections_for
 
 st.set_page_config(page_title="PayDesk", page_icon=":material/payments:", layout="wide")
 
+render_mode_banner()
+# Nothing below runs before sign-in: the gate shows the sign-in page and stops the run.
+actor = gate()
+
+# Only the sections the role may use are registered, so their URLs do not even exist for others.
 pages: dict[str, list] = {}
-for section in SECTIONS:
+for section in sections_for(actor.role):
     pages.setdefault(section.group, []).append(
         st.Page(
             page_path(section),
@@ -21,5 +27,5 @@ for section in SECTIONS:
         )
     )
 
-render_mode_banner()
+render_session_sidebar(actor)
 st.navigation(pages).run()

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from services.access import ALL_ROLES, roles_for
+
 PAGES_DIR = Path(__file__).with_name("app_pages")
 
 
@@ -15,6 +17,8 @@ class Section:
     file: str
     icon: str
     url_path: str
+    # Who sees the section at all; what they may do on it is checked again by the services.
+    roles: frozenset[str] = ALL_ROLES
 
 
 SECTIONS: tuple[Section, ...] = (
@@ -25,10 +29,16 @@ SECTIONS: tuple[Section, ...] = (
     Section("Money out", "Refunds", "refunds.py", ":material/undo:", "refunds"),
     Section("Money out", "Mandates & debits", "mandates.py", ":material/autorenew:", "mandates"),
     Section("Books", "Reconciliation", "reconciliation.py", ":material/balance:", "reconciliation"),
-    Section("Books", "Audit", "audit.py", ":material/policy:", "audit"),
-    Section("Admin", "Settings", "settings.py", ":material/settings:", "settings"),
+    Section("Books", "Audit", "audit.py", ":material/policy:", "audit", roles_for("audit.view")),
+    Section("Admin", "Settings", "settings.py", ":material/settings:", "settings",
+            roles_for("settings.manage")),
+    Section("Account", "My account", "account.py", ":material/account_circle:", "account"),
 )
 
 
 def page_path(section: Section) -> Path:
     return PAGES_DIR / section.file
+
+
+def sections_for(role: str) -> tuple[Section, ...]:
+    return tuple(section for section in SECTIONS if role in section.roles)

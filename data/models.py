@@ -11,7 +11,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from sqlalchemy import Column, Index, Text, UniqueConstraint
+from sqlalchemy import Column, Index, Text, UniqueConstraint, event
+from sqlalchemy.orm import ORMExecuteState, Session
 from sqlmodel import Field, SQLModel
 
 from data.types import Money
@@ -39,6 +40,8 @@ class User(SQLModel, table=True):
     password_hash: str | None = Field(default=None, max_length=255)
     totp_secret: str | None = Field(default=None, max_length=64)
     totp_required: bool = False
+    # Last accepted TOTP time step: a code is good once, so a shoulder-surfed code cannot replay.
+    totp_last_step: int | None = None
     disabled: bool = False
     failed_attempts: int = 0
     locked_until: datetime | None = None
@@ -270,6 +273,56 @@ class AuditEntry(SQLModel, table=True):
     provider_code: str | None = Field(default=None, max_length=32)
     outcome: str = Field(default="ok", max_length=32)
     detail: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+
+
+class AuditEntryImmutableError(RuntimeError):
+    """Raised on any attempt to update or delete an audit entry through the ORM."""
+
+
+def _refuse_audit_change(*_args: object) -> None:
+    raise AuditEntryImmutableError("audit entries are append-only: they cannot be updated or deleted")
+
+
+# The store refuses too (triggers in migration 0002); these catch it earlier, in the ORM, for
+# flushes of loaded entries and for bulk UPDATE/DELETE statements alike.
+event.listen(AuditEntry, "before_update", _refuse_audit_change)
+event.listen(AuditEntry, "before_delete", _refuse_audit_change)
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _refuse_bulk_audit_change(state: ORMExecuteState) -> None:
+    if (state.is_update or state.is_delete) and any(
+        mapper.class_ is AuditEntry for mapper in state.all_mappers
+    ):
+        _refuse_audit_change()
+
+
+class Approval(SQLModel, table=True):
+    """Four-eyes decision on one prepared item (a payout batch, a refund above the threshold).
+
+    One row per item, so an item can be decided at most once; the decision is a conditional
+    UPDATE from PENDING, so two approvers clicking together cannot both win.
+    """
+
+    __tablename__ = "approvals"
+    __table_args__ = (
+        UniqueConstraint("kind", "item_id", name="uq_approvals_kind_item"),
+        Index("ix_approvals_status_requested", "status", "requested_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=16)  # payout | refund
+    item_id: str = Field(max_length=64)
+    amount: Decimal = money_field()
+    currency: str = Field(max_length=12)
+    status: str = Field(default="PENDING", max_length=16)  # PENDING | APPROVED | REJECTED
+    prepared_by_id: int | None = Field(default=None, foreign_key="users.id")
+    prepared_by_name: str = Field(max_length=64)
+    requested_at: datetime = Field(default_factory=utcnow)
+    decided_by_id: int | None = Field(default=None, foreign_key="users.id")
+    decided_by_name: str | None = Field(default=None, max_length=64)
+    decided_at: datetime | None = None
+    comment: str | None = Field(default=None, max_length=512)
 
 
 class AppMeta(SQLModel, table=True):

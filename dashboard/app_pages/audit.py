@@ -1,5 +1,100 @@
-"""Audit."""
+"""Audit: the append-only log of sign-ins, user changes, approvals and money actions."""
 
-from dashboard.components.chrome import not_built_yet
+from __future__ import annotations
 
-not_built_yet("Audit", "The audit log")
+from datetime import timedelta
+
+import streamlit as st
+
+from dashboard.auth import signed_in_actor
+from dashboard.components.formatting import format_money
+from dashboard.runtime import get_services
+from services import audit
+from services.access import can
+from services.errors import PayDeskError
+
+ANY = "(any)"
+PAGE_SIZE = 50
+
+services = get_services()
+actor = signed_in_actor()
+zone_name = services.settings.timezone
+
+st.title("Audit log")
+if not can(actor, "audit.view"):
+    # Navigation hides this page from other roles; this covers a stale link or session.
+    st.error("Your role cannot see the audit log.", icon=":material/block:")
+    st.stop()
+
+st.caption(f"Every sign-in, user change, approval and money action, newest first. "
+           f"Entries cannot be changed or deleted. Times are in **{zone_name}**.")
+
+user_options, action_options = audit.filter_options(services, actor)
+today = services.now().astimezone(services.settings.zone).date()
+columns = st.columns([2, 2, 3])
+user = columns[0].selectbox("User", [ANY, *user_options], key="audit_user")
+action = columns[1].selectbox("Action", [ANY, *action_options], key="audit_action")
+picked = columns[2].date_input(
+    f"Dates ({zone_name})",
+    value=(today - timedelta(days=29), today),
+    max_value=today,
+    key="audit_dates",
+    format="YYYY-MM-DD",
+)
+if not isinstance(picked, tuple) or len(picked) != 2:
+    st.info("Pick the last day of the range to see its entries.")
+    st.stop()
+
+filters = audit.AuditFilter(
+    user=None if user == ANY else user,
+    action=None if action == ANY else action,
+    date_from=picked[0],
+    date_to=picked[1],
+)
+page_number = int(st.session_state.get("audit_page", 1))
+try:
+    result = audit.search(services, actor, filters, page=page_number, page_size=PAGE_SIZE)
+except PayDeskError as error:
+    st.error(str(error))
+    st.stop()
+
+if result.total == 0:
+    st.info("No entries match these filters.")
+else:
+    st.dataframe(
+        [
+            {
+                "Time": row.at.strftime("%Y-%m-%d %H:%M:%S"),
+                "User": row.user,
+                "Action": row.action,
+                "Target": f"{row.target_type or ''} {row.target_id or ''}".strip(),
+                "Amount": format_money(row.amount, row.currency or "")
+                if row.amount is not None else "",
+                "Idempotency key": row.idempotency_key or "",
+                "Provider code": row.provider_code or "",
+                "Outcome": row.outcome,
+                "Detail": row.detail or "",
+            }
+            for row in result.rows
+        ],
+        hide_index=True,
+        width="stretch",
+    )
+
+footer = st.columns([2, 2, 3])
+# The search clamps the page when the filters shrink the result; the widget follows it.
+st.session_state["audit_page"] = result.page
+footer[0].number_input(
+    f"Page (of {result.page_count})", min_value=1, max_value=result.page_count, step=1,
+    key="audit_page",
+)
+footer[1].caption(f"{result.total:,} entries match")
+footer[2].download_button(
+    "Export CSV (all matching entries)",
+    # Built only when clicked; the export honours the filters and is never cut short.
+    data=lambda: audit.export_csv_bytes(services, actor, filters),
+    file_name=f"paydesk-audit-{picked[0]:%Y%m%d}-{picked[1]:%Y%m%d}.csv",
+    mime="text/csv",
+    icon=":material/download:",
+    key="audit_export",
+)

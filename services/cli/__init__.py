@@ -7,11 +7,13 @@ import sys
 from collections.abc import Callable, Sequence
 
 from services.cli import db as db_commands
+from services.cli import users as users_commands
 from services.errors import PayDeskError
 
 # Each module registers its sub-commands on the parser; one module per command group.
 _COMMAND_GROUPS: list[Callable[[argparse._SubParsersAction], None]] = [  # type: ignore[type-arg]
     db_commands.register,
+    users_commands.register,
 ]
 
 
