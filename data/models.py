@@ -60,6 +60,14 @@ class Order(SQLModel, table=True):
         Index("ix_orders_status_created", "status", "created_at"),
         Index("ix_orders_currency_created", "currency", "created_at"),
         Index("ix_orders_provider_created", "provider", "created_at"),
+        # Keyset paging of the order list (migration 0003); PostgreSQL-only prefix indexes there.
+        Index("ix_orders_created_id", "created_at", "id"),
+        Index("ix_orders_amount_id", "amount", "id"),
+        *(
+            Index(f"ix_orders_{name}_pattern", name,
+                  postgresql_ops={name: "varchar_pattern_ops"}).ddl_if(dialect="postgresql")
+            for name in ("merchant_trade_no", "prepay_id", "transaction_id", "customer_email")
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)
