@@ -68,7 +68,9 @@ class BinancePayClient:
         nonce_factory: Callable[[], str] = random_nonce,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
-        self._auth = BinancePaySignature(api_key, api_secret, clock=clock, nonce_factory=nonce_factory)
+        self._auth = BinancePaySignature(
+            api_key, api_secret, clock=clock, nonce_factory=nonce_factory
+        )
         self._http = httpx.Client(
             base_url=base_url,
             transport=transport,
@@ -156,9 +158,7 @@ class BinancePayClient:
         if body.get("status") == "SUCCESS" and str(body.get("code", "000000")) == "000000":
             return body.get("data")
         code = str(body.get("code") or "")
-        message = str(
-            body.get("errorMessage") or body.get("msg") or body.get("errorData") or ""
-        )
+        message = str(body.get("errorMessage") or body.get("msg") or body.get("errorData") or "")
         if not code:
             if status >= 500:
                 raise errors.ServerError(f"HTTP {status}: {message}", **common)

@@ -140,15 +140,24 @@ class BinancePayProvider:
             order_expire_time=_to_ms(expires_at),
             pass_through_info=pass_through,
         )
-        links = base.CheckoutLinks(r.checkoutUrl, r.deeplink, r.universalUrl, r.qrcodeLink,
-                                   r.qrContent)
-        return base.CreatedOrder(r.prepayId, merchant_order_id, r.totalFee or amount,
-                                 r.currency or currency, _ms(r.expireTime), links)
+        links = base.CheckoutLinks(
+            r.checkoutUrl, r.deeplink, r.universalUrl, r.qrcodeLink, r.qrContent
+        )
+        return base.CreatedOrder(
+            r.prepayId,
+            merchant_order_id,
+            r.totalFee or amount,
+            r.currency or currency,
+            _ms(r.expireTime),
+            links,
+        )
 
     def get_order(
         self, *, merchant_order_id: str | None = None, provider_order_id: str | None = None
     ) -> base.OrderStatus:
-        r = self.client.query_order(prepay_id=provider_order_id, merchant_trade_no=merchant_order_id)
+        r = self.client.query_order(
+            prepay_id=provider_order_id, merchant_trade_no=merchant_order_id
+        )
         return base.OrderStatus(
             provider_order_id=r.prepayId,
             merchant_order_id=r.merchantTradeNo,
@@ -178,15 +187,20 @@ class BinancePayProvider:
         reason: str | None = None,
         webhook_url: str | None = None,
     ) -> base.RefundResult:
-        r = self.client.refund(refund_request_id=refund_request_id, prepay_id=provider_order_id,
-                               refund_amount=amount, refund_reason=reason,
-                               webhook_url=webhook_url)
+        r = self.client.refund(
+            refund_request_id=refund_request_id,
+            prepay_id=provider_order_id,
+            refund_amount=amount,
+            refund_reason=reason,
+            webhook_url=webhook_url,
+        )
         return _refund(r, base.RefundState.PENDING)
 
     def get_refund(self, *, refund_request_id: str) -> base.RefundResult:
         r = self.client.query_refund(refund_request_id=refund_request_id)
-        return _refund(r, REFUND_STATES.get(r.refundStatus, base.RefundState.PENDING),
-                       r.refundCommission)
+        return _refund(
+            r, REFUND_STATES.get(r.refundStatus, base.RefundState.PENDING), r.refundCommission
+        )
 
     def create_payout_batch(
         self,
@@ -198,20 +212,32 @@ class BinancePayProvider:
         webhook_url: str | None = None,
     ) -> base.PayoutBatchResult:
         details = [
-            {"merchantSendId": ln.merchant_line_id, "receiveType": ln.receiver_type,
-             "receiver": ln.receiver, "transferAmount": ln.amount,
-             "transferMethod": ln.wallet, "remark": ln.remark}
+            {
+                "merchantSendId": ln.merchant_line_id,
+                "receiveType": ln.receiver_type,
+                "receiver": ln.receiver,
+                "transferAmount": ln.amount,
+                "transferMethod": ln.wallet,
+                "remark": ln.remark,
+            }
             for ln in lines
         ]
         total = sum((ln.amount for ln in lines), Decimal(0))
-        r = self.client.batch_payout(request_id=batch_request_id, batch_name=batch_name,
-                                     currency=currency, total_amount=total,
-                                     total_number=len(details), transfer_detail_list=details,
-                                     webhook_url=webhook_url)
+        r = self.client.batch_payout(
+            request_id=batch_request_id,
+            batch_name=batch_name,
+            currency=currency,
+            total_amount=total,
+            total_number=len(details),
+            transfer_detail_list=details,
+            webhook_url=webhook_url,
+        )
         return base.PayoutBatchResult(
             batch_request_id=r.requestId,
             state=BATCH_STATES.get(r.status, base.PayoutBatchState.ACCEPTED),
-            provider_status=r.status, currency=currency, total_amount=total,
+            provider_status=r.status,
+            currency=currency,
+            total_amount=total,
             total_number=len(details),
         )
 
@@ -219,19 +245,27 @@ class BinancePayProvider:
         r = self.client.query_payout(request_id=batch_request_id)
         lines = tuple(
             base.PayoutLine(
-                merchant_line_id=d.merchantSendId, provider_line_id=d.orderId,
-                receiver_type=d.receiveType, receiver=d.receiver, amount=d.amount,
+                merchant_line_id=d.merchantSendId,
+                provider_line_id=d.orderId,
+                receiver_type=d.receiveType,
+                receiver=d.receiver,
+                amount=d.amount,
                 state=LINE_STATES.get(d.status, base.PayoutLineState.PROCESSING),
-                provider_status=d.status, remark=d.remark,
+                provider_status=d.status,
+                remark=d.remark,
             )
             for d in r.transferDetailList
         )
         return base.PayoutBatchResult(
             batch_request_id=r.requestId,
             state=BATCH_STATES.get(r.batchStatus, base.PayoutBatchState.PROCESSING),
-            provider_status=r.batchStatus, currency=r.currency, total_amount=r.totalAmount,
-            total_paid=r.totalPaidAmount, total_fee=r.totalPayoutFee,
-            total_number=r.totalNumber, lines=lines,
+            provider_status=r.batchStatus,
+            currency=r.currency,
+            total_amount=r.totalAmount,
+            total_paid=r.totalPaidAmount,
+            total_fee=r.totalPayoutFee,
+            total_number=r.totalNumber,
+            lines=lines,
         )
 
     def create_contract(
@@ -250,28 +284,42 @@ class BinancePayProvider:
         ends_at: datetime | None = None,
     ) -> base.Contract:
         r = self.client.create_contract(
-            merchant_contract_code=merchant_contract_code, service_name=service_name,
-            scenario_code=scenario_code, single_upper_limit=single_limit, currency=currency,
-            periodic=periodic, cycle_type=cycle_type, cycle_value=cycle_value,
-            first_deduct_time=_to_ms(first_deduct_at), merchant_account_no=merchant_account_no,
+            merchant_contract_code=merchant_contract_code,
+            service_name=service_name,
+            scenario_code=scenario_code,
+            single_upper_limit=single_limit,
+            currency=currency,
+            periodic=periodic,
+            cycle_type=cycle_type,
+            cycle_value=cycle_value,
+            first_deduct_time=_to_ms(first_deduct_at),
+            merchant_account_no=merchant_account_no,
             contract_end_time=_to_ms(ends_at),
         )
         return base.Contract(
             merchant_contract_code=merchant_contract_code,
-            state=base.ContractState.AWAITING_SIGNATURE, provider_status="INITIAL",
-            pre_contract_id=r.preContractId, service_name=service_name,
-            single_limit=single_limit, currency=currency,
+            state=base.ContractState.AWAITING_SIGNATURE,
+            provider_status="INITIAL",
+            pre_contract_id=r.preContractId,
+            service_name=service_name,
+            single_limit=single_limit,
+            currency=currency,
             merchant_account_no=merchant_account_no,
-            links=base.CheckoutLinks(getattr(r, "checkoutUrl", None), r.deeplink, None,
-                                     r.qrcodeLink, r.qrContent),
-            ends_at=_ms(r.contractEndTime), signing_expires_at=_ms(r.requestExpireTime),
+            links=base.CheckoutLinks(
+                getattr(r, "checkoutUrl", None), r.deeplink, None, r.qrcodeLink, r.qrContent
+            ),
+            ends_at=_ms(r.contractEndTime),
+            signing_expires_at=_ms(r.requestExpireTime),
         )
 
     def get_contract(
         self, *, merchant_contract_code: str | None = None, provider_contract_id: str | None = None
     ) -> base.Contract:
-        return _contract(self.client.query_contract(
-            merchant_contract_code=merchant_contract_code, contract_id=provider_contract_id))
+        return _contract(
+            self.client.query_contract(
+                merchant_contract_code=merchant_contract_code, contract_id=provider_contract_id
+            )
+        )
 
     def terminate_contract(
         self,
@@ -280,16 +328,26 @@ class BinancePayProvider:
         provider_contract_id: str | None = None,
         notes: str | None = None,
     ) -> None:
-        self.client.terminate_contract(merchant_contract_code=merchant_contract_code,
-                                       contract_id=provider_contract_id, termination_notes=notes)
+        self.client.terminate_contract(
+            merchant_contract_code=merchant_contract_code,
+            contract_id=provider_contract_id,
+            termination_notes=notes,
+        )
 
     def notify_debit(
-        self, *, merchant_request_id: str, provider_contract_id: str, estimated_amount: Decimal,
+        self,
+        *,
+        merchant_request_id: str,
+        provider_contract_id: str,
+        estimated_amount: Decimal,
         currency: str,
     ) -> base.DebitNotice:
-        r = self.client.pay_notify(merchant_request_id=merchant_request_id,
-                                   contract_id=provider_contract_id,
-                                   estimated_amount=estimated_amount, currency=currency)
+        r = self.client.pay_notify(
+            merchant_request_id=merchant_request_id,
+            contract_id=provider_contract_id,
+            estimated_amount=estimated_amount,
+            currency=currency,
+        )
         return base.DebitNotice(r.merchantRequestId, r.orderId, _ms(r.transactionTime))
 
     def debit(
@@ -303,13 +361,23 @@ class BinancePayProvider:
         notice_id: str | None = None,
         webhook_url: str | None = None,
     ) -> base.DebitResult:
-        r = self.client.pay_apply(merchant_request_id=merchant_request_id,
-                                  contract_id=provider_contract_id, amount=amount,
-                                  currency=currency, product_name=product_name,
-                                  pre_biz_id=notice_id, webhook_url=webhook_url)
-        return base.DebitResult(r.merchantRequestId, r.orderId, r.prepayId,
-                                DEBIT_STATES.get(r.status, base.DebitState.PROCESSING), r.status,
-                                _ms(r.appliedTime))
+        r = self.client.pay_apply(
+            merchant_request_id=merchant_request_id,
+            contract_id=provider_contract_id,
+            amount=amount,
+            currency=currency,
+            product_name=product_name,
+            pre_biz_id=notice_id,
+            webhook_url=webhook_url,
+        )
+        return base.DebitResult(
+            r.merchantRequestId,
+            r.orderId,
+            r.prepayId,
+            DEBIT_STATES.get(r.status, base.DebitState.PROCESSING),
+            r.status,
+            _ms(r.appliedTime),
+        )
 
     def get_balances(
         self, *, wallet: str | None = None, currency: str | None = None
@@ -318,13 +386,22 @@ class BinancePayProvider:
         return tuple(base.Balance(b.asset, b.available, b.freeze, r.wallet) for b in r.balance)
 
     def get_certificates(self) -> tuple[base.Certificate, ...]:
-        return tuple(base.Certificate(c.certSerial, c.certPublic)
-                     for c in self.client.certificates())
+        return tuple(
+            base.Certificate(c.certSerial, c.certPublic) for c in self.client.certificates()
+        )
 
     def get_report(
         self, *, report_type: str, start: date, end: date, transaction_type: str | None = None
     ) -> tuple[base.ReportFile, ...]:
-        files = self.client.download_report(report_type=report_type, start_date=start,
-                                            end_date=end, transaction_type=transaction_type)
-        return tuple(base.ReportFile(f.reportType, f.transactionType, f.transactionDate,
-                                     f.fileName, f.downloadUrl) for f in files)
+        files = self.client.download_report(
+            report_type=report_type,
+            start_date=start,
+            end_date=end,
+            transaction_type=transaction_type,
+        )
+        return tuple(
+            base.ReportFile(
+                f.reportType, f.transactionType, f.transactionDate, f.fileName, f.downloadUrl
+            )
+            for f in files
+        )

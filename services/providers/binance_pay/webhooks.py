@@ -12,7 +12,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
 from . import wire
-from .errors import PROVIDER, InvalidSignature as InvalidSignatureError
+from .errors import PROVIDER
+from .errors import InvalidSignature as InvalidSignatureError
 from .models import WebhookEnvelope
 
 SUCCESS_ACK = b'{"returnCode":"SUCCESS","returnMessage":null}'

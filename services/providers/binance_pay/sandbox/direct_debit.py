@@ -12,9 +12,23 @@ from .state import Contract, Debit, DebitNotice, Order
 from .world import World
 
 SCENARIOS = frozenset(
-    {"General_Ecommerce_Platform", "General_Travel", "Car_Rental", "Car_Parking", "Lease",
-     "Catering", "Digital_Media", "Membership", "Utility", "Repayment", "Investment", "Ticket",
-     "Mobile_Communication", "Virtual_Goods", "Others"}
+    {
+        "General_Ecommerce_Platform",
+        "General_Travel",
+        "Car_Rental",
+        "Car_Parking",
+        "Lease",
+        "Catering",
+        "Digital_Media",
+        "Membership",
+        "Utility",
+        "Repayment",
+        "Investment",
+        "Ticket",
+        "Mobile_Communication",
+        "Virtual_Goods",
+        "Others",
+    }
 )
 CURRENCIES = frozenset({"USDT", "USDC"})
 MAX_CONTRACT_MS = 1095 * 24 * 3600 * 1000
@@ -105,10 +119,19 @@ def _change(world: World, contract: Contract, status: str, at: int, way: str | N
     if way is not None:
         contract.termination_way = way
         contract.termination_ms = at
-    world.log("contract_" + status.lower(), at, merchantContractCode=contract.merchant_contract_code)
+    world.log(
+        "contract_" + status.lower(), at, merchantContractCode=contract.merchant_contract_code
+    )
     biz_id = contract.contract_id or contract.pre_contract_id
-    world.emit("DIRECT_DEBIT_CT", biz_id, status, _contract_data(contract), at_ms=at,
-               webhook_url=contract.webhook_url, origin_path=contract.origin_path)
+    world.emit(
+        "DIRECT_DEBIT_CT",
+        biz_id,
+        status,
+        _contract_data(contract),
+        at_ms=at,
+        webhook_url=contract.webhook_url,
+        origin_path=contract.origin_path,
+    )
 
 
 def sign(world: World, contract: Contract, payer_id: str | None = None) -> Contract:
@@ -180,12 +203,21 @@ def pay_notify(world: World, params: dict[str, Any], path: str) -> dict[str, Any
     if estimated > contract.single_limit:  # type: ignore[operator]
         raise ApiFail("400102", "estimatedAmount exceeds the contract singleUpperLimit")
     now = world.now()
-    notice = DebitNotice(world.ids.next("notice"), request_id, contract.contract_id,  # type: ignore[arg-type]
-                         estimated, currency, now)  # type: ignore[arg-type]
+    notice = DebitNotice(
+        world.ids.next("notice"),
+        request_id,
+        contract.contract_id,  # type: ignore[arg-type]
+        estimated,
+        currency,
+        now,
+    )  # type: ignore[arg-type]
     world.notices[notice.order_id] = notice
     world.log("debit_notice", merchantRequestId=request_id, orderId=notice.order_id)
-    return {"orderId": int(notice.order_id), "merchantRequestId": request_id,
-            "transactionTime": now}
+    return {
+        "orderId": int(notice.order_id),
+        "merchantRequestId": request_id,
+        "transactionTime": now,
+    }
 
 
 def pay_apply(world: World, params: dict[str, Any], path: str) -> dict[str, Any]:
@@ -209,23 +241,45 @@ def pay_apply(world: World, params: dict[str, Any], path: str) -> dict[str, Any]
     if request_id in world.debits or request_id in world.order_by_trade_no:
         raise ApiFail("400102", "merchantRequestId was already used")
     order = Order(
-        prepay_id=world.ids.next("prepay"), merchant_trade_no=request_id,  # type: ignore[arg-type]
-        amount=amount, currency=currency, created_ms=now,  # type: ignore[arg-type]
-        expire_ms=now, origin_path=path, terminal_type="OTHERS", trade_type="DIRECT_DEBIT",
-        product_name=product, product_type=params.get("productType"),  # type: ignore[arg-type]
-        webhook_url=params.get("webhookUrl"), status="PENDING", payment_in_flight=True,
+        prepay_id=world.ids.next("prepay"),
+        merchant_trade_no=request_id,  # type: ignore[arg-type]
+        amount=amount,
+        currency=currency,
+        created_ms=now,  # type: ignore[arg-type]
+        expire_ms=now,
+        origin_path=path,
+        terminal_type="OTHERS",
+        trade_type="DIRECT_DEBIT",
+        product_name=product,
+        product_type=params.get("productType"),  # type: ignore[arg-type]
+        webhook_url=params.get("webhookUrl"),
+        status="PENDING",
+        payment_in_flight=True,
         open_user_id=contract.open_user_id,
     )
     world.orders[order.prepay_id] = order
     world.order_by_trade_no[order.merchant_trade_no] = order.prepay_id
-    debit = Debit(world.ids.next("debit"), order.prepay_id, request_id,  # type: ignore[arg-type]
-                  contract.contract_id, amount, currency, now)  # type: ignore[arg-type]
+    debit = Debit(
+        world.ids.next("debit"),
+        order.prepay_id,
+        request_id,  # type: ignore[arg-type]
+        contract.contract_id,
+        amount,
+        currency,
+        now,
+    )  # type: ignore[arg-type]
     world.debits[request_id] = debit  # type: ignore[index]
-    world.scheduler.at(now + world.timings.debit_settle_s * 1000,
-                       lambda at: _settle_debit(world, debit, order, at))
+    world.scheduler.at(
+        now + world.timings.debit_settle_s * 1000, lambda at: _settle_debit(world, debit, order, at)
+    )
     world.log("debit_applied", merchantRequestId=request_id, prepayId=order.prepay_id)
-    return {"orderId": int(debit.order_id), "prepayId": order.prepay_id,
-            "merchantRequestId": request_id, "appliedTime": now, "status": debit.status}
+    return {
+        "orderId": int(debit.order_id),
+        "prepayId": order.prepay_id,
+        "merchantRequestId": request_id,
+        "appliedTime": now,
+        "status": debit.status,
+    }
 
 
 def _settle_debit(world: World, debit: Debit, order: Order, at: int) -> None:
@@ -239,8 +293,22 @@ def _settle_debit(world: World, debit: Debit, order: Order, at: int) -> None:
     order.status = "PAID"
     order.transact_ms = at
     order.transaction_id = "M_D_" + world.ids.next("transaction")
-    world.wallets.move(FUNDING, order.currency, order.amount, at, kind="DIRECT_DEBIT",
-                       reference=order.prepay_id, merchant_reference=debit.merchant_request_id)
+    world.wallets.move(
+        FUNDING,
+        order.currency,
+        order.amount,
+        at,
+        kind="DIRECT_DEBIT",
+        reference=order.prepay_id,
+        merchant_reference=debit.merchant_request_id,
+    )
     world.log("debit_succeeded", at, merchantRequestId=debit.merchant_request_id)
-    world.emit("PAY", order.prepay_id, "PAY_SUCCESS", _notification(order), at_ms=at,
-               webhook_url=order.webhook_url, origin_path=order.origin_path)
+    world.emit(
+        "PAY",
+        order.prepay_id,
+        "PAY_SUCCESS",
+        _notification(order),
+        at_ms=at,
+        webhook_url=order.webhook_url,
+        origin_path=order.origin_path,
+    )

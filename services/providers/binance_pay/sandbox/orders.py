@@ -107,8 +107,14 @@ def create_v3(world: World, params: dict[str, Any], path: str) -> dict[str, Any]
     else:
         raise ApiFail("400100", "currency and fiatCurrency cannot both be empty")
     return _new_order(
-        world, params, path, amount, currency, goods[0]["goodsName"],
-        fiat_currency=fiat_currency, fiat_amount=fiat_amount,
+        world,
+        params,
+        path,
+        amount,
+        currency,
+        goods[0]["goodsName"],
+        fiat_currency=fiat_currency,
+        fiat_amount=fiat_amount,
     )
 
 
@@ -126,8 +132,15 @@ def _expire(world: World, order: Order, at: int) -> None:
     if order.status in ("INITIAL", "PENDING") and not order.payment_in_flight:
         order.status = "EXPIRED"
         world.log("order_expired", at, prepayId=order.prepay_id)
-        world.emit("PAY", order.prepay_id, "PAY_CLOSED", _notification(order), at_ms=at,
-                   webhook_url=order.webhook_url, origin_path=order.origin_path)
+        world.emit(
+            "PAY",
+            order.prepay_id,
+            "PAY_CLOSED",
+            _notification(order),
+            at_ms=at,
+            webhook_url=order.webhook_url,
+            origin_path=order.origin_path,
+        )
 
 
 def _notification(order: Order) -> dict[str, Any]:
@@ -150,8 +163,11 @@ def _notification(order: Order) -> dict[str, Any]:
             "payerId": order.open_user_id,
             "payMethod": "funding",
             "paymentInstructions": [
-                {"currency": order.currency, "amount": v.amount_number(order.amount),
-                 "price": Decimal(1)}
+                {
+                    "currency": order.currency,
+                    "amount": v.amount_number(order.amount),
+                    "price": Decimal(1),
+                }
             ],
             "channel": "DEFAULT",
         }
@@ -192,9 +208,15 @@ def close(world: World, params: dict[str, Any], path: str) -> bool:
     now = world.now()
     order.status = "CANCELED"
     world.log("order_closed", prepayId=order.prepay_id)
-    world.emit("PAY", order.prepay_id, "PAY_CLOSED", _notification(order),
-               at_ms=now + world.timings.close_settle_s * 1000,
-               webhook_url=order.webhook_url, origin_path=order.origin_path)
+    world.emit(
+        "PAY",
+        order.prepay_id,
+        "PAY_CLOSED",
+        _notification(order),
+        at_ms=now + world.timings.close_settle_s * 1000,
+        webhook_url=order.webhook_url,
+        origin_path=order.origin_path,
+    )
     return True
 
 
@@ -214,8 +236,10 @@ def pay(world: World, order: Order, payer_id: str | None = None) -> Order:
     open_checkout(world, order)
     order.payment_in_flight = True
     order.open_user_id = payer_id or world.ids.next("user")
-    world.scheduler.at(world.now() + world.timings.payment_settle_s * 1000,
-                       lambda at: settle_payment(world, order, at))
+    world.scheduler.at(
+        world.now() + world.timings.payment_settle_s * 1000,
+        lambda at: settle_payment(world, order, at),
+    )
     return order
 
 
@@ -228,16 +252,39 @@ def settle_payment(world: World, order: Order, at: int) -> None:
     order.status = "PAID"
     order.transact_ms = at
     order.transaction_id = "M_P_" + world.ids.next("transaction")
-    order.commission = (order.amount * world.timings.commission_rate).quantize(v.MIN_AMOUNT, rounding=ROUND_DOWN)
+    order.commission = (order.amount * world.timings.commission_rate).quantize(
+        v.MIN_AMOUNT, rounding=ROUND_DOWN
+    )
     ref, mref = order.prepay_id, order.merchant_trade_no
-    world.wallets.move(FUNDING, order.currency, order.amount, at, kind="PAYMENT",
-                       reference=ref, merchant_reference=mref)
+    world.wallets.move(
+        FUNDING,
+        order.currency,
+        order.amount,
+        at,
+        kind="PAYMENT",
+        reference=ref,
+        merchant_reference=mref,
+    )
     if order.commission:
-        world.wallets.move(FUNDING, order.currency, -order.commission, at, kind="FEE",
-                           reference=ref, merchant_reference=mref)
+        world.wallets.move(
+            FUNDING,
+            order.currency,
+            -order.commission,
+            at,
+            kind="FEE",
+            reference=ref,
+            merchant_reference=mref,
+        )
     world.log("order_paid", at, prepayId=order.prepay_id)
-    world.emit("PAY", order.prepay_id, "PAY_SUCCESS", _notification(order), at_ms=at,
-               webhook_url=order.webhook_url, origin_path=order.origin_path)
+    world.emit(
+        "PAY",
+        order.prepay_id,
+        "PAY_SUCCESS",
+        _notification(order),
+        at_ms=at,
+        webhook_url=order.webhook_url,
+        origin_path=order.origin_path,
+    )
 
 
 # -- refunds ---------------------------------------------------------------------------
@@ -286,10 +333,19 @@ def refund(world: World, params: dict[str, Any], path: str) -> dict[str, Any]:
         webhook_url=params.get("webhookUrl"),
     )
     world.refunds[item.refund_request_id] = item
-    world.wallets.move(FUNDING, order.currency, -amount, now, kind="REFUND",
-                       reference=item.refund_id, merchant_reference=item.refund_request_id)
-    world.scheduler.at(now + world.timings.refund_settle_s * 1000,
-                       lambda at: _settle_refund(world, order, item, at))
+    world.wallets.move(
+        FUNDING,
+        order.currency,
+        -amount,
+        now,
+        kind="REFUND",
+        reference=item.refund_id,
+        merchant_reference=item.refund_request_id,
+    )
+    world.scheduler.at(
+        now + world.timings.refund_settle_s * 1000,
+        lambda at: _settle_refund(world, order, item, at),
+    )
     world.log("refund_requested", refundRequestId=request_id, amount=v.amount_text(amount))
     return _refund_answer(order, item)
 
@@ -322,11 +378,20 @@ def _settle_refund(world: World, order: Order, item: Refund, at: int) -> None:
         "totalFee": v.amount_number(order.amount),
         "currency": order.currency,
         "openUserId": order.open_user_id,
-        "refundInfo": {**_refund_answer(order, item), "refundedAmount":
-                       v.amount_text(item.refunded_after)},
+        "refundInfo": {
+            **_refund_answer(order, item),
+            "refundedAmount": v.amount_text(item.refunded_after),
+        },
     }
-    world.emit("PAY_REFUND", order.prepay_id, "REFUND_SUCCESS", data, at_ms=at,
-               webhook_url=item.webhook_url, origin_path=item.origin_path)
+    world.emit(
+        "PAY_REFUND",
+        order.prepay_id,
+        "REFUND_SUCCESS",
+        data,
+        at_ms=at,
+        webhook_url=item.webhook_url,
+        origin_path=item.origin_path,
+    )
 
 
 def refund_query(world: World, params: dict[str, Any], path: str) -> dict[str, Any]:
@@ -336,8 +401,11 @@ def refund_query(world: World, params: dict[str, Any], path: str) -> dict[str, A
         raise ApiFail("400202", "Refund not found")
     order = world.orders[item.prepay_id]
     refunded_commission = sum(
-        (r.commission for r in world.refunds.values()
-         if r.prepay_id == item.prepay_id and r.created_ms <= item.created_ms),
+        (
+            r.commission
+            for r in world.refunds.values()
+            if r.prepay_id == item.prepay_id and r.created_ms <= item.created_ms
+        ),
         ZERO,
     )
     return {

@@ -68,14 +68,23 @@ def wallet_transfer(world: World, params: dict[str, Any], path: str) -> dict[str
     if request_id in world.transfers:
         raise ApiFail("400102", "requestId was already used")
     source, target = (
-        ("FUNDING_WALLET", "SPOT_WALLET") if kind == "TO_MAIN" else ("SPOT_WALLET", "FUNDING_WALLET")
+        ("FUNDING_WALLET", "SPOT_WALLET")
+        if kind == "TO_MAIN"
+        else ("SPOT_WALLET", "FUNDING_WALLET")
     )
     if world.wallets.get(source, currency)[0] < amount:  # type: ignore[arg-type,operator]
         raise ApiFail("400304", f"Not enough {currency} in {source}")
     now = world.now()
     for wallet, delta in ((source, -amount), (target, amount)):  # type: ignore[operator]
-        world.wallets.move(wallet, currency, delta, now, kind="TRANSFER",  # type: ignore[arg-type]
-                           reference=request_id, merchant_reference=request_id)  # type: ignore[arg-type]
+        world.wallets.move(
+            wallet,
+            currency,
+            delta,
+            now,
+            kind="TRANSFER",  # type: ignore[arg-type]
+            reference=request_id,
+            merchant_reference=request_id,
+        )  # type: ignore[arg-type]
     item = WalletTransfer(request_id, currency, amount, kind, now)  # type: ignore[arg-type]
     world.transfers[item.tran_id] = item
     return _transfer_answer(item)
@@ -166,13 +175,23 @@ def report_csv(world: World, file_name: str) -> bytes | None:
     lo, hi = day.timestamp() * 1000, (day + timedelta(days=1)).timestamp() * 1000
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["time_utc", "type", "wallet", "currency", "amount", "reference",
-                     "merchant_reference"])
+    writer.writerow(
+        ["time_utc", "type", "wallet", "currency", "amount", "reference", "merchant_reference"]
+    )
     for e in world.wallets.ledger:
         if e.kind in kinds and lo <= e.time_ms < hi:
             when = datetime.fromtimestamp(e.time_ms / 1000, tz=UTC).isoformat()
-            writer.writerow([when, e.kind, e.wallet, e.currency, format(e.amount, "f"),
-                             e.reference, e.merchant_reference])
+            writer.writerow(
+                [
+                    when,
+                    e.kind,
+                    e.wallet,
+                    e.currency,
+                    v.amount_text(e.amount),
+                    e.reference,
+                    e.merchant_reference,
+                ]
+            )
     return out.getvalue().encode("utf-8")
 
 

@@ -28,7 +28,9 @@ class WebhookSigner:
         self._key = private_key or rsa.generate_private_key(public_exponent=65537, key_size=2048)
         self.public_pem = (
             self._key.public_key()
-            .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+            .public_bytes(
+                serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+            )
             .decode("ascii")
         )
         # Binance does not document how certSerial is derived; only header == certSerial matters.

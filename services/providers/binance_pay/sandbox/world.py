@@ -61,7 +61,9 @@ class World:
         return self.clock.now_ms()
 
     def log(self, kind: str, at_ms: int | None = None, **detail: Any) -> None:
-        self.events.append({"time": self.now() if at_ms is None else at_ms, "event": kind, **detail})
+        self.events.append(
+            {"time": self.now() if at_ms is None else at_ms, "event": kind, **detail}
+        )
 
     def emit(
         self,
