@@ -29,10 +29,11 @@ from services.unit_of_work import UnitOfWork
 SYSTEM = "system"
 _NAME_MAX = 64
 EXPORT_CHUNK = 5_000
-CSV_COLUMNS = (
+CSV_COLUMNS_FIELDS = (
     "id", "at", "user", "action", "target_type", "target_id", "amount", "currency",
     "idempotency_key", "provider_code", "outcome", "detail",
 )
+CSV_COLUMNS = (*CSV_COLUMNS_FIELDS, "time_zone")
 
 
 def record(
@@ -220,35 +221,38 @@ def export_csv(services: Services, actor: Actor, filters: AuditFilter) -> Iterat
     """
     require(actor, "audit.view")
     with services.uow() as uow:
+        # The export covers the log as it stood when asked: not its own entry, nor anything
+        # written while it streams.
+        upper_id = uow.session.exec(select(func.max(AuditEntry.id))).one() or 0
         record(uow, actor=actor, action="audit.export", detail=_filter_detail(filters),
                at=services.now())
         uow.commit()
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(CSV_COLUMNS + ("time_zone",))
+    writer.writerow(CSV_COLUMNS)
     zone_name = services.settings.timezone
     last_id = 0
     while True:
         with services.uow() as uow:
             statement = _filtered(services, select(AuditEntry), filters)
-            statement = statement.where(col(AuditEntry.id) > last_id)
-            entries = uow.session.exec(
-                statement.order_by(col(AuditEntry.id)).limit(EXPORT_CHUNK)
-            ).all()
-        for entry in entries:
-            row = _row(entry, services)
-            writer.writerow(
-                [safe_csv_cell(getattr(row, name)) for name in (
-                    "id", "at", "user", "action", "target_type", "target_id", "amount",
-                    "currency", "idempotency_key", "provider_code", "outcome", "detail",
-                )] + [zone_name]
+            statement = statement.where(
+                col(AuditEntry.id) > last_id, col(AuditEntry.id) <= upper_id
             )
+            rows = [
+                _row(entry, services)
+                for entry in uow.session.exec(
+                    statement.order_by(col(AuditEntry.id)).limit(EXPORT_CHUNK)
+                ).all()
+            ]
+        for row in rows:
+            writer.writerow([safe_csv_cell(getattr(row, name)) for name in CSV_COLUMNS_FIELDS]
+                            + [zone_name])
         yield buffer.getvalue()
         buffer.seek(0)
         buffer.truncate()
-        if len(entries) < EXPORT_CHUNK:
+        if len(rows) < EXPORT_CHUNK:
             return
-        last_id = entries[-1].id or last_id
+        last_id = rows[-1].id
 
 
 def export_csv_bytes(services: Services, actor: Actor, filters: AuditFilter) -> bytes:
