@@ -7,12 +7,14 @@ import sys
 from collections.abc import Callable, Sequence
 
 from services.cli import db as db_commands
+from services.cli import export as export_commands
 from services.cli import users as users_commands
 from services.errors import PayDeskError
 
 # Each module registers its sub-commands on the parser; one module per command group.
 _COMMAND_GROUPS: list[Callable[[argparse._SubParsersAction], None]] = [  # type: ignore[type-arg]
     db_commands.register,
+    export_commands.register,
     users_commands.register,
 ]
 

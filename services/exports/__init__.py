@@ -1,0 +1,1 @@
+"""File exports: streamed, formula-safe, with the time zone stated."""
