@@ -51,14 +51,23 @@ GOODS = {"goodsType": "02", "goodsCategory": "Z000", "referenceGoodsId": "sku1",
          "goodsName": "Widget"}
 
 
-def make_sandbox(*, window_ms: int = 5000, max_retries: int = 2, **client_kwargs) -> Sandbox:
+def make_sandbox(
+    *,
+    window_ms: int = 5000,
+    max_retries: int = 2,
+    engine: SandboxEngine | None = None,
+    secret: str = SECRET,
+    **client_kwargs,
+) -> Sandbox:
+    """A fresh engine (or ``engine``, shared) and a client signing with ``secret``."""
     sink = CollectingSink()
-    engine = SandboxEngine(
-        KEY, SECRET, clock=SandboxClock(frozen_at_ms=T0), timestamp_window_ms=window_ms,
-        webhook_sink=sink,
-    )
+    if engine is None:
+        engine = SandboxEngine(
+            KEY, SECRET, clock=SandboxClock(frozen_at_ms=T0), timestamp_window_ms=window_ms,
+            webhook_sink=sink,
+        )
     client = BinancePayClient(
-        KEY, SECRET, base_url="https://bpay.sandbox.test", transport=SandboxTransport(engine),
+        KEY, secret, base_url="https://bpay.sandbox.test", transport=SandboxTransport(engine),
         max_retries=max_retries, sleep=lambda _s: None, **client_kwargs,
     )
     return Sandbox(engine, client, BinancePayProvider(client), sink)

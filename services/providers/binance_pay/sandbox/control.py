@@ -83,7 +83,7 @@ def _route(engine: SandboxEngine, method: str, path: str, p: dict[str, Any]) -> 
         fault = engine.set_fault(
             _need(p, "path"), _need(p, "kind"), times=None if times is None else int(times),
             http_status=int(p.get("httpStatus", 503)),
-            hang_seconds=float(p.get("hangSeconds", 30)),  # float-ok: a duration
+            hang_seconds=int(p.get("hangSeconds", 30)),
         )
         return _ok(fault=fault.as_dict())
     if key in (("DELETE", "/sandbox/faults"), ("POST", "/sandbox/faults/clear")):

@@ -322,7 +322,7 @@ class SandboxEngine:
         *,
         times: int | None = 1,
         http_status: int = 503,
-        hang_seconds: float = 30.0,  # float-ok: a duration
+        hang_seconds: int = 30,
     ) -> Fault:
         return self.faults.set(path, kind, times=times, http_status=http_status,
                                hang_seconds=hang_seconds)

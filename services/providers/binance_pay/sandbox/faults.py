@@ -34,7 +34,7 @@ class Fault:
     remaining: int | None = 1
     http_status: int = 503
     #: ASGI only: how long to hold the connection before giving up on it.
-    hang_seconds: float = 30.0  # float-ok: a duration, not money
+    hang_seconds: int = 30
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -52,7 +52,7 @@ class FaultBook:
         *,
         times: int | None = 1,
         http_status: int = 503,
-        hang_seconds: float = 30.0,  # float-ok: a duration
+        hang_seconds: int = 30,
     ) -> Fault:
         kind = FaultKind(kind)
         if times is not None and times < 1:

@@ -30,7 +30,7 @@ class SandboxResponse:
     headers: dict[str, str] = field(default_factory=lambda: {"content-type": "application/json"})
     #: The request was processed but the caller must see a read timeout.
     timeout: bool = False
-    hang_seconds: float = 0.0  # float-ok: a duration
+    hang_seconds: int = 0
 
     def json(self) -> Any:
         return wire.loads(self.body)
