@@ -16,6 +16,7 @@ from typing import Any
 import streamlit as st
 from streamlit.errors import StreamlitSecretNotFoundError
 
+from dashboard.navigation import SECTIONS
 from dashboard.runtime import get_services
 from services import auth, users
 from services.access import Actor
@@ -128,9 +129,12 @@ def gate() -> Actor:
     actor = current_actor()
     if actor is not None:
         return actor
-    sign_in = st.Page(sign_in_page, title="Sign in", icon=":material/login:", url_path="sign-in",
-                      default=True)
-    st.navigation([sign_in], position="hidden").run()
+    # Every section's URL answers with the sign-in page, so a bookmarked link asks for a password
+    # (instead of "page not found") and, once signed in, the same URL is the page itself.
+    pages = [st.Page(sign_in_page, title="Sign in", icon=":material/login:", default=True)]
+    pages += [st.Page(sign_in_page, title="Sign in", url_path=section.url_path)
+              for section in SECTIONS]
+    st.navigation(pages, position="hidden").run()
     st.stop()
     raise AssertionError("unreachable")  # st.stop() ends the run
 
