@@ -285,7 +285,7 @@ def pay_apply(world: World, params: dict[str, Any], path: str) -> dict[str, Any]
 def _settle_debit(world: World, debit: Debit, order: Order, at: int) -> None:
     order.payment_in_flight = False
     if order.open_user_id in world.failing_parties:
-        debit.status = order.status = "FAILED"
+        debit.status = "FAILED"
         order.status = "ERROR"
         world.log("debit_failed", at, merchantRequestId=debit.merchant_request_id)
         return
