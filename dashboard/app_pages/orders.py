@@ -1,5 +1,280 @@
-"""Orders."""
+"""Orders: find any order, see what happened to it, export exactly what is filtered.
 
-from dashboard.components.chrome import not_built_yet
+Filters, sort, page size, columns and the open order live in the URL, so a view can be shared or
+bookmarked; the page position does not (a shared link always opens on the first page).
+"""
 
-not_built_yet("Orders", "The searchable order book")
+from __future__ import annotations
+
+import tempfile
+from datetime import time
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import streamlit as st
+
+from dashboard.auth import signed_in_actor
+from dashboard.components.badges import badge_text
+from dashboard.components.formatting import format_money, status_label
+from dashboard.components.order_detail import render_order_detail
+from dashboard.runtime import get_services
+from services.access import Actor, can
+from services.bootstrap import Services
+from services.errors import InputError, NotFoundError, PermissionDeniedError
+from services.exports.orders import COLUMNS, DEFAULT_COLUMNS, export_orders, export_orders_bytes
+from services.orders import (
+    DEFAULT_SORT,
+    PAGE_SIZES,
+    OrderFilters,
+    count_orders,
+    filter_choices,
+    filters_from_params,
+    filters_to_params,
+    get_order_detail,
+    parse_amount,
+    search_orders,
+)
+
+SORT_LABELS = {"newest": "Newest first", "oldest": "Oldest first",
+               "amount_desc": "Largest amount", "amount_asc": "Smallest amount"}
+DEFAULT_SIZE = 50
+# Above this the file is built with a progress bar first; below, on the click itself.
+DIRECT_EXPORT_ROWS = 50_000
+URL_SEEN = "orders_url_seen"
+CURSOR = "orders_cursor"
+TOKENS = "orders_tokens"
+OPEN_REF = "orders_open_ref"
+LAST_SELECTION = "orders_last_selection"
+
+services = get_services()
+actor = signed_in_actor()
+zone_name = services.settings.zone.key
+
+
+@st.cache_data(ttl=60, show_spinner=False)
+def _choices(_services: Services, actor: Actor) -> dict[str, list[str]]:
+    return filter_choices(_services, actor)
+
+
+@st.cache_data(ttl=30, show_spinner=False)
+def _count(_services: Services, actor: Actor, params: tuple[tuple[str, str], ...]) -> int:
+    filters, _ = filters_from_params(dict(params))
+    return count_orders(_services, actor, filters=filters)
+
+
+def _init_widgets_from_url(url: dict[str, str]) -> None:
+    """The URL changed from outside (first load, a shared link, a click on the Overview)."""
+    filters, problems = filters_from_params(url)
+    state = st.session_state
+    state["of_status"] = list(filters.statuses)
+    state["of_currency"] = list(filters.currencies)
+    state["of_provider"] = list(filters.providers)
+    state["of_date_from"], state["of_time_from"] = filters.date_from, filters.time_from
+    state["of_date_to"], state["of_time_to"] = filters.date_to, filters.time_to
+    state["of_min"] = "" if filters.amount_min is None else f"{filters.amount_min:f}"
+    state["of_max"] = "" if filters.amount_max is None else f"{filters.amount_max:f}"
+    state["of_q"] = filters.text or ""
+    state["of_sort"] = url.get("sort") if url.get("sort") in SORT_LABELS else DEFAULT_SORT
+    size = int(url["size"]) if url.get("size", "").isdigit() else DEFAULT_SIZE
+    state["of_size"] = size if size in PAGE_SIZES else DEFAULT_SIZE
+    columns = [c for c in url.get("cols", "").split(",") if c in COLUMNS]
+    state["of_cols"] = columns or list(DEFAULT_COLUMNS)
+    state[OPEN_REF] = url.get("order") or None
+    state["orders_url_problems"] = problems
+    state.pop(CURSOR, None)
+
+
+def _amount(key: str, name: str) -> Decimal | None:
+    text = st.session_state.get(key, "").strip()
+    if not text:
+        return None
+    try:
+        return parse_amount(text, name)
+    except InputError as error:
+        st.sidebar.error(str(error))
+        return None
+
+
+def _go(direction: str) -> None:
+    previous, following = st.session_state.get(TOKENS, (None, None))
+    token = following if direction == "after" else previous
+    if token:
+        page_no = st.session_state.get(CURSOR, (None, None, 1))[2]
+        st.session_state[CURSOR] = (direction, token,
+                                    page_no + 1 if direction == "after" else max(1, page_no - 1))
+
+
+def _close_detail() -> None:
+    st.session_state[OPEN_REF] = None
+
+
+url = st.query_params.to_dict()
+if st.session_state.get(URL_SEEN) != url:
+    _init_widgets_from_url(url)
+    st.session_state[URL_SEEN] = url
+
+st.title("Orders")
+for problem in st.session_state.get("orders_url_problems", []):
+    st.warning(f"Ignored a filter from the link: {problem}")
+
+try:
+    choices = _choices(services, actor)
+except PermissionDeniedError as error:
+    st.error(str(error))
+    st.stop()
+
+with st.sidebar:
+    st.header("Filter orders")
+    st.text_input("Search", key="of_q", placeholder="merchantTradeNo, prepayId, txn id, e-mail",
+                  help="Matches the start of the id or e-mail (exact ids work too).")
+    st.multiselect("Status", choices["status"], key="of_status", format_func=status_label)
+    st.multiselect("Currency", sorted(set(choices["currency"]) | set(st.session_state.of_currency)),
+                   key="of_currency")
+    st.multiselect("Provider", sorted(set(choices["provider"]) | set(st.session_state.of_provider)),
+                   key="of_provider")
+    st.caption(f"Created between (in {zone_name}):")
+    dates = st.columns(2)
+    dates[0].date_input("From", key="of_date_from", format="YYYY-MM-DD")
+    dates[1].date_input("To (included)", key="of_date_to", format="YYYY-MM-DD")
+    times = st.columns(2)
+    times[0].time_input("From time", key="of_time_from", step=900)
+    times[1].time_input("To time", key="of_time_to", step=900,
+                        help="Leave empty to include the whole last day.")
+    amounts = st.columns(2)
+    amounts[0].text_input("Min amount", key="of_min")
+    amounts[1].text_input("Max amount", key="of_max")
+
+state = st.session_state
+time_from: time | None = state.of_time_from if state.of_date_from else None
+time_to: time | None = state.of_time_to if state.of_date_to else None
+filters = OrderFilters(
+    statuses=tuple(state.of_status), currencies=tuple(state.of_currency),
+    providers=tuple(state.of_provider), date_from=state.of_date_from, date_to=state.of_date_to,
+    time_from=time_from, time_to=time_to, amount_min=_amount("of_min", "min amount"),
+    amount_max=_amount("of_max", "max amount"), text=state.of_q.strip() or None,
+)
+
+controls = st.columns([2, 1, 4])
+controls[0].selectbox("Sort", list(SORT_LABELS), key="of_sort", format_func=SORT_LABELS.get)
+controls[1].selectbox("Rows per page", PAGE_SIZES, key="of_size")
+controls[2].multiselect("Columns", list(COLUMNS), key="of_cols",
+                        format_func=lambda c: COLUMNS[c][0])
+columns = [c for c in state.of_cols if c in COLUMNS] or list(DEFAULT_COLUMNS)
+
+filter_params = filters_to_params(filters)
+view = (tuple(sorted(filter_params.items())), state.of_sort, state.of_size)
+if state.get("orders_view") != view:
+    state["orders_view"] = view
+    state.pop(CURSOR, None)
+direction, token, page_no = state.get(CURSOR, (None, None, 1))
+
+try:
+    page = search_orders(
+        services, actor, filters=filters, sort=state.of_sort, page_size=state.of_size,
+        page_after=token if direction == "after" else None,
+        page_before=token if direction == "before" else None,
+    )
+    total = _count(services, actor, view[0])
+except InputError as error:
+    st.error(str(error))
+    st.stop()
+state[TOKENS] = (page.previous_token, page.next_token)
+
+st.caption(f"**{total:,}** orders match · page {page_no} · times in **{zone_name}** · "
+           "select a row to see the order")
+
+
+def _cell(row: Any, column: str) -> Any:
+    value = getattr(row, column)
+    kind = COLUMNS[column][1]
+    if value is None:
+        return None
+    if column == "status":
+        return badge_text(value)
+    if kind == "money":
+        return format_money(value, row.currency)
+    if kind == "time":
+        return value.strftime("%Y-%m-%d %H:%M:%S")
+    return value
+
+
+table = [{COLUMNS[c][0]: _cell(r, c) for c in columns} for r in page.rows]
+if table:
+    event = st.dataframe(table, hide_index=True, width="stretch", key="orders_table",
+                         on_select="rerun", selection_mode="single-row")
+    selected = list(event.selection.rows) if event is not None else []
+    # Only a new click opens an order: a leftover selection must not reopen a closed detail.
+    if selected != state.get(LAST_SELECTION):
+        state[LAST_SELECTION] = selected
+        if selected and selected[0] < len(page.rows):
+            state[OPEN_REF] = str(page.rows[selected[0]].id)
+else:
+    st.info("No orders match these filters. Widen the dates or clear a filter.")
+
+nav = st.columns([1, 1, 6])
+nav[0].button("← Previous", on_click=_go, args=("before",), disabled=not page.previous_token,
+              key="orders_prev", width="stretch")
+nav[1].button("Next →", on_click=_go, args=("after",), disabled=not page.next_token,
+              key="orders_next", width="stretch")
+
+with st.expander(f"Export these {total:,} orders", icon=":material/download:"):
+    st.caption(f"Exactly the filtered orders with the chosen columns, times in {zone_name}, "
+               "amounts as exact decimals with their currency. No row limit.")
+    if not can(actor, "orders.export"):
+        st.info("Your role may not export orders.")
+    elif total <= DIRECT_EXPORT_ROWS:
+        buttons = st.columns(2)
+        for col, fmt, mime in ((buttons[0], "csv", "text/csv"), (buttons[1], "xlsx",
+                               "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")):
+            col.download_button(
+                f"Download {fmt.upper()} ({total:,} rows)",
+                data=lambda fmt=fmt: export_orders_bytes(services, actor, filters=filters,
+                                                         columns=columns, fmt=fmt),
+                file_name=f"orders.{fmt}", mime=mime, on_click="ignore", key=f"orders_dl_{fmt}",
+                icon=":material/download:",
+            )
+    else:
+        fmt = st.radio("Format", ["csv", "xlsx"], horizontal=True, key="orders_export_fmt",
+                       format_func=str.upper)
+        if st.button(f"Prepare {fmt.upper()} of {total:,} rows", key="orders_prepare"):
+            bar = st.progress(0.0, text="Starting…")
+            path = Path(tempfile.mkstemp(prefix="paydesk-orders-", suffix=f".{fmt}")[1])
+            with path.open("wb") as out:
+                result = export_orders(
+                    services, actor, filters=filters, columns=columns, fmt=fmt, out=out,
+                    progress=lambda done, all_: bar.progress(
+                        min(1.0, done / max(all_, 1)), text=f"{done:,} of {all_:,} rows"),
+                )
+            state["orders_prepared"] = (str(path), fmt, result.rows)
+        prepared = state.get("orders_prepared")
+        if prepared and Path(prepared[0]).exists():
+            st.download_button(
+                f"Download {prepared[1].upper()} ({prepared[2]:,} rows)",
+                data=lambda: Path(prepared[0]).read_bytes(), file_name=f"orders.{prepared[1]}",
+                on_click="ignore", key="orders_dl_prepared", icon=":material/download:",
+            )
+
+st.text_input("Open an order by id, merchantTradeNo or prepayId", key="orders_open_input",
+              on_change=lambda: state.__setitem__(OPEN_REF,
+                                                  state.orders_open_input.strip() or None))
+if state.get(OPEN_REF):
+    st.divider()
+    try:
+        render_order_detail(get_order_detail(services, actor, state[OPEN_REF]))
+    except NotFoundError as error:
+        st.warning(str(error))
+    st.button("Close order", on_click=_close_detail, key="orders_close_detail")
+
+params = dict(filter_params)
+if state.of_sort != DEFAULT_SORT:
+    params["sort"] = state.of_sort
+if state.of_size != DEFAULT_SIZE:
+    params["size"] = str(state.of_size)
+if columns != list(DEFAULT_COLUMNS):
+    params["cols"] = ",".join(columns)
+if state.get(OPEN_REF):
+    params["order"] = str(state[OPEN_REF])
+if params != url:
+    st.query_params.from_dict(params)
+    state[URL_SEEN] = params

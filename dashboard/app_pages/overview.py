@@ -17,6 +17,7 @@ from dashboard.runtime import get_services
 from services.errors import InputError
 from services.overview import get_overview
 
+ORDERS_PAGE = "app_pages/orders.py"
 PRESETS: dict[str, int | None] = {
     "Today": 1,
     "Last 7 days": 7,
@@ -126,13 +127,20 @@ with chart_column:
     if codes:
         chosen = st.selectbox("Currency", codes, key="overview_chart_currency")
         st.plotly_chart(daily_volume_figure(overview.daily, chosen), width="stretch")
+        day = st.date_input("Open the orders of one day", value=overview.end,
+                            min_value=overview.start, max_value=overview.end,
+                            key="overview_orders_day", format="YYYY-MM-DD")
+        st.page_link(ORDERS_PAGE, label=f"{chosen} orders of {day.isoformat()} →",
+                     icon=":material/receipt_long:",
+                     query_params={"from": day.isoformat(), "to": day.isoformat(),
+                                   "currency": chosen})
     else:
         st.info("No paid orders in this period.")
 with status_column:
     st.subheader("Orders by status")
     st.plotly_chart(status_breakdown_figure(overview.statuses), width="stretch")
-    st.dataframe(
-        [{"Status": status_label(s), "Orders": n} for s, n in overview.statuses.items()],
-        hide_index=True,
-        width="stretch",
-    )
+    # Each status opens the order list filtered to it for the same period.
+    period = {"from": overview.start.isoformat(), "to": overview.end.isoformat()}
+    for status, count in overview.statuses.items():
+        st.page_link(ORDERS_PAGE, label=f"{status_label(status)} · {count:,} orders",
+                     query_params={**period, "status": status})

@@ -1,0 +1,82 @@
+"""One order in full: status, money, every field, links, refunds and the timeline."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import streamlit as st
+
+from dashboard.components.badges import badge_color
+from dashboard.components.formatting import format_money, status_label
+from services.orders import OrderDetail
+
+_OUTCOME_ICONS = {"ok": "✅", "failed": "⛔", "pending": "⏳", "info": "🧾"}
+_KIND_LABELS = {"order": "Order", "refund": "Refund", "webhook": "Webhook", "audit": "Staff"}
+
+
+def _when(moment: datetime | None) -> str:
+    return "—" if moment is None else moment.strftime("%Y-%m-%d %H:%M:%S")
+
+
+def render_order_detail(detail: OrderDetail) -> None:
+    order = detail.order
+    head = st.columns([3, 1])
+    head[0].subheader(f"Order {order.merchant_trade_no}")
+    with head[1]:
+        st.badge(status_label(order.status), color=badge_color(order.status))  # type: ignore[arg-type]
+    st.caption(f"Times in **{detail.timezone}** · internal id {order.id}")
+
+    tiles = st.columns(3)
+    tiles[0].metric("Amount", format_money(order.amount, order.currency), border=True)
+    tiles[1].metric("Refunded", format_money(order.refunded_amount, order.currency), border=True)
+    tiles[2].metric("Fee", format_money(order.fee, order.currency) if order.fee is not None
+                    else "—", border=True)
+
+    fields, timeline = st.columns([2, 3])
+    with fields:
+        st.markdown("**Order**")
+        rows = [
+            ("Merchant trade no", order.merchant_trade_no),
+            ("Prepay id", order.prepay_id or "—"),
+            ("Transaction id", order.transaction_id or "—"),
+            ("Provider", order.provider),
+            ("Status", f"{status_label(order.status)} ({order.status})"),
+            ("Product", order.product_name or "—"),
+            ("Product type", order.product_type or "—"),
+            ("Created", _when(order.created_at)),
+            ("Expires", _when(order.expires_at)),
+            ("Paid", _when(order.paid_at)),
+            ("Closed", _when(order.closed_at)),
+            ("Last update", _when(order.updated_at)),
+        ]
+        st.dataframe([{"Field": k, "Value": v} for k, v in rows], hide_index=True,
+                     width="stretch", key="order_detail_fields")
+        st.markdown("**Payer**")
+        st.dataframe(
+            [{"Field": "Customer e-mail", "Value": order.customer_email or "—"},
+             {"Field": "Payer id", "Value": order.payer_id or "—"}],
+            hide_index=True, width="stretch", key="order_detail_payer",
+        )
+        links = {k: v for k, v in detail.links.items() if v}
+        if links:
+            st.markdown("**Links**")
+            for label, value in links.items():
+                st.text_input(label, value=value, disabled=True, key=f"order_link_{label}")
+    with timeline:
+        st.markdown("**Timeline**")
+        for event in detail.timeline:
+            icon = _OUTCOME_ICONS.get(event.outcome, "•")
+            line = f"{icon} `{_when(event.at)}` **{event.title}** · {_KIND_LABELS[event.kind]}"
+            st.markdown(line)
+            if event.detail:
+                st.caption(event.detail)
+        if detail.refunds:
+            st.markdown("**Refunds**")
+            st.dataframe(
+                [{"Refund id": r.refund_request_id,
+                  "Amount": format_money(r.amount, r.currency),
+                  "Status": r.status, "Reason": r.reason,
+                  "Requested": _when(r.created_at), "Completed": _when(r.completed_at)}
+                 for r in detail.refunds],
+                hide_index=True, width="stretch", key="order_detail_refunds",
+            )

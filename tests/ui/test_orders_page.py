@@ -1,0 +1,138 @@
+"""AppTest: the Orders page filters in SQL, keeps the view in the URL, and opens an order."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import insert
+from sqlmodel import select
+from streamlit.testing.v1 import AppTest
+
+from data.models import Order, Refund
+from services.bootstrap import Services
+
+ORDERS_PAGE = "app_pages/orders.py"
+NOW = datetime.now(UTC).replace(microsecond=0)
+
+
+@pytest.fixture
+def seeded(ui_services: Services) -> list[dict]:
+    rows = []
+    for i in range(60):
+        created = NOW - timedelta(hours=i * 5)
+        rows.append({
+            "merchant_trade_no": f"UI{i:04d}", "prepay_id": f"PRE{i:04d}",
+            "amount": Decimal("10.5") + i, "currency": "BTC" if i % 3 == 0 else "USDT",
+            "status": "PAID" if i % 2 == 0 else "EXPIRED", "provider": "binance_pay",
+            "customer_email": f"buyer{i}@example.com", "product_name": f"Plan {i}",
+            "refunded_amount": Decimal(0), "created_at": created, "updated_at": created,
+            "paid_at": created + timedelta(minutes=1) if i % 2 == 0 else None,
+        })
+    with ui_services.uow() as uow:
+        uow.session.execute(insert(Order), rows)
+        uow.commit()
+    return rows
+
+
+def open_orders(signed_in_app: Callable[[str], AppTest], **params: str) -> AppTest:
+    at = signed_in_app("viewer")
+    for key, value in params.items():
+        at.query_params[key] = value
+    at.switch_page(ORDERS_PAGE).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def param(at: AppTest, key: str) -> str:
+    value = at.query_params[key]
+    return value[-1] if isinstance(value, list) else value
+
+
+def table(at: AppTest):  # type: ignore[no-untyped-def]
+    return at.dataframe(key="orders_table").value
+
+
+def test_filters_narrow_the_table_and_land_in_the_url(
+    signed_in_app: Callable[[str], AppTest], seeded: list[dict]
+) -> None:
+    at = open_orders(signed_in_app)
+    assert len(table(at)) == 50  # first page of the default size
+    assert "60" in at.caption[0].value
+    at.multiselect(key="of_status").set_value(["PAID"]).run()
+    at.multiselect(key="of_currency").set_value(["BTC"]).run()
+    assert not at.exception
+    shown = table(at)
+    expected = [r for r in seeded if r["status"] == "PAID" and r["currency"] == "BTC"]
+    assert len(shown) == len(expected)
+    assert set(shown["Status"]) == {"🟢 Paid"}
+    assert all(value.endswith(" BTC") for value in shown["Amount"])
+    assert param(at, "status") == "PAID" and param(at, "currency") == "BTC"
+
+
+def test_a_shared_link_restores_the_view_and_pages_forward(
+    signed_in_app: Callable[[str], AppTest], seeded: list[dict]
+) -> None:
+    at = open_orders(signed_in_app, status="EXPIRED", sort="amount_asc", size="25",
+                     cols="merchant_trade_no,amount")
+    shown = table(at)
+    assert list(shown.columns) == ["Merchant trade no", "Amount"]
+    expired = sorted((r for r in seeded if r["status"] == "EXPIRED"), key=lambda r: r["amount"])
+    assert list(shown["Merchant trade no"]) == [r["merchant_trade_no"] for r in expired[:25]]
+    at.button(key="orders_next").click().run()
+    assert list(table(at)["Merchant trade no"]) == [r["merchant_trade_no"] for r in expired[25:]]
+    at.button(key="orders_prev").click().run()
+    assert list(table(at)["Merchant trade no"])[0] == expired[0]["merchant_trade_no"]
+
+
+def test_search_and_a_bad_link_parameter(
+    signed_in_app: Callable[[str], AppTest], seeded: list[dict]
+) -> None:
+    at = open_orders(signed_in_app, min="abc", q="PRE0004")
+    assert list(table(at)["Merchant trade no"]) == ["UI0004"]
+    assert "min" in at.warning[0].value
+
+
+def test_open_by_id_shows_every_field_and_the_timeline(
+    signed_in_app: Callable[[str], AppTest], seeded: list[dict], ui_services: Services
+) -> None:
+    with ui_services.uow() as uow:
+        order = uow.session.exec(select(Order).where(Order.merchant_trade_no == "UI0002")).one()
+        uow.session.add(Refund(order_id=order.id, refund_request_id="RF-UI", amount=Decimal("2"),
+                               currency="USDT", reason="customer", status="SUCCESS",
+                               completed_at=NOW))
+        uow.commit()
+    at = open_orders(signed_in_app, order="UI0002")
+    assert any("Order UI0002" in h.value for h in at.subheader)
+    markdown = "\n".join(m.value for m in at.markdown)
+    assert "Order created" in markdown and "Paid" in markdown and "Refund requested" in markdown
+    values = {v for df in at.dataframe if "Value" in df.value.columns for v in df.value["Value"]}
+    assert {"PRE0002", "buyer2@example.com"} <= values
+    at.button(key="orders_close_detail").click().run()
+    assert "order" not in at.query_params
+
+
+def test_selecting_a_row_opens_that_order(
+    signed_in_app: Callable[[str], AppTest], seeded: list[dict]
+) -> None:
+    at = open_orders(signed_in_app)
+    at.session_state["orders_table"] = {"selection": {"rows": [3], "columns": [], "cells": []}}
+    at.run()
+    assert not at.exception
+    assert any("Order UI0003" in h.value for h in at.subheader)
+    assert param(at, "order").isdigit()
+
+
+def test_overview_links_a_status_and_a_day_to_the_filtered_list(
+    signed_in_app: Callable[[str], AppTest], seeded: list[dict]
+) -> None:
+    at = signed_in_app("viewer")
+    at.switch_page("app_pages/overview.py").run()
+    assert not at.exception, at.exception
+    links = [element.proto for element in at.get("page_link")]
+    paid = next(link for link in links if link.label.startswith("Paid"))
+    assert "status=PAID" in paid.query_string and "from=" in paid.query_string
+    assert paid.page == "orders" and paid.label == "Paid · 30 orders"
+    assert any("currency=" in link.query_string and "to=" in link.query_string for link in links)
