@@ -11,6 +11,7 @@ from dashboard.components.formatting import (
     format_change,
     format_money,
     format_percent,
+    format_tile_amount,
     status_label,
 )
 from dashboard.runtime import get_services
@@ -98,9 +99,10 @@ currency_tiles = st.columns(min(4, max(1, len(overview.currencies))))
 for index, kpis in enumerate(overview.currencies[:4]):
     currency_tiles[index].metric(
         f"Gross {kpis.currency}",
-        format_money(kpis.gross, kpis.currency),
+        format_tile_amount(kpis.gross, kpis.currency),
         delta=format_change(kpis.gross_change),
-        help=f"Refunds {format_money(kpis.refunds, kpis.currency)} · "
+        help=f"Exactly {format_money(kpis.gross, kpis.currency)} from {kpis.paid_orders:,} paid "
+        f"orders; refunds {format_money(kpis.refunds, kpis.currency)}, "
         f"net {format_money(kpis.net, kpis.currency)}",
         border=True,
     )

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import ROUND_HALF_EVEN, Decimal
+
+from services.money import FIAT_DECIMALS, STABLECOINS
 
 STATUS_LABELS: dict[str, str] = {
     "INITIAL": "Created",
@@ -27,6 +29,13 @@ def format_amount(amount: Decimal, *, min_places: int = 2) -> str:
 
 def format_money(amount: Decimal, currency: str) -> str:
     return f"{format_amount(amount)} {currency}"
+
+
+def format_tile_amount(amount: Decimal, currency: str) -> str:
+    """A short, rounded figure for a KPI tile; tables and exports carry the exact amount."""
+    places = 2 if currency in STABLECOINS or currency in FIAT_DECIMALS else 4
+    rounded = amount.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_EVEN)
+    return f"{rounded:,.{places}f}"
 
 
 def format_percent(value: Decimal | None, *, places: int = 1) -> str:
