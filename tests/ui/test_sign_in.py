@@ -6,10 +6,13 @@ from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
+import pyotp
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from dashboard.auth import ACTOR_KEY, SEEN_KEY
+from dashboard.auth import ACTOR_KEY, PENDING_KEY, SEEN_KEY
+from services import auth, users
+from services.access import cli_actor
 from services.bootstrap import Services
 from tests.ui.conftest import demo_actor
 
@@ -94,3 +97,70 @@ def test_sign_out(signed_in_app: Callable[[str], AppTest]) -> None:
     at.button(key="sign_out").click().run()
     assert [t.value for t in at.title] == ["Sign in to PayDesk"]
     assert ACTOR_KEY not in at.session_state
+
+
+def test_live_mode_has_no_demo_users_and_says_how_to_add_one(
+    new_app: Callable[[], AppTest], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PAYDESK_MODE", "live")
+    monkeypatch.setenv("BINANCE_PAY_API_KEY", "k" * 32)
+    monkeypatch.setenv("BINANCE_PAY_API_SECRET", "s" * 48)
+    at = new_app().run()
+    assert not at.exception
+    assert any("paydesk users add" in w.value for w in at.warning)
+    assert not at.dataframe  # no demo accounts table
+
+
+def test_required_totp_is_enrolled_at_sign_in(
+    new_app: Callable[[], AppTest], ui_services: Services
+) -> None:
+    users.create_user(ui_services, cli_actor("t"), username="bob", role="approver",
+                      password="correct horse battery", totp_required=True)
+    at = sign_in(new_app().run(), "bob", "correct horse battery")
+    assert ACTOR_KEY not in at.session_state
+    assert [s.value for s in at.subheader] == ["Set up your authenticator app"]
+    assert [type(e).__name__ for e in at.main if type(e).__name__ == "Image"]  # local QR code
+    secret = at.session_state[PENDING_KEY]["secret"]
+    at.text_input(key="sign_in_code").input(pyotp.TOTP(secret).now())
+    at.button(key="FormSubmitter:second_factor-Continue").click().run()
+    assert at.session_state[ACTOR_KEY].username == "bob"
+
+
+def test_single_sign_on_maps_the_email_to_a_paydesk_user(
+    new_app: Callable[[], AppTest], ui_services: Services
+) -> None:
+    users.create_user(ui_services, cli_actor("t"), username="carol", role="viewer",
+                      password=None, email="carol@example.com")
+    at = new_app()
+    at.secrets["auth"] = {
+        "redirect_uri": "http://localhost:8501/oauth2callback", "cookie_secret": "x" * 32,
+        "client_id": "paydesk", "client_secret": "s",
+        "server_metadata_url": "https://idp.example.com/.well-known/openid-configuration",
+    }
+    at.user = {"is_logged_in": True, "email": "carol@example.com"}  # type: ignore[assignment]
+    at.run()
+    assert not at.exception
+    assert at.session_state[ACTOR_KEY].username == "carol"
+
+    stranger = new_app()
+    stranger.secrets["auth"] = at.secrets["auth"]
+    stranger.user = {"is_logged_in": True, "email": "who@example.com"}  # type: ignore[assignment]
+    stranger.run()
+    assert ACTOR_KEY not in stranger.session_state
+    assert any("no active PayDesk user has that email" in e.value for e in stranger.error)
+
+
+def test_the_audit_page_filters_and_offers_the_export(
+    signed_in_app: Callable[[str], AppTest], ui_services: Services
+) -> None:
+    at = signed_in_app("approver")
+    auth.authenticate(ui_services, "approver", "approver")
+    auth.authenticate(ui_services, "viewer", "wrong")
+    at.switch_page("app_pages/audit.py").run()
+    assert not at.exception
+    at.selectbox(key="audit_user").select("approver").run()
+    assert not at.exception
+    table = at.dataframe[0].value
+    assert list(table["Action"]) == ["auth.sign_in"]
+    assert set(table["User"]) == {"approver"}
+    assert at.get("download_button")
