@@ -42,6 +42,7 @@ def served():
     server.should_exit = True
     thread.join(timeout=10)
     sock.close()
+    engine.close()
 
 
 @pytest.fixture
@@ -66,14 +67,23 @@ def new_id() -> str:
 
 
 def new_order(merchant, trade_no, amount=25.17):
-    return ok(merchant.new_order({
-        "env": {"terminalType": "APP"},
-        "merchantTradeNo": trade_no,
-        "orderAmount": amount,
-        "currency": "USDT",
-        "goods": {"goodsType": "01", "goodsCategory": "D000", "referenceGoodsId": "7876763A3B",
-                  "goodsName": "Ice Cream", "goodsDetail": "Greentea ice cream cone"},
-    }))
+    return ok(
+        merchant.new_order(
+            {
+                "env": {"terminalType": "APP"},
+                "merchantTradeNo": trade_no,
+                "orderAmount": amount,
+                "currency": "USDT",
+                "goods": {
+                    "goodsType": "01",
+                    "goodsCategory": "D000",
+                    "referenceGoodsId": "7876763A3B",
+                    "goodsName": "Ice Cream",
+                    "goodsDetail": "Greentea ice cream cone",
+                },
+            }
+        )
+    )
 
 
 def paid_order(merchant, control, amount=25.17):
@@ -104,21 +114,36 @@ def test_refund_order_and_get_refund_order(merchant, control):
     refund_id = new_id()
     data = ok(merchant.refund_order(refund_id, prepay, 1.5, refundReason="melted"))
     assert (data["refundAmount"], data["duplicateRequest"]) == ("1.50000000", "N")
-    assert ok(merchant.refund_order(refund_id, prepay, 1.5, refundReason="melted"))[
-        "duplicateRequest"] == "Y"
+    assert (
+        ok(merchant.refund_order(refund_id, prepay, 1.5, refundReason="melted"))["duplicateRequest"]
+        == "Y"
+    )
     assert ok(merchant.get_refund_order(refund_id))["refundStatus"] == "REFUND_PENDING"
 
 
 def test_batch_payout_and_get_payout(merchant):
     request_id = new_id()
     details = [
-        {"merchantSendId": new_id(), "receiveType": "BINANCE_ID", "receiver": "123456",
-         "transferAmount": 1.5, "transferMethod": "FUNDING_WALLET", "remark": "one"},
-        {"merchantSendId": new_id(), "receiveType": "EMAIL", "receiver": "x@example.com",
-         "transferAmount": 2, "transferMethod": "FUNDING_WALLET", "remark": "two"},
+        {
+            "merchantSendId": new_id(),
+            "receiveType": "BINANCE_ID",
+            "receiver": "123456",
+            "transferAmount": 1.5,
+            "transferMethod": "FUNDING_WALLET",
+            "remark": "one",
+        },
+        {
+            "merchantSendId": new_id(),
+            "receiveType": "EMAIL",
+            "receiver": "x@example.com",
+            "transferAmount": 2,
+            "transferMethod": "FUNDING_WALLET",
+            "remark": "two",
+        },
     ]
-    data = ok(merchant.batch_payout(request_id, "batch", "USDT", 3.5, 2, details,
-                                    bizScene="SETTLEMENT"))
+    data = ok(
+        merchant.batch_payout(request_id, "batch", "USDT", 3.5, 2, details, bizScene="SETTLEMENT")
+    )
     assert data == {"requestId": request_id, "status": "ACCEPTED"}
     query = ok(merchant.get_payout(request_id, detailStatus="ALL"))
     assert query["totalNumber"] == 2 and len(query["transferDetailList"]) == 2
@@ -182,3 +207,48 @@ def test_background_ticker_delivers_webhooks(served, merchant, control):
             time.sleep(0.05)
     finally:
         engine.set_webhook_sink(None)
+
+
+def test_webhooks_are_posted_to_an_http_url(served, merchant, control):
+    """A merchant receiver on another 127.0.0.1 port gets signed webhooks via HttpSink."""
+    from starlette.applications import Starlette
+    from starlette.responses import JSONResponse
+    from starlette.routing import Route
+
+    from services.providers.binance_pay.webhooks import parse_webhook
+
+    engine, _ = served
+    got = []
+
+    async def receive(request):
+        got.append((dict(request.headers), await request.body()))
+        return JSONResponse({"returnCode": "SUCCESS", "returnMessage": None})
+
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    url = f"http://127.0.0.1:{sock.getsockname()[1]}/webhooks/binance"
+    receiver = uvicorn.Server(
+        uvicorn.Config(
+            Starlette(routes=[Route("/webhooks/binance", receive, methods=["POST"])]),
+            log_level="warning",
+            lifespan="off",
+        )
+    )
+    thread = threading.Thread(target=receiver.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    engine.set_webhook_sink(url)
+    try:
+        prepay = paid_order(merchant, control)
+        deadline = time.monotonic() + 5
+        while not any(prepay.encode() in body for _, body in got):
+            assert time.monotonic() < deadline, "no webhook reached the HTTP receiver"
+            time.sleep(0.05)
+        keys = {engine.certificate["certSerial"]: engine.certificate["certPublic"]}
+        headers, body = next((h, b) for h, b in got if prepay.encode() in b)
+        envelope, data = parse_webhook(headers, body, keys)
+        assert envelope.bizStatus == "PAY_SUCCESS" and data["currency"] == "USDT"
+    finally:
+        engine.set_webhook_sink(None)
+        receiver.should_exit = True
+        thread.join(timeout=10)
+        sock.close()

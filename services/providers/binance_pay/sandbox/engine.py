@@ -112,7 +112,7 @@ class SandboxEngine:
         initial_balances: Mapping[str, Decimal] | None = None,
     ) -> None:
         self._lock = threading.RLock()
-        self._deliver_lock = threading.Lock()
+        self._deliver_lock = threading.RLock()
         self.clock = clock or SandboxClock()
         self.gateway = Gateway({api_key: api_secret}, wall_clock, timestamp_window_ms)
         self.faults = FaultBook()
@@ -234,7 +234,9 @@ class SandboxEngine:
         return self.clock.now_ms()
 
     def set_webhook_sink(self, sink: WebhookSink | str | None) -> None:
-        with self._lock:
+        with self._deliver_lock, self._lock:
+            if isinstance(self._sink, HttpSink):
+                self._sink.close()  # its pooled connection would otherwise leak
             self._sink = HttpSink(sink) if isinstance(sink, str) else sink
 
     # -- the customer and the operator ---------------------------------------------------
