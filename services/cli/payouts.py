@@ -1,0 +1,96 @@
+"""`paydesk payouts validate FILE [--json]`: the page's findings for a payout file, for scripts.
+
+Exit status: 0 no error (warnings allowed), 1 at least one error, 2 the file cannot be read.
+Earlier payouts come from the store when DATABASE_URL reaches a migrated one; otherwise the file
+is checked without them and stderr says so. Nothing is written anywhere.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from services.config import get_settings
+from services.payouts.findings import ERROR, Finding
+from services.payouts.planning import plan_batches
+from services.payouts.reading import UnreadableFileError
+from services.payouts.store_history import store_history
+from services.payouts.validation import PayoutRules, ValidationResult, validate_payout_file
+
+EXIT_OK, EXIT_ERRORS, EXIT_UNREADABLE = 0, 1, 2
+# Batches are only previewed here; real request ids come from the upload's own reference.
+_PREVIEW_REF = "PREVIEW"
+
+
+def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    group = commands.add_parser("payouts", help="batch payout files")
+    actions = group.add_subparsers(dest="payouts_command", required=True, metavar="ACTION")
+    validate = actions.add_parser(
+        "validate",
+        help="check a payout file (CSV or XLSX) and plan its batches; exit 0 ok, 1 errors, "
+        "2 unreadable",
+    )
+    validate.add_argument("file", type=Path, metavar="FILE")
+    validate.add_argument("--json", action="store_true", help="print findings and batches as JSON")
+    validate.set_defaults(handler=_validate)
+
+
+def _validate(args: argparse.Namespace) -> int:
+    path: Path = args.file
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        return _unreadable(args, f"cannot read {path}: {error.strerror or error}")
+    settings = get_settings()
+    rules = PayoutRules.from_settings(settings)
+    with store_history(settings.database_url) as (history, note):
+        if note:
+            print(f"paydesk: {note}; checked without earlier payouts", file=sys.stderr)
+        try:
+            result = validate_payout_file(data, file_name=path.name, rules=rules, history=history)
+        except UnreadableFileError as error:
+            return _unreadable(args, f"{path}: {error}")
+    batches = [
+        {"currency": b.currency, "line_count": b.line_count, "total": f"{b.total:f}"}
+        for b in plan_batches(result.instructions(), upload_ref=_PREVIEW_REF)
+    ]
+    if args.json:
+        print(json.dumps({"findings": [_json_finding(f) for f in result.findings],
+                          "batches": batches}, indent=2, ensure_ascii=False))
+    else:
+        _print_text(result, batches)
+    return EXIT_ERRORS if result.has_errors else EXIT_OK
+
+
+def _json_finding(finding: Finding) -> dict[str, object]:
+    return {
+        "line": finding.line,
+        "column": finding.column,
+        "severity": finding.severity,
+        "code": finding.code,
+        "message": finding.message,
+    }
+
+
+def _unreadable(args: argparse.Namespace, message: str) -> int:
+    print(f"paydesk: {message}", file=sys.stderr)
+    if args.json:
+        finding = Finding(None, None, None, ERROR, "file_unreadable", message)
+        print(json.dumps({"findings": [_json_finding(finding)], "batches": []}, indent=2))
+    return EXIT_UNREADABLE
+
+
+def _print_text(result: ValidationResult, batches: list[dict[str, object]]) -> None:
+    for finding in result.findings:
+        where = "file" if finding.line is None else f"line {finding.line}"
+        if finding.column:
+            where += f", {finding.column}"
+        print(f"{where}: {finding.severity} {finding.code}: {finding.message}")
+    lines = len(result.table)
+    print(f"{len(result.errors)} error(s), {len(result.warnings)} warning(s) in {lines} line(s)")
+    if batches:
+        print("batches for the lines without errors:")
+        for batch in batches:
+            print(f"  {batch['currency']:<6} {batch['line_count']:>4} lines  {batch['total']}")

@@ -1,0 +1,384 @@
+"""Validate a payout file: every problem found at once, as Findings naming line, column and fix.
+
+Checks run on whole columns (pandas string columns, regexes, `duplicated`, `isin`); Python-level
+work happens only for the cells that fail and for the exact Decimal values of good amounts.
+Nothing here writes anywhere: earlier payouts come in through an injected PayoutHistory.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+import numpy as np
+import pandas as pd
+
+from services.money import currency_decimals
+from services.payouts.amounts import OK, AmountCheck, amount_message, classify_amounts
+from services.payouts.file_format import (
+    COLUMN_BY_NAME,
+    COLUMNS,
+    PAYOUT_CURRENCIES,
+    REQUIRED_COLUMNS,
+    USD_PEGGED,
+    canonical_column,
+)
+from services.payouts.findings import ERROR, WARNING, Finding, FindingList
+from services.payouts.history import NO_HISTORY, PayoutHistory
+from services.payouts.line_rules import check_lines
+from services.payouts.planning import PayoutInstruction
+from services.payouts.reading import RawTable, read_payout_file
+
+DEFAULT_LINE_CAP_USD = Decimal("80000")
+
+
+def default_line_caps(usd_cap: Decimal = DEFAULT_LINE_CAP_USD) -> dict[str, Decimal]:
+    """The provider's 80K USD per line, for the coins pegged to the dollar; other coins have no
+    default cap because their dollar value moves (set one per currency in the rules)."""
+    return dict.fromkeys(sorted(USD_PEGGED), usd_cap)
+
+
+@dataclass(frozen=True)
+class PayoutRules:
+    max_bytes: int = 20 * 1024 * 1024
+    max_lines: int = 100_000
+    line_caps: Mapping[str, Decimal] = field(default_factory=default_line_caps)
+    duplicate_window_days: int = 30
+    currencies: frozenset[str] = PAYOUT_CURRENCIES
+
+    @classmethod
+    def from_settings(cls, settings: object, **overrides: object) -> PayoutRules:
+        cap = getattr(settings, "payout_line_cap_usd", DEFAULT_LINE_CAP_USD)
+        return cls(line_caps=default_line_caps(cap), **overrides)  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True, slots=True)
+class CurrencyTotal:
+    currency: str
+    line_count: int
+    total: Decimal
+
+
+@dataclass(frozen=True)
+class ValidationResult:
+    """`table` has one row per data line: `line`, the canonical columns as stripped text, and
+    `has_error`; `amounts` holds the exact Decimal of each line whose amount is good (else None)."""
+
+    findings: tuple[Finding, ...]
+    table: pd.DataFrame
+    amounts: np.ndarray
+    file_sha256: str
+    content_sha256: str | None
+
+    @property
+    def errors(self) -> tuple[Finding, ...]:
+        return tuple(f for f in self.findings if f.severity == ERROR)
+
+    @property
+    def warnings(self) -> tuple[Finding, ...]:
+        return tuple(f for f in self.findings if f.severity == WARNING)
+
+    @property
+    def has_errors(self) -> bool:
+        return any(f.severity == ERROR for f in self.findings)
+
+    def instructions(self) -> list[PayoutInstruction]:
+        """The lines without any error, ready for planning (file order)."""
+        if self.table.empty:
+            return []
+        good = ~self.table["has_error"].to_numpy(dtype=bool)
+        rows = self.table[good]
+        return [
+            PayoutInstruction(
+                file_line=int(line),
+                receive_type=receive_type,
+                receiver=receiver,
+                amount=amount,
+                currency=currency,
+                remark=remark,
+                merchant_send_id=send_id or None,
+            )
+            for line, receive_type, receiver, currency, remark, send_id, amount in zip(
+                rows["line"].tolist(),
+                rows["receive_type"].tolist(),
+                rows["receiver"].tolist(),
+                rows["currency"].tolist(),
+                rows["remark"].tolist(),
+                rows["merchant_send_id"].tolist(),
+                self.amounts[good].tolist(),
+                strict=True,
+            )
+        ]
+
+    def totals(self) -> list[CurrencyTotal]:
+        """Line count and exact total per currency over the lines without errors."""
+        if self.table.empty:
+            return []
+        good = ~self.table["has_error"].to_numpy(dtype=bool)
+        sums: dict[str, list[Decimal]] = {}
+        for currency, amount in zip(
+            self.table["currency"].to_numpy(dtype=object)[good], self.amounts[good], strict=True
+        ):
+            sums.setdefault(currency, []).append(amount)
+        return [
+            CurrencyTotal(currency, len(sums[currency]), sum(sums[currency], Decimal(0)))
+            for currency in sorted(sums)
+        ]
+
+
+def validate_payout_file(
+    data: bytes,
+    *,
+    file_name: str | None = None,
+    rules: PayoutRules | None = None,
+    history: PayoutHistory = NO_HISTORY,
+    now: datetime | None = None,
+) -> ValidationResult:
+    """Read and validate uploaded bytes. Raises UnreadableFileError when they cannot be read."""
+    rules = rules or PayoutRules()
+    if len(data) > rules.max_bytes:
+        findings = FindingList()
+        findings.add(
+            _file_finding(
+                "file_too_large",
+                f"the file is {len(data):,} bytes, over the limit of {rules.max_bytes:,}; "
+                "split it into several files",
+            )
+        )
+        return _empty_result(findings, hashlib.sha256(data).hexdigest())
+    table = read_payout_file(data, file_name=file_name)
+    return validate_table(table, rules=rules, history=history, now=now)
+
+
+def validate_table(
+    raw: RawTable,
+    *,
+    rules: PayoutRules | None = None,
+    history: PayoutHistory = NO_HISTORY,
+    now: datetime | None = None,
+) -> ValidationResult:
+    rules = rules or PayoutRules()
+    now = now or datetime.now(UTC)
+    findings = FindingList()
+    if raw.header_line is None:
+        findings.add(
+            _file_finding(
+                "file_empty",
+                "the file is empty; fill in the template: a header line, then one line per payment",
+            )
+        )
+        return _empty_result(findings, raw.file_sha256)
+
+    positions, header_ok = _map_header(raw, findings)
+    if not raw.rows:
+        findings.add(
+            _file_finding(
+                "no_lines",
+                "the file has a header but no payment lines; add one line per payment "
+                "under the header",
+            )
+        )
+        return _empty_result(findings, raw.file_sha256)
+    if len(raw.rows) > rules.max_lines:
+        findings.add(
+            _file_finding(
+                "too_many_lines",
+                f"the file has {len(raw.rows):,} payment lines, over the limit of "
+                f"{rules.max_lines:,}; split it into several files",
+            )
+        )
+        return _empty_result(findings, raw.file_sha256)
+
+    frame, raw_cells = _frame(raw, positions)
+    headers = {name: raw.header[index].strip() for name, index in positions.items()}
+    has_error = _extra_cells(raw, findings)
+    decimals = {cur: currency_decimals(cur) for cur in rules.currencies}
+    amounts: AmountCheck = classify_amounts(
+        frame["amount"], frame["currency"], decimals=decimals, caps=rules.line_caps
+    )
+    has_error |= check_lines(
+        frame,
+        raw_cells,
+        amounts,
+        findings,
+        headers=headers,
+        positions=positions,
+        rules=rules,
+        history=history,
+        since=now - timedelta(days=rules.duplicate_window_days),
+    )
+    reported = amounts.code != OK if "amount" in positions else np.zeros(len(frame), dtype=bool)
+    for code in np.unique(amounts.code[reported]):
+        rows = amounts.code == code
+        has_error |= rows
+        column = headers.get("amount", COLUMN_BY_NAME["amount"].label)
+        for line, value, currency in zip(
+            frame["line"].to_numpy()[rows],
+            frame["amount"].to_numpy(dtype=object)[rows],
+            frame["currency"].to_numpy(dtype=object)[rows],
+            strict=True,
+        ):
+            findings.add(
+                Finding(
+                    int(line),
+                    column,
+                    value,
+                    ERROR,
+                    str(code),
+                    amount_message(str(code), value, currency, rules.line_caps),
+                ),
+                positions.get("amount", -1),
+            )
+    if not header_ok:
+        has_error[:] = True
+
+    content_sha256 = _content_sha256(frame)
+    for upload in sorted(
+        history.uploads_with_hash({raw.file_sha256, content_sha256}), key=lambda u: u.at
+    ):
+        name = f" ({upload.file_name})" if upload.file_name else ""
+        findings.add(
+            _file_finding(
+                "file_uploaded_before",
+                f"the same content was uploaded on {upload.at:%Y-%m-%d %H:%M} UTC as upload "
+                f"{upload.upload_ref or '?'}{name}; check that nobody is being paid twice",
+                severity=WARNING,
+            )
+        )
+        break
+    frame["has_error"] = has_error
+    return ValidationResult(
+        findings.sorted(), frame, amounts.value, raw.file_sha256, content_sha256
+    )
+
+
+def _file_finding(code: str, message: str, *, severity: str = ERROR) -> Finding:
+    return Finding(None, None, None, severity, code, message)  # type: ignore[arg-type]
+
+
+def _empty_result(findings: FindingList, file_sha256: str) -> ValidationResult:
+    columns = ["line", *(c.name for c in COLUMNS), "has_error"]
+    frame = pd.DataFrame({name: pd.Series([], dtype="str") for name in columns})
+    frame["line"] = frame["line"].astype("int64")
+    frame["has_error"] = frame["has_error"].astype(bool)
+    return ValidationResult(findings.sorted(), frame, np.array([], dtype=object), file_sha256, None)
+
+
+def _map_header(raw: RawTable, findings: FindingList) -> tuple[dict[str, int], bool]:
+    """Canonical column -> index in the file; reports unknown, repeated and missing columns."""
+    line = raw.header_line
+    positions: dict[str, int] = {}
+    ok = True
+    known = ", ".join(c.name for c in COLUMNS)
+    for index, text in enumerate(raw.header):
+        label = text.strip()
+        if not label:
+            if any(index < len(row) and row[index].strip() for row in raw.rows):
+                ok = False
+                findings.add(
+                    Finding(
+                        line,
+                        f"column {index + 1}",
+                        "",
+                        ERROR,
+                        "column_unknown",
+                        f"column {index + 1} has values but no name; name it one of: {known}",
+                    ),
+                    index,
+                )
+            continue
+        name = canonical_column(label)
+        if name is None:
+            ok = False
+            findings.add(
+                Finding(
+                    line,
+                    label,
+                    label,
+                    ERROR,
+                    "column_unknown",
+                    f"unknown column '{label}'; rename it to one of: {known}, or remove it",
+                ),
+                index,
+            )
+        elif name in positions:
+            ok = False
+            first = raw.header[positions[name]].strip()
+            findings.add(
+                Finding(
+                    line,
+                    label,
+                    label,
+                    ERROR,
+                    "column_duplicate",
+                    f"'{label}' and '{first}' both mean {COLUMN_BY_NAME[name].label}; keep one",
+                ),
+                index,
+            )
+        else:
+            positions[name] = index
+    for name in REQUIRED_COLUMNS:
+        if name not in positions:
+            ok = False
+            findings.add(
+                Finding(
+                    line,
+                    name,
+                    None,
+                    ERROR,
+                    "column_missing",
+                    f"the column '{name}' is missing; add it to the header (see the template)",
+                ),
+                len(raw.header),
+            )
+    return positions, ok
+
+
+def _frame(raw: RawTable, positions: dict[str, int]) -> tuple[pd.DataFrame, dict[str, pd.Series]]:
+    """Stripped text per canonical column (absent optional columns are empty), and the raw cells."""
+    count = len(raw.rows)
+    frame = pd.DataFrame({"line": np.asarray(raw.lines, dtype=np.int64)})
+    raw_cells: dict[str, pd.Series] = {}
+    for column in COLUMNS:
+        index = positions.get(column.name)
+        if index is None:
+            cells = pd.Series([""] * count, dtype="str")
+        else:
+            cells = pd.Series(
+                [row[index] if index < len(row) else "" for row in raw.rows], dtype="str"
+            )
+            raw_cells[column.name] = cells
+        frame[column.name] = cells.str.strip()
+    frame["currency"] = frame["currency"].str.upper()
+    return frame, raw_cells
+
+
+def _extra_cells(raw: RawTable, findings: FindingList) -> np.ndarray:
+    width = len(raw.header)
+    flags = np.zeros(len(raw.rows), dtype=bool)
+    for i, row in enumerate(raw.rows):
+        if len(row) > width and any(cell.strip() for cell in row[width:]):
+            flags[i] = True
+            findings.add(
+                Finding(
+                    raw.lines[i],
+                    None,
+                    None,
+                    ERROR,
+                    "line_extra_cells",
+                    f"this line has {len(row)} cells but the header has {width}; remove the extra "
+                    "cells or quote a value that contains the separator",
+                )
+            )
+    return flags
+
+
+def _content_sha256(frame: pd.DataFrame) -> str:
+    """A hash of the lines' meaning, so that the same payments re-saved as XLSX, or with other
+    separators or encoding, are still recognised as uploaded before."""
+    names = [c.name for c in COLUMNS]
+    joined = frame[names[0]].str.cat([frame[name] for name in names[1:]], sep="\x1f")
+    return hashlib.sha256("\n".join(joined.tolist()).encode()).hexdigest()
