@@ -8,6 +8,7 @@ from collections.abc import Callable, Sequence
 
 from services.cli import db as db_commands
 from services.cli import export as export_commands
+from services.cli import payouts as payouts_commands
 from services.cli import users as users_commands
 from services.errors import PayDeskError
 
@@ -15,6 +16,7 @@ from services.errors import PayDeskError
 _COMMAND_GROUPS: list[Callable[[argparse._SubParsersAction], None]] = [  # type: ignore[type-arg]
     db_commands.register,
     export_commands.register,
+    payouts_commands.register,
     users_commands.register,
 ]
 
