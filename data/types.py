@@ -44,7 +44,7 @@ def to_scaled_int(value: Decimal) -> int:
 
 
 def from_scaled_int(value: int) -> Decimal:
-    return (Decimal(value) / _FACTOR).quantize(_QUANTUM)
+    return Decimal(value).scaleb(-MONEY_SCALE)  # exact: only the exponent changes
 
 
 class Money(TypeDecorator[Decimal]):

@@ -27,9 +27,10 @@ def offset_segments(
 
     segments = [(start_utc, offset_at(start_utc))]
     probe = start_utc
-    # Offsets change at most a few times a year; probing hourly and refining is cheap and exact.
+    # Offsets change at most a few times a year and never twice within 12 hours: probe twice a
+    # day, then find the exact moment in 15-minute steps.
     while probe < end_utc:
-        following = min(probe + timedelta(hours=1), end_utc)
+        following = min(probe + timedelta(hours=12), end_utc)
         if offset_at(following) != segments[-1][1]:
             moment = probe
             while offset_at(moment) == segments[-1][1]:
