@@ -18,6 +18,7 @@ _COMMAND_GROUPS: list[Callable[[argparse._SubParsersAction], None]] = [  # type:
     export_commands.register,
     payouts_commands.register,
     users_commands.register,
+    __import__("services.cli.seed", fromlist=["register"]).register,
 ]
 
 
