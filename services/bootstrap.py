@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -13,6 +14,9 @@ from sqlmodel import Session
 from data import migrate
 from data.db import make_engine, make_session_factory
 from services.config import Settings, get_settings
+from services.provider_factory import ProviderBundle, build_provider
+from services.providers.base import PaymentProvider
+from services.providers.binance_pay.sandbox import SandboxEngine
 from services.unit_of_work import UnitOfWork
 
 
@@ -26,6 +30,26 @@ class Services:
     engine: Engine
     session_factory: sessionmaker[Session]
     clock: Callable[[], datetime] = field(default=utc_now)
+    provider_factory: Callable[[Settings], ProviderBundle] = field(default=build_provider)
+    _providers: ProviderBundle | None = field(default=None, init=False, repr=False)
+    _providers_lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
+
+    def _provider_bundle(self) -> ProviderBundle:
+        # Built on first use: most commands and tests never call the provider, and the sandbox
+        # generates an RSA key when it starts.
+        with self._providers_lock:
+            if self._providers is None:
+                self._providers = self.provider_factory(self.settings)
+            return self._providers
+
+    @property
+    def provider(self) -> PaymentProvider:
+        return self._provider_bundle().provider
+
+    @property
+    def sandbox(self) -> SandboxEngine | None:
+        """The in-process Binance Pay sandbox in sandbox mode; None in live mode."""
+        return self._provider_bundle().sandbox
 
     def uow(self) -> UnitOfWork:
         return UnitOfWork(self.session_factory)

@@ -9,6 +9,9 @@ from collections.abc import Callable, Sequence
 from services.cli import db as db_commands
 from services.cli import export as export_commands
 from services.cli import payouts as payouts_commands
+from services.cli import prepare as prepare_commands
+from services.cli import sandbox as sandbox_commands
+from services.cli import seed as seed_commands
 from services.cli import users as users_commands
 from services.errors import PayDeskError
 
@@ -17,8 +20,10 @@ _COMMAND_GROUPS: list[Callable[[argparse._SubParsersAction], None]] = [  # type:
     db_commands.register,
     export_commands.register,
     payouts_commands.register,
+    prepare_commands.register,
+    sandbox_commands.register,
     users_commands.register,
-    __import__("services.cli.seed", fromlist=["register"]).register,
+    seed_commands.register,
 ]
 
 

@@ -1,0 +1,45 @@
+"""Builds the payment provider the services talk to: the in-process sandbox, or the live API."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import httpx
+
+from services.config import Settings
+from services.providers.base import PaymentProvider
+from services.providers.binance_pay import BinancePayClient, BinancePayProvider
+from services.providers.binance_pay.sandbox import SandboxEngine, SandboxTransport
+
+SANDBOX_BASE_URL = "http://sandbox.binancepay.local"
+
+
+@dataclass
+class ProviderBundle:
+    provider: PaymentProvider
+    client: BinancePayClient
+    sandbox: SandboxEngine | None  # only in sandbox mode: the in-process Binance Pay
+
+
+def _timeout(settings: Settings) -> httpx.Timeout:
+    seconds = float(settings.binance_pay_timeout_seconds)  # float-ok: a timeout, not money
+    return httpx.Timeout(seconds, connect=min(seconds, 5.0))  # float-ok
+
+
+def build_provider(settings: Settings) -> ProviderBundle:
+    key = settings.binance_pay_api_key.get_secret_value()
+    secret = settings.binance_pay_api_secret.get_secret_value()
+    if settings.is_sandbox:
+        engine = SandboxEngine(key, secret, public_base_url=SANDBOX_BASE_URL)
+        client = BinancePayClient(
+            key,
+            secret,
+            base_url=SANDBOX_BASE_URL,
+            transport=SandboxTransport(engine, auto_tick=True),
+            timeout=_timeout(settings),
+        )
+        return ProviderBundle(BinancePayProvider(client), client, engine)
+    client = BinancePayClient(
+        key, secret, base_url=settings.binance_pay_base_url, timeout=_timeout(settings)
+    )
+    return ProviderBundle(BinancePayProvider(client), client, None)

@@ -1,0 +1,59 @@
+"""AppTest of the Overview: the tiles show what the service computes; empty and custom ranges."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from streamlit.testing.v1 import AppTest
+
+from dashboard.components.formatting import format_tile_amount
+from services.bootstrap import Services
+from services.demo_data import seed_demo_data
+from services.overview import default_range, get_overview
+
+
+def _metric(at: AppTest, label: str) -> str:
+    return next(m.value for m in at.metric if m.label == label)
+
+
+def test_overview_tiles_equal_the_service_figures(
+    signed_in_app: Callable[[str], AppTest], ui_services: Services
+) -> None:
+    seed_demo_data(ui_services, orders=3000, days=60, seed=3)
+    at = signed_in_app("viewer")
+    assert not at.exception
+    assert at.title[0].value == "Overview"
+
+    start, end = default_range(ui_services, days=30)
+    expected = get_overview(ui_services, start=start, end=end)
+    assert expected.current.paid_orders > 0
+    assert _metric(at, "Paid orders") == f"{expected.current.paid_orders:,}"
+    assert _metric(at, "Orders created") == f"{expected.current.orders:,}"
+    top = expected.currencies[0]
+    assert _metric(at, f"Gross {top.currency}") == format_tile_amount(top.gross, top.currency)
+    assert any("compared with" in c.value and "UTC" in c.value for c in at.caption)
+    assert at.selectbox(key="overview_chart_currency").value == top.currency
+
+
+def test_an_empty_store_says_so_instead_of_showing_zeros(
+    signed_in_app: Callable[[str], AppTest],
+) -> None:
+    at = signed_in_app("viewer")
+    assert not at.exception
+    assert any("No orders in this period" in i.value for i in at.info)
+    assert not at.metric
+
+
+def test_a_custom_range_asks_for_its_end_then_shows_figures(
+    signed_in_app: Callable[[str], AppTest], ui_services: Services
+) -> None:
+    seed_demo_data(ui_services, orders=1000, days=20, seed=5)
+    at = signed_in_app("viewer")
+    at.session_state["overview_preset"] = "Custom"
+    at.run()
+    assert not at.exception
+    start, end = default_range(ui_services, days=7)
+    at.date_input(key="overview_range").set_value((start, end)).run()
+    assert not at.exception
+    expected = get_overview(ui_services, start=start, end=end)
+    assert _metric(at, "Paid orders") == f"{expected.current.paid_orders:,}"

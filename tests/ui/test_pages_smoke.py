@@ -1,0 +1,27 @@
+"""Every page each role can reach renders without an exception, on a store with demo data."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from dashboard.navigation import sections_for
+from services.access import ALL_ROLES
+from services.bootstrap import Services
+from services.demo_data import seed_demo_data
+
+
+@pytest.mark.parametrize("role", sorted(ALL_ROLES))
+def test_every_page_in_the_role_menu_renders(
+    role: str, signed_in_app: Callable[[str], AppTest], ui_services: Services
+) -> None:
+    seed_demo_data(ui_services, orders=800, days=30, seed=11)
+    at = signed_in_app(role)
+    for section in sections_for(role):
+        at.switch_page(f"app_pages/{section.file}").run()
+        assert not at.exception, f"{section.title} as {role}: {at.exception}"
+        assert at.title and section.title in at.title[0].value, (
+            f"{section.title} as {role} shows {[t.value for t in at.title]}"
+        )
