@@ -288,7 +288,9 @@ class AuditEntryImmutableError(RuntimeError):
 
 
 def _refuse_audit_change(*_args: object) -> None:
-    raise AuditEntryImmutableError("audit entries are append-only: they cannot be updated or deleted")
+    raise AuditEntryImmutableError(
+        "audit entries are append-only: they cannot be updated or deleted"
+    )
 
 
 # The store refuses too (triggers in migration 0002); these catch it earlier, in the ORM, for
