@@ -70,10 +70,13 @@ def _apptest_seconds(url: str) -> float:  # float-ok: timing
 
 def bench_size(size: int) -> dict[str, str]:
     from data import migrate
+    from services.access import Actor
     from services.bootstrap import build_services
     from services.config import Settings
     from services.demo_data import seed_demo_data
     from services.overview import get_overview
+
+    VIEWER = Actor(user_id=None, username="bench", role="viewer")  # noqa: N806
 
     url = _fresh_sqlite(size)
     migrate.upgrade(url)
@@ -82,9 +85,9 @@ def bench_size(size: int) -> dict[str, str]:
     seed_demo_data(services, orders=size, days=DAYS, seed=SEED, end=END)
     seed_seconds = time.perf_counter() - began
     services.clock = lambda: datetime.combine(END, datetime.min.time(), tzinfo=UTC)
-    last30 = _median_seconds(lambda: get_overview(services, start=END - timedelta(days=29), end=END))
+    last30 = _median_seconds(lambda: get_overview(services, VIEWER, start=END - timedelta(days=29), end=END))
     last365 = _median_seconds(
-        lambda: get_overview(services, start=END - timedelta(days=DAYS - 1), end=END), repeats=3
+        lambda: get_overview(services, VIEWER, start=END - timedelta(days=DAYS - 1), end=END), repeats=3
     )
     apptest = _apptest_seconds(url)
     services.engine.dispose()

@@ -6,6 +6,7 @@ from datetime import date, timedelta
 
 import streamlit as st
 
+from dashboard.auth import signed_in_actor
 from dashboard.components.charts import daily_volume_figure, status_breakdown_figure
 from dashboard.components.formatting import (
     format_change,
@@ -59,7 +60,7 @@ def _label(first: date, last: date) -> str:
 
 
 try:
-    overview = get_overview(services, start=start, end=end)
+    overview = get_overview(services, signed_in_actor(), start=start, end=end)
 except InputError as error:
     st.error(str(error))
     st.stop()

@@ -9,6 +9,7 @@ from typing import Any
 from playwright.sync_api import expect
 
 from data import migrate
+from services.access import Actor
 from services.bootstrap import build_services
 from services.demo_data import seed_demo_data
 from services.overview import default_range, get_overview
@@ -28,7 +29,7 @@ def test_overview_in_chromium_shows_the_service_kpis(
     ensure_demo_users(services)
     seed_demo_data(services, orders=5000, days=90, seed=42)
     start, end = default_range(services, days=30)
-    expected = get_overview(services, start=start, end=end)
+    expected = get_overview(services, Actor(user_id=None, username="test", role="viewer"), start=start, end=end)
     services.engine.dispose()
 
     server = streamlit_server(env={"DATABASE_URL": url})

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 from collections import defaultdict
+from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -12,17 +13,21 @@ import pytest
 from sqlalchemy import insert
 
 from data.models import Order, Refund
+from services.access import Actor
 from services.bootstrap import Services, build_services
 from services.overview import get_overview
 from tests.conftest import settings_for
 
 STATUSES = ["PAID", "PAID", "PAID", "EXPIRED", "CANCELED", "REFUNDED", "FULL_REFUNDED", "PENDING"]
+VIEWER = Actor(user_id=None, username="test", role="viewer")
 PAID = {"PAID", "REFUNDED", "FULL_REFUNDED", "REFUNDING"}
 
 
 @pytest.fixture
-def berlin(store_url: str) -> Services:
-    return build_services(settings_for(store_url, PAYDESK_TIMEZONE="Europe/Berlin"))
+def berlin(store_url: str) -> Iterator[Services]:
+    built = build_services(settings_for(store_url, PAYDESK_TIMEZONE="Europe/Berlin"))
+    yield built
+    built.engine.dispose()
 
 
 def _random_orders(n: int, start: datetime, span: timedelta, seed: int) -> list[dict[str, object]]:
@@ -50,7 +55,7 @@ def test_daily_volume_and_kpis_match_python_across_a_dst_change(berlin: Services
         uow.commit()
 
     start, end = date(2026, 3, 27), date(2026, 4, 2)
-    overview = get_overview(berlin, start=start, end=end)
+    overview = get_overview(berlin, VIEWER, start=start, end=end)
 
     expected_daily: dict[tuple[date, str], Decimal] = defaultdict(Decimal)
     expected_status: dict[str, int] = defaultdict(int)
@@ -92,7 +97,7 @@ def test_refunds_reduce_net_and_conversion_ignores_open_orders(berlin: Services)
             "created_at": noon + timedelta(hours=1), "updated_at": noon,
         }])
         uow.commit()
-    overview = get_overview(berlin, start=date(2026, 5, 10), end=date(2026, 5, 10))
+    overview = get_overview(berlin, VIEWER, start=date(2026, 5, 10), end=date(2026, 5, 10))
     usdt = overview.currencies[0]
     assert (usdt.gross, usdt.refunds, usdt.net) == (Decimal("300.00"), Decimal("30.50"), Decimal("269.50"))
     assert overview.current.paid_orders == 3
@@ -104,4 +109,4 @@ def test_an_end_before_the_start_is_refused_with_a_fix(berlin: Services) -> None
     from services.errors import InputError
 
     with pytest.raises(InputError, match="pick an end on or after the start"):
-        get_overview(berlin, start=date(2026, 5, 10), end=date(2026, 5, 9))
+        get_overview(berlin, VIEWER, start=date(2026, 5, 10), end=date(2026, 5, 9))

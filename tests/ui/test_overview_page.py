@@ -7,9 +7,12 @@ from collections.abc import Callable
 from streamlit.testing.v1 import AppTest
 
 from dashboard.components.formatting import format_tile_amount
+from services.access import Actor
 from services.bootstrap import Services
 from services.demo_data import seed_demo_data
 from services.overview import default_range, get_overview
+
+VIEWER = Actor(user_id=None, username="test", role="viewer")
 
 
 def _metric(at: AppTest, label: str) -> str:
@@ -25,7 +28,7 @@ def test_overview_tiles_equal_the_service_figures(
     assert at.title[0].value == "Overview"
 
     start, end = default_range(ui_services, days=30)
-    expected = get_overview(ui_services, start=start, end=end)
+    expected = get_overview(ui_services, VIEWER, start=start, end=end)
     assert expected.current.paid_orders > 0
     assert _metric(at, "Paid orders") == f"{expected.current.paid_orders:,}"
     assert _metric(at, "Orders created") == f"{expected.current.orders:,}"
@@ -55,5 +58,5 @@ def test_a_custom_range_asks_for_its_end_then_shows_figures(
     start, end = default_range(ui_services, days=7)
     at.date_input(key="overview_range").set_value((start, end)).run()
     assert not at.exception
-    expected = get_overview(ui_services, start=start, end=end)
+    expected = get_overview(ui_services, VIEWER, start=start, end=end)
     assert _metric(at, "Paid orders") == f"{expected.current.paid_orders:,}"
