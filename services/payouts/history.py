@@ -58,6 +58,8 @@ class StaticHistory:
         return self.send_ids.intersection(send_ids)
 
     def payments_since(self, receivers: Collection[str], since: datetime) -> Iterable[PastPayment]:
+        if not self.payments:
+            return []
         wanted = {receiver.lower() for receiver in receivers}
         return [p for p in self.payments if p.at >= since and p.receiver.lower() in wanted]
 

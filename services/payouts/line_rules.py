@@ -252,7 +252,7 @@ def _check_send_ids(frame: pd.DataFrame, out: _Emitter, history: PayoutHistory) 
     )
     repeated = given & send_id.duplicated(keep=False).to_numpy(dtype=bool)
     if repeated.any():
-        others = _other_lines(frame["line"], send_id, repeated)
+        others = _other_lines(frame["line"], send_id.to_frame(), repeated)
         out.emit(
             repeated,
             "merchant_send_id",
@@ -293,11 +293,13 @@ def _check_duplicates(
     if not comparable.any():
         return
     receiver = frame["receiver"].str.lower()
-    key = receiver.str.cat([frame["currency"], amounts.key], sep="\x1f")
-    key = key.where(pd.Series(comparable), None)
-    twice = comparable & key.duplicated(keep=False).to_numpy(dtype=bool)
+    parts = pd.DataFrame(
+        {"receiver": receiver, "currency": frame["currency"], "amount": amounts.key}
+    )
+    twice = comparable.copy()
+    twice[comparable] = parts[comparable].duplicated(keep=False).to_numpy(dtype=bool)
     if twice.any():
-        others = _other_lines(frame["line"], key, twice)
+        others = _other_lines(frame["line"], parts, twice)
         out.emit(
             twice,
             "receiver",
@@ -308,22 +310,28 @@ def _check_duplicates(
                 "duplicate unless both payments are intended"
             ),
         )
-    receivers = sorted(set(receiver[comparable].tolist()))
-    past: dict[str, PastPayment] = {}
+    receivers = sorted(receiver[comparable].unique().tolist())
+    past: dict[tuple[str, str, str], PastPayment] = {}
     for payment in sorted(history.payments_since(receivers, since), key=lambda p: p.at):
-        past[
-            f"{payment.receiver.lower()}\x1f{payment.currency.upper()}\x1f{_amount_key(payment)}"
-        ] = payment
-    if past:
-        recent = comparable & key.isin(list(past)).to_numpy(dtype=bool)
-        keys = key.to_numpy(dtype=object)
-        out.emit(
-            recent,
-            "receiver",
-            WARNING,
-            "duplicate_recent",
-            lambda i, v: _recent_message(v, past[keys[i]], window_days),
-        )
+        past[(payment.receiver.lower(), payment.currency.upper(), _amount_key(payment))] = payment
+    if not past:
+        return
+    candidates = comparable & receiver.isin({key[0] for key in past}).to_numpy(dtype=bool)
+    keys = {i: _row_key(parts, i) for i in np.flatnonzero(candidates).tolist()}
+    recent = np.zeros(len(frame), dtype=bool)
+    recent[[i for i, key in keys.items() if key in past]] = True
+    out.emit(
+        recent,
+        "receiver",
+        WARNING,
+        "duplicate_recent",
+        lambda i, v: _recent_message(v, past[keys[i]], window_days),
+    )
+
+
+def _row_key(parts: pd.DataFrame, index: int) -> tuple[str, str, str]:
+    receiver, currency, amount = parts.iloc[index].tolist()
+    return receiver, currency, amount
 
 
 def _amount_key(payment: PastPayment) -> str:
@@ -339,22 +347,17 @@ def _recent_message(receiver: str, payment: PastPayment, window_days: int) -> st
     )
 
 
-def _other_lines(lines: pd.Series, key: pd.Series, mask: np.ndarray) -> dict[int, str]:
-    """For each masked row, the other lines sharing its key, as 'a, b and N more'."""
-    rows = np.flatnonzero(mask)
+def _other_lines(lines: pd.Series, parts: pd.DataFrame, mask: np.ndarray) -> dict[int, str]:
+    """For each masked row, the other lines sharing its values in `parts` ('a, b and N more')."""
+    rows = np.flatnonzero(mask).tolist()
+    keys = list(parts.iloc[rows].itertuples(index=False, name=None))
+    numbers = lines.to_numpy()[rows].tolist()
     groups: dict[object, list[int]] = {}
-    for value, line in zip(
-        key.to_numpy(dtype=object)[rows].tolist(), lines.to_numpy()[rows].tolist(), strict=True
-    ):
-        groups.setdefault(value, []).append(line)
+    for key, line in zip(keys, numbers, strict=True):
+        groups.setdefault(key, []).append(line)
     text: dict[int, str] = {}
-    for index, value, line in zip(
-        rows.tolist(),
-        key.to_numpy(dtype=object)[rows].tolist(),
-        lines.to_numpy()[rows].tolist(),
-        strict=True,
-    ):
-        others = [other for other in groups[value] if other != line]
+    for index, key, line in zip(rows, keys, numbers, strict=True):
+        others = [other for other in groups[key] if other != line]
         shown = ", ".join(str(o) for o in others[:_LISTED])
         more = f" and {len(others) - _LISTED} more" if len(others) > _LISTED else ""
         text[index] = shown + more

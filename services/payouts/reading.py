@@ -143,7 +143,8 @@ def _read_csv(text: str, delimiter: str) -> tuple[int | None, list[list[str]], l
             # A quoted value may span lines: the record starts right after the previous one ended.
             first_line = last_line + 1
             last_line = reader.line_num
-            if not cells or _is_blank(cells):
+            # Checking the first cell first keeps the common, non-blank line cheap.
+            if not cells or (not cells[0].strip() and _is_blank(cells)):
                 continue
             rows.append(cells)
             lines.append(first_line)

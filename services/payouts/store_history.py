@@ -34,8 +34,14 @@ class StoreHistory:
 
     def payments_since(self, receivers: Collection[str], since: datetime) -> Iterable[PastPayment]:
         return [
-            PastPayment(row.receiver, row.currency, row.amount, _aware(row.created_at),
-                        row.request_id, row.status)
+            PastPayment(
+                row.receiver,
+                row.currency,
+                row.amount,
+                _aware(row.created_at),
+                row.request_id,
+                row.status,
+            )
             for row in queries.lines_to_receivers_since(self._session, receivers, since)
         ]
 
