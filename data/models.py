@@ -200,6 +200,9 @@ class Mandate(SQLModel, table=True):
     terminated_at: datetime | None = None
     checkout_url: str | None = Field(default=None, max_length=512)
     deeplink: str | None = Field(default=None, max_length=512)
+    # What the customer scans to sign, and the provider's id before signing (migration 0004).
+    qr_content: str | None = Field(default=None, max_length=512)
+    pre_contract_id: str | None = Field(default=None, max_length=64)
     created_by_id: int | None = Field(default=None, foreign_key="users.id")
     created_at: datetime = Field(default_factory=utcnow)
     signed_at: datetime | None = None
@@ -215,6 +218,10 @@ class DirectDebit(SQLModel, table=True):
     mandate_id: int = Field(foreign_key="mandates.id", index=True)
     merchant_request_id: str = Field(max_length=64, unique=True)
     provider_pay_id: str | None = Field(default=None, max_length=64)
+    # The order a debit turns into at the provider; a timed-out debit is resolved through it.
+    prepay_id: str | None = Field(default=None, max_length=32)
+    # Periodic contracts: the pre-debit notice this debit uses, at most one debit per notice.
+    notice_id: int | None = Field(default=None, foreign_key="debit_notices.id", unique=True)
     amount: Decimal = money_field()
     currency: str = Field(max_length=12)
     product_name: str = Field(default="", max_length=256)
@@ -226,6 +233,24 @@ class DirectDebit(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
     completed_at: datetime | None = None
+
+
+class DebitNotice(SQLModel, table=True):
+    """A pre-debit notice sent for a periodic contract (Binance `pay/notify`), migration 0004."""
+
+    __tablename__ = "debit_notices"
+
+    id: int | None = Field(default=None, primary_key=True)
+    mandate_id: int = Field(foreign_key="mandates.id", index=True)
+    merchant_request_id: str = Field(max_length=32, unique=True)
+    provider_notice_id: str | None = Field(default=None, max_length=64)
+    estimated_amount: Decimal = money_field()
+    currency: str = Field(max_length=12)
+    status: str = Field(max_length=16)  # PENDING | UNKNOWN | SENT | FAIL
+    error_message: str | None = Field(default=None, max_length=512)
+    requested_by_id: int | None = Field(default=None, foreign_key="users.id")
+    created_at: datetime = Field(default_factory=utcnow)
+    notified_at: datetime | None = None
 
 
 # --- provider events and the audit trail ---------------------------------------------------------
