@@ -16,21 +16,16 @@ from decimal import Decimal
 import numpy as np
 import pandas as pd
 
+from services.config import Settings
 from services.money import currency_decimals
 from services.payouts.amounts import OK, AmountCheck, amount_message, classify_amounts
-from services.payouts.file_format import (
-    COLUMN_BY_NAME,
-    COLUMNS,
-    PAYOUT_CURRENCIES,
-    REQUIRED_COLUMNS,
-    USD_PEGGED,
-    canonical_column,
-)
+from services.payouts.file_format import COLUMN_BY_NAME, COLUMNS, PAYOUT_CURRENCIES, USD_PEGGED
 from services.payouts.findings import ERROR, WARNING, Finding, FindingList
 from services.payouts.history import NO_HISTORY, PayoutHistory
 from services.payouts.line_rules import check_lines
 from services.payouts.planning import PayoutInstruction
 from services.payouts.reading import RawTable, read_payout_file
+from services.payouts.table import build_frame, extra_cell_findings, map_header
 
 DEFAULT_LINE_CAP_USD = Decimal("80000")
 
@@ -50,9 +45,8 @@ class PayoutRules:
     currencies: frozenset[str] = PAYOUT_CURRENCIES
 
     @classmethod
-    def from_settings(cls, settings: object, **overrides: object) -> PayoutRules:
-        cap = getattr(settings, "payout_line_cap_usd", DEFAULT_LINE_CAP_USD)
-        return cls(line_caps=default_line_caps(cap), **overrides)  # type: ignore[arg-type]
+    def from_settings(cls, settings: Settings, **overrides: object) -> PayoutRules:
+        return cls(line_caps=default_line_caps(settings.payout_line_cap_usd), **overrides)  # type: ignore[arg-type]
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,7 +166,7 @@ def validate_table(
         )
         return _empty_result(findings, raw.file_sha256)
 
-    positions, header_ok = _map_header(raw, findings)
+    positions, header_ok = map_header(raw, findings)
     if not raw.rows:
         findings.add(
             _file_finding(
@@ -192,9 +186,9 @@ def validate_table(
         )
         return _empty_result(findings, raw.file_sha256)
 
-    frame, raw_cells = _frame(raw, positions)
+    frame, raw_cells = build_frame(raw, positions)
     headers = {name: raw.header[index].strip() for name, index in positions.items()}
-    has_error = _extra_cells(raw, findings)
+    has_error = extra_cell_findings(raw, findings)
     decimals = {cur: currency_decimals(cur) for cur in rules.currencies}
     amounts: AmountCheck = classify_amounts(
         frame["amount"], frame["currency"], decimals=decimals, caps=rules.line_caps
@@ -265,122 +259,6 @@ def _empty_result(findings: FindingList, file_sha256: str) -> ValidationResult:
     frame["line"] = frame["line"].astype("int64")
     frame["has_error"] = frame["has_error"].astype(bool)
     return ValidationResult(findings.sorted(), frame, np.array([], dtype=object), file_sha256, None)
-
-
-def _map_header(raw: RawTable, findings: FindingList) -> tuple[dict[str, int], bool]:
-    """Canonical column -> index in the file; reports unknown, repeated and missing columns."""
-    line = raw.header_line
-    positions: dict[str, int] = {}
-    ok = True
-    known = ", ".join(c.name for c in COLUMNS)
-    for index, text in enumerate(raw.header):
-        label = text.strip()
-        if not label:
-            if any(index < len(row) and row[index].strip() for row in raw.rows):
-                ok = False
-                findings.add(
-                    Finding(
-                        line,
-                        f"column {index + 1}",
-                        "",
-                        ERROR,
-                        "column_unknown",
-                        f"column {index + 1} has values but no name; name it one of: {known}",
-                    ),
-                    index,
-                )
-            continue
-        name = canonical_column(label)
-        if name is None:
-            ok = False
-            findings.add(
-                Finding(
-                    line,
-                    label,
-                    label,
-                    ERROR,
-                    "column_unknown",
-                    f"unknown column '{label}'; rename it to one of: {known}, or remove it",
-                ),
-                index,
-            )
-        elif name in positions:
-            ok = False
-            first = raw.header[positions[name]].strip()
-            findings.add(
-                Finding(
-                    line,
-                    label,
-                    label,
-                    ERROR,
-                    "column_duplicate",
-                    f"'{label}' and '{first}' both mean {COLUMN_BY_NAME[name].label}; keep one",
-                ),
-                index,
-            )
-        else:
-            positions[name] = index
-    for name in REQUIRED_COLUMNS:
-        if name not in positions:
-            ok = False
-            findings.add(
-                Finding(
-                    line,
-                    name,
-                    None,
-                    ERROR,
-                    "column_missing",
-                    f"the column '{name}' is missing; add it to the header (see the template)",
-                ),
-                len(raw.header),
-            )
-    return positions, ok
-
-
-def _frame(raw: RawTable, positions: dict[str, int]) -> tuple[pd.DataFrame, dict[str, pd.Series]]:
-    """Stripped text per canonical column (absent optional columns are empty), and the raw cells."""
-    count = len(raw.rows)
-    width = len(raw.header)
-    lengths = np.fromiter(map(len, raw.rows), dtype=np.int64, count=count)
-    rows = raw.rows
-    if (lengths != width).any():
-        rows = [row if len(row) == width else (row + [""] * width)[:width] for row in rows]
-    # One DataFrame from the rows converts all cells in C, twice as fast as transposing by hand.
-    cells_by_index = pd.DataFrame(rows, columns=range(width), dtype="str")
-    frame = pd.DataFrame({"line": np.asarray(raw.lines, dtype=np.int64)})
-    raw_cells: dict[str, pd.Series] = {}
-    for column in COLUMNS:
-        index = positions.get(column.name)
-        if index is None:
-            cells = pd.Series([""] * count, dtype="str")
-        else:
-            cells = cells_by_index[index]
-            raw_cells[column.name] = cells
-        frame[column.name] = cells.str.strip()
-    frame["currency"] = frame["currency"].str.upper()
-    return frame, raw_cells
-
-
-def _extra_cells(raw: RawTable, findings: FindingList) -> np.ndarray:
-    width = len(raw.header)
-    flags = np.zeros(len(raw.rows), dtype=bool)
-    lengths = np.fromiter(map(len, raw.rows), dtype=np.int64, count=len(raw.rows))
-    for i in np.flatnonzero(lengths > width).tolist():
-        row = raw.rows[i]
-        if any(cell.strip() for cell in row[width:]):
-            flags[i] = True
-            findings.add(
-                Finding(
-                    raw.lines[i],
-                    None,
-                    None,
-                    ERROR,
-                    "line_extra_cells",
-                    f"this line has {len(row)} cells but the header has {width}; remove the extra "
-                    "cells or quote a value that contains the separator",
-                )
-            )
-    return flags
 
 
 def _content_sha256(frame: pd.DataFrame) -> str:
