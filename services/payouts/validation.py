@@ -28,6 +28,9 @@ from services.payouts.reading import RawTable, read_payout_file
 from services.payouts.table import build_frame, extra_cell_findings, map_header
 
 DEFAULT_LINE_CAP_USD = Decimal("80000")
+# Whatever the coin, no single line pays more: a typo of a few extra digits must never pass
+# just because no price-based cap is configured for that coin.
+ABSOLUTE_LINE_CAP = Decimal("1000000000")
 
 
 def default_line_caps(usd_cap: Decimal = DEFAULT_LINE_CAP_USD) -> dict[str, Decimal]:
@@ -190,8 +193,9 @@ def validate_table(
     headers = {name: raw.header[index].strip() for name, index in positions.items()}
     has_error = extra_cell_findings(raw, findings)
     decimals = {cur: currency_decimals(cur) for cur in rules.currencies}
+    caps = {cur: rules.line_caps.get(cur, ABSOLUTE_LINE_CAP) for cur in rules.currencies}
     amounts: AmountCheck = classify_amounts(
-        frame["amount"], frame["currency"], decimals=decimals, caps=rules.line_caps
+        frame["amount"], frame["currency"], decimals=decimals, caps=caps
     )
     has_error |= check_lines(
         frame,
@@ -222,7 +226,7 @@ def validate_table(
                     value,
                     ERROR,
                     str(code),
-                    amount_message(str(code), value, currency, rules.line_caps),
+                    amount_message(str(code), value, currency, caps),
                 ),
                 positions.get("amount", -1),
             )

@@ -92,8 +92,8 @@ def test_text_output_names_line_and_column(tmp_path, capsys, use_database):
     assert "1 error(s), 2 warning(s) in 3 line(s)" in out
 
 
-def test_history_comes_from_a_migrated_store(sqlite_url, tmp_path, capsys, use_database):
-    engine = make_engine(sqlite_url)
+def test_history_comes_from_a_migrated_store(store_url, tmp_path, capsys, use_database):
+    engine = make_engine(store_url)
     with Session(engine) as session:
         batch = PayoutBatch(
             request_id="PDOLDB001",
@@ -120,7 +120,7 @@ def test_history_comes_from_a_migrated_store(sqlite_url, tmp_path, capsys, use_d
             )
         )
         session.commit()
-    use_database(sqlite_url)
+    use_database(store_url)
     data = (FIXTURES / "duplicate_recent.csv").read_text()
     data += "BINANCE_ID,354678999,1,USDT,,MAY1\n"
     path = tmp_path / "june.csv"

@@ -186,7 +186,9 @@ def test_the_same_content_uploaded_before_is_named_even_when_resaved(fixture_byt
 
 def test_per_currency_caps_are_injected(fixture_bytes):
     data = b"receive_type,receiver,amount,currency\nBINANCE_ID,354678912,2.5,BTC\n"
-    assert not validate_payout_file(data).has_errors  # no default cap for a floating coin
+    assert not validate_payout_file(data).has_errors  # no price-based cap for a floating coin
+    absurd = validate_payout_file(data.replace(b"2.5", b"2500000000"))
+    assert [f.code for f in absurd.findings] == ["amount_over_cap"]
     capped = validate_payout_file(data, rules=PayoutRules(line_caps={"BTC": Decimal("1")}))
     assert [f.code for f in capped.findings] == ["amount_over_cap"]
 
