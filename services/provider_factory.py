@@ -10,6 +10,7 @@ from services.config import Settings
 from services.providers.base import PaymentProvider
 from services.providers.binance_pay import BinancePayClient, BinancePayProvider
 from services.providers.binance_pay.sandbox import SandboxEngine, SandboxTransport
+from services.sandbox_adoption import store_lookups
 
 SANDBOX_BASE_URL = "http://sandbox.binancepay.local"
 
@@ -30,7 +31,11 @@ def build_provider(settings: Settings) -> ProviderBundle:
     key = settings.binance_pay_api_key.get_secret_value()
     secret = settings.binance_pay_api_secret.get_secret_value()
     if settings.is_sandbox:
-        engine = SandboxEngine(key, secret, public_base_url=SANDBOX_BASE_URL)
+        # The store's paid orders and signed contracts are adopted on first use (demo data, or a
+        # store that outlived the in-memory sandbox).
+        order_lookup, contract_lookup = store_lookups(settings.database_url)
+        engine = SandboxEngine(key, secret, public_base_url=SANDBOX_BASE_URL,
+                               order_lookup=order_lookup, contract_lookup=contract_lookup)
         client = BinancePayClient(
             key,
             secret,

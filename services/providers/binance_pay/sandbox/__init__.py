@@ -1,5 +1,6 @@
 """A faithful, in-memory Binance Pay sandbox (see README.md in this folder)."""
 
+from .adoption import ContractSnapshot, OrderSnapshot
 from .asgi import create_app
 from .clock import SandboxClock
 from .engine import SandboxEngine
@@ -10,8 +11,10 @@ from .webhooks import CollectingSink, HttpSink, WebhookSigner
 
 __all__ = [
     "CollectingSink",
+    "ContractSnapshot",
     "FaultKind",
     "HttpSink",
+    "OrderSnapshot",
     "SandboxClock",
     "SandboxEngine",
     "SandboxTransport",

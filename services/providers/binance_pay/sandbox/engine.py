@@ -16,7 +16,8 @@ from typing import Any
 from .. import endpoints as ep
 from .. import wire
 from ..auth import now_ms
-from . import direct_debit, orders, payouts, wallet
+from . import adoption, direct_debit, orders, payouts, wallet
+from .adoption import ContractLookup, OrderLookup
 from . import validate as v
 from .clock import SandboxClock
 from .faults import REQUEST_KINDS, WEBHOOK_KINDS, Fault, FaultBook, FaultKind
@@ -93,6 +94,8 @@ class SandboxEngine:
             instead of the sink, as Binance does. Off by default so tests never leave the host.
         public_base_url: how links (checkout, report downloads) should start.
         initial_balances: FUNDING_WALLET balances per asset.
+        order_lookup / contract_lookup: asked about a merchantTradeNo/prepayId or contract this
+            sandbox never issued; a snapshot they return is adopted (see ``adoption``).
     """
 
     def __init__(
@@ -110,6 +113,8 @@ class SandboxEngine:
         timings: Timings | None = None,
         signer: WebhookSigner | None = None,
         initial_balances: Mapping[str, Decimal] | None = None,
+        order_lookup: OrderLookup | None = None,
+        contract_lookup: ContractLookup | None = None,
     ) -> None:
         self._lock = threading.RLock()
         self._deliver_lock = threading.RLock()
@@ -123,6 +128,12 @@ class SandboxEngine:
             merchant_id=merchant_id,
             public_base_url=public_base_url,
         )
+        world = self.world
+        if order_lookup is not None:
+            self.world.adopt_order = lambda p, m: adoption.adopt_order(world, order_lookup, p, m)
+        if contract_lookup is not None:
+            self.world.adopt_contract = lambda c, i: adoption.adopt_contract(
+                world, contract_lookup, c, i)
         self._replays: dict[tuple[str, str], tuple[str, Any]] = {}
         self._sink = HttpSink(webhook_sink) if isinstance(webhook_sink, str) else webhook_sink
         self._follow_urls = follow_request_webhook_urls

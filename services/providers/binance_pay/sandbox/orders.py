@@ -297,7 +297,7 @@ def refund(world: World, params: dict[str, Any], path: str) -> dict[str, Any]:
     v.text(params, "refundReason", max_len=256, need=False)
     if request_id in world.refunds:
         raise ApiFail("400102", "refundRequestId was already used for another refund")
-    order = world.orders.get(prepay_id)
+    order = world.order(prepay_id, None)
     if order is None:
         raise ApiFail("400301", "Invalid prepayId")
     if order.status not in REFUNDABLE:

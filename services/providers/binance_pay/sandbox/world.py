@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from .clock import SandboxClock
@@ -56,6 +56,9 @@ class World:
         #: Receivers or payers for whom the next transfers or debits fail.
         self.failing_parties: set[str] = set()
         self.events: list[dict[str, Any]] = []
+        #: Fallbacks for ids this sandbox never issued (see adoption.py); None = unknown stays unknown.
+        self.adopt_order: Callable[[str | None, str | None], Order | None] | None = None
+        self.adopt_contract: Callable[[str | None, str | None], Contract | None] | None = None
 
     def now(self) -> int:
         return self.clock.now_ms()
@@ -95,14 +98,21 @@ class World:
         return f"{self.public_base_url}/sandbox/{kind}/{ident}"
 
     def order(self, prepay_id: str | None, merchant_trade_no: str | None) -> Order | None:
+        found = None
         if prepay_id:
-            return self.orders.get(str(prepay_id))
-        if merchant_trade_no:
+            found = self.orders.get(str(prepay_id))
+        elif merchant_trade_no:
             key = self.order_by_trade_no.get(merchant_trade_no)
-            return self.orders.get(key) if key else None
-        return None
+            found = self.orders.get(key) if key else None
+        if found is None and self.adopt_order is not None and (prepay_id or merchant_trade_no):
+            found = self.adopt_order(str(prepay_id) if prepay_id else None, merchant_trade_no)
+        return found
 
     def contract(self, code: str | None, contract_id: Any) -> Contract | None:
-        if contract_id not in (None, ""):
-            code = self.contract_by_id.get(str(contract_id))
-        return self.contracts.get(code) if code else None
+        given_id = str(contract_id) if contract_id not in (None, "") else None
+        if given_id is not None:
+            code = self.contract_by_id.get(given_id)
+        found = self.contracts.get(code) if code else None
+        if found is None and self.adopt_contract is not None and (code or given_id):
+            found = self.adopt_contract(None if given_id else code, given_id)
+        return found
