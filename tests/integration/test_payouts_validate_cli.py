@@ -148,3 +148,11 @@ def test_an_unmigrated_store_is_not_touched(tmp_path, capsys, use_database):
     code, _, err = _run(capsys, str(FIXTURES / "crlf.csv"))
     assert code == 0
     assert "not at the latest migration" in err
+
+
+def test_an_unreachable_store_means_empty_history_and_a_note(capsys, use_database):
+    use_database("postgresql+psycopg://nobody@127.0.0.1:1/none?connect_timeout=2")
+    code, out, err = _run(capsys, str(FIXTURES / "crlf.csv"), "--json")
+    assert code == 0
+    assert json.loads(out)["batches"] == [{"currency": "USDT", "line_count": 2, "total": "11"}]
+    assert "the store cannot be reached" in err and "checked without earlier payouts" in err

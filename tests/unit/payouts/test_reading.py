@@ -115,3 +115,13 @@ def test_delimiter_is_taken_from_the_header_not_from_values():
     table = read_payout_file(b'receiver;amount;remark\n354678912;1;"a, b, c"\n')
     assert table.delimiter == ";"
     assert table.rows == [["354678912", "1", "a, b, c"]]
+
+
+def test_the_cycle_collector_is_back_on_after_reading(fixture_bytes):
+    import gc
+
+    read_payout_file(fixture_bytes("crlf.csv"))
+    assert gc.isenabled()
+    with pytest.raises(UnreadableFileError):
+        read_payout_file(b"receiver\n\xff\xfe\x00")
+    assert gc.isenabled()
