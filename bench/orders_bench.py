@@ -154,7 +154,8 @@ def bench_export(services: Services, rows: int, label: str) -> None:
         raw = connection.exec_driver_sql(str(compiled)).fetchall()
     fetched = time.perf_counter() - began
     began = time.perf_counter()
-    table = pa.table({name: pa.array([r[i] for r in raw]) for i, name in enumerate(DEFAULT_COLUMNS)})
+    table = pa.table({name: pa.array([r[i] for r in raw])
+                      for i, name in enumerate(DEFAULT_COLUMNS)})
     buffer = io.BytesIO()
     pacsv.write_csv(table, buffer)
     written = time.perf_counter() - began

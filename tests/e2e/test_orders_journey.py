@@ -1,4 +1,4 @@
-"""Chromium journey: filter the order list, open an order, export the filtered rows, read the file."""
+"""Chromium journey: filter the orders, open one, export the filtered rows, read the file."""
 
 from __future__ import annotations
 

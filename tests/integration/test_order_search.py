@@ -236,3 +236,13 @@ def test_filter_choices_list_present_values(berlin: Services) -> None:
     assert choices["currency"] == sorted({"USDT", "BTC", "USDC", "EUR"})
     assert set(choices["provider"]) == {"binance_pay", "monetix"}
     assert choices["status"][0] == "INITIAL"
+
+
+def test_a_long_number_searches_ids_without_overflowing(berlin: Services) -> None:
+    rows = make_orders(5, seed=7)
+    rows[0]["transaction_id"] = "223312147182000"
+    insert_orders(berlin, rows)
+    found = search_orders(berlin, VIEWER, filters=OrderFilters(text="223312147182"))
+    assert [r.transaction_id for r in found.rows] == ["223312147182000"]
+    with pytest.raises(NotFoundError):
+        get_order_detail(berlin, VIEWER, "99999999999999")
