@@ -75,14 +75,14 @@ class _Emitter:
             return  # the missing column is reported once, not on every line
         header = self.headers.get(column, COLUMN_BY_NAME[column].label)
         position = self.positions.get(column, -1)
-        values = self.frame[column].to_numpy(dtype=object)
-        for index in np.flatnonzero(mask).tolist():
-            value = values[index]
+        rows = np.flatnonzero(mask)
+        # Filter first, then convert: only the failing cells become Python strings.
+        values = self.frame[column].take(rows).tolist()
+        for index, line, value in zip(
+            rows.tolist(), self.lines[rows].tolist(), values, strict=True
+        ):
             self.findings.add(
-                Finding(
-                    int(self.lines[index]), header, value, severity, code, message(index, value)
-                ),
-                position,
+                Finding(line, header, value, severity, code, message(index, value)), position
             )
 
 

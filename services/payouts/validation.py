@@ -213,10 +213,11 @@ def validate_table(
         rows = amounts.code == code
         has_error |= rows
         column = headers.get("amount", COLUMN_BY_NAME["amount"].label)
+        picked = np.flatnonzero(rows)
         for line, value, currency in zip(
-            frame["line"].to_numpy()[rows],
-            frame["amount"].to_numpy(dtype=object)[rows],
-            frame["currency"].to_numpy(dtype=object)[rows],
+            frame["line"].to_numpy()[picked].tolist(),
+            frame["amount"].take(picked).tolist(),
+            frame["currency"].take(picked).tolist(),
             strict=True,
         ):
             findings.add(
