@@ -24,7 +24,6 @@ _COMMAND_GROUPS: list[Callable[[argparse._SubParsersAction], None]] = [  # type:
     sandbox_commands.register,
     users_commands.register,
     seed_commands.register,
-    __import__("services.cli.seed", fromlist=["register"]).register,
 ]
 
 
