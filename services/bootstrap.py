@@ -39,7 +39,14 @@ class Services:
         # generates an RSA key when it starts.
         with self._providers_lock:
             if self._providers is None:
-                self._providers = self.provider_factory(self.settings)
+                bundle = self.provider_factory(self.settings)
+                if bundle.sandbox is not None:
+                    # In sandbox mode webhooks arrive in-process, through the same receiver as
+                    # `paydesk webhooks` (imported here: the receiver itself needs Services).
+                    from services.webhooks import in_process_sink
+
+                    bundle.sandbox.set_webhook_sink(in_process_sink(self, bundle.sandbox))
+                self._providers = bundle
             return self._providers
 
     @property

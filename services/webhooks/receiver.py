@@ -1,0 +1,200 @@
+"""Receiving one provider notification: verify, store, dedupe, apply, answer.
+
+Every delivery is stored, valid or not, with its headers and raw body. Only a delivery whose
+RSA signature verifies is applied, through `services.provider_events.dispatch`, in the same
+transaction as its own row. A delivery that repeats one already applied (same biz type, id,
+status and body: a Binance retry or a replay) is stored with `duplicate_of_id` and applied no
+second time.
+
+Answers follow Binance: HTTP 200 `{"returnCode":"SUCCESS","returnMessage":null}` when the
+delivery is handled (also for duplicates and for events we have no use for, which a retry would
+not change); 401 for a bad signature; 500/503 with returnCode FAIL when the fault is ours, so
+that Binance retries later.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy import text
+from sqlmodel import col, select
+
+from data.models import WebhookDelivery
+from services.bootstrap import Services
+from services.provider_events import ProviderEvent, dispatch
+from services.providers.binance_pay import wire
+from services.providers.binance_pay.errors import PROVIDER
+from services.providers.binance_pay.webhooks import SUCCESS_ACK, parse_webhook
+from services.providers.errors import ProviderError
+from services.unit_of_work import UnitOfWork
+from services.webhooks.certificates import CertificateCache, CertificatesUnavailable
+
+log = logging.getLogger(__name__)
+
+FAIL_ACK = b'{"returnCode":"FAIL","returnMessage":"%s"}'
+BAD_SIGNATURE, UNKNOWN_CERTIFICATE = "bad_signature", "unknown_certificate"
+DUPLICATE, ERROR, MALFORMED = "duplicate", "error", "malformed"
+_INT32_MAX = 2**31 - 1
+
+
+def _fail(status: int, reason: str) -> tuple[int, bytes]:
+    return status, FAIL_ACK % reason.encode()
+
+
+class WebhookReceiver:
+    def __init__(self, services: Services, certificates: CertificateCache | None = None) -> None:
+        self.services = services
+        self.certificates = certificates or CertificateCache(
+            lambda: services.provider.get_certificates())
+
+    def handle(self, headers: Mapping[str, str], body: bytes) -> tuple[int, bytes]:
+        """Process one delivery; returns (HTTP status, response body)."""
+        h = {k.lower(): v for k, v in headers.items()}
+        row = self._new_row(h, body)
+        serial = h.get("binancepay-certificate-sn", "")
+        try:
+            key = self.certificates.key_for(serial)
+        except CertificatesUnavailable:
+            self._store(row, outcome="certificates_unavailable")
+            return _fail(503, "certificates unavailable")
+        if key is None:
+            self._store(row, outcome=UNKNOWN_CERTIFICATE)
+            return _fail(401, "unknown certificate")
+        try:
+            envelope, data = parse_webhook(h, body, {serial: key})
+        except ProviderError:
+            self._store(row, outcome=BAD_SIGNATURE)
+            return _fail(401, "bad signature")
+        except (ValueError, ValidationError):
+            row.signature_valid = True
+            self._store(row, outcome=MALFORMED)
+            return 200, SUCCESS_ACK  # genuine but unreadable: a retry would not read better
+        row.signature_valid = True
+        event = ProviderEvent(
+            provider=PROVIDER,
+            biz_type=envelope.bizType,
+            biz_id=envelope.bizIdStr or envelope.bizId,
+            biz_status=envelope.bizStatus,
+            data=data if isinstance(data, dict) else {"value": data},
+            occurred_at=_occurred_at(data, row.timestamp_ms, h),
+        )
+        try:
+            self._apply(row, event)
+        except Exception:  # noqa: BLE001 - any failure: keep the delivery, let Binance retry
+            log.exception("webhook %s %s %s could not be applied",
+                          event.biz_type, event.biz_id, event.biz_status)
+            self._store(self._new_row(h, body, valid=True), outcome=ERROR)
+            return _fail(500, "not applied")
+        return 200, SUCCESS_ACK
+
+    # -- storage --------------------------------------------------------------------------------
+
+    def _new_row(self, h: dict[str, str], body: bytes, *, valid: bool = False) -> WebhookDelivery:
+        envelope = _loose_envelope(body)
+        biz_id = envelope.get("bizIdStr") or envelope.get("bizId")
+        timestamp = h.get("binancepay-timestamp", "")
+        stamp = int(timestamp) if timestamp.isdigit() and len(timestamp) < 16 else None
+        if stamp is not None and stamp > _INT32_MAX and self._is_postgres():
+            # The column is a 32-bit integer on PostgreSQL (migration 0001); the header itself
+            # is kept in headers_json either way.
+            stamp = None
+        return WebhookDelivery(
+            provider=PROVIDER,
+            biz_type=_clip(envelope.get("bizType"), 32),
+            biz_id_str=_clip(biz_id, 64),
+            biz_status=_clip(envelope.get("bizStatus"), 32),
+            certificate_sn=_clip(h.get("binancepay-certificate-sn"), 128),
+            nonce=_clip(h.get("binancepay-nonce"), 64),
+            timestamp_ms=stamp,
+            headers_json=json.dumps(h, sort_keys=True),
+            body=body.decode("utf-8", errors="replace"),
+            signature_valid=valid,
+            received_at=self.services.now(),
+        )
+
+    def _store(self, row: WebhookDelivery, *, outcome: str) -> None:
+        row.outcome = outcome
+        row.processed_at = self.services.now()
+        with self.services.uow() as uow:
+            uow.session.add(row)
+            uow.commit()
+
+    def _apply(self, row: WebhookDelivery, event: ProviderEvent) -> None:
+        with self.services.uow() as uow:
+            self._serialize(uow, event)
+            original = _original_of(uow, row)
+            if original is not None:
+                row.duplicate_of_id = original
+                row.outcome = DUPLICATE
+            else:
+                row.outcome = dispatch(self.services, uow, event)
+            row.processed_at = self.services.now()
+            uow.session.add(row)
+            uow.commit()
+
+    def _serialize(self, uow: UnitOfWork, event: ProviderEvent) -> None:
+        # Two receivers given the same delivery at once (Binance retries, several replicas) take
+        # turns per business object, so the second one sees the first as its original.
+        if self._is_postgres():
+            digest = hashlib.sha256(
+                f"{event.provider}|{event.biz_type}|{event.biz_id}".encode()).digest()
+            uow.session.execute(text("SELECT pg_advisory_xact_lock(:key)"),
+                                {"key": int.from_bytes(digest[:8], "big", signed=True)})
+
+    def _is_postgres(self) -> bool:
+        return self.services.engine.dialect.name == "postgresql"
+
+
+def _original_of(uow: UnitOfWork, row: WebhookDelivery) -> int | None:
+    """The first applied delivery with the same biz type, id, status and body, if any."""
+    statement = (
+        select(WebhookDelivery.id)
+        .where(
+            WebhookDelivery.provider == row.provider,
+            WebhookDelivery.biz_type == row.biz_type,
+            WebhookDelivery.biz_id_str == row.biz_id_str,
+            WebhookDelivery.biz_status == row.biz_status,
+            col(WebhookDelivery.signature_valid).is_(True),
+            col(WebhookDelivery.duplicate_of_id).is_(None),
+            WebhookDelivery.outcome != ERROR,
+            WebhookDelivery.body == row.body,
+        )
+        .order_by(col(WebhookDelivery.id))
+        .limit(1)
+    )
+    return uow.session.exec(statement).first()
+
+
+def _loose_envelope(body: bytes) -> dict[str, Any]:
+    """Envelope fields for the stored row, read before (and regardless of) verification."""
+    try:
+        parsed = wire.loads(body)
+    except ValueError:
+        return {}
+    if not isinstance(parsed, dict):
+        return {}
+    return {k: parsed.get(k) for k in ("bizType", "bizId", "bizIdStr", "bizStatus")}
+
+
+def _clip(value: Any, limit: int) -> str | None:
+    return None if value is None else str(value)[:limit]
+
+
+def _occurred_at(data: Any, stamp: int | None, h: Mapping[str, str]) -> datetime:
+    """When it happened at the provider: the transaction time, else the delivery's timestamp."""
+    candidates = []
+    if isinstance(data, dict):
+        candidates += [data.get("transactTime"), data.get("contractTerminationTime")]
+    header = h.get("binancepay-timestamp", "")
+    candidates += [stamp, int(header) if header.isdigit() and len(header) < 16 else None]
+    for value in candidates:
+        if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+            return datetime.fromtimestamp(value // 1000, tz=UTC).replace(
+                microsecond=(value % 1000) * 1000)
+    return datetime.now(UTC)

@@ -1,0 +1,261 @@
+"""The webhook receiver: signatures, certificate refresh, duplicates, order of events, sandbox."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from datetime import timedelta
+from decimal import Decimal
+
+import httpx
+import pytest
+from sqlmodel import col, select
+from starlette.applications import Starlette
+
+from data.models import AuditEntry, Order, WebhookDelivery
+from services.bootstrap import Services
+from services.cli import build_parser
+from services.providers.base import Certificate
+from services.providers.binance_pay.sandbox.webhooks import WebhookSigner, envelope
+from services.providers.errors import TransientServerError
+from services.webhooks.app import WEBHOOK_PATH, create_app
+from services.webhooks.certificates import CertificateCache
+from services.webhooks.receiver import WebhookReceiver
+
+SUCCESS = {"returnCode": "SUCCESS", "returnMessage": None}
+PREPAY = "29383937493038367292"  # above 2**63, like real Binance ids
+SIGNER = WebhookSigner()
+OTHER_SIGNER = WebhookSigner()
+PAID_AT_MS = int(time.time() * 1000)
+
+
+def _cert(signer: WebhookSigner) -> Certificate:
+    return Certificate(signer.cert_serial, signer.public_pem)
+
+
+class _Keys:
+    """What the provider's certificates endpoint would answer; tests rotate it."""
+
+    def __init__(self, *signers: WebhookSigner) -> None:
+        self.signers = list(signers)
+        self.calls = 0
+
+    def __call__(self) -> tuple[Certificate, ...]:
+        self.calls += 1
+        return tuple(_cert(s) for s in self.signers)
+
+
+@pytest.fixture
+def keys() -> _Keys:
+    return _Keys(SIGNER)
+
+
+class AsgiPoster:
+    """Posts to the ASGI app in process (starlette's AsgiPoster wants another httpx)."""
+
+    def __init__(self, app: Starlette) -> None:
+        self.app = app
+
+    def post(self, path: str, *, content: bytes, headers: dict[str, str]) -> httpx.Response:
+        async def send() -> httpx.Response:
+            transport = httpx.ASGITransport(app=self.app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://test") as c:
+                return await c.post(path, content=content, headers=headers)
+
+        return asyncio.run(send())
+
+
+@pytest.fixture
+def client(services: Services, keys: _Keys) -> AsgiPoster:
+    receiver = WebhookReceiver(services, CertificateCache(keys, min_refresh_seconds=0))
+    return AsgiPoster(create_app(services, receiver))
+
+
+def _add_order(services: Services, status: str = "PENDING", **kw: object) -> int:
+    with services.uow() as uow:
+        order = Order(merchant_trade_no="MT1", prepay_id=PREPAY, amount=Decimal("25.17000000"),
+                      currency="USDT", status=status, created_at=services.now(), **kw)
+        uow.session.add(order)
+        uow.commit()
+        assert order.id is not None
+        return order.id
+
+
+def _body(status: str = "PAY_SUCCESS") -> bytes:
+    data: dict[str, object] = {"merchantTradeNo": "MT1", "totalFee": Decimal("25.17000000"),
+                               "currency": "USDT", "transactTime": PAID_AT_MS,
+                               "commission": Decimal("0.10068000"), "openUserId": "U42"}
+    if status == "PAY_SUCCESS":
+        data["transactionId"] = "M_P_777"
+    return envelope("PAY", PREPAY, status, data)
+
+
+def _post(client: AsgiPoster, body: bytes, signer: WebhookSigner = SIGNER,
+          headers: dict[str, str] | None = None):  # type: ignore[no-untyped-def]
+    headers = headers or signer.headers(body, int(time.time() * 1000))
+    return client.post(WEBHOOK_PATH, content=body, headers=headers)
+
+
+def _order(services: Services, order_id: int) -> Order:
+    with services.uow() as uow:
+        order = uow.session.get(Order, order_id)
+        assert order is not None
+        uow.session.expunge(order)  # the unit of work rolls back on exit, which would expire it
+        return order
+
+
+def _deliveries(services: Services) -> list[WebhookDelivery]:
+    with services.uow() as uow:
+        rows = list(uow.session.exec(select(WebhookDelivery).order_by(col(WebhookDelivery.id))))
+        uow.session.expunge_all()
+        return rows
+
+
+def _audit_actions(services: Services) -> list[str]:
+    with services.uow() as uow:
+        return list(uow.session.exec(select(AuditEntry.action).order_by(col(AuditEntry.id))))
+
+
+def test_good_signature_is_applied_and_acknowledged(services: Services, client: AsgiPoster) -> None:
+    order_id = _add_order(services)
+    response = _post(client, _body())
+    assert (response.status_code, response.json()) == (200, SUCCESS)
+    order = _order(services, order_id)
+    assert (order.status, order.transaction_id, order.payer_id, order.fee) == (
+        "PAID", "M_P_777", "U42", Decimal("0.10068000"))
+    assert order.paid_at is not None
+    [row] = _deliveries(services)
+    assert (row.signature_valid, row.outcome, row.biz_id_str, row.biz_status) == (
+        True, "paid", PREPAY, "PAY_SUCCESS")
+    assert "binancepay-signature" in row.headers_json and row.body == _body().decode()
+    assert _audit_actions(services) == ["order.status"]
+
+
+def test_one_changed_byte_is_refused_and_changes_nothing(
+    services: Services, client: AsgiPoster
+) -> None:
+    order_id = _add_order(services)
+    body = _body()
+    headers = SIGNER.headers(body, int(time.time() * 1000))
+    tampered = body.replace(b"25.17000000", b"25.17000001")
+    assert len(tampered) == len(body) and tampered != body
+    response = _post(client, tampered, headers=headers)
+    assert response.status_code == 401 and response.json()["returnCode"] == "FAIL"
+    assert _order(services, order_id).status == "PENDING"
+    [row] = _deliveries(services)
+    assert (row.signature_valid, row.outcome, row.processed_at is not None) == (
+        False, "bad_signature", True)
+    assert row.body == tampered.decode()
+    assert _audit_actions(services) == []
+
+
+def test_replayed_delivery_is_stored_as_a_duplicate_and_not_applied_again(
+    services: Services, client: AsgiPoster
+) -> None:
+    order_id = _add_order(services)
+    body = _body()
+    headers = SIGNER.headers(body, int(time.time() * 1000))
+    first, replay = _post(client, body, headers=headers), _post(client, body, headers=headers)
+    # A retry from Binance is signed afresh: same event, new nonce, still a duplicate.
+    retry = _post(client, body)
+    assert [r.json() for r in (first, replay, retry)] == [SUCCESS] * 3
+    original, *copies = _deliveries(services)
+    assert original.duplicate_of_id is None and original.outcome == "paid"
+    assert [(c.duplicate_of_id, c.outcome) for c in copies] == [(original.id, "duplicate")] * 2
+    assert _order(services, order_id).status == "PAID"
+    assert _audit_actions(services) == ["order.status"]
+
+
+def test_unknown_serial_refreshes_the_certificates_once(
+    services: Services, keys: _Keys, client: AsgiPoster
+) -> None:
+    _add_order(services)
+    assert _post(client, _body("PAY_CLOSED")).status_code == 200
+    assert keys.calls == 1
+    keys.signers.append(OTHER_SIGNER)  # the provider rotated its key
+    response = _post(client, _body(), signer=OTHER_SIGNER)
+    assert response.status_code == 200 and keys.calls == 2
+    assert _post(client, _body(), signer=OTHER_SIGNER).status_code == 200
+    assert keys.calls == 2  # known now: no further fetch
+
+
+def test_serial_the_provider_does_not_know_is_refused(services: Services) -> None:
+    order_id = _add_order(services)
+    keys = _Keys(SIGNER)
+    receiver = WebhookReceiver(services, CertificateCache(keys, min_refresh_seconds=3600))
+    body = _body()
+    for _ in range(3):
+        status, _answer = receiver.handle(OTHER_SIGNER.headers(body, 1), body)
+        assert status == 401
+    assert keys.calls == 1  # forged serials do not turn into a stream of certificate requests
+    assert [r.outcome for r in _deliveries(services)] == ["unknown_certificate"] * 3
+    assert _order(services, order_id).status == "PENDING"
+
+
+def test_certificates_unavailable_asks_for_a_retry(services: Services) -> None:
+    def down() -> tuple[Certificate, ...]:
+        raise TransientServerError("HTTP 503")
+
+    receiver = WebhookReceiver(services, CertificateCache(down))
+    body = _body()
+    status, answer = receiver.handle(SIGNER.headers(body, 1), body)
+    assert status == 503 and b"FAIL" in answer
+    assert [r.outcome for r in _deliveries(services)] == ["certificates_unavailable"]
+
+
+def test_payment_after_expiry_never_reopens_the_order(
+    services: Services, client: AsgiPoster
+) -> None:
+    order_id = _add_order(services, expires_at=services.now() - timedelta(minutes=1))
+    assert _post(client, _body("PAY_CLOSED")).status_code == 200
+    assert _order(services, order_id).status == "EXPIRED"
+    assert _post(client, _body("PAY_SUCCESS")).status_code == 200
+    order = _order(services, order_id)
+    assert order.status == "EXPIRED" and order.paid_at is None
+    assert [r.outcome for r in _deliveries(services)] == ["expired", "conflict"]
+    assert _audit_actions(services) == ["order.status", "order.status_conflict"]
+
+
+def test_close_arriving_after_the_payment_is_stale(services: Services, client: AsgiPoster) -> None:
+    order_id = _add_order(services)
+    assert _post(client, _body("PAY_SUCCESS")).status_code == 200
+    assert _post(client, _body("PAY_CLOSED")).status_code == 200
+    assert _order(services, order_id).status == "PAID"
+    assert [r.outcome for r in _deliveries(services)] == ["paid", "stale"]
+
+
+def test_event_for_an_order_we_do_not_hold_is_acknowledged(
+    services: Services, client: AsgiPoster
+) -> None:
+    response = _post(client, envelope("BALANCE", "55", "BALANCE_SUCCESS", {"downloadId": "55"}))
+    assert response.status_code == 200
+    assert _post(client, _body()).status_code == 200
+    assert [r.outcome for r in _deliveries(services)] == ["unmatched", "unmatched"]
+
+
+def test_in_process_sandbox_payment_arrives_by_webhook(services: Services) -> None:
+    created = services.provider.create_order(
+        merchant_order_id="SBX1", amount=Decimal("3.50000000"), currency="USDT",
+        description="test", goods_name="Widget")
+    with services.uow() as uow:
+        uow.session.add(Order(merchant_trade_no="SBX1", prepay_id=created.provider_order_id,
+                              amount=Decimal("3.50000000"), currency="USDT", status="INITIAL",
+                              expires_at=created.expires_at))
+        uow.commit()
+    sandbox = services.sandbox
+    assert sandbox is not None
+    sandbox.pay_order(prepay_id=created.provider_order_id, payer_id="PAYER9")
+    sandbox.advance(5)
+    with services.uow() as uow:
+        order = uow.session.exec(select(Order).where(Order.merchant_trade_no == "SBX1")).one()
+        uow.session.expunge(order)
+    assert (order.status, order.payer_id) == ("PAID", "PAYER9")
+    assert order.transaction_id and order.fee is not None and order.paid_at is not None
+    [row] = _deliveries(services)
+    assert (row.signature_valid, row.outcome) == (True, "paid")
+    assert [d["done"] for d in sandbox.deliveries()] == [True]
+
+
+def test_cli_has_the_webhooks_command() -> None:
+    args = build_parser().parse_args(["webhooks", "--host", "127.0.0.1", "--port", "8599"])
+    assert (args.command, args.port) == ("webhooks", 8599)
