@@ -6,16 +6,18 @@ bookmarked; the page position does not (a shared link always opens on the first 
 
 from __future__ import annotations
 
+import os
 import tempfile
 from datetime import time
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import streamlit as st
 
 from dashboard.auth import signed_in_actor
-from dashboard.components.badges import badge_text
+from dashboard.components.badges import badge_css_by_label, badge_text
 from dashboard.components.formatting import format_money, status_label
 from dashboard.components.order_detail import render_order_detail
 from dashboard.runtime import get_services
@@ -199,9 +201,14 @@ def _cell(row: Any, column: str) -> Any:
     return value
 
 
-table = [{COLUMNS[c][0]: _cell(r, c) for c in columns} for r in page.rows]
-if table:
-    event = st.dataframe(table, hide_index=True, width="stretch", key="orders_table",
+table = pd.DataFrame([{COLUMNS[c][0]: _cell(r, c) for c in columns} for r in page.rows],
+                     columns=[COLUMNS[c][0] for c in columns])
+if len(table):
+    shown: Any = table
+    if "status" in columns:
+        css = badge_css_by_label(choices["status"] + [r.status for r in page.rows])
+        shown = table.style.map(lambda label: css.get(label, ""), subset=[COLUMNS["status"][0]])
+    event = st.dataframe(shown, hide_index=True, width="stretch", key="orders_table",
                          on_select="rerun", selection_mode="single-row")
     selected = list(event.selection.rows) if event is not None else []
     # Only a new click opens an order: a leftover selection must not reopen a closed detail.
@@ -239,7 +246,12 @@ with st.expander(f"Export these {total:,} orders", icon=":material/download:"):
                        format_func=str.upper)
         if st.button(f"Prepare {fmt.upper()} of {total:,} rows", key="orders_prepare"):
             bar = st.progress(0.0, text="Starting…")
-            path = Path(tempfile.mkstemp(prefix="paydesk-orders-", suffix=f".{fmt}")[1])
+            earlier = state.pop("orders_prepared", None)
+            if earlier:
+                Path(earlier[0]).unlink(missing_ok=True)
+            handle, name = tempfile.mkstemp(prefix="paydesk-orders-", suffix=f".{fmt}")
+            os.close(handle)
+            path = Path(name)
             with path.open("wb") as out:
                 result = export_orders(
                     services, actor, filters=filters, columns=columns, fmt=fmt, out=out,

@@ -22,6 +22,9 @@ from tests.conftest import settings_for
 from tests.e2e.conftest import StreamlitServer, wait_for_app_idle
 
 
+SCREENSHOT = Path(__file__).resolve().parent / "screenshots" / "orders.png"
+
+
 def _seed(url: str) -> Decimal:
     services = build_services(settings_for(url))
     ensure_demo_users(services)
@@ -88,6 +91,8 @@ def test_filter_open_and_export_orders(
         target = tmp_path / "downloaded.csv"
         info.value.save_as(target)
         expect(page.get_by_test_id("stException")).to_have_count(0)
+        SCREENSHOT.parent.mkdir(exist_ok=True)
+        page.screenshot(path=str(SCREENSHOT), full_page=True)
     except Exception:
         page.screenshot(path=str(server.log_path.with_suffix(".png")), full_page=True)
         print(server.log())
