@@ -141,3 +141,19 @@ def test_cli_export_writes_the_filtered_file(
                 and date(2026, 3, 22) <= r["created_at"].date() <= date(2026, 4, 5)]
     assert len(lines) - 1 == len(expected)
     services.engine.dispose()
+
+
+def test_xlsx_continues_on_a_new_sheet_instead_of_cutting_rows(
+    sqlite_services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from services.exports import orders as exports
+
+    monkeypatch.setattr(exports, "XLSX_MAX_ROWS", 50)  # Excel's real limit is 1,048,576
+    insert_orders(sqlite_services, make_orders(120, seed=15))
+    data = export_orders_bytes(sqlite_services, VIEWER, filters=OrderFilters(), fmt="xlsx",
+                               columns=["merchant_trade_no"])
+    book = openpyxl.load_workbook(io.BytesIO(data), read_only=True)
+    assert book.sheetnames == ["Orders", "Orders 2", "Orders 3", "About"]
+    counts = [len(list(book[name].iter_rows(values_only=True))) - 1 for name in book.sheetnames[:3]]
+    assert counts == [49, 49, 22]
+    book.close()
