@@ -121,6 +121,7 @@ st.dataframe(
     ],
     hide_index=True,
     width="stretch",
+    column_config={"Paid orders": st.column_config.NumberColumn(format="localized")},
 )
 
 chart_column, status_column = st.columns([3, 2])
