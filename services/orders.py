@@ -315,8 +315,18 @@ def _timeline(order: OrderRow, refunds: list[Any], webhooks: list[Any], audits: 
             f"{a.amount:f} {a.currency}" if a.amount is not None else "",
             a.provider_code or "", a.detail or "") if x)
         events.append(TimelineEvent(a.at.astimezone(zone), "audit", a.action, detail,
-                                    "ok" if a.outcome == "ok" else "failed"))
+                                    _audit_outcome(a.outcome)))
     return sorted(events, key=lambda e: e.at)
+
+
+def _audit_outcome(outcome: str) -> str:
+    # Audit outcomes are free text ("ok", a provider status, "locked"...): map the clear cases.
+    word = outcome.lower()
+    if word in ("ok", "success", "paid", "applied", "approved"):
+        return "ok"
+    if any(bad in word for bad in ("fail", "error", "denied", "reject", "conflict")):
+        return "failed"
+    return "info"
 
 
 # --- filters <-> URL query parameters ------------------------------------------------------------
