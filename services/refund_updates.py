@@ -1,0 +1,233 @@
+"""Following a refund to its end: provider answers, PAY_REFUND webhooks and status queries.
+
+Every change goes through `transition`, which locks the order row first: the order's refunded
+total is recomputed from its SUCCESS refunds under that lock, so two outcomes for the same order
+arriving at once (a webhook and the call's own answer, or two refunds settling) never lose an
+update. A refund in a final state (SUCCESS, FAIL, REJECTED) never moves again; later news may only
+fill in ids it lacked.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import func
+from sqlmodel import col, select
+
+from data.models import Order, Refund
+from services import audit
+from services.bootstrap import Services
+from services.providers.base import RefundResult, RefundState
+from services.providers.errors import NotFoundError as ProviderNotFound
+from services.providers.errors import ProviderError
+from services.row_locks import lock_row
+from services.unit_of_work import UnitOfWork
+
+NEEDS_APPROVAL, PENDING, UNKNOWN = "NEEDS_APPROVAL", "PENDING", "UNKNOWN"
+REFUNDING, SUCCESS, FAIL, REJECTED = "REFUNDING", "SUCCESS", "FAIL", "REJECTED"
+FINAL = frozenset({SUCCESS, FAIL, REJECTED})
+OPEN = frozenset({PENDING, UNKNOWN, REFUNDING})
+_FROM_PROVIDER = {RefundState.PENDING: REFUNDING, RefundState.SUCCEEDED: SUCCESS,
+                  RefundState.FAILED: FAIL}
+_FROM_WEBHOOK = {"REFUND_SUCCESS": SUCCESS, "REFUND_REJECTED": FAIL, "REFUND_REJECT": FAIL,
+                 "REFUND_FAIL": FAIL}
+
+
+@dataclass(frozen=True)
+class Change:
+    refund_request_id: str
+    before: str
+    after: str
+
+    @property
+    def moved(self) -> bool:
+        return self.before != self.after
+
+
+def transition(
+    uow: UnitOfWork,
+    refund_request_id: str,
+    to_status: str,
+    now: datetime,
+    *,
+    provider_refund_id: str | None = None,
+    remaining_attempts: int | None = None,
+    amount: Decimal | None = None,
+    error_code: str | None = None,
+    error_message: str | None = None,
+) -> Change | None:
+    """Move one refund towards `to_status` inside `uow` (the caller commits); None if unknown."""
+    order_id = uow.session.exec(
+        select(Refund.order_id).where(Refund.refund_request_id == refund_request_id)
+    ).first()
+    if order_id is None:
+        return None
+    lock_row(uow, Order, order_id, now)
+    refund = uow.session.exec(
+        select(Refund).where(Refund.refund_request_id == refund_request_id)
+        .execution_options(populate_existing=True)
+    ).one()
+    before = refund.status
+    if provider_refund_id and not refund.provider_refund_id:
+        refund.provider_refund_id = provider_refund_id
+    if remaining_attempts is not None:
+        refund.remaining_attempts = remaining_attempts
+    if before in FINAL or before == to_status or _is_backwards(before, to_status):
+        uow.session.add(refund)
+        return Change(refund_request_id, before, before)
+    if amount is not None and amount != refund.amount and to_status in (REFUNDING, SUCCESS):
+        # The provider's last allowed attempt refunds the whole remainder: its figure is the truth.
+        refund.amount = amount
+    refund.status = to_status
+    refund.updated_at = now
+    if error_code is not None or error_message is not None:
+        refund.error_code = (error_code or "")[:16] or None
+        refund.error_message = (error_message or "")[:512] or None
+    if to_status in FINAL:
+        refund.completed_at = now
+    uow.session.add(refund)
+    uow.session.flush()
+    _settle_order(uow, order_id, now)
+    return Change(refund_request_id, before, to_status)
+
+
+def _is_backwards(before: str, to_status: str) -> bool:
+    # REFUNDING means the provider accepted it; "sent, outcome unknown" must not undo that.
+    return before == REFUNDING and to_status in (PENDING, UNKNOWN)
+
+
+def _settle_order(uow: UnitOfWork, order_id: int, now: datetime) -> None:
+    """Recompute the order's refunded total and status from its refunds (order row is locked)."""
+    order = uow.session.exec(
+        select(Order).where(Order.id == order_id).execution_options(populate_existing=True)
+    ).one()
+    succeeded = uow.session.exec(
+        select(func.sum(Refund.amount)).where(Refund.order_id == order_id, Refund.status == SUCCESS)
+    ).one() or Decimal(0)
+    in_flight = uow.session.exec(
+        select(func.count()).where(Refund.order_id == order_id,
+                                   col(Refund.status).in_((REFUNDING, UNKNOWN)))
+    ).one()
+    order.refunded_amount = succeeded
+    if in_flight:
+        order.status = "REFUNDING"
+    elif succeeded >= order.amount:
+        order.status = "FULL_REFUNDED"
+    elif succeeded > 0:
+        order.status = "REFUNDED"
+    elif order.status == "REFUNDING":
+        order.status = "PAID"
+    order.updated_at = now
+    uow.session.add(order)
+
+
+def apply_result(uow: UnitOfWork, result: RefundResult, now: datetime) -> Change | None:
+    """The provider's answer to a refund call or query."""
+    return transition(
+        uow, result.refund_request_id, _FROM_PROVIDER.get(result.state, REFUNDING), now,
+        provider_refund_id=result.provider_refund_id or None,
+        remaining_attempts=result.remaining_attempts, amount=result.amount,
+    )
+
+
+# --- webhooks ------------------------------------------------------------------------------------
+
+
+def _field(event: Any, *names: str) -> Any:
+    for name in names:
+        value = event.get(name) if isinstance(event, dict) else getattr(event, name, None)
+        if value is not None:
+            return value
+    return None
+
+
+def apply_notification(uow: UnitOfWork, biz_status: str, data: dict[str, Any],
+                       now: datetime) -> str:
+    """One PAY_REFUND notification, inside the caller's unit of work; returns what it did."""
+    info = data.get("refundInfo") or {}
+    request_id = str(info.get("refundRequestId") or "")
+    to_status = _FROM_WEBHOOK.get(biz_status)
+    if not request_id or to_status is None:
+        return f"ignored: PAY_REFUND {biz_status} without a refundRequestId we can use"
+    amount = info.get("refundAmount")
+    attempts = info.get("remainingAttempts")
+    change = transition(
+        uow, request_id, to_status, now,
+        provider_refund_id=str(info["refundId"]) if info.get("refundId") else None,
+        remaining_attempts=int(attempts) if attempts is not None else None,
+        amount=Decimal(str(amount)) if amount is not None else None,
+        error_message=None if to_status == SUCCESS else f"provider: {biz_status}",
+    )
+    if change is None:
+        return f"ignored: no refund {request_id} in this store"
+    if not change.moved:
+        return f"duplicate: refund {request_id} already {change.before}"
+    audit.record(uow, actor=audit.SYSTEM, action="refund.webhook", target_type="refund",
+                 target_id=request_id, idempotency_key=request_id, provider_code=biz_status,
+                 outcome=change.after, at=now)
+    return f"applied: refund {request_id} {change.before} -> {change.after}"
+
+
+def handle_pay_refund(services: Services, uow: UnitOfWork, event: Any) -> str:
+    """Registry handler for PAY_REFUND (`services.provider_events`)."""
+    biz_status = str(_field(event, "biz_status", "bizStatus") or "")
+    data = _field(event, "data", "payload") or {}
+    return apply_notification(uow, biz_status, data, services.now())
+
+
+# --- queries -------------------------------------------------------------------------------------
+
+
+def sync_refund(services: Services, refund_request_id: str) -> str:
+    """Resolve one open refund with the provider, reusing its id; never creates a second one."""
+    from services.refunds import send_refund  # the resend path lives with the first send
+
+    with services.uow() as uow:
+        refund = uow.session.exec(
+            select(Refund).where(Refund.refund_request_id == refund_request_id)
+        ).first()
+        if refund is None:
+            return f"unknown refund {refund_request_id}"
+        status = refund.status
+    if status not in OPEN:
+        return f"{refund_request_id}: {status}, nothing to do"
+    try:
+        result = services.provider.get_refund(refund_request_id=refund_request_id)
+    except ProviderNotFound:
+        if status in (PENDING, UNKNOWN):
+            # The provider never saw it: sending it now under the same id cannot pay twice.
+            outcome = send_refund(services, refund_request_id)
+            return f"{refund_request_id}: not at the provider, sent again -> {outcome.status}"
+        return f"{refund_request_id}: provider does not know it; left {status}"
+    except ProviderError as error:
+        return f"{refund_request_id}: query failed ({error}); left {status}"
+    with services.uow() as uow:
+        change = apply_result(uow, result, services.now())
+        if change is not None and change.moved:
+            audit.record(uow, actor=audit.SYSTEM, action="refund.synced", target_type="refund",
+                         target_id=refund_request_id, idempotency_key=refund_request_id,
+                         provider_code=result.state.value, outcome=change.after,
+                         at=services.now())
+        uow.commit()
+    after = change.after if change else status
+    return f"{refund_request_id}: {status} -> {after}"
+
+
+def sync_open_refunds(services: Services, *, older_than_seconds: int = 30,
+                      limit: int = 200) -> dict[str, int]:
+    """Sync job: every refund still open after `older_than_seconds`, oldest first."""
+    cutoff = services.now().timestamp() - older_than_seconds
+    with services.uow() as uow:
+        rows = uow.session.exec(
+            select(Refund.refund_request_id, Refund.updated_at)
+            .where(col(Refund.status).in_(OPEN)).order_by(col(Refund.updated_at)).limit(limit)
+        ).all()
+    due = [rid for rid, updated in rows if updated.timestamp() <= cutoff]
+    counts = {"checked": 0}
+    for request_id in due:
+        sync_refund(services, request_id)
+        counts["checked"] += 1
+    return counts

@@ -1,0 +1,122 @@
+"""Shared arrangements for the refund and direct-debit tests: staff, paid orders, signed
+mandates and a webhook sink that hands the sandbox's notifications to our handlers."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+from sqlalchemy import event
+
+from data.models import Mandate, Order, User
+from services import refund_updates
+from services.access import Actor
+from services.bootstrap import Services
+from services.providers.binance_pay.webhooks import parse_webhook
+
+_SEQ = iter(range(1, 10**9))
+
+
+def fast_commits(services: Services) -> None:
+    """PostgreSQL: skip the WAL flush per commit. Locking and isolation are unchanged, and the
+    race tests need hundreds of commits, not durability."""
+    if services.engine.dialect.name != "postgresql":
+        return
+    services.engine.dispose()
+
+    @event.listens_for(services.engine, "connect")
+    def _no_flush_wait(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+        with dbapi_connection.cursor() as cursor:
+            cursor.execute("SET synchronous_commit = off")
+        dbapi_connection.commit()
+
+
+def staff(services: Services) -> dict[str, Actor]:
+    people = {}
+    with services.uow() as uow:
+        for name, role in (("olga", "operator"), ("oscar", "operator"), ("anna", "approver"),
+                           ("vic", "viewer")):
+            user = User(username=name, role=role, display_name=name)
+            uow.session.add(user)
+            uow.session.flush()
+            people[name] = Actor(user_id=user.id, username=name, role=role)
+        uow.commit()
+    return people
+
+
+def paid_order(services: Services, amount: str = "100", currency: str = "USDT",
+               status: str = "PAID", refunded: str = "0") -> Order:
+    """A paid order only the store knows: the sandbox adopts it on the first refund."""
+    n = next(_SEQ)
+    now = datetime.now(UTC)
+    order = Order(
+        merchant_trade_no=f"T{uuid.uuid4().hex[:20]}", prepay_id=str(8_100_000_000_000_000_000 + n
+                                                                      + 1000 * (hash(now) % 997)),
+        amount=Decimal(amount), currency=currency, status=status, product_name="Widget",
+        refunded_amount=Decimal(refunded), created_at=now - timedelta(hours=1),
+        paid_at=now - timedelta(minutes=50), payer_id="350000001",
+    )
+    with services.uow() as uow:
+        uow.session.add(order)
+        uow.commit()
+        uow.session.expunge(order)
+    return order
+
+
+def signed_mandate(services: Services, *, limit: str = "50", currency: str = "USDT",
+                   periodic: bool = False, status: str = "SIGNED") -> Mandate:
+    """A signed contract only the store knows: the sandbox adopts it on the first debit."""
+    n = next(_SEQ)
+    now = datetime.now(UTC)
+    mandate = Mandate(
+        merchant_contract_code=f"C{uuid.uuid4().hex[:20]}",
+        contract_id=str(9_500_000_000_000_000_000 + n * 7 + (hash(now) % 991)),
+        customer_email="sub@example.com", open_user_id="350000777", service_name="Pro plan",
+        scenario_code="Membership", single_upper_limit=Decimal(limit), currency=currency,
+        periodic=periodic, cycle_type="MONTH" if periodic else None,
+        cycle_value=1 if periodic else None, status=status,
+        created_at=now - timedelta(days=30), signed_at=now - timedelta(days=29),
+    )
+    with services.uow() as uow:
+        uow.session.add(mandate)
+        uow.commit()
+        uow.session.expunge(mandate)
+    return mandate
+
+
+class HandlerSink:
+    """The sandbox's webhook sink: verify, then run our handler in its own transaction."""
+
+    def __init__(self, services: Services) -> None:
+        self.services = services
+        self.outcomes: list[str] = []
+
+    def __call__(self, headers: dict[str, str], body: bytes) -> tuple[int, str]:
+        sandbox = self.services.sandbox
+        assert sandbox is not None
+        cert = sandbox.certificate
+        envelope, data = parse_webhook(headers, body, {cert["certSerial"]: cert["certPublic"]})
+        event = {"biz_type": envelope.bizType, "biz_id": envelope.bizIdStr or envelope.bizId,
+                 "biz_status": envelope.bizStatus, "data": data}
+        handler = refund_updates.handle_pay_refund if envelope.bizType == "PAY_REFUND" else None
+        if envelope.bizType in ("DIRECT_DEBIT_CT", "PAY"):
+            from services import mandate_updates
+
+            handler = (mandate_updates.handle_contract_event
+                       if envelope.bizType == "DIRECT_DEBIT_CT"
+                       else mandate_updates.handle_debit_payment)
+        if handler is None:
+            self.outcomes.append(f"unhandled {envelope.bizType}")
+        else:
+            with self.services.uow() as uow:
+                self.outcomes.append(handler(self.services, uow, event))
+                uow.commit()
+        return 200, '{"returnCode":"SUCCESS","returnMessage":null}'
+
+
+def attach_sink(services: Services) -> HandlerSink:
+    sink = HandlerSink(services)
+    assert services.sandbox is not None
+    services.sandbox.set_webhook_sink(sink)
+    return sink
