@@ -15,7 +15,8 @@ Statuses are Binance Pay's own values. The rules (`decide`) are one table for bo
 - The same status again fills details we did not have yet (paid_at, transaction id, payer, fee)
   and changes nothing else: applying an event twice is the same as applying it once.
 
-Every status change is audited (actor "system"), in the caller's transaction.
+Every status change that concerns money (paid, refunded, closed, expired, failed, conflicts) is
+audited (actor "system") in the caller's transaction.
 """
 
 from __future__ import annotations
@@ -93,7 +94,8 @@ def apply_report(services: Services, uow: UnitOfWork, order: Order, report: Orde
     if verdict in (APPLY, SAME):
         order.updated_at = now
         uow.session.add(order)
-    if verdict in (APPLY, CONFLICT):
+    # INITIAL -> PENDING (the customer opened the checkout) moves no money: not audited.
+    if verdict == CONFLICT or (verdict == APPLY and report.status not in OPEN):
         audit.record(
             uow,
             actor=audit.SYSTEM,

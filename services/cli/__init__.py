@@ -12,6 +12,7 @@ from services.cli import payouts as payouts_commands
 from services.cli import prepare as prepare_commands
 from services.cli import sandbox as sandbox_commands
 from services.cli import seed as seed_commands
+from services.cli import sync as sync_commands
 from services.cli import users as users_commands
 from services.cli import webhooks as webhooks_commands
 from services.errors import PayDeskError
@@ -25,6 +26,7 @@ _COMMAND_GROUPS: list[Callable[[argparse._SubParsersAction], None]] = [  # type:
     sandbox_commands.register,
     users_commands.register,
     seed_commands.register,
+    sync_commands.register,
     webhooks_commands.register,
 ]
 
