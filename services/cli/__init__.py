@@ -10,6 +10,7 @@ from services.cli import db as db_commands
 from services.cli import export as export_commands
 from services.cli import payouts as payouts_commands
 from services.cli import prepare as prepare_commands
+from services.cli import reconcile as reconcile_commands
 from services.cli import sandbox as sandbox_commands
 from services.cli import seed as seed_commands
 from services.cli import sync as sync_commands
@@ -23,6 +24,7 @@ _COMMAND_GROUPS: list[Callable[[argparse._SubParsersAction], None]] = [  # type:
     export_commands.register,
     payouts_commands.register,
     prepare_commands.register,
+    reconcile_commands.register,
     sandbox_commands.register,
     users_commands.register,
     seed_commands.register,

@@ -111,7 +111,7 @@ def statement_frame(rows: list[tuple[object, ...]]) -> pd.DataFrame:
 
 
 def _text_column(series: pd.Series) -> np.ndarray:
-    values = series.to_numpy(dtype=object)
+    values = series.to_numpy(dtype=object).copy()
     values[pd.isna(values)] = None
     return values
 
