@@ -35,6 +35,9 @@ In your module (e.g. `services/refund_updates.py`, next to your webhook handlers
         @staticmethod
         def apply(services, uow, item_id, result) -> str: ...
 
+or, when one function already resolves a row with short transactions of its own (as
+`services.refund_updates.sync_refund` does), give a static `handle(services, item_id) -> str`
+instead of load/query/apply (see `services/sync/refunds.py`);
 then add the module to `SYNC_MODULES` below (one line; only modules that exist). A `query`
 may raise `services.providers.errors.ProviderError`: the row keeps its state, the outcome is
 `provider_error:<code>`, and the next pass tries again.
@@ -61,7 +64,7 @@ log = logging.getLogger(__name__)
 
 SYNC_MODULES: tuple[str, ...] = (
     "services.sync.orders",
-    # "services.refund_updates",   refunds: UNKNOWN / REFUNDING   (refunds engineer adds this)
+    "services.sync.refunds",     # delegates to services.refund_updates.sync_refund
     # "services.payout_updates",   payout batches and lines
     # "services.mandate_updates",  contracts and direct debits
 )
@@ -72,10 +75,18 @@ class SyncJob:
     kind: str
     model: Any
     candidates: Callable[[Services, datetime], Any]
-    load: Callable[[UnitOfWork, int], Any]
-    query: Callable[[Services, Any], Any]
-    apply: Callable[[Services, UnitOfWork, int, Any], str]
+    load: Callable[[UnitOfWork, int], Any] | None = None
+    query: Callable[[Services, Any], Any] | None = None
+    apply: Callable[[Services, UnitOfWork, int, Any], str] | None = None
     batch: int = 200
+    #: Instead of load/query/apply: one function that resolves a claimed row by itself (it must
+    #: keep its own transactions short and off the provider call, as load/query/apply do).
+    handle: Callable[[Services, int], str] | None = None
+
+    def __post_init__(self) -> None:
+        steps = [step is not None for step in (self.load, self.query, self.apply)]
+        if not (all(steps) if self.handle is None else not any(steps)):
+            raise TypeError(f"sync job {self.kind!r}: give load, query and apply, or handle")
 
 
 _jobs: dict[str, SyncJob] = {}
@@ -92,7 +103,9 @@ def sync_job(kind: str, *, model: Any, batch: int = 200) -> Callable[[type], typ
     """Class decorator: the class's static `candidates`, `load`, `query`, `apply` form the job."""
 
     def decorate(cls: type) -> type:
-        register(SyncJob(kind, model, cls.candidates, cls.load, cls.query, cls.apply, batch))
+        register(SyncJob(kind, model, cls.candidates, getattr(cls, "load", None),
+                         getattr(cls, "query", None), getattr(cls, "apply", None), batch,
+                         getattr(cls, "handle", None)))
         return cls
 
     return decorate
@@ -165,6 +178,9 @@ def run_pass(
 
 
 def _sync_one(services: Services, job: SyncJob, item_id: int) -> str:
+    if job.handle is not None:
+        return job.handle(services, item_id)
+    assert job.load and job.query and job.apply
     with services.uow() as uow:
         snapshot = job.load(uow, item_id)
     if snapshot is None:

@@ -5,13 +5,14 @@ from __future__ import annotations
 import threading
 import time
 from collections import Counter
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
 import pytest
 from sqlmodel import col, select
 
-from data.models import AuditEntry, Order
+from data.models import AuditEntry, Order, Refund
 from services.bootstrap import Services
 from services.cli import build_parser
 from services.provider_factory import ProviderBundle
@@ -175,3 +176,36 @@ def test_loop_stops_when_asked(services: Services, monkeypatch: pytest.MonkeyPat
     stop.set()
     args: Any = build_parser().parse_args(["sync", "--loop", "--interval", "0.01"])
     assert _run(args, stop) == 0
+
+
+def test_sync_resolves_an_unknown_refund_without_a_second_refund(services: Services) -> None:
+    from services import refunds
+    from services.providers.binance_pay.sandbox import FaultKind
+    from tests.integration.money_helpers import paid_order, staff
+
+    sandbox = services.sandbox
+    assert sandbox is not None
+    olga = staff(services)["olga"]
+    order = paid_order(services, "80")
+    sandbox.set_fault("/binancepay/openapi/order/refund", FaultKind.TIMEOUT_AFTER_PROCESSING)
+    asked = refunds.request_refund(services, olga, order_ref=order.merchant_trade_no,
+                                   amount="20", reason="REQUESTED_BY_CUSTOMER")
+    assert asked.status == "UNKNOWN"  # the sandbox did refund; we never heard back
+
+    assert run_pass(services, kinds=["refunds"]).kinds["refunds"].claimed == 0  # too fresh
+    real_clock = services.clock
+    services.clock = lambda: real_clock() + timedelta(minutes=2)
+    first = run_pass(services, kinds=["refunds"]).kinds["refunds"]
+    assert (first.claimed, dict(first.outcomes)) == (1, {"refunding": 1})
+    sandbox.advance(10)  # the refund settles at the provider
+    services.clock = lambda: real_clock() + timedelta(minutes=4)
+    run_pass(services, kinds=["refunds"])
+
+    with services.uow() as uow:
+        refund = uow.session.exec(select(Refund)).one()
+        settled = uow.session.get(Order, order.id)
+        assert settled is not None
+        assert (refund.status, refund.refund_request_id) == ("SUCCESS", asked.refund_request_id)
+        assert settled.refunded_amount == Decimal("20")
+    sent = [e for e in sandbox.events() if e["event"] == "refund_requested"]
+    assert [e["refundRequestId"] for e in sent] == [asked.refund_request_id]  # exactly once
