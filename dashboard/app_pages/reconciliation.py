@@ -1,5 +1,206 @@
-"""Reconciliation."""
+"""Reconciliation: match a period against provider statements, explain every break, export."""
 
-from dashboard.components.chrome import not_built_yet
+from __future__ import annotations
 
-not_built_yet("Reconciliation", "Reconciliation")
+from datetime import timedelta
+
+import pandas as pd
+import streamlit as st
+
+from dashboard.auth import signed_in_actor
+from dashboard.components.formatting import format_amount
+from dashboard.components.reconciliation_chart import CLASS_LABELS, breaks_figure
+from dashboard.runtime import get_services
+from services.access import can
+from services.errors import PayDeskError
+from services.reconciliation import reports, runs, simulate, statements
+from services.reconciliation.statements import FIELDS, REQUIRED, ColumnMapping
+
+RUN_KEY = "recon_run_id"
+BREAKS = [k for k in CLASS_LABELS if k != "matched"]
+
+services = get_services()
+actor = signed_in_actor()
+zone = services.settings.timezone
+today = services.now().astimezone(services.settings.zone).date()
+sandbox = services.settings.mode == "sandbox"
+
+st.title("Reconciliation")
+st.caption(f"Days and times in **{zone}**. A break is any item that is not matched exactly; "
+           "resolve it with a note once it is explained.")
+
+# --- start a run ---------------------------------------------------------------------------------
+
+if can(actor, "reconciliation.run"):
+    with st.expander("Start a reconciliation run", expanded=RUN_KEY not in st.session_state):
+        first_of_month = today.replace(day=1)
+        last_month_end = first_of_month - timedelta(days=1)
+        cols = st.columns(3)
+        start = cols[0].date_input("From", value=last_month_end.replace(day=1),
+                                   max_value=today, format="YYYY-MM-DD", key="recon_from")
+        end = cols[1].date_input("To", value=last_month_end, max_value=today,
+                                 format="YYYY-MM-DD", key="recon_to")
+        window = cols[2].number_input("Time window (minutes)", 0, 1440, 10, key="recon_window",
+                                      help="Lines without ids match on amount and currency "
+                                           "within this many minutes.")
+        known = statements.list_statements(services, actor)
+        labels = {s.id: f"#{s.id} {s.file_name} ({s.source}, {s.line_count} lines)" for s in known}
+        chosen = st.multiselect("Statements already imported", list(labels),
+                                format_func=lambda i: labels[i], key="recon_statements")
+        pull = st.checkbox("Pull Binance Pay transaction reports for the period", value=not sandbox,
+                           key="recon_pull")
+        sample = False
+        if sandbox:
+            sample = st.checkbox("Sandbox: build the provider statement from PayDesk's records, "
+                                 "with one injected difference of each kind", key="recon_sample")
+        upload = st.file_uploader("Upload a statement (CSV or XLSX)", type=["csv", "xlsx"],
+                                  key="recon_upload")
+        mapping = None
+        source = ""
+        if upload is not None:
+            source = st.text_input("Whose statement is it (source)?", value="upload",
+                                   key="recon_source")
+            try:
+                header = statements.preview_header(upload.getvalue(), upload.name)
+            except PayDeskError as error:
+                st.error(str(error))
+                header = []
+            saved = (statements.saved_mapping(services, source)
+                     or statements.guess_mapping(header) or ColumnMapping(columns={}))
+            st.caption("Which column holds what (saved for this source on import).")
+            picks: dict[str, str] = {}
+            grid = st.columns(3)
+            for index, name in enumerate(FIELDS):
+                options = ["—", *header]
+                current = saved.columns.get(name, "—")
+                picked = grid[index % 3].selectbox(
+                    name + (" *" if name in REQUIRED else ""), options,
+                    index=options.index(current) if current in options else 0,
+                    key=f"recon_map_{name}")
+                if picked != "—":
+                    picks[name] = picked
+            tz = st.text_input("Time zone of times without an offset", saved.timezone,
+                               key="recon_map_tz")
+            signed = st.checkbox("Amounts carry their sign (refunds and payouts negative)",
+                                 value=saved.signed_amounts, key="recon_map_signed")
+            mapping = ColumnMapping(columns=picks, timezone=tz, signed_amounts=signed)
+        if st.button("Run reconciliation", type="primary", key="recon_start"):
+            try:
+                with st.status("Reconciling…", expanded=False) as status:
+                    ids = set(chosen)
+                    if upload is not None:
+                        result = statements.import_statement(
+                            services, actor, upload.getvalue(), file_name=upload.name,
+                            source=source, mapping=mapping)
+                        if result.already_imported:
+                            st.info(f"{upload.name} was imported before (statement "
+                                    f"#{result.statement_id}); using that one.")
+                        ids.add(result.statement_id)
+                    if sample:
+                        built = simulate.sandbox_statement(services, start, end, inject=True)
+                        ids.add(statements.import_statement(
+                            services, actor, built.content, file_name=f"sandbox_{start}_{end}.csv",
+                            source="sandbox").statement_id)
+                    if pull:
+                        status.update(label="Pulling provider reports…")
+                        ids.update(r.statement_id for r in statements.pull_provider_statements(
+                            services, actor, start, end))
+                    status.update(label="Matching…")
+                    run = runs.start_run(services, actor, start=start, end=end,
+                                         statement_ids=sorted(ids), window_minutes=int(window))
+                    status.update(label=f"Run #{run.id} done", state="complete")
+                st.session_state[RUN_KEY] = run.id
+            except PayDeskError as error:
+                st.error(str(error))
+
+# --- open a run ----------------------------------------------------------------------------------
+
+all_runs = runs.list_runs(services, actor)
+if not all_runs:
+    st.info("No reconciliation run yet." + (" Start one above." if can(actor, "reconciliation.run")
+                                            else " An operator or approver can start one."))
+    st.stop()
+by_id = {r.id: r for r in all_runs}
+if st.session_state.get(RUN_KEY) not in by_id:
+    st.session_state[RUN_KEY] = all_runs[0].id
+run_id = st.selectbox(
+    "Run", list(by_id), key=RUN_KEY,
+    format_func=lambda i: f"#{i} · {by_id[i].period_start} – {by_id[i].period_end} · "
+                          f"{by_id[i].break_count} open break(s) · by {by_id[i].created_by}")
+run = runs.get_run(services, actor, run_id)
+st.caption(f"Period {run.period_start} – {run.period_end} ({run.timezone}) · statements "
+           f"{', '.join(f'#{i}' for i in run.statement_ids) or 'none'} · "
+           f"{run.ledger_count:,} PayDesk items · {run.statement_line_count:,} statement lines · "
+           f"window {run.window_minutes} min")
+
+tiles = st.columns(len(CLASS_LABELS))
+for tile, (klass, label) in zip(tiles, CLASS_LABELS.items(), strict=True):
+    tile.metric(label, f"{run.totals.get(klass, 0):,}")
+if run.break_count:
+    st.warning(f"{run.break_count:,} break(s) still unresolved.")
+else:
+    st.success("Every item is matched or explained.")
+
+per_day = runs.breaks_per_day(services, actor, run.id)
+if per_day:
+    st.plotly_chart(breaks_figure(per_day, run.timezone), key="recon_chart")
+
+# --- drill-down ----------------------------------------------------------------------------------
+
+st.subheader("Lines")
+filters = st.columns([3, 1])
+classes = filters[0].multiselect("Classes", list(CLASS_LABELS), default=BREAKS,
+                                 format_func=CLASS_LABELS.__getitem__, key="recon_classes")
+open_only = filters[1].toggle("Unresolved only", value=False, key="recon_open_only")
+items = runs.list_items(services, actor, run.id, classes=classes, unresolved_only=open_only)
+zone_info = services.settings.zone
+table = pd.DataFrame({
+    "Id": [i.id for i in items],
+    "Time": [i.occurred_at.astimezone(zone_info).strftime("%Y-%m-%d %H:%M:%S") for i in items],
+    "Class": [CLASS_LABELS[i.klass] for i in items],
+    "Type": [i.kind for i in items],
+    "Merchant id": [i.ledger_ref or "" for i in items],
+    "Provider id": [i.provider_ref or "" for i in items],
+    "Currency": [i.currency for i in items],
+    "PayDesk": [format_amount(i.ledger_amount) for i in items],
+    "Provider": [format_amount(i.provider_amount) for i in items],
+    "Difference": [format_amount(i.difference) for i in items],
+    "Fee difference": [format_amount(i.fee_difference) for i in items],
+    "Statuses": [f"{i.ledger_status or '—'} / {i.provider_status or '—'}" for i in items],
+    "Resolved": [("✓ " + (i.note or "")) if i.resolved else "" for i in items],
+})
+picked = st.dataframe(table, hide_index=True, on_select="rerun", selection_mode="single-row",
+                      key="recon_lines", width="stretch")
+st.caption(f"{len(items):,} line(s).")
+rows = picked.selection.rows if picked is not None else []  # type: ignore[attr-defined]
+if rows:
+    item = items[rows[0]]
+    st.markdown(f"**{CLASS_LABELS[item.klass]}** · {item.kind} `{item.ledger_ref or '—'}` · "
+                f"provider `{item.provider_ref or '—'}` · matched by {item.matched_by or '—'}")
+    if item.resolved:
+        st.info(f"Resolved by {item.resolved_by}: {item.note}")
+    elif item.klass != "matched" and can(actor, "reconciliation.resolve"):
+        note = st.text_area("Why is this difference acceptable?", key="recon_note")
+        if st.button("Mark resolved", key="recon_resolve"):
+            try:
+                runs.resolve_item(services, actor, item.id, note)
+                st.session_state.pop("recon_lines", None)
+                st.rerun()
+            except PayDeskError as error:
+                st.error(str(error))
+
+# --- exports -------------------------------------------------------------------------------------
+
+st.subheader("Reports")
+for name, (title, _) in reports.REPORTS.items():
+    cols = st.columns([2, 1, 1])
+    cols[0].write(title)
+    for col, fmt in zip(cols[1:], ("csv", "xlsx"), strict=True):
+        col.download_button(
+            f"{fmt.upper()}",
+            data=lambda name=name, fmt=fmt: reports.export_report(services, actor, run.id, name,
+                                                                  fmt),
+            file_name=reports.file_name(run, name, fmt), on_click="ignore",
+            key=f"recon_dl_{name}_{fmt}", icon=":material/download:",
+            help=f"{title} as {fmt.upper()}",
+        )
