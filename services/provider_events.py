@@ -45,7 +45,7 @@ if TYPE_CHECKING:
 HANDLER_MODULES: tuple[str, ...] = (
     "services.order_updates",
     # "services.refund_updates",   PAY_REFUND          (refunds engineer adds this line)
-    # "services.payout_updates",   PAYOUT, PAYOUT_NON_BN
+    "services.payout_updates",  # PAYOUT, PAYOUT_NON_BN
     # "services.mandate_updates",  DIRECT_DEBIT_CT, direct-debit PAY
 )
 

@@ -1,0 +1,243 @@
+"""Following payout batches to their end: the provider's answers, webhooks (through
+services.payout_updates) and status queries all land here.
+
+Every change runs inside the caller's unit of work and starts by locking the batch row, so a
+webhook and a query answer for the same batch arriving together take turns. Statuses only move
+forward (services.payouts.states): a late PROCESSING never undoes SUCCESS, a FAIL line never
+comes back. The handlers are idempotent: the same event may arrive any number of times.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from sqlalchemy import update
+from sqlmodel import col, select
+
+from data.models import PayoutBatch, PayoutLine
+from services import audit
+from services.bootstrap import Services
+from services.payouts import states
+from services.providers.base import PayoutBatchResult, PayoutBatchState, PayoutLineState
+from services.providers.errors import ProviderError
+from services.unit_of_work import UnitOfWork
+
+log = logging.getLogger(__name__)
+
+_BATCH_FROM_STATE = {
+    PayoutBatchState.ACCEPTED: states.ACCEPTED,
+    PayoutBatchState.PROCESSING: states.PROCESSING,
+    PayoutBatchState.SUCCEEDED: states.SUCCESS,
+    PayoutBatchState.PARTIALLY_SUCCEEDED: states.PART_SUCCESS,
+    PayoutBatchState.FAILED: states.FAILED,
+    PayoutBatchState.CANCELED: states.CANCELED,
+}
+_LINE_FROM_STATE = {
+    PayoutLineState.PROCESSING: states.LINE_PROCESSING,
+    PayoutLineState.SUCCEEDED: states.LINE_SUCCESS,
+    PayoutLineState.FAILED: states.LINE_FAIL,
+    PayoutLineState.AWAITING_RECEIPT: states.LINE_AWAITING,
+    PayoutLineState.RETURNED: states.LINE_REFUNDED,
+}
+LINE_WORDS = {"SUCCESS": states.LINE_SUCCESS, "FAIL": states.LINE_FAIL,
+               "FAILED": states.LINE_FAIL, "AWAITING_RECEIPT": states.LINE_AWAITING,
+               "REFUNDED": states.LINE_REFUNDED, "PROCESSING": states.LINE_PROCESSING}
+_FINISHED = frozenset({states.SUCCESS, states.FAILED, states.CANCELED, states.PART_SUCCESS})
+
+
+@dataclass(frozen=True)
+class BatchChange:
+    request_id: str
+    before: str
+    after: str
+    lines_moved: int
+
+    @property
+    def moved(self) -> bool:
+        return self.before != self.after or self.lines_moved > 0
+
+
+def lock_batch(uow: UnitOfWork, request_id: str, now: datetime) -> PayoutBatch | None:
+    """Lock the batch row for the rest of the transaction and read it fresh; None if unknown.
+
+    The UPDATE comes first: on PostgreSQL it takes the row lock, on SQLite the write lock, so
+    what is read next is what the previous holder committed.
+    """
+    touched = uow.session.exec(
+        update(PayoutBatch).where(col(PayoutBatch.request_id) == request_id)
+        .values(updated_at=now)
+    )
+    if touched.rowcount != 1:
+        return None
+    return uow.session.exec(
+        select(PayoutBatch).where(PayoutBatch.request_id == request_id)
+        .execution_options(populate_existing=True)
+    ).one()
+
+
+def _batch_status(batch: PayoutBatch, after: str, now: datetime, actor: str) -> bool:
+    before = batch.status
+    if not states.batch_may_move(before, after):
+        return False
+    batch.status = after
+    if after in _FINISHED and batch.completed_at is None:
+        batch.completed_at = now
+    if after in states.PROVIDER_BATCH_STATES and batch.sent_at is None:
+        batch.sent_at = now
+    return True
+
+
+def _line_status(line: PayoutLine, after: str, now: datetime, *,
+                 occurred_at: datetime | None = None) -> bool:
+    if not states.line_may_move(line.status, after):
+        return False
+    line.status = after
+    line.updated_at = now
+    if after == states.LINE_AWAITING and line.claim_deadline is None:
+        line.claim_deadline = (occurred_at or now) + timedelta(hours=states.CLAIM_WINDOW_HOURS)
+    return True
+
+
+def apply_result(uow: UnitOfWork, result: PayoutBatchResult, now: datetime, *,
+                 actor: str = audit.SYSTEM) -> BatchChange | None:
+    """Apply a create or query answer to the batch and its lines; None for an unknown batch."""
+    batch = lock_batch(uow, result.batch_request_id, now)
+    if batch is None:
+        return None
+    before = batch.status
+    after = result.provider_status if result.provider_status in states.PROVIDER_BATCH_STATES \
+        else _BATCH_FROM_STATE.get(result.state, states.PROCESSING)
+    moved = _batch_status(batch, after, now, actor)
+    if result.total_fee is not None:
+        batch.total_fee = result.total_fee
+    if moved:
+        batch.error_code = batch.error_message = None
+    lines_moved = 0
+    if result.lines:
+        by_id = {line.merchant_line_id: line for line in result.lines}
+        rows = uow.session.exec(
+            select(PayoutLine).where(PayoutLine.batch_id == batch.id)
+            .execution_options(populate_existing=True)
+        ).all()
+        for row in rows:
+            news = by_id.get(row.merchant_send_id)
+            if news is None:
+                continue
+            status = LINE_WORDS.get(news.provider_status) or _LINE_FROM_STATE.get(
+                news.state, states.LINE_PROCESSING)
+            if news.provider_line_id and not row.provider_order_id:
+                row.provider_order_id = news.provider_line_id
+            if _line_status(row, status, now):
+                lines_moved += 1
+            uow.session.add(row)
+    uow.session.add(batch)
+    if moved:
+        _audit_status(uow, batch, before, actor, now)
+    return BatchChange(batch.request_id, before, batch.status, lines_moved)
+
+
+def _audit_status(uow: UnitOfWork, batch: PayoutBatch, before: str, actor: str,
+                  now: datetime) -> None:
+    audit.record(uow, actor=actor, action="payout.batch_status", target_type="payout_batch",
+                 target_id=batch.request_id, amount=batch.total_amount,
+                 currency=batch.currency, idempotency_key=batch.request_id,
+                 provider_code=batch.status, at=now,
+                 detail={"from": before, "to": batch.status})
+
+
+# --- webhook news --------------------------------------------------------------------------------
+
+
+def apply_batch_news(uow: UnitOfWork, request_id: str, status: str, now: datetime) -> str | None:
+    """A PAYOUT webhook: the batch reached `status`. None when the batch is not ours."""
+    if status not in states.PROVIDER_BATCH_STATES:
+        return None
+    batch = lock_batch(uow, request_id, now)
+    if batch is None:
+        return None
+    before = batch.status
+    if _batch_status(batch, status, now, audit.SYSTEM):
+        uow.session.add(batch)
+        _audit_status(uow, batch, before, audit.SYSTEM, now)
+        return f"payout_{status.lower()}"
+    return "payout_unchanged"
+
+
+def apply_line_news(uow: UnitOfWork, request_id: str, send_id: str, provider_status: str,
+                    now: datetime, *, provider_line_id: str | None = None,
+                    occurred_at: datetime | None = None) -> str | None:
+    """A PAYOUT_NON_BN webhook: one email receiver's line changed. None when not ours."""
+    status = LINE_WORDS.get(provider_status)
+    if status is None:
+        return None
+    batch = lock_batch(uow, request_id, now)
+    if batch is None:
+        return None
+    line = uow.session.exec(
+        select(PayoutLine).where(PayoutLine.batch_id == batch.id,
+                                 PayoutLine.merchant_send_id == send_id)
+        .execution_options(populate_existing=True)
+    ).first()
+    if line is None:
+        return None
+    if provider_line_id and not line.provider_order_id:
+        line.provider_order_id = provider_line_id
+    moved = _line_status(line, status, now, occurred_at=occurred_at)
+    uow.session.add(line)
+    return f"payout_line_{status.lower()}" if moved else "payout_line_unchanged"
+
+
+# --- queries and the sync job --------------------------------------------------------------------
+
+
+def refresh_batch(services: Services, request_id: str) -> BatchChange | None:
+    """Ask the provider where a sent batch stands (same requestId) and record it."""
+    result = services.provider.get_payout_batch(batch_request_id=request_id)
+    with services.uow() as uow:
+        change = apply_result(uow, result, services.now())
+        uow.commit()
+        return change
+
+
+def batches_to_follow(services: Services, limit: int = 100) -> list[str]:
+    """Sent batches whose outcome is not final yet, least recently updated first; PART_SUCCESS
+    only while a line still waits for its receiver."""
+    with services.uow() as uow:
+        open_ids = uow.session.exec(
+            select(PayoutBatch.request_id)
+            .where(col(PayoutBatch.status).in_([states.ACCEPTED, states.PROCESSING]))
+            .order_by(col(PayoutBatch.updated_at)).limit(limit)
+        ).all()
+        waiting = uow.session.exec(
+            select(PayoutBatch.request_id).distinct()
+            .join(PayoutLine, col(PayoutLine.batch_id) == col(PayoutBatch.id))
+            .where(PayoutBatch.status == states.PART_SUCCESS,
+                   PayoutLine.status == states.LINE_AWAITING)
+            .limit(limit)
+        ).all()
+    return list(dict.fromkeys([*open_ids, *waiting]))
+
+
+def sync_payouts(services: Services, limit: int = 100) -> int:
+    """One pass of the sync job: resolve batches whose send has no known outcome, then follow
+    the sent ones. Returns how many batches changed."""
+    # Imported here: sending records its answers through this module.
+    from services.payouts.sending import resolve_in_flight
+
+    changed = sum(1 for outcome in resolve_in_flight(services, limit=limit) if outcome.moved)
+    for request_id in batches_to_follow(services, limit):
+        try:
+            change = refresh_batch(services, request_id)
+        except ProviderError as error:
+            log.warning("payout batch %s could not be queried: %s", request_id, error)
+            continue
+        if change is not None and change.moved:
+            changed += 1
+    return changed
+
+
+def paid_total(lines: list[PayoutLine]) -> Decimal:
+    return sum((line.amount for line in lines if line.status == states.LINE_SUCCESS), Decimal(0))
