@@ -11,7 +11,19 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, and_, cast, func, literal, or_, select, type_coerce, update
+from sqlalchemy import (
+    BigInteger,
+    Numeric,
+    and_,
+    cast,
+    func,
+    literal,
+    literal_column,
+    or_,
+    select,
+    type_coerce,
+    update,
+)
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session
 
@@ -37,7 +49,9 @@ def scaled(session: Session, column: Any, *, negate: bool = False) -> ColumnElem
     if session.get_bind().dialect.name == "sqlite":
         value: ColumnElement[int] = type_coerce(column, BigInteger)
     else:
-        value = cast(column * _FACTOR, BigInteger)
+        # Multiplied as plain NUMERIC: the Money type would insist on binding a Decimal.
+        value = cast(type_coerce(column, Numeric(38, MONEY_SCALE)) * literal_column(str(_FACTOR)),
+                     BigInteger)
     return -value if negate else value
 
 
