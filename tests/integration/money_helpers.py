@@ -15,7 +15,6 @@ from services.access import Actor
 from services.bootstrap import Services
 from services.providers.binance_pay.webhooks import parse_webhook
 
-_SEQ = iter(range(1, 10**9))
 
 
 def fast_commits(services: Services) -> None:
@@ -48,11 +47,9 @@ def staff(services: Services) -> dict[str, Actor]:
 def paid_order(services: Services, amount: str = "100", currency: str = "USDT",
                status: str = "PAID", refunded: str = "0") -> Order:
     """A paid order only the store knows: the sandbox adopts it on the first refund."""
-    n = next(_SEQ)
     now = datetime.now(UTC)
     order = Order(
-        merchant_trade_no=f"T{uuid.uuid4().hex[:20]}", prepay_id=str(8_100_000_000_000_000_000 + n
-                                                                      + 1000 * (hash(now) % 997)),
+        merchant_trade_no=f"T{uuid.uuid4().hex[:20]}", prepay_id=str(8_100_000_000_000_000_000 + uuid.uuid4().int % 10**17),
         amount=Decimal(amount), currency=currency, status=status, product_name="Widget",
         refunded_amount=Decimal(refunded), created_at=now - timedelta(hours=1),
         paid_at=now - timedelta(minutes=50), payer_id="350000001",
@@ -67,11 +64,10 @@ def paid_order(services: Services, amount: str = "100", currency: str = "USDT",
 def signed_mandate(services: Services, *, limit: str = "50", currency: str = "USDT",
                    periodic: bool = False, status: str = "SIGNED") -> Mandate:
     """A signed contract only the store knows: the sandbox adopts it on the first debit."""
-    n = next(_SEQ)
     now = datetime.now(UTC)
     mandate = Mandate(
         merchant_contract_code=f"C{uuid.uuid4().hex[:20]}",
-        contract_id=str(9_500_000_000_000_000_000 + n * 7 + (hash(now) % 991)),
+        contract_id=str(9_500_000_000_000_000_000 + uuid.uuid4().int % 10**17),
         customer_email="sub@example.com", open_user_id="350000777", service_name="Pro plan",
         scenario_code="Membership", single_upper_limit=Decimal(limit), currency=currency,
         periodic=periodic, cycle_type="MONTH" if periodic else None,

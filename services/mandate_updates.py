@@ -1,0 +1,261 @@
+"""Following contracts and debits to their end: DIRECT_DEBIT_CT and PAY webhooks, status sync.
+
+Contract states only move forward (INITIAL -> SIGNED -> TERMINATED | EXPIRED; INITIAL -> EXPIRED)
+and debit states too (PENDING | UNKNOWN -> PROCESSING -> SUCCESS | FAIL), whatever order the
+news arrives in. Debit changes lock the mandate row first, like the debit request itself, so the
+"one open debit per contract" rule reads settled data.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlmodel import col, select
+
+from data.models import DirectDebit, Mandate
+from services import audit
+from services.bootstrap import Services
+from services.providers.base import Contract, ContractState, OrderState
+from services.providers.errors import NotFoundError as ProviderNotFound
+from services.providers.errors import ProviderError
+from services.row_locks import lock_row
+from services.unit_of_work import UnitOfWork
+
+# mandate statuses; CREATING/UNKNOWN/REFUSED are ours (before the provider has the contract)
+CREATING, UNKNOWN_CONTRACT, REFUSED = "CREATING", "UNKNOWN", "REFUSED"
+INITIAL, SIGNED, TERMINATED, EXPIRED = "INITIAL", "SIGNED", "TERMINATED", "EXPIRED"
+CONTRACT_RANK = {CREATING: 0, UNKNOWN_CONTRACT: 0, INITIAL: 1, SIGNED: 2, TERMINATED: 3,
+                 EXPIRED: 3, REFUSED: 3}
+_FROM_PROVIDER = {ContractState.AWAITING_SIGNATURE: INITIAL, ContractState.SIGNED: SIGNED,
+                  ContractState.TERMINATED: TERMINATED, ContractState.EXPIRED: EXPIRED}
+_FROM_WEBHOOK = {"CONTRACT_SIGNED": SIGNED, "CONTRACT_TERMINATED": TERMINATED,
+                 "CONTRACT_EXPIRED": EXPIRED}
+
+# debit statuses
+D_PENDING, D_UNKNOWN, PROCESSING, SUCCESS, FAIL = (
+    "PENDING", "UNKNOWN", "PROCESSING", "SUCCESS", "FAIL")
+DEBIT_OPEN = (D_PENDING, D_UNKNOWN, PROCESSING)
+DEBIT_RANK = {D_PENDING: 0, D_UNKNOWN: 0, PROCESSING: 1, SUCCESS: 2, FAIL: 2}
+
+
+def _ms(value: Any) -> datetime | None:
+    try:
+        return datetime.fromtimestamp(int(value) / 1000, tz=UTC) if value else None
+    except (TypeError, ValueError):
+        return None
+
+
+# --- contracts -----------------------------------------------------------------------------------
+
+
+def contract_transition(uow: UnitOfWork, mandate: Mandate, to_status: str, now: datetime, *,
+                        contract_id: str | None = None, open_user_id: str | None = None,
+                        termination_way: str | None = None,
+                        terminated_at: datetime | None = None) -> tuple[str, str]:
+    """Move `mandate` forward to `to_status` (the caller commits); returns (before, after)."""
+    before = mandate.status
+    if contract_id and not mandate.contract_id:
+        mandate.contract_id = str(contract_id)
+    if open_user_id and not mandate.open_user_id:
+        mandate.open_user_id = str(open_user_id)
+    if CONTRACT_RANK.get(to_status, 0) <= CONTRACT_RANK.get(before, 0):
+        uow.session.add(mandate)
+        return before, before
+    mandate.status = to_status
+    mandate.updated_at = now
+    if to_status == SIGNED and mandate.signed_at is None:
+        mandate.signed_at = now
+    if to_status in (TERMINATED, EXPIRED):
+        mandate.termination_way = termination_way or mandate.termination_way
+        mandate.terminated_at = terminated_at or now
+        mandate.next_debit_at = None
+    uow.session.add(mandate)
+    return before, to_status
+
+
+def apply_contract(uow: UnitOfWork, mandate: Mandate, contract: Contract,
+                   now: datetime) -> tuple[str, str]:
+    return contract_transition(
+        uow, mandate, _FROM_PROVIDER.get(contract.state, INITIAL), now,
+        contract_id=contract.provider_contract_id, open_user_id=contract.payer_id,
+        termination_way=contract.termination_way, terminated_at=contract.terminated_at)
+
+
+def _field(event: Any, *names: str) -> Any:
+    for name in names:
+        value = event.get(name) if isinstance(event, dict) else getattr(event, name, None)
+        if value is not None:
+            return value
+    return None
+
+
+def handle_contract_event(services: Services, uow: UnitOfWork, event: Any) -> str:
+    """Registry handler for DIRECT_DEBIT_CT."""
+    status = str(_field(event, "biz_status", "bizStatus") or "")
+    data = _field(event, "data", "payload") or {}
+    code = data.get("merchantContractCode")
+    to_status = _FROM_WEBHOOK.get(status)
+    if not code or to_status is None:
+        return f"ignored: DIRECT_DEBIT_CT {status} without a contract code we can use"
+    mandate = uow.session.exec(
+        select(Mandate).where(Mandate.merchant_contract_code == code)).first()
+    if mandate is None:
+        return f"ignored: no mandate {code} in this store"
+    now = services.now()
+    contract_id = data.get("contractIdStr") or data.get("contractId")
+    before, after = contract_transition(
+        uow, mandate, to_status, now, contract_id=str(contract_id) if contract_id else None,
+        open_user_id=data.get("openUserId"),
+        termination_way=str(data["contractTerminationWay"])
+        if data.get("contractTerminationWay") is not None else None,
+        terminated_at=_ms(data.get("contractTerminationTime")))
+    if before == after:
+        return f"duplicate: mandate {code} already {before}"
+    audit.record(uow, actor=audit.SYSTEM, action="mandate.webhook", target_type="mandate",
+                 target_id=code, provider_code=status, outcome=after, at=now)
+    return f"applied: mandate {code} {before} -> {after}"
+
+
+def sync_open_contracts(services: Services, *, limit: int = 200) -> dict[str, int]:
+    """Sync job: contracts waiting for a signature or in doubt, asked to the provider."""
+    from services.mandates import sync_contract  # the per-contract logic lives with the page's
+
+    with services.uow() as uow:
+        ids = uow.session.exec(
+            select(Mandate.id).where(col(Mandate.status).in_((INITIAL, UNKNOWN_CONTRACT)))
+            .order_by(col(Mandate.updated_at)).limit(limit)).all()
+    for mandate_id in ids:
+        sync_contract(services, None, mandate_id)
+    return {"checked": len(ids)}
+
+
+# --- debits --------------------------------------------------------------------------------------
+
+
+def debit_transition(uow: UnitOfWork, merchant_request_id: str, to_status: str, now: datetime,
+                     *, prepay_id: str | None = None, provider_pay_id: str | None = None,
+                     error_code: str | None = None,
+                     error_message: str | None = None) -> tuple[str, str] | None:
+    mandate_id = uow.session.exec(select(DirectDebit.mandate_id).where(
+        DirectDebit.merchant_request_id == merchant_request_id)).first()
+    if mandate_id is None:
+        return None
+    lock_row(uow, Mandate, mandate_id, now)
+    debit = uow.session.exec(
+        select(DirectDebit).where(DirectDebit.merchant_request_id == merchant_request_id)
+        .execution_options(populate_existing=True)).one()
+    before = debit.status
+    if prepay_id and not debit.prepay_id:
+        debit.prepay_id = prepay_id
+    if provider_pay_id and not debit.provider_pay_id:
+        debit.provider_pay_id = provider_pay_id
+    if DEBIT_RANK.get(to_status, 0) <= DEBIT_RANK.get(before, 0) and not (
+        before == D_PENDING and to_status == D_UNKNOWN
+    ):
+        uow.session.add(debit)
+        return before, before
+    debit.status = to_status
+    debit.updated_at = now
+    if error_code is not None or error_message is not None:
+        debit.error_code = (error_code or "")[:16] or None
+        debit.error_message = (error_message or "")[:512] or None
+    if to_status in (SUCCESS, FAIL):
+        debit.completed_at = now
+    uow.session.add(debit)
+    if to_status == SUCCESS:
+        _advance_schedule(uow, mandate_id, now)
+    return before, to_status
+
+
+def _advance_schedule(uow: UnitOfWork, mandate_id: int, now: datetime) -> None:
+    mandate = uow.session.get(Mandate, mandate_id)
+    if mandate is None or not mandate.periodic or not mandate.cycle_value:
+        return
+    base = mandate.next_debit_at or now
+    if mandate.cycle_type == "DAY":
+        mandate.next_debit_at = base + timedelta(days=mandate.cycle_value)
+    else:
+        month = base.month - 1 + mandate.cycle_value
+        mandate.next_debit_at = base.replace(year=base.year + month // 12, month=month % 12 + 1,
+                                             day=min(base.day, 28))
+    uow.session.add(mandate)
+
+
+_PAY_STATUS = {"PAY_SUCCESS": SUCCESS, "PAY_CLOSED": FAIL}
+
+
+def handle_debit_payment(services: Services, uow: UnitOfWork, event: Any) -> str:
+    """Registry handler for PAY notifications about direct-debit orders (merchantTradeNo is the
+    debit's merchantRequestId); other PAY notifications are not ours and are left alone."""
+    status = str(_field(event, "biz_status", "bizStatus") or "")
+    data = _field(event, "data", "payload") or {}
+    request_id = data.get("merchantTradeNo")
+    to_status = _PAY_STATUS.get(status)
+    if not request_id or to_status is None:
+        return f"ignored: PAY {status} is not a debit outcome"
+    now = services.now()
+    change = debit_transition(uow, request_id, to_status, now,
+                              prepay_id=str(_field(event, "biz_id", "bizIdStr") or "") or None,
+                              error_message=None if to_status == SUCCESS else f"provider: {status}")
+    if change is None:
+        return f"ignored: {request_id} is not a direct debit"
+    if change[0] == change[1]:
+        return f"duplicate: debit {request_id} already {change[0]}"
+    audit.record(uow, actor=audit.SYSTEM, action="debit.webhook", target_type="debit",
+                 target_id=request_id, idempotency_key=request_id, provider_code=status,
+                 outcome=change[1], at=now)
+    return f"applied: debit {request_id} {change[0]} -> {change[1]}"
+
+
+_ORDER_TO_DEBIT = {OrderState.PAID: SUCCESS, OrderState.ERROR: FAIL, OrderState.CANCELED: FAIL,
+                   OrderState.EXPIRED: FAIL}
+
+
+def sync_debit(services: Services, merchant_request_id: str) -> str:
+    """Resolve one open debit: the order it created answers (queried by its merchant id); a
+    debit the provider never received is sent again under the same id."""
+    from services.debits import send_debit
+
+    with services.uow() as uow:
+        debit = uow.session.exec(select(DirectDebit).where(
+            DirectDebit.merchant_request_id == merchant_request_id)).first()
+        status = debit.status if debit else None
+    if status is None:
+        return f"unknown debit {merchant_request_id}"
+    if status not in DEBIT_OPEN:
+        return f"{merchant_request_id}: {status}, nothing to do"
+    try:
+        order = services.provider.get_order(merchant_order_id=merchant_request_id)
+    except ProviderNotFound:
+        if status in (D_PENDING, D_UNKNOWN):
+            outcome = send_debit(services, merchant_request_id)
+            return f"{merchant_request_id}: not at the provider, sent again -> {outcome.status}"
+        return f"{merchant_request_id}: provider does not know it; left {status}"
+    except ProviderError as error:
+        return f"{merchant_request_id}: query failed ({error}); left {status}"
+    with services.uow() as uow:
+        change = debit_transition(uow, merchant_request_id,
+                                  _ORDER_TO_DEBIT.get(order.state, PROCESSING), services.now(),
+                                  prepay_id=order.provider_order_id)
+        if change and change[0] != change[1]:
+            audit.record(uow, actor=audit.SYSTEM, action="debit.synced", target_type="debit",
+                         target_id=merchant_request_id, idempotency_key=merchant_request_id,
+                         provider_code=order.provider_status, outcome=change[1],
+                         at=services.now())
+        uow.commit()
+    return f"{merchant_request_id}: {status} -> {change[1] if change else status}"
+
+
+def sync_open_debits(services: Services, *, older_than_seconds: int = 30,
+                     limit: int = 200) -> dict[str, int]:
+    cutoff = services.now().timestamp() - older_than_seconds
+    with services.uow() as uow:
+        rows = uow.session.exec(
+            select(DirectDebit.merchant_request_id, DirectDebit.updated_at)
+            .where(col(DirectDebit.status).in_(DEBIT_OPEN))
+            .order_by(col(DirectDebit.updated_at)).limit(limit)).all()
+    due = [rid for rid, updated in rows if updated.timestamp() <= cutoff]
+    for request_id in due:
+        sync_debit(services, request_id)
+    return {"checked": len(due)}

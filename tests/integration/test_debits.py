@@ -1,0 +1,207 @@
+"""Contracts and direct debits against the in-process sandbox: creation followed to SIGNED,
+termination, every debit refusal, periodic notices and the freeze, UNKNOWN resolved by sync,
+webhooks twice or out of order."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+from sqlmodel import select
+
+from data.models import DirectDebit, Mandate
+from services import debits, mandate_updates, mandates
+from services.bootstrap import Services
+from services.errors import (
+    ConflictError, InputError, LimitExceededError, NotFoundError, PermissionDeniedError,
+)
+from services.providers.binance_pay.sandbox import FaultKind
+from tests.integration.money_helpers import attach_sink, signed_mandate, staff
+
+APPLY = "/binancepay/openapi/pay/apply"
+
+
+@pytest.fixture
+def people(services: Services):
+    return staff(services)
+
+
+class Clock:
+    """Moves our clock and the sandbox's together."""
+
+    def __init__(self, services: Services) -> None:
+        self.services = services
+        self.offset = timedelta(0)
+        services.clock = lambda: datetime.now(UTC) + self.offset
+
+    def advance(self, **delta: float) -> None:
+        step = timedelta(**delta)
+        self.offset += step
+        self.services.sandbox.advance(int(step.total_seconds()))
+
+
+def _debit(services: Services, request_id: str) -> DirectDebit:
+    with services.uow() as uow:
+        row = uow.session.exec(select(DirectDebit).where(
+            DirectDebit.merchant_request_id == request_id)).one()
+        uow.session.expunge(row)
+        return row
+
+
+def _mandate(services: Services, mandate_id: int) -> Mandate:
+    with services.uow() as uow:
+        row = uow.session.get(Mandate, mandate_id)
+        uow.session.expunge(row)
+        return row
+
+
+def _applied(services: Services) -> list[str]:
+    return [e["merchantRequestId"] for e in services.sandbox.events()
+            if e["event"] == "debit_applied"]
+
+
+def test_contract_is_created_followed_until_signed_and_terminated(services, people) -> None:
+    sink = attach_sink(services)
+    created = mandates.create_contract(services, people["olga"], mandates.ContractRequest(
+        customer_email="ann@example.com", service_name="Pro plan", single_upper_limit="25",
+        currency="USDT"))
+    assert created.status == "INITIAL" and created.deeplink and created.qr_content
+    services.sandbox.sign_contract(merchant_contract_code=created.merchant_contract_code)
+    services.sandbox.advance(5)
+    signed = _mandate(services, created.id)
+    assert signed.status == "SIGNED" and signed.contract_id
+    assert any(o.startswith("applied: mandate") for o in sink.outcomes)
+    with pytest.raises(InputError, match="why"):
+        mandates.terminate_contract(services, people["olga"], created.id, " ")
+    with pytest.raises(PermissionDeniedError):
+        mandates.terminate_contract(services, people["vic"], created.id, "customer left")
+    ended = mandates.terminate_contract(services, people["olga"], created.id, "customer left")
+    assert (ended.status, ended.termination_way, ended.termination_notes) == (
+        "TERMINATED", "3", "customer left")
+    services.sandbox.advance(5)  # the TERMINATED webhook arrives after: a duplicate, not a move
+    assert _mandate(services, created.id).status == "TERMINATED"
+    with pytest.raises(ConflictError, match="TERMINATED"):
+        debits.debit_now(services, people["olga"], mandate_ref=created.id, amount="1",
+                         product_name="x")
+
+
+def test_contract_input_is_checked(services, people) -> None:
+    request = mandates.ContractRequest(customer_email="a@b.c", service_name="S",
+                                       single_upper_limit="10", currency="BTC")
+    with pytest.raises(InputError, match="USDT or USDC"):
+        mandates.create_contract(services, people["olga"], request)
+    with pytest.raises(InputError, match="cycle"):
+        mandates.create_contract(services, people["olga"], mandates.ContractRequest(
+            customer_email="a@b.c", service_name="S", single_upper_limit="10", currency="USDT",
+            periodic=True, cycle_type="DAY", cycle_value=3,
+            first_deduct_at=datetime.now(UTC) + timedelta(days=2)))
+
+
+def test_sync_follows_an_unsigned_contract_to_expired(services, people) -> None:
+    clock = Clock(services)
+    created = mandates.create_contract(services, people["olga"], mandates.ContractRequest(
+        customer_email="b@example.com", service_name="Cloud", single_upper_limit="9",
+        currency="USDC"))
+    clock.advance(hours=2)
+    assert mandates.sync_contract(services, people["vic"], created.id).status == "EXPIRED"
+
+
+def test_debit_now_refusals_say_exactly_why(services, people) -> None:
+    mandate = signed_mandate(services, limit="50")
+    ask = lambda amount, who="olga": debits.debit_now(  # noqa: E731
+        services, people[who], mandate_ref=mandate.merchant_contract_code, amount=amount,
+        product_name="March")
+    with pytest.raises(PermissionDeniedError):
+        ask("1", "vic")
+    with pytest.raises(LimitExceededError, match="above the contract's single upper limit of 50"):
+        ask("50.00000001")
+    with pytest.raises(InputError, match="decimal places"):
+        ask("1.000000001")
+    with pytest.raises(InputError, match="greater than zero"):
+        ask("0")
+    with pytest.raises(NotFoundError):
+        debits.debit_now(services, people["olga"], mandate_ref="nope", amount="1",
+                         product_name="x")
+    with pytest.raises(InputError, match="name what the debit is for"):
+        debits.debit_now(services, people["olga"], mandate_ref=mandate.id, amount="1",
+                         product_name=" ")
+    first = ask("50")
+    assert first.status == "PROCESSING"
+    with pytest.raises(ConflictError, match="still PROCESSING"):
+        ask("1")
+    unsigned = signed_mandate(services, status="INITIAL")
+    with pytest.raises(ConflictError, match="only a SIGNED contract"):
+        debits.debit_now(services, people["olga"], mandate_ref=unsigned.id, amount="1",
+                         product_name="x")
+    bnb = signed_mandate(services, currency="BNB")
+    with pytest.raises(ConflictError, match="USDT or USDC only"):
+        debits.debit_now(services, people["olga"], mandate_ref=bnb.id, amount="1",
+                         product_name="x")
+    assert len(_applied(services)) == 1
+
+
+def test_debit_settles_by_webhook_even_duplicated_and_out_of_order(services, people) -> None:
+    sink = attach_sink(services)
+    services.sandbox.set_fault(APPLY, FaultKind.DUPLICATE_WEBHOOKS, times=None)
+    services.sandbox.set_fault(APPLY, FaultKind.OUT_OF_ORDER_WEBHOOKS, times=None)
+    one, two = signed_mandate(services, limit="20"), signed_mandate(services, limit="20")
+    a = debits.debit_now(services, people["olga"], mandate_ref=one.id, amount="20",
+                         product_name="April")
+    b = debits.debit_now(services, people["oscar"], mandate_ref=two.id, amount="7.5",
+                         product_name="April")
+    services.sandbox.advance(10)
+    services.sandbox.clear_faults()
+    assert {_debit(services, x.merchant_request_id).status for x in (a, b)} == {"SUCCESS"}
+    assert sum(o.startswith("duplicate: debit") for o in sink.outcomes) >= 2
+    again = debits.debit_now(services, people["olga"], mandate_ref=one.id, amount="20",
+                             product_name="May")  # the previous one settled
+    assert again.status == "PROCESSING"
+
+
+def test_timeout_leaves_unknown_and_sync_resolves_without_a_second_debit(services,
+                                                                         people) -> None:
+    mandate = signed_mandate(services, limit="30")
+    services.sandbox.set_fault(APPLY, FaultKind.TIMEOUT_AFTER_PROCESSING)
+    outcome = debits.debit_now(services, people["olga"], mandate_ref=mandate.id, amount="12",
+                               product_name="June")
+    assert outcome.status == "UNKNOWN"
+    with pytest.raises(ConflictError, match="still UNKNOWN"):
+        debits.debit_now(services, people["oscar"], mandate_ref=mandate.id, amount="12",
+                         product_name="June")
+    services.sandbox.advance(10)
+    mandate_updates.sync_open_debits(services, older_than_seconds=0)
+    row = _debit(services, outcome.merchant_request_id)
+    assert row.status == "SUCCESS" and row.prepay_id
+    assert _applied(services) == [outcome.merchant_request_id]
+
+
+def test_periodic_contracts_need_a_notice_2_to_5_days_before(services, people) -> None:
+    clock = Clock(services)
+    mandate = signed_mandate(services, limit="40", periodic=True)
+    ask = lambda amount="40": debits.debit_now(  # noqa: E731
+        services, people["olga"], mandate_ref=mandate.id, amount=amount, product_name="Plan")
+    with pytest.raises(ConflictError, match="no unused notice"):
+        ask()
+    notice = debits.send_notice(services, people["olga"], mandate_ref=mandate.id,
+                                estimated_amount="30")
+    assert notice.status == "SENT"
+    with pytest.raises(ConflictError, match="24-hour freeze"):
+        ask("30")
+    clock.advance(hours=30)
+    with pytest.raises(ConflictError, match="at least 2 days"):
+        ask("30")
+    clock.advance(hours=20)
+    with pytest.raises(LimitExceededError, match="announced 30"):
+        ask("31")
+    assert ask("30").status == "PROCESSING"
+    services.sandbox.advance(10)
+    mandate_updates.sync_open_debits(services, older_than_seconds=0)
+    with pytest.raises(ConflictError, match="no unused notice"):
+        ask("30")
+    old = debits.send_notice(services, people["olga"], mandate_ref=mandate.id,
+                             estimated_amount="30")
+    assert old.status == "SENT"
+    clock.advance(days=6)
+    with pytest.raises(ConflictError, match="more than 5 days old"):
+        ask("30")
