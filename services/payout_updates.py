@@ -1,4 +1,5 @@
-"""PAYOUT and PAYOUT_NON_BN webhooks, registered with services.provider_events.
+"""PAYOUT and PAYOUT_NON_BN webhooks (services.provider_events) and the payouts sync job
+(services.sync).
 
 The rules (lock the batch, move only forward, be idempotent) live in
 services.payouts.following, which status queries and the sync job use too.
@@ -6,11 +7,18 @@ services.payouts.following, which status queries and the sync job use too.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
+from sqlalchemy import and_, or_
+from sqlmodel import col, select
+
+from data.models import PayoutBatch, PayoutLine
 from services.bootstrap import Services
-from services.payouts.following import apply_batch_news, apply_line_news
+from services.payouts import sending, states
+from services.payouts.following import apply_batch_news, apply_line_news, refresh_batch
 from services.provider_events import ProviderEvent, handles
+from services.sync import sync_job
 from services.unit_of_work import UnitOfWork
 
 
@@ -40,3 +48,44 @@ def on_payout_line(services: Services, uow: UnitOfWork, event: ProviderEvent) ->
     return apply_line_news(uow, request_id, send_id, status, services.now(),
                            provider_line_id=_text(event.data, "orderId"),
                            occurred_at=event.occurred_at)
+
+
+# --- the sync job --------------------------------------------------------------------------------
+
+
+@sync_job("payouts", model=PayoutBatch, batch=100)
+class PayoutSync:
+    """Batches sent and not settled (and those whose send has no known outcome), asked about
+    with their stored requestId; PART_SUCCESS only while a line still waits for its receiver."""
+
+    @staticmethod
+    def candidates(services: Services, now: datetime):  # type: ignore[no-untyped-def]
+        waiting = select(PayoutLine.batch_id).where(PayoutLine.status == states.LINE_AWAITING)
+        return (
+            select(PayoutBatch.id)
+            .where(or_(
+                col(PayoutBatch.status).in_([states.ACCEPTED, states.PROCESSING,
+                                             states.UNKNOWN]),
+                and_(col(PayoutBatch.status) == states.SENDING,
+                     col(PayoutBatch.updated_at) <= now - sending.LEASE),
+                and_(col(PayoutBatch.status) == states.PART_SUCCESS,
+                     col(PayoutBatch.id).in_(waiting)),
+            ))
+            .order_by(col(PayoutBatch.updated_at), col(PayoutBatch.id))
+        )
+
+    @staticmethod
+    def handle(services: Services, item_id: int) -> str:
+        with services.uow() as uow:
+            batch = uow.session.get(PayoutBatch, item_id)
+            if batch is None:
+                return "gone"
+            request_id, before = batch.request_id, batch.status
+        if before in states.IN_FLIGHT:
+            # Looks the batch up by its requestId; re-sends the same request only when the
+            # provider never saw it, and never while a live sender still holds it.
+            after = sending.send_batch(services, None, request_id).after
+        else:
+            change = refresh_batch(services, request_id)
+            after = change.after if change is not None else before
+        return "unchanged" if after == before else after.lower()

@@ -1,5 +1,5 @@
-"""Following payout batches to their end: the provider's answers, webhooks (through
-services.payout_updates) and status queries all land here.
+"""Following payout batches to their end: the provider's answers, webhooks and the sync job
+(both in services.payout_updates) and status queries all land here.
 
 Every change runs inside the caller's unit of work and starts by locking the batch row, so a
 webhook and a query answer for the same batch arriving together take turns. Statuses only move
@@ -9,7 +9,6 @@ comes back. The handlers are idempotent: the same event may arrive any number of
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -22,10 +21,7 @@ from services import audit
 from services.bootstrap import Services
 from services.payouts import states
 from services.providers.base import PayoutBatchResult, PayoutBatchState, PayoutLineState
-from services.providers.errors import ProviderError
 from services.unit_of_work import UnitOfWork
-
-log = logging.getLogger(__name__)
 
 _BATCH_FROM_STATE = {
     PayoutBatchState.ACCEPTED: states.ACCEPTED,
@@ -200,43 +196,6 @@ def refresh_batch(services: Services, request_id: str) -> BatchChange | None:
         change = apply_result(uow, result, services.now())
         uow.commit()
         return change
-
-
-def batches_to_follow(services: Services, limit: int = 100) -> list[str]:
-    """Sent batches whose outcome is not final yet, least recently updated first; PART_SUCCESS
-    only while a line still waits for its receiver."""
-    with services.uow() as uow:
-        open_ids = uow.session.exec(
-            select(PayoutBatch.request_id)
-            .where(col(PayoutBatch.status).in_([states.ACCEPTED, states.PROCESSING]))
-            .order_by(col(PayoutBatch.updated_at)).limit(limit)
-        ).all()
-        waiting = uow.session.exec(
-            select(PayoutBatch.request_id).distinct()
-            .join(PayoutLine, col(PayoutLine.batch_id) == col(PayoutBatch.id))
-            .where(PayoutBatch.status == states.PART_SUCCESS,
-                   PayoutLine.status == states.LINE_AWAITING)
-            .limit(limit)
-        ).all()
-    return list(dict.fromkeys([*open_ids, *waiting]))
-
-
-def sync_payouts(services: Services, limit: int = 100) -> int:
-    """One pass of the sync job: resolve batches whose send has no known outcome, then follow
-    the sent ones. Returns how many batches changed."""
-    # Imported here: sending records its answers through this module.
-    from services.payouts.sending import resolve_in_flight
-
-    changed = sum(1 for outcome in resolve_in_flight(services, limit=limit) if outcome.moved)
-    for request_id in batches_to_follow(services, limit):
-        try:
-            change = refresh_batch(services, request_id)
-        except ProviderError as error:
-            log.warning("payout batch %s could not be queried: %s", request_id, error)
-            continue
-        if change is not None and change.moved:
-            changed += 1
-    return changed
 
 
 def paid_total(lines: list[PayoutLine]) -> Decimal:

@@ -232,21 +232,3 @@ def send_upload(services: Services, actor: Actor, upload_ref: str, *,
         if progress is not None:
             progress(done, len(request_ids), outcome)
     return outcomes
-
-
-def resolve_in_flight(services: Services, *, limit: int = 100) -> list[SendOutcome]:
-    """For the sync job: every UNKNOWN batch, and every SENDING one whose sender died."""
-    cutoff = services.now() - LEASE
-    with services.uow() as uow:
-        rows = uow.session.exec(
-            select(PayoutBatch.request_id, PayoutBatch.status, PayoutBatch.updated_at)
-            .where(col(PayoutBatch.status).in_(list(states.IN_FLIGHT)))
-            .order_by(col(PayoutBatch.updated_at)).limit(limit)
-        ).all()
-    outcomes = []
-    for request_id, status, updated_at in rows:
-        stamp = updated_at if updated_at.tzinfo else updated_at.replace(tzinfo=cutoff.tzinfo)
-        if status == states.SENDING and stamp > cutoff:
-            continue
-        outcomes.append(send_batch(services, None, request_id))
-    return outcomes

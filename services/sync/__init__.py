@@ -65,7 +65,7 @@ log = logging.getLogger(__name__)
 SYNC_MODULES: tuple[str, ...] = (
     "services.sync.orders",
     "services.sync.refunds",     # delegates to services.refund_updates.sync_refund
-    # "services.payout_updates",   payout batches and lines
+    "services.payout_updates",   # payout batches and lines
     # "services.mandate_updates",  contracts and direct debits
 )
 
