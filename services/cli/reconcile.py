@@ -46,6 +46,7 @@ def _day(text: str, flag: str) -> date:
 
 def _reconcile(args: argparse.Namespace) -> int:
     start, end = _day(args.date_from, "--from"), _day(args.date_to, "--to")
+    runs.check_period(start, end)
     services = build_services()
     # Running and exporting a reconciliation is an operator's job; cli_actor is an admin, and
     # admins deliberately hold no money or books permissions.

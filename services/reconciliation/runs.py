@@ -62,6 +62,13 @@ class RunView:
         return sum(n for k, n in self.totals.items() if k != m.MATCHED)
 
 
+def check_period(start: date, end: date) -> None:
+    if end < start:
+        raise InputError("the period ends before it starts", field="to")
+    if (end - start).days >= MAX_DAYS:
+        raise InputError(f"reconcile at most {MAX_DAYS} days at a time", field="to")
+
+
 def period_bounds(start: date, end: date, zone_name: str) -> tuple[datetime, datetime]:
     """Local calendar days [start, end] as UTC instants [from, to)."""
     from zoneinfo import ZoneInfo
@@ -142,10 +149,7 @@ def _carry_over(session: object, run_id: int, items: pd.DataFrame) -> tuple[np.n
 def start_run(services: Services, actor: Actor, *, start: date, end: date,
               statement_ids: list[int], window_minutes: int = 10) -> RunView:
     require(actor, "reconciliation.run")
-    if end < start:
-        raise InputError("the period ends before it starts", field="to")
-    if (end - start).days >= MAX_DAYS:
-        raise InputError(f"reconcile at most {MAX_DAYS} days at a time", field="to")
+    check_period(start, end)
     if not 0 <= window_minutes <= 24 * 60:
         raise InputError("the time window is 0 to 1440 minutes", field="window")
     zone = services.settings.timezone

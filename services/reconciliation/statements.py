@@ -27,6 +27,7 @@ from services.bootstrap import Services
 from services.errors import InputError, MoneyError, ProviderCallError
 from services.money import to_decimal
 from services.payouts.reading import RawTable, read_payout_file
+from services.providers.errors import ProviderError
 
 BINANCE_SOURCE = "binance_pay"
 FIELDS: tuple[str, ...] = (
@@ -263,11 +264,17 @@ def pull_provider_statements(services: Services, actor: Actor, start: date,
     day, one statement per file. Days are the provider's (UTC), one wider on each side so a
     local day at either end is fully covered."""
     require(actor, "reconciliation.run")
+    if end < start:
+        raise InputError("the period ends before it starts", field="to")
     results = []
     for transaction_type in ("Payment", "Payout"):
-        files = services.provider.get_report(
-            report_type="Transaction", transaction_type=transaction_type,
-            start=start - timedelta(days=1), end=end + timedelta(days=1))
+        try:
+            files = services.provider.get_report(
+                report_type="Transaction", transaction_type=transaction_type,
+                start=start - timedelta(days=1), end=end + timedelta(days=1))
+        except ProviderError as error:
+            raise ProviderCallError(f"the {transaction_type} report list failed: {error}",
+                                    code=getattr(error, "code", None)) from None
         for report in files:
             content = _download(services, report.file_name, report.download_url)
             results.append(import_statement(
