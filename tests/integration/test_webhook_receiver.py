@@ -83,10 +83,10 @@ def _add_order(services: Services, status: str = "PENDING", **kw: object) -> int
 
 def _body(status: str = "PAY_SUCCESS") -> bytes:
     data: dict[str, object] = {"merchantTradeNo": "MT1", "totalFee": Decimal("25.17000000"),
-                               "currency": "USDT", "transactTime": PAID_AT_MS,
-                               "commission": Decimal("0.10068000"), "openUserId": "U42"}
-    if status == "PAY_SUCCESS":
-        data["transactionId"] = "M_P_777"
+                               "currency": "USDT", "commission": Decimal("0.10068000"),
+                               "openUserId": "U42"}
+    if status == "PAY_SUCCESS":  # like Binance: a closed order has no transaction time
+        data.update(transactionId="M_P_777", transactTime=PAID_AT_MS)
     return envelope("PAY", PREPAY, status, data)
 
 
@@ -259,3 +259,77 @@ def test_in_process_sandbox_payment_arrives_by_webhook(services: Services) -> No
 def test_cli_has_the_webhooks_command() -> None:
     args = build_parser().parse_args(["webhooks", "--host", "127.0.0.1", "--port", "8599"])
     assert (args.command, args.port) == ("webhooks", 8599)
+
+
+def _sandbox_order(services: Services, merchant_trade_no: str) -> str:
+    created = services.provider.create_order(
+        merchant_order_id=merchant_trade_no, amount=Decimal("3.50000000"), currency="USDT",
+        description="test", goods_name="Widget")
+    with services.uow() as uow:
+        uow.session.add(Order(merchant_trade_no=merchant_trade_no,
+                              prepay_id=created.provider_order_id, amount=Decimal("3.50000000"),
+                              currency="USDT", status="INITIAL", expires_at=created.expires_at))
+        uow.commit()
+    return created.provider_order_id
+
+
+def test_sandbox_duplicate_webhooks_are_applied_once(services: Services) -> None:
+    from services.providers.binance_pay.sandbox import FaultKind
+
+    sandbox = services.sandbox
+    assert sandbox is not None
+    sandbox.set_fault("/binancepay/openapi/v3/order", FaultKind.DUPLICATE_WEBHOOKS, times=None)
+    prepay = _sandbox_order(services, "DUP1")
+    sandbox.pay_order(prepay_id=prepay)
+    sandbox.advance(5)
+    rows = _deliveries(services)
+    assert [(r.outcome, r.duplicate_of_id) for r in rows] == [
+        ("paid", None), ("duplicate", rows[0].id)]
+    assert rows[0].nonce != rows[1].nonce  # signed afresh, still recognised as the same event
+    assert _audit_actions(services) == ["order.status"]
+
+
+def test_paydesk_webhooks_app_over_http(services: Services) -> None:
+    """The receiver app under uvicorn on 127.0.0.1, fed by the sandbox's HTTP sink."""
+    import socket
+    import threading
+
+    import uvicorn
+
+    sandbox = services.sandbox
+    assert sandbox is not None
+    cert = sandbox.certificate
+    # Keys straight from the engine: fetching them through the in-process provider from the
+    # server thread would wait on the very delivery that is waiting for this server.
+    receiver = WebhookReceiver(services, CertificateCache(
+        lambda: (Certificate(cert["certSerial"], cert["certPublic"]),)))
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    url = f"http://127.0.0.1:{sock.getsockname()[1]}{WEBHOOK_PATH}"
+    server = uvicorn.Server(uvicorn.Config(create_app(services, receiver), log_level="warning",
+                                           lifespan="off"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + 10
+        while not server.started:
+            assert time.monotonic() < deadline, "uvicorn did not start"
+            time.sleep(0.02)
+        prepay = _sandbox_order(services, "HTTP1")
+        sandbox.set_webhook_sink(url)
+        sandbox.pay_order(prepay_id=prepay)
+        sandbox.advance(5)
+        assert [d["done"] for d in sandbox.deliveries()] == [True]
+        assert _order_by_prepay(services, prepay).status == "PAID"
+    finally:
+        sandbox.set_webhook_sink(None)
+        server.should_exit = True
+        thread.join(timeout=10)
+        sock.close()
+
+
+def _order_by_prepay(services: Services, prepay: str) -> Order:
+    with services.uow() as uow:
+        order = uow.session.exec(select(Order).where(Order.prepay_id == prepay)).one()
+        uow.session.expunge(order)
+        return order
