@@ -87,17 +87,19 @@ def fold_statement(raw: pd.DataFrame) -> pd.DataFrame:
         values[has] = fee_sum.to_numpy(np.int64)[pos[has]]
         current = main["fee"].to_numpy()
         main["fee"] = np.where(has, np.where(current == NULL_INT, 0, current) + values, current)
-        parents = set(ref[parent])
-        keep.append(fees[~fees["provider_ref"].isin(parents)])
+        keep.append(fees[~_member(fees["provider_ref"], ref[parent])])
     if is_return.any():
         returns = frame[is_return]
-        returned = set(returns["provider_ref"].dropna())
-        mask = first & main["kind"].eq("payout") & ref.isin(returned)
+        mask = first & main["kind"].eq("payout") & _member(ref, returns["provider_ref"])
         main.loc[mask, "state"] = RETURNED
         main.loc[mask, "status"] = "RETURNED"
-        parents = set(ref[first & main["kind"].eq("payout")])
-        keep.append(returns[~returns["provider_ref"].isin(parents)])
+        keep.append(returns[~_member(returns["provider_ref"], ref[first & main["kind"].eq("payout")])])
     return pd.concat(keep, ignore_index=True) if len(keep) > 1 else main
+
+
+def _member(values: pd.Series, pool: pd.Series) -> np.ndarray:
+    """values.isin(pool), through a hash index: isin with 1M strings is several times slower."""
+    return pd.Index(pool.dropna().unique()).get_indexer(values) >= 0
 
 
 def _pairs(left: pd.DataFrame, right: pd.DataFrame, on: list[str]) -> tuple[np.ndarray, np.ndarray]:
