@@ -16,10 +16,13 @@ from sqlmodel import col, select
 from data.models import DirectDebit, Mandate
 from services import audit
 from services.bootstrap import Services
+from services.errors import PayDeskError
 from services.providers.base import Contract, ContractState, OrderState
 from services.providers.errors import NotFoundError as ProviderNotFound
+from services.provider_events import handles
 from services.providers.errors import ProviderError
 from services.row_locks import lock_row
+from services.sync import sync_job
 from services.unit_of_work import UnitOfWork
 
 # mandate statuses; CREATING/UNKNOWN/REFUSED are ours (before the provider has the contract)
@@ -90,18 +93,22 @@ def _field(event: Any, *names: str) -> Any:
     return None
 
 
-def handle_contract_event(services: Services, uow: UnitOfWork, event: Any) -> str:
-    """Registry handler for DIRECT_DEBIT_CT."""
+@handles("DIRECT_DEBIT_CT")
+def handle_contract_event(services: Services, uow: UnitOfWork, event: Any) -> str | None:
+    """Registry handler for DIRECT_DEBIT_CT; None when the contract is not ours."""
     status = str(_field(event, "biz_status", "bizStatus") or "")
     data = _field(event, "data", "payload") or {}
     code = data.get("merchantContractCode")
     to_status = _FROM_WEBHOOK.get(status)
     if not code or to_status is None:
-        return f"ignored: DIRECT_DEBIT_CT {status} without a contract code we can use"
-    mandate = uow.session.exec(
-        select(Mandate).where(Mandate.merchant_contract_code == code)).first()
-    if mandate is None:
-        return f"ignored: no mandate {code} in this store"
+        return None
+    mandate_id = uow.session.exec(
+        select(Mandate.id).where(Mandate.merchant_contract_code == code)).first()
+    if mandate_id is None:
+        return None
+    lock_row(uow, Mandate, mandate_id, services.now())
+    mandate = uow.session.exec(select(Mandate).where(Mandate.id == mandate_id)
+                               .execution_options(populate_existing=True)).one()
     now = services.now()
     contract_id = data.get("contractIdStr") or data.get("contractId")
     before, after = contract_transition(
@@ -111,10 +118,10 @@ def handle_contract_event(services: Services, uow: UnitOfWork, event: Any) -> st
         if data.get("contractTerminationWay") is not None else None,
         terminated_at=_ms(data.get("contractTerminationTime")))
     if before == after:
-        return f"duplicate: mandate {code} already {before}"
+        return "mandate_duplicate"
     audit.record(uow, actor=audit.SYSTEM, action="mandate.webhook", target_type="mandate",
                  target_id=code, provider_code=status, outcome=after, at=now)
-    return f"applied: mandate {code} {before} -> {after}"
+    return f"mandate_{after.lower()}"
 
 
 def sync_open_contracts(services: Services, *, limit: int = 200) -> dict[str, int]:
@@ -185,7 +192,8 @@ def _advance_schedule(uow: UnitOfWork, mandate_id: int, now: datetime) -> None:
 _PAY_STATUS = {"PAY_SUCCESS": SUCCESS, "PAY_CLOSED": FAIL}
 
 
-def handle_debit_payment(services: Services, uow: UnitOfWork, event: Any) -> str:
+@handles("PAY")
+def handle_debit_payment(services: Services, uow: UnitOfWork, event: Any) -> str | None:
     """Registry handler for PAY notifications about direct-debit orders (merchantTradeNo is the
     debit's merchantRequestId); other PAY notifications are not ours and are left alone."""
     status = str(_field(event, "biz_status", "bizStatus") or "")
@@ -193,19 +201,19 @@ def handle_debit_payment(services: Services, uow: UnitOfWork, event: Any) -> str
     request_id = data.get("merchantTradeNo")
     to_status = _PAY_STATUS.get(status)
     if not request_id or to_status is None:
-        return f"ignored: PAY {status} is not a debit outcome"
+        return None
     now = services.now()
     change = debit_transition(uow, request_id, to_status, now,
                               prepay_id=str(_field(event, "biz_id", "bizIdStr") or "") or None,
                               error_message=None if to_status == SUCCESS else f"provider: {status}")
     if change is None:
-        return f"ignored: {request_id} is not a direct debit"
+        return None  # an ordinary order payment: services.order_updates owns it
     if change[0] == change[1]:
-        return f"duplicate: debit {request_id} already {change[0]}"
+        return "debit_duplicate"
     audit.record(uow, actor=audit.SYSTEM, action="debit.webhook", target_type="debit",
                  target_id=request_id, idempotency_key=request_id, provider_code=status,
                  outcome=change[1], at=now)
-    return f"applied: debit {request_id} {change[0]} -> {change[1]}"
+    return f"debit_{change[1].lower()}"
 
 
 _ORDER_TO_DEBIT = {OrderState.PAID: SUCCESS, OrderState.ERROR: FAIL, OrderState.CANCELED: FAIL,
@@ -259,3 +267,57 @@ def sync_open_debits(services: Services, *, older_than_seconds: int = 30,
     for request_id in due:
         sync_debit(services, request_id)
     return {"checked": len(due)}
+
+
+# --- sync jobs (services.sync) --------------------------------------------------------------------
+
+#: Younger rows may still be inside their first call from the dashboard.
+SYNC_MIN_AGE = timedelta(seconds=30)
+
+
+@sync_job("debits", model=DirectDebit, batch=100)
+class DebitSync:
+    @staticmethod
+    def candidates(services: Services, now: datetime):  # type: ignore[no-untyped-def]
+        return (select(DirectDebit.id)
+                .where(col(DirectDebit.status).in_(DEBIT_OPEN),
+                       col(DirectDebit.updated_at) <= now - SYNC_MIN_AGE)
+                .order_by(col(DirectDebit.updated_at), col(DirectDebit.id)))
+
+    @staticmethod
+    def handle(services: Services, item_id: int) -> str:
+        with services.uow() as uow:
+            debit = uow.session.get(DirectDebit, item_id)
+            if debit is None or debit.status not in DEBIT_OPEN:
+                return "settled"
+            request_id, before = debit.merchant_request_id, debit.status
+        sync_debit(services, request_id)
+        with services.uow() as uow:
+            after = uow.session.get(DirectDebit, item_id)
+            status = after.status if after is not None else "gone"
+        return "unchanged" if status == before else status.lower()
+
+
+@sync_job("contracts", model=Mandate, batch=100)
+class ContractSync:
+    @staticmethod
+    def candidates(services: Services, now: datetime):  # type: ignore[no-untyped-def]
+        return (select(Mandate.id)
+                .where(col(Mandate.status).in_((CREATING, UNKNOWN_CONTRACT, INITIAL)),
+                       col(Mandate.updated_at) <= now - SYNC_MIN_AGE)
+                .order_by(col(Mandate.updated_at), col(Mandate.id)))
+
+    @staticmethod
+    def handle(services: Services, item_id: int) -> str:
+        from services.mandates import sync_contract
+
+        with services.uow() as uow:
+            mandate = uow.session.get(Mandate, item_id)
+            before = mandate.status if mandate is not None else None
+        if before is None:
+            return "gone"
+        try:
+            after = sync_contract(services, None, item_id).status
+        except PayDeskError as error:  # one contract in trouble must not stop the pass
+            return f"error:{type(error).__name__}"[:24]
+        return "unchanged" if after == before else after.lower()

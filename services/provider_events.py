@@ -44,9 +44,9 @@ if TYPE_CHECKING:
 
 HANDLER_MODULES: tuple[str, ...] = (
     "services.order_updates",
-    # "services.refund_updates",   PAY_REFUND          (refunds engineer adds this line)
+    "services.refund_updates",  # PAY_REFUND
     "services.payout_updates",  # PAYOUT, PAYOUT_NON_BN
-    # "services.mandate_updates",  DIRECT_DEBIT_CT, direct-debit PAY
+    "services.mandate_updates",  # DIRECT_DEBIT_CT, direct-debit PAY
 )
 
 #: Outcome when no handler claimed the event (unknown biz type or an object we do not hold).

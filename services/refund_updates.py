@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import func
@@ -20,6 +21,7 @@ from sqlmodel import col, select
 from data.models import Order, Refund
 from services import audit
 from services.bootstrap import Services
+from services.provider_events import handles
 from services.providers.base import RefundResult, RefundState
 from services.providers.errors import NotFoundError as ProviderNotFound
 from services.providers.errors import ProviderError
@@ -144,14 +146,15 @@ def _field(event: Any, *names: str) -> Any:
     return None
 
 
-def apply_notification(uow: UnitOfWork, biz_status: str, data: dict[str, Any],
-                       now: datetime) -> str:
-    """One PAY_REFUND notification, inside the caller's unit of work; returns what it did."""
+def apply_notification(uow: UnitOfWork, biz_status: str, data: Mapping[str, Any],
+                       now: datetime) -> str | None:
+    """One PAY_REFUND notification inside the caller's unit of work. Returns a short outcome
+    (refund_success, refund_fail, refund_duplicate) or None when the refund is not ours."""
     info = data.get("refundInfo") or {}
     request_id = str(info.get("refundRequestId") or "")
     to_status = _FROM_WEBHOOK.get(biz_status)
     if not request_id or to_status is None:
-        return f"ignored: PAY_REFUND {biz_status} without a refundRequestId we can use"
+        return None
     amount = info.get("refundAmount")
     attempts = info.get("remainingAttempts")
     change = transition(
@@ -162,16 +165,17 @@ def apply_notification(uow: UnitOfWork, biz_status: str, data: dict[str, Any],
         error_message=None if to_status == SUCCESS else f"provider: {biz_status}",
     )
     if change is None:
-        return f"ignored: no refund {request_id} in this store"
+        return None
     if not change.moved:
-        return f"duplicate: refund {request_id} already {change.before}"
+        return "refund_duplicate"
     audit.record(uow, actor=audit.SYSTEM, action="refund.webhook", target_type="refund",
                  target_id=request_id, idempotency_key=request_id, provider_code=biz_status,
                  outcome=change.after, at=now)
-    return f"applied: refund {request_id} {change.before} -> {change.after}"
+    return f"refund_{change.after.lower()}"
 
 
-def handle_pay_refund(services: Services, uow: UnitOfWork, event: Any) -> str:
+@handles("PAY_REFUND")
+def handle_pay_refund(services: Services, uow: UnitOfWork, event: Any) -> str | None:
     """Registry handler for PAY_REFUND (`services.provider_events`)."""
     biz_status = str(_field(event, "biz_status", "bizStatus") or "")
     data = _field(event, "data", "payload") or {}

@@ -66,7 +66,7 @@ SYNC_MODULES: tuple[str, ...] = (
     "services.sync.orders",
     "services.sync.refunds",     # delegates to services.refund_updates.sync_refund
     "services.payout_updates",   # payout batches and lines
-    # "services.mandate_updates",  contracts and direct debits
+    "services.mandate_updates",  # contracts and direct debits
 )
 
 

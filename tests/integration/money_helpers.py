@@ -10,7 +10,7 @@ from decimal import Decimal
 from sqlalchemy import event
 
 from data.models import Mandate, Order, User
-from services import refund_updates
+from services.provider_events import ProviderEvent, dispatch
 from services.access import Actor
 from services.bootstrap import Services
 from services.providers.binance_pay.webhooks import parse_webhook
@@ -82,7 +82,8 @@ def signed_mandate(services: Services, *, limit: str = "50", currency: str = "US
 
 
 class HandlerSink:
-    """The sandbox's webhook sink: verify, then run our handler in its own transaction."""
+    """The sandbox's webhook sink: verify, then dispatch through the real handler registry in
+    one transaction (without the receiver's de-duplication, so repeats reach the handlers)."""
 
     def __init__(self, services: Services) -> None:
         self.services = services
@@ -93,21 +94,12 @@ class HandlerSink:
         assert sandbox is not None
         cert = sandbox.certificate
         envelope, data = parse_webhook(headers, body, {cert["certSerial"]: cert["certPublic"]})
-        event = {"biz_type": envelope.bizType, "biz_id": envelope.bizIdStr or envelope.bizId,
-                 "biz_status": envelope.bizStatus, "data": data}
-        handler = refund_updates.handle_pay_refund if envelope.bizType == "PAY_REFUND" else None
-        if envelope.bizType in ("DIRECT_DEBIT_CT", "PAY"):
-            from services import mandate_updates
-
-            handler = (mandate_updates.handle_contract_event
-                       if envelope.bizType == "DIRECT_DEBIT_CT"
-                       else mandate_updates.handle_debit_payment)
-        if handler is None:
-            self.outcomes.append(f"unhandled {envelope.bizType}")
-        else:
-            with self.services.uow() as uow:
-                self.outcomes.append(handler(self.services, uow, event))
-                uow.commit()
+        event = ProviderEvent(provider="binance_pay", biz_type=envelope.bizType,
+                              biz_id=str(envelope.bizIdStr or envelope.bizId),
+                              biz_status=envelope.bizStatus, data=data)
+        with self.services.uow() as uow:
+            self.outcomes.append(dispatch(self.services, uow, event))
+            uow.commit()
         return 200, '{"returnCode":"SUCCESS","returnMessage":null}'
 
 

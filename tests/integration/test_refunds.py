@@ -61,7 +61,7 @@ def test_partial_refunds_settle_by_webhook_and_the_order_follows(services, peopl
         Decimal("70"), Decimal("30"), 9)
     assert _order(services, order.id).status == "REFUNDING"
     services.sandbox.advance(10)
-    assert any(o.startswith("applied") for o in sink.outcomes)
+    assert "refund_success" in sink.outcomes
     assert _refund(services, first.refund_request_id).status == "SUCCESS"
     after = _order(services, order.id)
     assert (after.refunded_amount, after.status) == (Decimal("30"), "REFUNDED")
@@ -199,7 +199,7 @@ def test_webhook_before_the_call_returns_is_not_undone(services, people, monkeyp
 
     monkeypatch.setattr(services.provider, "refund", refund_then_webhook_first)
     outcome = ask(services, people["olga"], order, "15")
-    assert sink.outcomes and sink.outcomes[0].startswith("applied")
+    assert sink.outcomes and sink.outcomes[0] == "refund_success"
     assert outcome.status == "SUCCESS"
     row = _refund(services, outcome.refund_request_id)
     assert row.status == "SUCCESS" and row.provider_refund_id
@@ -216,7 +216,7 @@ def test_duplicate_and_out_of_order_webhooks(services, people) -> None:
     b = ask(services, people["olga"], order, "20")
     services.sandbox.advance(10)
     services.sandbox.clear_faults()
-    assert sum(o.startswith("duplicate") for o in sink.outcomes) >= 2
+    assert sum("refund_duplicate" in o for o in sink.outcomes) >= 2
     assert {_refund(services, r.refund_request_id).status for r in (a, b)} == {"SUCCESS"}
     after = _order(services, order.id)
     assert (after.refunded_amount, after.status) == (Decimal("30"), "REFUNDED")
@@ -226,13 +226,13 @@ def test_duplicate_and_out_of_order_webhooks(services, people) -> None:
             uow, "REFUND_REJECTED", {"refundInfo": {"refundRequestId": a.refund_request_id}},
             services.now())
         uow.commit()
-    assert said.startswith("duplicate") and _refund(services, a.refund_request_id).status == (
+    assert said == "refund_duplicate" and _refund(services, a.refund_request_id).status == (
         "SUCCESS")
     with services.uow() as uow:
         unknown = refund_updates.apply_notification(
             uow, "REFUND_SUCCESS", {"refundInfo": {"refundRequestId": "RFnotours"}},
             services.now())
-    assert unknown.startswith("ignored")
+    assert unknown is None
 
 
 def test_seeded_refunds_count_against_what_is_refundable(services, people) -> None:
