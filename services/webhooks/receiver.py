@@ -82,7 +82,7 @@ class WebhookReceiver:
             biz_id=envelope.bizIdStr or envelope.bizId,
             biz_status=envelope.bizStatus,
             data=data if isinstance(data, dict) else {"value": data},
-            occurred_at=_occurred_at(data, row.timestamp_ms, h),
+            occurred_at=_occurred_at(data, h) or self.services.now(),
         )
         try:
             self._apply(row, event)
@@ -186,15 +186,15 @@ def _clip(value: Any, limit: int) -> str | None:
     return None if value is None else str(value)[:limit]
 
 
-def _occurred_at(data: Any, stamp: int | None, h: Mapping[str, str]) -> datetime:
+def _occurred_at(data: Any, h: Mapping[str, str]) -> datetime | None:
     """When it happened at the provider: the transaction time, else the delivery's timestamp."""
     candidates = []
     if isinstance(data, dict):
         candidates += [data.get("transactTime"), data.get("contractTerminationTime")]
     header = h.get("binancepay-timestamp", "")
-    candidates += [stamp, int(header) if header.isdigit() and len(header) < 16 else None]
+    candidates.append(int(header) if header.isdigit() and len(header) < 16 else None)
     for value in candidates:
         if isinstance(value, int) and not isinstance(value, bool) and value > 0:
             return datetime.fromtimestamp(value // 1000, tz=UTC).replace(
                 microsecond=(value % 1000) * 1000)
-    return datetime.now(UTC)
+    return None
