@@ -61,7 +61,8 @@ def generate(n: int) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, int]]:
     fee_rows = groups["fee"][kinds[groups["fee"]] == "payment"]
     s_fee[fee_rows] += 1_000_000
     s_pref = pref.copy()
-    s_pref[groups["merchant"]] = np.char.add("X", pref[groups["merchant"]].astype("U21")).astype(object)
+    changed = pref[groups["merchant"]].astype("U21")
+    s_pref[groups["merchant"]] = np.char.add("X", changed).astype(object)
     s_mref = mref.copy()
     s_pref[groups["amount_time"]] = None
     s_mref[groups["amount_time"]] = None
@@ -89,7 +90,8 @@ def generate(n: int) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, int]]:
         "line_id": np.arange(k, dtype=np.int64) + len(rows) + len(fees) + 1,
         "kind": np.full(k, "payment", dtype=object),
         "provider_ref": np.char.add("77", np.arange(k).astype("U19")).astype(object),
-        "merchant_ref": np.full(k, None, dtype=object), "currency": np.full(k, "USDT", dtype=object),
+        "merchant_ref": np.full(k, None, dtype=object),
+        "currency": np.full(k, "USDT", dtype=object),
         "amount": np.full(k, 123 * S, dtype=np.int64), "fee": np.full(k, m.NULL_INT, np.int64),
         "balance": np.full(k, m.NULL_INT, np.int64), "status": np.full(k, "", dtype=object),
         "at": at[:k] + 7_000_000,

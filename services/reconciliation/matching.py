@@ -93,7 +93,8 @@ def fold_statement(raw: pd.DataFrame) -> pd.DataFrame:
         mask = first & main["kind"].eq("payout") & _member(ref, returns["provider_ref"])
         main.loc[mask, "state"] = RETURNED
         main.loc[mask, "status"] = "RETURNED"
-        keep.append(returns[~_member(returns["provider_ref"], ref[first & main["kind"].eq("payout")])])
+        payouts = ref[first & main["kind"].eq("payout")]
+        keep.append(returns[~_member(returns["provider_ref"], payouts)])
     return pd.concat(keep, ignore_index=True) if len(keep) > 1 else main
 
 
@@ -184,7 +185,7 @@ def _assemble(ledger: pd.DataFrame, statement: pd.DataFrame, li: np.ndarray, si:
     n_pairs, n_lo = len(li), len(ledger_only)
     n = n_pairs + n_lo + len(statement_only) + len(dup_only)
     l_rows = np.concatenate([li, ledger_only])  # rows 0 .. n_pairs+n_lo carry a ledger side
-    s_rows = np.concatenate([si, statement_only, dup_only])
+    np.concatenate([si, statement_only, dup_only])
     has_l = np.zeros(n, dtype=bool)
     has_l[: len(l_rows)] = True
     has_s = np.zeros(n, dtype=bool)

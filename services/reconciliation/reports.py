@@ -232,7 +232,8 @@ def report_xlsx(report: Report, zone_name: str) -> bytes:
             if kind == "money":
                 if len(value.normalize().as_tuple().digits) <= _EXCEL_DIGITS:
                     # 15 significant digits survive a double exactly as Excel displays them.
-                    sheet.write_number(r, c, float(value), money_bold if total else money)  # float-ok
+                    style = money_bold if total else money
+                    sheet.write_number(r, c, float(value), style)  # float-ok
                 else:
                     sheet.write_string(r, c, money_text(value))
             elif kind == "time":

@@ -28,8 +28,8 @@ from services.reconciliation import matching as m
 
 # Which ledger statuses mean money moved (or moved and came back) at the provider.
 _EXPECT: dict[str, dict[str, str]] = {
-    "payment": {s: m.MOVED for s in ("PAID", "REFUNDING", "REFUNDED", "PARTIALLY_REFUNDED",
-                                       "FULL_REFUNDED")},
+    "payment": dict.fromkeys(
+        ("PAID", "REFUNDING", "REFUNDED", "PARTIALLY_REFUNDED", "FULL_REFUNDED"), m.MOVED),
     "refund": {"SUCCESS": m.MOVED, "REFUNDING": m.MOVED},
     "payout": {"SUCCESS": m.MOVED, "AWAITING_RECEIPT": m.MOVED, "PROCESSING": m.MOVED,
                "FAIL": m.RETURNED, "REFUNDED": m.RETURNED},
@@ -136,8 +136,9 @@ def _carry_over(session: object, run_id: int, items: pd.DataFrame) -> tuple[np.n
     known: dict[tuple[object, ...], tuple[object, ...]] = {}
     for kind, ref, pref, klass, diff, text, who, when in earlier:
         known.setdefault((kind, ref, pref, klass, int(diff)), (text, who, when))
-    keys = zip(items["kind"], _text_column(items["ledger_ref"]), _text_column(items["provider_ref"]),
-               items["klass"], items["difference"], strict=True)
+    keys = zip(items["kind"], _text_column(items["ledger_ref"]),
+               _text_column(items["provider_ref"]), items["klass"], items["difference"],
+               strict=True)
     for i, key in enumerate(keys):
         hit = known.get(key) if key[3] != m.MATCHED else None
         if hit is not None:

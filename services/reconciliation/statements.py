@@ -139,7 +139,7 @@ def parse_lines(table: RawTable, mapping: ColumnMapping) -> dict[str, np.ndarray
         "currency", "occurred_at", "status")}
     null = int(np.iinfo(np.int64).min)
     for cells, row in zip(table.rows, table.lines, strict=True):
-        def cell(name: str) -> str:
+        def cell(name: str, cells: list[str] = cells) -> str:
             position = index.get(name)
             return cells[position].strip() if position is not None and position < len(cells) else ""
 
@@ -283,7 +283,8 @@ def pull_provider_statements(services: Services, actor: Actor, start: date,
     return results
 
 
-def list_statements(services: Services, actor: Actor, ids: list[int] | None = None) -> list[Statement]:
+def list_statements(services: Services, actor: Actor,
+                    ids: list[int] | None = None) -> list[Statement]:
     require(actor, "reconciliation.run")
     with services.uow() as uow:
         found = q.statements(uow.session, ids)

@@ -43,7 +43,8 @@ def test_clean_statement_exits_0_and_writes_every_report(cli_env: Services,
                                                          tmp_path: Path) -> None:
     out = tmp_path / "out"
     code = main(["reconcile", "--from", "2026-03-01", "--to", "2026-03-31",
-                 "--statement", str(_statement(cli_env, tmp_path, inject=False)), "--out", str(out)])
+                 "--statement", str(_statement(cli_env, tmp_path, inject=False)),
+                 "--out", str(out)])
     assert code == 0
     names = sorted(p.name for p in out.iterdir())
     assert len(names) == 8 and not [n for n in names if n.endswith(".partial")]
