@@ -1,5 +1,374 @@
-"""Payouts."""
+"""Payouts: upload a file, see every problem, submit; a second person approves and sends; every
+batch and line followed to its end."""
 
-from dashboard.components.chrome import not_built_yet
+from __future__ import annotations
 
-not_built_yet("Payouts", "Batch payouts from a file")
+import hashlib
+from pathlib import PurePath
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from dashboard.auth import signed_in_actor
+from dashboard.components import payout_tables as tables
+from dashboard.components.formatting import format_amount, format_money
+from dashboard.runtime import get_services
+from services.access import can
+from services.errors import PayDeskError
+from services.payouts import approval, drafts, following, sending, states, views
+from services.payouts.file_format import template_csv
+from services.payouts.planning import new_upload_ref, plan_batches
+from services.payouts.reading import UnreadableFileError
+from services.payouts.report import error_report_csv, summary_counts
+from services.payouts.validation import CurrencyTotal
+
+UPLOAD = "payout_upload_state"
+CONFIRM = "payout_confirm"
+FLASH = "payout_flash"
+NEW, APPROVE, FOLLOW = "New upload", "Awaiting approval", "Uploads & batches"
+
+services = get_services()
+actor = signed_in_actor()
+zone = services.settings.zone
+
+st.title("Payouts")
+st.caption(f"Pay many people from one file. Nothing is sent before a second person approves. "
+           f"Times are in **{services.settings.timezone}**.")
+if (flash := st.session_state.pop(FLASH, None)) is not None:
+    st.success(flash, icon=":material/check_circle:")
+
+
+# --- sending, behind a confirmation --------------------------------------------------------------
+
+
+def run_send(upload_ref: str) -> list[sending.SendOutcome]:
+    with st.status(f"Sending the batches of upload {upload_ref}…", expanded=True) as box:
+        bar = st.progress(0, text="Starting")
+
+        def progress(done: int, total: int, outcome: sending.SendOutcome) -> None:
+            bar.progress(done * 100 // max(total, 1),
+                         text=f"{done} of {total}: {outcome.request_id} is {outcome.after}")
+
+        outcomes = sending.send_upload(services, actor, upload_ref, progress=progress)
+        trouble = [o for o in outcomes if o.after in (states.UNKNOWN, states.SEND_FAILED)]
+        box.update(label=f"{len(outcomes) - len(trouble)} of {len(outcomes)} batches accepted",
+                   state="error" if trouble else "complete")
+    return outcomes
+
+
+def _summary(outcomes: list[sending.SendOutcome]) -> str:
+    parts = [f"{o.request_id}: {o.after}" for o in outcomes]
+    return "; ".join(parts) or "no batch was waiting to be sent"
+
+
+@st.dialog("Confirm: money leaves the wallet")
+def confirm_dialog(pending: dict[str, Any]) -> None:
+    upload = views.upload(services, actor, pending["ref"])
+    action = pending["action"]
+    if action == "approve":
+        todo = [b for b in upload.batches if b.status == states.PENDING_APPROVAL]
+        st.write(f"You approve upload **{upload.upload_ref}** and send it now:")
+    else:
+        todo = [b for b in upload.batches
+                if b.status in states.SENDABLE or b.status in states.IN_FLIGHT]
+        st.write(f"Send the approved batches of upload **{upload.upload_ref}**:")
+    for batch in todo:
+        st.write(f"- `{batch.request_id}`: {batch.line_count} lines, "
+                 f"{format_money(batch.total, batch.currency)}")
+    columns = st.columns(2)
+    if columns[0].button("Yes, send", type="primary", key="payout_confirm_yes"):
+        try:
+            if action == "approve":
+                approval.approve(services, actor, upload.upload_ref, pending["comment"])
+            outcomes = run_send(upload.upload_ref)
+        except PayDeskError as error:
+            st.error(str(error))
+            st.session_state.pop(CONFIRM, None)
+            return
+        st.session_state.pop(CONFIRM, None)
+        st.session_state[FLASH] = f"Upload {upload.upload_ref} sent: {_summary(outcomes)}"
+        st.rerun()
+    if columns[1].button("Cancel", key="payout_confirm_no"):
+        st.session_state.pop(CONFIRM, None)
+        st.rerun()
+
+
+# --- new upload ----------------------------------------------------------------------------------
+
+
+def _stem(name: str) -> str:
+    return PurePath(name).stem or "payouts"
+
+
+def _checked(state: dict[str, Any], result: Any) -> None:
+    state["result"] = result
+    state["balance"], state["balance_note"] = drafts.balance_check(services, result.totals())
+
+
+def upload_section() -> None:
+    left, right = st.columns([1, 3])
+    left.download_button("Download the template", data=template_csv(),
+                         file_name="paydesk-payout-template.csv", mime="text/csv",
+                         icon=":material/download:", key="payout_template")
+    with right.expander("File format: columns, accepted files, every check"):
+        st.markdown(views.format_help())
+    round_ = st.session_state.setdefault("payout_file_round", 0)
+    file = st.file_uploader("Payout file (CSV or XLSX)", type=["csv", "txt", "tsv", "xlsx"],
+                            key=f"payout_file_{round_}")
+    if file is None:
+        st.session_state.pop(UPLOAD, None)
+        return
+    data = file.getvalue()
+    digest = hashlib.sha256(data).hexdigest()
+    state = st.session_state.get(UPLOAD)
+    if state is None or state["sha"] != digest or state["name"] != file.name:
+        with st.spinner("Checking every line…"):
+            try:
+                result = drafts.validate_upload(services, actor, data, file_name=file.name)
+            except UnreadableFileError as error:
+                st.error(f"PayDesk cannot read this file: {error}", icon=":material/error:")
+                return
+        state = {"sha": digest, "name": file.name, "data": data, "ref": new_upload_ref(),
+                 "edits": {}, "editor": 0}
+        _checked(state, result)
+        st.session_state[UPLOAD] = state
+    preview(state)
+
+
+def preview(state: dict[str, Any]) -> None:
+    result = state["result"]
+    findings = (*result.findings, *state["balance"])
+    counts = summary_counts(findings)
+    metrics = st.columns(4)
+    metrics[0].metric("Payment lines", f"{len(result.table):,}")
+    metrics[1].metric("Errors", counts["errors"])
+    metrics[2].metric("Warnings", counts["warnings"])
+    metrics[3].metric("Lines with errors", counts["lines_with_errors"])
+    if state["balance_note"]:
+        st.warning(state["balance_note"], icon=":material/account_balance_wallet:")
+    instructions = result.instructions()
+    st.subheader("Totals per currency")
+    st.caption("Lines without errors only.")
+    tables.totals_table(result.totals())
+    st.subheader("Planned batches")
+    st.caption("One currency per batch, at most 500 lines; each goes out under its request id.")
+    if instructions:
+        tables.planned_table(plan_batches(instructions, upload_ref=state["ref"]))
+    else:
+        st.info("No line is free of errors yet, so there is nothing to plan.")
+    if findings:
+        st.subheader("Problems")
+        tables.findings_table(findings)
+        st.download_button("Download the error report (CSV)", data=error_report_csv(findings),
+                           file_name=f"{_stem(state['name'])}-problems.csv", mime="text/csv",
+                           icon=":material/download:", key="payout_error_report")
+    st.subheader("Lines")
+    frame = tables.preview_frame(result)
+    if st.toggle("Only lines with problems", key="payout_only_problems"):
+        frame = frame[frame["check"] != "✓"]
+    tables.preview_table(frame)
+    file_errors = [f for f in result.errors if f.line is None]
+    if result.has_errors and not file_errors:
+        fix_in_place(state, frame)
+    submit_area(state, file_errors)
+
+
+def fix_in_place(state: dict[str, Any], frame: pd.DataFrame) -> None:
+    bad = frame[frame["check"].str.startswith("❌")].reset_index(drop=True)
+    if bad.empty:
+        return
+    with st.expander(f"Fix the {len(bad)} lines with errors here"):
+        key = f"payout_editor_{state['editor']}"
+        st.data_editor(bad, key=key, hide_index=True, width="stretch",
+                       disabled=["line", "check", "problems"], num_rows="fixed")
+        if st.button("Check my corrections", key="payout_recheck"):
+            edited = st.session_state.get(key, {}).get("edited_rows", {})
+            edits = {int(line): dict(changes) for line, changes in state["edits"].items()}
+            for position, changes in edited.items():
+                line = int(bad.iloc[int(position)]["line"])
+                edits.setdefault(line, {}).update(
+                    {name: str(value) for name, value in changes.items()
+                     if name in tables.EDITABLE})
+            try:
+                result = drafts.revalidate(services, actor, state["data"],
+                                           file_name=state["name"], edits=edits)
+            except PayDeskError as error:
+                st.error(str(error))
+                return
+            state["edits"] = edits
+            state["editor"] += 1
+            _checked(state, result)
+            st.rerun()
+
+
+def submit_area(state: dict[str, Any], file_errors: list[Any]) -> None:
+    result = state["result"]
+    good = len(result.instructions())
+    only_valid = False
+    if file_errors:
+        st.error("The file as a whole has errors (see Problems): fix the file and upload it "
+                 "again.", icon=":material/error:")
+    elif result.has_errors and good:
+        bad = len(result.table) - good
+        only_valid = st.checkbox(
+            f"Go on with the {good} valid lines only; leave out the {bad} lines with errors",
+            key="payout_only_valid")
+        if only_valid:
+            excluded = drafts.excluded_from(result)
+            st.caption("Left out (recorded with the upload, shown to the approver):")
+            tables.excluded_table([vars(e) for e in excluded], key="payout_excluded_preview")
+    blocked = not good or (result.has_errors and not only_valid)
+    if st.button("Submit for approval", type="primary", disabled=blocked, key="payout_submit",
+                 icon=":material/send:"):
+        try:
+            saved = drafts.save_draft(services, actor, result, file_name=state["name"],
+                                      only_valid=only_valid, upload_ref=state["ref"],
+                                      extra_warnings=tuple(state["balance"]))
+            approval.submit(services, actor, saved.upload_ref)
+        except PayDeskError as error:
+            st.error(str(error))
+            return
+        st.session_state.pop(UPLOAD, None)
+        st.session_state["payout_file_round"] += 1
+        st.session_state[FLASH] = (
+            f"Upload {saved.upload_ref} submitted: {len(saved.batches)} batches wait for an "
+            "approver. Nothing is sent before approval.")
+        st.rerun()
+
+
+# --- stored uploads: approval and following ------------------------------------------------------
+
+
+def stored_summary(upload: views.UploadView, *, live_balance: bool) -> None:
+    st.caption(f"Upload **{upload.upload_ref}** · file {upload.file_name or '?'} · prepared by "
+               f"{upload.prepared_by or '?'} on "
+               f"{upload.created_at.astimezone(zone):%Y-%m-%d %H:%M}")
+    totals = [CurrencyTotal(c, n, t) for c, (n, t) in upload.totals().items()]
+    tables.totals_table(totals)
+    tables.batches_table(upload.batches, zone, key=f"payout_batches_{upload.upload_ref}")
+    record = drafts.draft_record(services, upload.upload_ref)
+    warnings = list(record["warnings"])
+    if live_balance:
+        found, note = drafts.balance_check(services, totals)
+        warnings += [f.as_dict() for f in found]
+        if note:
+            st.warning(note)
+    if warnings:
+        st.markdown(f"**Warnings** ({len(warnings)})")
+        st.dataframe(pd.DataFrame(warnings), hide_index=True, width="stretch",
+                     key="payout_stored_warnings")
+    if record["excluded"]:
+        st.markdown(f"**Lines left out of this upload** ({len(record['excluded'])})")
+        tables.excluded_table(record["excluded"], key="payout_stored_excluded")
+
+
+def approval_section() -> None:
+    refs = approval.awaiting_approval(services, actor)
+    if not refs:
+        st.info("Nothing awaits approval.", icon=":material/inbox:")
+        return
+    ref = st.selectbox("Upload awaiting approval", refs, key="payout_pick_pending")
+    upload = views.upload(services, actor, ref)
+    stored_summary(upload, live_balance=True)
+    tables.lines_table(views.lines(services, actor, upload_ref=ref), zone, services.now(),
+                       key="payout_pending_lines")
+    if upload.prepared_by == actor.username:
+        st.info("You prepared this upload; another approver must decide.")
+        return
+    comment = st.text_area("Comment (required for approving or rejecting)",
+                           key="payout_comment", max_chars=512)
+    columns = st.columns(2)
+    if columns[0].button("Approve and send…", type="primary", key="payout_approve"):
+        if not comment.strip():
+            st.error("Say why: approving needs a comment.")
+        else:
+            st.session_state[CONFIRM] = {"action": "approve", "ref": ref, "comment": comment}
+    if columns[1].button("Reject", key="payout_reject"):
+        try:
+            approval.reject(services, actor, ref, comment)
+        except PayDeskError as error:
+            st.error(str(error))
+        else:
+            st.session_state[FLASH] = f"Upload {ref} rejected; nothing will be sent."
+            st.rerun()
+
+
+def follow_section() -> None:
+    uploads = views.list_uploads(services, actor)
+    if not uploads:
+        st.info("No payout has been uploaded yet.", icon=":material/inbox:")
+        return
+    labels = {u.upload_ref: f"{u.upload_ref} · {u.file_name or '?'} · "
+                            f"{', '.join(u.statuses)}" for u in uploads}
+    ref = st.selectbox("Upload", list(labels), format_func=labels.__getitem__,
+                       key="payout_pick_upload")
+    upload = next(u for u in uploads if u.upload_ref == ref)
+    stored_summary(upload, live_balance=False)
+    statuses = set(upload.statuses)
+    actions = st.columns(3)
+    waiting = [b for b in upload.batches if b.approved_by and (
+        b.status in states.SENDABLE or b.status in states.IN_FLIGHT)]
+    if waiting and sending.may_send(actor) and actions[0].button(
+            f"Send {len(waiting)} approved batches…", key="payout_send"):
+        st.session_state[CONFIRM] = {"action": "send", "ref": ref}
+    if actions[1].button("Ask the provider for news", key="payout_refresh"):
+        moved = following.refresh_upload(services, actor, ref)
+        st.toast(f"{moved} batches changed")
+        st.rerun()
+    if states.DRAFT in statuses and can(actor, "payout.submit"):
+        if actions[2].button("Submit the draft for approval", key="payout_submit_draft"):
+            try:
+                approval.submit(services, actor, ref)
+            except PayDeskError as error:
+                st.error(str(error))
+            else:
+                st.rerun()
+    batch_lines(upload)
+
+
+def batch_lines(upload: views.UploadView) -> None:
+    st.subheader("Lines")
+    items = views.lines(services, actor, upload_ref=upload.upload_ref)
+    filters = st.columns([2, 2, 3])
+    picked = filters[0].multiselect("Status", list(states.LINE_STATES), key="payout_f_status")
+    batch = filters[1].selectbox("Batch", ["All", *(b.request_id for b in upload.batches)],
+                                 key="payout_f_batch")
+    needle = filters[2].text_input("Receiver or send id contains", key="payout_f_text")
+    shown = [ln for ln in items
+             if (not picked or ln.status in picked)
+             and (batch == "All" or ln.request_id == batch)
+             and (not needle or needle.lower() in ln.receiver.lower()
+                  or needle.lower() in ln.merchant_send_id.lower())]
+    paid: dict[str, tuple[int, Any]] = {}
+    for ln in shown:
+        if ln.status == states.LINE_SUCCESS:
+            count, total = paid.get(ln.currency, (0, 0))
+            paid[ln.currency] = (count + 1, total + ln.amount)
+    fees = [(b.currency, b.fee) for b in upload.batches if b.fee is not None]
+    st.caption(f"{len(shown):,} of {len(items):,} lines · paid: "
+               + (", ".join(f"{n} lines {format_money(t, c)}" for c, (n, t) in paid.items())
+                  or "nothing yet")
+               + (" · fees: " + ", ".join(f"{format_amount(f)} {c}" for c, f in fees)
+                  if fees else ""))
+    tables.lines_table(shown, zone, services.now(), key="payout_lines")
+    st.download_button("Download these results (CSV)", data=lambda: views.results_csv(shown),
+                       file_name=f"paydesk-payout-{upload.upload_ref}-results.csv",
+                       mime="text/csv", icon=":material/download:", key="payout_results")
+
+
+# --- the page ------------------------------------------------------------------------------------
+
+options = [NEW] if can(actor, "payout.upload") else []
+options += [APPROVE] if can(actor, "payout.approve") else []
+options.append(FOLLOW)
+view = st.segmented_control("Show", options, default=options[0], key="payout_view") \
+    or options[0]
+if view == NEW:
+    upload_section()
+elif view == APPROVE:
+    approval_section()
+else:
+    follow_section()
+if (pending := st.session_state.get(CONFIRM)) is not None:
+    confirm_dialog(pending)

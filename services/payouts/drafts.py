@@ -31,6 +31,7 @@ from services.payouts.reading import RawTable, read_payout_file
 from services.payouts.report import balance_findings
 from services.payouts.store_history import StoreHistory
 from services.payouts.validation import (
+    CurrencyTotal,
     PayoutRules,
     ValidationResult,
     validate_payout_file,
@@ -118,9 +119,10 @@ def revalidate(
                               now=services.now())
 
 
-def balance_check(services: Services, result: ValidationResult) -> tuple[list[Finding], str | None]:
+def balance_check(
+    services: Services, totals: list[CurrencyTotal]
+) -> tuple[list[Finding], str | None]:
     """Warnings for currencies the wallet cannot cover, and a note when the balance is unknown."""
-    totals = result.totals()
     if not totals:
         return [], None
     try:
@@ -133,7 +135,8 @@ def balance_check(services: Services, result: ValidationResult) -> tuple[list[Fi
     return balance_findings(totals, available), None
 
 
-def _excluded(result: ValidationResult) -> list[ExcludedLine]:
+def excluded_from(result: ValidationResult) -> list[ExcludedLine]:
+    """The lines that "only the valid lines" leaves out, with every problem on each."""
     by_line: dict[int, list[str]] = {}
     for finding in result.errors:
         if finding.line is not None:
@@ -173,7 +176,7 @@ def save_draft(
         raise InputError("no line is free of errors: there is nothing to pay")
     upload_ref = upload_ref or new_upload_ref()
     batches = plan_batches(instructions, upload_ref=upload_ref)
-    excluded = _excluded(result) if errors else []
+    excluded = excluded_from(result) if errors else []
     now = services.now()
     content_hash = result.content_sha256 or result.file_sha256
     with services.uow() as uow:
@@ -266,9 +269,3 @@ def discard_draft(services: Services, actor: Actor, upload_ref: str) -> int:
                      target_type="payout_upload", target_id=upload_ref, at=now)
         uow.commit()
         return int(result.rowcount)
-
-
-__all__ = [
-    "ExcludedLine", "SavedDraft", "apply_edits", "balance_check", "discard_draft",
-    "excluded_lines", "recorded_warnings", "revalidate", "save_draft", "validate_upload",
-]

@@ -9,19 +9,23 @@ comes back. The handlers are idempotent: the same event may arrive any number of
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from decimal import Decimal
 
 from sqlalchemy import update
 from sqlmodel import col, select
 
 from data.models import PayoutBatch, PayoutLine
 from services import audit
+from services.access import Actor, require
 from services.bootstrap import Services
 from services.payouts import states
 from services.providers.base import PayoutBatchResult, PayoutBatchState, PayoutLineState
+from services.providers.errors import ProviderError
 from services.unit_of_work import UnitOfWork
+
+log = logging.getLogger(__name__)
 
 _BATCH_FROM_STATE = {
     PayoutBatchState.ACCEPTED: states.ACCEPTED,
@@ -198,5 +202,23 @@ def refresh_batch(services: Services, request_id: str) -> BatchChange | None:
         return change
 
 
-def paid_total(lines: list[PayoutLine]) -> Decimal:
-    return sum((line.amount for line in lines if line.status == states.LINE_SUCCESS), Decimal(0))
+def refresh_upload(services: Services, actor: Actor, upload_ref: str) -> int:
+    """Ask the provider about every sent, unsettled batch of an upload; returns how many moved.
+    Batches with no known outcome are left to sending and the sync job, which may re-send."""
+    require(actor, "orders.view")
+    with services.uow() as uow:
+        request_ids = uow.session.exec(
+            select(PayoutBatch.request_id).where(
+                PayoutBatch.upload_ref == upload_ref,
+                col(PayoutBatch.status).in_([states.ACCEPTED, states.PROCESSING,
+                                             states.PART_SUCCESS]))
+        ).all()
+    moved = 0
+    for request_id in request_ids:
+        try:
+            change = refresh_batch(services, request_id)
+        except ProviderError as error:
+            log.warning("payout batch %s could not be queried: %s", request_id, error)
+            continue
+        moved += int(change is not None and change.moved)
+    return moved

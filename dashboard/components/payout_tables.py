@@ -1,0 +1,153 @@
+"""Tables of the Payouts page: findings, lines with their problems, totals, planned batches,
+stored batches and their lines. Amounts are shown as exact text with their currency."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import pandas as pd
+import streamlit as st
+
+from dashboard.components.formatting import format_amount, format_money
+from services.payouts.findings import ERROR, Finding
+from services.payouts.planning import PlannedBatch
+from services.payouts.validation import CurrencyTotal, ValidationResult
+from services.payouts.views import BatchView, LineView
+
+# Styling every cell costs time in the browser; past this the table is shown plain.
+STYLE_LIMIT = 5_000
+EDITABLE = ("receive_type", "receiver", "amount", "currency", "remark", "merchant_send_id")
+_ERROR_BG = "background-color: rgba(255, 75, 75, 0.18)"
+_WARNING_BG = "background-color: rgba(255, 189, 69, 0.22)"
+
+
+def findings_table(findings: Sequence[Finding]) -> None:
+    st.dataframe(
+        pd.DataFrame(
+            [
+                {"Line": "" if f.line is None else str(f.line), "Column": f.column or "",
+                 "Value": f.value or "", "Severity": f.severity, "Code": f.code,
+                 "How to fix": f.message}
+                for f in findings
+            ],
+            columns=["Line", "Column", "Value", "Severity", "Code", "How to fix"],
+        ),
+        hide_index=True, width="stretch", key="payout_findings",
+    )
+
+
+def problems_by_line(findings: Iterable[Finding]) -> dict[int, tuple[str, str]]:
+    """line -> (worst severity, every message on it)."""
+    out: dict[int, tuple[str, str]] = {}
+    for f in findings:
+        if f.line is None:
+            continue
+        severity, text = out.get(f.line, ("warning", ""))
+        worst = ERROR if ERROR in (severity, f.severity) else "warning"
+        message = f"{f.column}: {f.message}" if f.column else f.message
+        out[f.line] = (worst, f"{text} · {message}" if text else message)
+    return out
+
+
+def preview_frame(result: ValidationResult) -> pd.DataFrame:
+    """One row per file line: its cells as read, and its problems."""
+    problems = problems_by_line(result.findings)
+    table = result.table
+    frame = pd.DataFrame({"line": table["line"].astype("int64")})
+    marks, texts = [], []
+    for line in frame["line"].tolist():
+        severity, text = problems.get(int(line), ("", ""))
+        marks.append({"error": "❌ error", "warning": "⚠️ warning"}.get(severity, "✓"))
+        texts.append(text)
+    frame["check"] = marks
+    for name in EDITABLE:
+        frame[name] = table[name].astype(str) if name in table else ""
+    frame["problems"] = texts
+    return frame
+
+
+def _row_style(row: pd.Series) -> list[str]:
+    colour = _ERROR_BG if row["check"].startswith("❌") else (
+        _WARNING_BG if row["check"].startswith("⚠") else "")
+    return [colour] * len(row)
+
+
+def preview_table(frame: pd.DataFrame) -> None:
+    shown = frame.style.apply(_row_style, axis=1) if len(frame) <= STYLE_LIMIT else frame
+    st.dataframe(shown, hide_index=True, width="stretch", key="payout_preview_table",
+                 column_config={"line": st.column_config.NumberColumn("Line", format="%d"),
+                                "check": "Check", "problems": "Problems"})
+
+
+def totals_table(totals: Sequence[CurrencyTotal]) -> None:
+    st.dataframe(
+        pd.DataFrame([{"Currency": t.currency, "Lines": t.line_count,
+                       "Total": format_amount(t.total)} for t in totals],
+                     columns=["Currency", "Lines", "Total"]),
+        hide_index=True, key="payout_totals",
+    )
+
+
+def planned_table(batches: Sequence[PlannedBatch]) -> None:
+    st.dataframe(
+        pd.DataFrame([{"Request id": b.request_id, "Currency": b.currency,
+                       "Lines": b.line_count, "Total": format_money(b.total, b.currency),
+                       "File lines": f"{b.lines[0].file_line}–{b.lines[-1].file_line}"}
+                      for b in batches],
+                     columns=["Request id", "Currency", "Lines", "Total", "File lines"]),
+        hide_index=True, width="stretch", key="payout_planned",
+    )
+
+
+def _when(moment: datetime | None, zone: ZoneInfo) -> str:
+    return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M") if moment else ""
+
+
+def batches_table(batches: Sequence[BatchView], zone: ZoneInfo, key: str) -> None:
+    st.dataframe(
+        pd.DataFrame(
+            [{"Request id": b.request_id, "Currency": b.currency, "Lines": b.line_count,
+              "Total": format_amount(b.total), "Status": b.status,
+              "Paid": format_amount(b.paid),
+              "Fee": "" if b.fee is None else format_amount(b.fee),
+              "Approved by": b.approved_by or "", "Comment": b.approval_comment or "",
+              "Sent": _when(b.sent_at, zone), "Problem": b.error or ""} for b in batches],
+            columns=["Request id", "Currency", "Lines", "Total", "Status", "Paid", "Fee",
+                     "Approved by", "Comment", "Sent", "Problem"]),
+        hide_index=True, width="stretch", key=key,
+    )
+
+
+def lines_table(lines: Sequence[LineView], zone: ZoneInfo, now: datetime, key: str) -> None:
+    rows = []
+    for ln in lines:
+        deadline = ""
+        if ln.claim_deadline is not None:
+            left = ln.claim_deadline - now
+            hours = Decimal(int(left.total_seconds())) / Decimal(3600)
+            due = f"{int(hours)} h left" if left.total_seconds() > 0 else "passed"
+            deadline = f"{_when(ln.claim_deadline, zone)} ({due})" \
+                if ln.status == "AWAITING_RECEIPT" else _when(ln.claim_deadline, zone)
+        rows.append({"Line": ln.file_line, "Batch": ln.request_id, "Status": ln.status,
+                     "Receive type": ln.receive_type, "Receiver": ln.receiver,
+                     "Amount": format_money(ln.amount, ln.currency),
+                     "Fee": "" if ln.fee is None else format_amount(ln.fee),
+                     "Claim deadline": deadline, "Remark": ln.remark or "",
+                     "Merchant send id": ln.merchant_send_id})
+    st.dataframe(pd.DataFrame(rows, columns=[
+        "Line", "Batch", "Status", "Receive type", "Receiver", "Amount", "Fee",
+        "Claim deadline", "Remark", "Merchant send id"]), hide_index=True, width="stretch",
+        key=key)
+
+
+def excluded_table(items: Sequence[dict[str, object]], key: str) -> None:
+    """Lines left out of an upload: what they were and why."""
+    st.dataframe(
+        pd.DataFrame([{"Line": i["line"], "Receiver": i["receiver"], "Amount": i["amount"],
+                       "Currency": i["currency"], "Why left out": i["problems"]} for i in items],
+                     columns=["Line", "Receiver", "Amount", "Currency", "Why left out"]),
+        hide_index=True, width="stretch", key=key,
+    )
