@@ -48,7 +48,7 @@ def test_every_injected_break_is_found_and_nothing_else(services: Services) -> N
     breaks = [i for i in items if i.klass != m.MATCHED]
     injected_breaks = [k for k in expected.values() if k != m.MATCHED]
     assert sorted(i.klass for i in breaks) == sorted(injected_breaks)
-    assert {k for k in expected.values()} >= set(m.CLASSES)  # every class was injected
+    assert set(expected.values()) >= set(m.CLASSES)  # every class was injected
     assert run.totals[m.MATCHED] == len(items) - len(breaks)
     assert run.break_count == len(breaks)
     by_how = {i.ledger_ref: i.matched_by for i in items if i.klass == m.MATCHED}
@@ -155,7 +155,7 @@ def test_uploaded_xlsx_with_mapping_saved_per_source(services: Services) -> None
     assert statements.saved_mapping(services, "psp") == mapping
     run = runs.start_run(services, OPERATOR, start=MARCH, end=MARCH_END,
                          statement_ids=[first.statement_id])
-    matched = [i for i in runs.list_items(services, VIEWER, run.id, classes=[m.MATCHED])]
+    matched = list(runs.list_items(services, VIEWER, run.id, classes=[m.MATCHED]))
     assert len(matched) == len(rows)
     assert {i.matched_by for i in matched} == {"merchant_id"}
 
