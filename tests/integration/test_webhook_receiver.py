@@ -333,3 +333,26 @@ def _order_by_prepay(services: Services, prepay: str) -> Order:
         order = uow.session.exec(select(Order).where(Order.prepay_id == prepay)).one()
         uow.session.expunge(order)
         return order
+
+
+def test_a_failed_application_is_kept_and_the_retry_applies_it(
+    services: Services, client: AsgiPoster, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from services.webhooks import receiver as receiver_module
+
+    order_id = _add_order(services)
+    real_dispatch = receiver_module.dispatch
+
+    def broken(*args: object) -> str:
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr(receiver_module, "dispatch", broken)
+    body = _body()
+    failed = _post(client, body)
+    assert failed.status_code == 500 and failed.json()["returnCode"] == "FAIL"
+    assert _order(services, order_id).status == "PENDING"
+    monkeypatch.setattr(receiver_module, "dispatch", real_dispatch)
+    assert _post(client, body).status_code == 200  # Binance retries: not a duplicate of a failure
+    assert _order(services, order_id).status == "PAID"
+    assert [(r.outcome, r.duplicate_of_id) for r in _deliveries(services)] == [
+        ("error", None), ("paid", None)]
