@@ -124,6 +124,10 @@ def _position(uow: UnitOfWork, order: Order) -> RefundPosition:
     )
 
 
+position_of = _position  # public name for the bulk preview (reads inside its own uow)
+amount_text = _amt
+
+
 def _order_id(services: Services, order_ref: str | int) -> int:
     with services.uow() as uow:
         order = find_order(uow.session, str(order_ref))

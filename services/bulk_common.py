@@ -1,0 +1,119 @@
+"""What bulk refund and bulk debit files share: the payout reader (encodings, separators, XLSX,
+physical line numbers), header aliases, findings by line and column, and the preview shape."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+
+from services.payouts.file_format import normalise_header
+from services.payouts.findings import ERROR, WARNING, Finding, FindingList
+from services.payouts.reading import RawTable, read_payout_file
+
+MAX_LINES = 500
+
+
+@dataclass(frozen=True)
+class BulkLine:
+    line: int
+    values: dict[str, str]  # canonical column -> cell text as typed
+    planned: dict[str, object] = field(default_factory=dict)  # what will be sent, for preview
+
+
+@dataclass(frozen=True)
+class BulkPreview:
+    lines: tuple[BulkLine, ...]  # lines without errors, in file order
+    findings: tuple[Finding, ...]
+    total_lines: int
+
+    @property
+    def errors(self) -> int:
+        return sum(f.severity == ERROR for f in self.findings)
+
+    @property
+    def warnings(self) -> int:
+        return sum(f.severity == WARNING for f in self.findings)
+
+    @property
+    def ok(self) -> bool:
+        return self.total_lines > 0 and self.errors == 0
+
+
+@dataclass(frozen=True)
+class BulkResult:
+    line: int
+    reference: str  # order or contract
+    status: str
+    message: str
+
+
+class Collector:
+    """Findings with the column's position in the file, so they sort left to right."""
+
+    def __init__(self, headers: Mapping[str, tuple[int, str]]) -> None:
+        self.headers = headers  # canonical -> (position, header as written)
+        self.items = FindingList()
+        self.bad_lines: set[int] = set()
+
+    def error(self, line: int | None, column: str | None, value: str | None, code: str,
+              message: str) -> None:
+        self._add(line, column, value, ERROR, code, message)
+        if line is not None:
+            self.bad_lines.add(line)
+
+    def warning(self, line: int | None, column: str | None, value: str | None, code: str,
+                message: str) -> None:
+        self._add(line, column, value, WARNING, code, message)
+
+    def _add(self, line, column, value, severity, code, message) -> None:  # type: ignore[no-untyped-def]
+        position, written = self.headers.get(column or "", (-1, column))
+        self.items.add(Finding(line, written, value, severity, code, message), position)
+
+
+def read_table(data: bytes, file_name: str | None, aliases: Mapping[str, str],
+               required: tuple[tuple[str, ...], ...]) -> tuple[RawTable, Collector,
+                                                               list[tuple[int, dict[str, str]]]]:
+    """Read the file and map its headers; `required` lists groups of which one must exist."""
+    table = read_payout_file(data, file_name=file_name)
+    headers: dict[str, tuple[int, str]] = {}
+    for position, header in enumerate(table.header):
+        name = aliases.get(normalise_header(header))
+        if name and name not in headers:
+            headers[name] = (position, header)
+    out = Collector(headers)
+    for group in required:
+        if not any(name in headers for name in group):
+            out.error(None, group[0], None, "missing_column",
+                      f"add a column named {' or '.join(group)} (header line "
+                      f"{table.header_line or 1})")
+    if len(table.rows) > MAX_LINES:
+        out.error(None, None, None, "too_many_lines",
+                  f"the file has {len(table.rows)} lines; split it into files of at most "
+                  f"{MAX_LINES}")
+    rows = []
+    for cells, line in zip(table.rows, table.lines, strict=True):
+        values = {name: (cells[pos].strip() if pos < len(cells) else "")
+                  for name, (pos, _) in headers.items()}
+        rows.append((line, values))
+    return table, out, rows
+
+
+def parse_amount(text: str) -> Decimal | None:
+    """A plain decimal as typed (1234.56); None when it is not one. Never via float."""
+    cleaned = text.strip()
+    if not cleaned or not all(c.isdigit() or c == "." for c in cleaned) or cleaned.count(".") > 1:
+        return None
+    try:
+        return Decimal(cleaned)
+    except InvalidOperation:
+        return None
+
+
+def finish(out: Collector, rows: list[tuple[int, dict[str, str]]],
+           planned: dict[int, dict[str, object]]) -> BulkPreview:
+    good = tuple(BulkLine(line, values, planned.get(line, {}))
+                 for line, values in rows if line not in out.bad_lines and line in planned)
+    if not rows:
+        out.error(None, None, None, "empty_file", "the file has a header but no lines")
+    return BulkPreview(good, out.items.sorted(), len(rows))

@@ -1,0 +1,104 @@
+"""Bulk debits from a CSV/XLSX: contract (merchantContractCode or contractId), amount, product.
+Each line is checked with the same rules as debit-now (and findings say exactly why not);
+applying it calls `services.debits.debit_now` per line, under each mandate's lock."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from sqlmodel import select
+
+from data.models import Mandate
+from services import debits
+from services.access import Actor, require
+from services.bootstrap import Services
+from services.bulk_common import BulkPreview, BulkResult, finish, parse_amount, read_table
+from services.errors import PayDeskError
+
+ALIASES = {
+    "contract": "contract", "merchantcontractcode": "contract", "contractid": "contract",
+    "mandate": "contract",
+    "amount": "amount", "debitamount": "amount",
+    "product": "product", "productname": "product", "description": "product",
+}
+TEMPLATE = "merchantContractCode,amount,productName\r\nMC123,19.99,Pro plan March\r\n"
+
+
+def _find(session, ref: str) -> Mandate | None:  # type: ignore[no-untyped-def]
+    for condition in (Mandate.merchant_contract_code == ref, Mandate.contract_id == ref):
+        found = session.exec(select(Mandate).where(condition)).first()
+        if found is not None:
+            return found
+    return None
+
+
+def preview(services: Services, actor: Actor, data: bytes,
+            file_name: str | None = None) -> BulkPreview:
+    require(actor, "debit.request")
+    _, out, rows = read_table(data, file_name, ALIASES,
+                              (("contract",), ("amount",), ("product",)))
+    planned: dict[int, dict[str, object]] = {}
+    seen: dict[int, int] = {}
+    now = services.now()
+    with services.uow() as uow:
+        for line, values in rows:
+            ref, amount_text = values.get("contract", ""), values.get("amount", "")
+            product = values.get("product", "")
+            if not ref:
+                out.error(line, "contract", ref, "missing_contract",
+                          "write the merchantContractCode or contractId")
+                continue
+            mandate = _find(uow.session, ref)
+            if mandate is None or mandate.id is None:
+                out.error(line, "contract", ref, "unknown_contract", "no mandate with this code")
+                continue
+            if not product or len(product) > debits.PRODUCT_MAX:
+                out.error(line, "product", product, "bad_product",
+                          f"name what is debited (1 to {debits.PRODUCT_MAX} characters)")
+            amount = parse_amount(amount_text)
+            if amount is None:
+                out.error(line, "amount", amount_text, "bad_amount",
+                          "write the amount like 19.99")
+                continue
+            if amount != amount.quantize(Decimal("0.00000001")):
+                out.error(line, "amount", amount_text, "too_many_decimals",
+                          "debits have at most 8 decimal places")
+                continue
+            if amount <= 0:
+                out.error(line, "amount", amount_text, "not_positive",
+                          "the amount must be above 0")
+                continue
+            if mandate.id in seen:
+                out.error(line, "contract", ref, "repeated_contract",
+                          f"line {seen[mandate.id]} already debits this contract; a contract "
+                          "takes one debit at a time")
+                continue
+            try:
+                debits.check_debit(services, uow, mandate, amount, now)
+            except PayDeskError as error:
+                column = "amount" if "amount" in str(error) or "limit" in str(error) else (
+                    "contract")
+                out.error(line, column, amount_text if column == "amount" else ref,
+                          "refused", str(error))
+                continue
+            seen[mandate.id] = line
+            planned[line] = {"contract": mandate.merchant_contract_code, "amount": amount,
+                             "currency": mandate.currency, "product": product,
+                             "limit": mandate.single_upper_limit}
+    return finish(out, rows, planned)
+
+
+def apply(services: Services, actor: Actor, checked: BulkPreview) -> list[BulkResult]:
+    require(actor, "debit.request")
+    results = []
+    for item in checked.lines:
+        plan = item.planned
+        try:
+            outcome = debits.debit_now(services, actor, mandate_ref=str(plan["contract"]),
+                                       amount=plan["amount"],  # type: ignore[arg-type]
+                                       product_name=str(plan["product"]))
+            results.append(BulkResult(item.line, str(plan["contract"]), outcome.status,
+                                      outcome.message))
+        except PayDeskError as error:
+            results.append(BulkResult(item.line, str(plan["contract"]), "REFUSED", str(error)))
+    return results
