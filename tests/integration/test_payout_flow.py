@@ -3,6 +3,7 @@ drafts, four-eyes approval, sending with faults and crashes, and following every
 
 from __future__ import annotations
 
+import threading
 from datetime import timedelta
 from decimal import Decimal
 
@@ -17,6 +18,7 @@ from services.bootstrap import Services
 from services.errors import ConflictError, InputError, PermissionDeniedError
 from services.payouts import approval, drafts, sending, states
 from services.payouts.validation import ValidationResult
+from services.provider_events import ProviderEvent, dispatch
 from services.sync import run_pass
 
 HEADER = "receive_type,receiver,amount,currency,remark,merchant_send_id\n"
@@ -260,3 +262,71 @@ def test_part_success_and_an_unclaimed_email_line_refunded_after_72_hours(
     assert got["new.person@example.com"].status == "REFUNDED"
     assert got["354678912"].status == "SUCCESS"  # final states stay
     assert batches(services, ref)[0].status == "PART_SUCCESS"
+
+
+def test_two_senders_at_once_send_each_batch_once(
+    services: Services, staff: dict[str, Actor]
+) -> None:
+    sandbox = services.sandbox
+    assert sandbox is not None
+    ref = approved_upload(services, staff, csv_bytes(
+        "BINANCE_ID,354678912,1,USDT,a,", "BINANCE_ID,354678913,0.5,BNB,b,",
+        "BINANCE_ID,354678914,2,USDC,c,"))
+    outcomes: list[list[sending.SendOutcome]] = []
+    errors: list[BaseException] = []
+
+    def sender() -> None:
+        try:
+            outcomes.append(sending.send_upload(services, staff["anna"], ref))
+        except BaseException as error:  # noqa: BLE001 - reported below
+            errors.append(error)
+
+    threads = [threading.Thread(target=sender) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not errors, errors
+    sent = [o.request_id for run in outcomes for o in run if o.after == "ACCEPTED"
+            and o.before == "SENDING"]
+    assert sorted(sent) == [f"{ref}B001", f"{ref}B002", f"{ref}B003"]
+    assert sorted(sandbox.world.payouts) == sorted(sent)
+    with services.uow() as uow:
+        started = uow.session.exec(
+            select(AuditEntry.target_id).where(AuditEntry.action == "payout.send_started")).all()
+    assert sorted(started) == sorted(sent)
+
+
+def test_webhooks_are_idempotent_and_never_move_a_batch_backwards(
+    services: Services, staff: dict[str, Actor]
+) -> None:
+    ref = approved_upload(services, staff, csv_bytes(
+        "EMAIL,late@example.com,3,USDT,a,", "BINANCE_ID,354678912,1,USDT,b,"))
+    sending.send_upload(services, staff["anna"], ref)
+    request_id = f"{ref}B001"
+    send_id = lines(services, ref)["late@example.com"].merchant_send_id
+
+    def deliver(biz_type: str, status: str, data: dict[str, str]) -> str:
+        with services.uow() as uow:
+            outcome = dispatch(services, uow, ProviderEvent("binance_pay", biz_type, "1", status,
+                                                            data))
+            uow.commit()
+            return outcome
+
+    assert deliver("PAYOUT", "PART_SUCCESS", {"requestId": request_id}) == "payout_part_success"
+    assert deliver("PAYOUT", "PROCESSING", {"requestId": request_id}) == "payout_unchanged"
+    line_news = {"batchId": request_id, "merchantSendId": send_id, "status": "AWAITING_RECEIPT"}
+    assert deliver("PAYOUT_NON_BN", "AWAITING_RECEIPT", line_news) == \
+        "payout_line_awaiting_receipt"
+    assert deliver("PAYOUT_NON_BN", "AWAITING_RECEIPT", line_news) == "payout_line_unchanged"
+    deadline = lines(services, ref)["late@example.com"].claim_deadline
+    assert deadline is not None
+    assert deliver("PAYOUT_NON_BN", "SUCCESS", {**line_news, "status": "SUCCESS"}) == \
+        "payout_line_success"
+    assert deliver("PAYOUT_NON_BN", "REFUNDED", {**line_news, "status": "REFUNDED"}) == \
+        "payout_line_unchanged"
+    assert deliver("PAYOUT", "SUCCESS", {"requestId": request_id}) == "payout_success"
+    assert deliver("PAYOUT", "FAILED", {"requestId": request_id}) == "payout_unchanged"
+    assert deliver("PAYOUT", "SUCCESS", {"requestId": "NOTOURS"}) == "unmatched"
+    assert batches(services, ref)[0].status == "SUCCESS"
+    assert lines(services, ref)["late@example.com"].status == "SUCCESS"
