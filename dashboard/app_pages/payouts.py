@@ -247,7 +247,7 @@ def stored_summary(upload: views.UploadView, *, live_balance: bool) -> None:
     totals = [CurrencyTotal(c, n, t) for c, (n, t) in upload.totals().items()]
     tables.totals_table(totals)
     tables.batches_table(upload.batches, zone, key=f"payout_batches_{upload.upload_ref}")
-    record = drafts.draft_record(services, upload.upload_ref)
+    record = drafts.draft_record(services, actor, upload.upload_ref)
     warnings = list(record["warnings"])
     if live_balance:
         found, note = drafts.balance_check(services, totals)

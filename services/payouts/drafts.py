@@ -230,8 +230,9 @@ def save_draft(
     return SavedDraft(upload_ref, tuple(batches), tuple(excluded))
 
 
-def draft_record(services: Services, upload_ref: str) -> dict[str, Any]:
+def draft_record(services: Services, actor: Actor, upload_ref: str) -> dict[str, Any]:
     """What was recorded when the upload was saved: excluded lines and warnings."""
+    require(actor, "orders.view")
     with services.uow() as uow:
         detail = uow.session.exec(
             select(AuditEntry.detail).where(
@@ -244,12 +245,13 @@ def draft_record(services: Services, upload_ref: str) -> dict[str, Any]:
     return data
 
 
-def excluded_lines(services: Services, upload_ref: str) -> list[ExcludedLine]:
-    return [ExcludedLine(**item) for item in draft_record(services, upload_ref)["excluded"]]
+def excluded_lines(services: Services, actor: Actor, upload_ref: str) -> list[ExcludedLine]:
+    return [ExcludedLine(**item)
+            for item in draft_record(services, actor, upload_ref)["excluded"]]
 
 
-def recorded_warnings(services: Services, upload_ref: str) -> list[Finding]:
-    return [Finding(**item) for item in draft_record(services, upload_ref)["warnings"]]
+def recorded_warnings(services: Services, actor: Actor, upload_ref: str) -> list[Finding]:
+    return [Finding(**item) for item in draft_record(services, actor, upload_ref)["warnings"]]
 
 
 def discard_draft(services: Services, actor: Actor, upload_ref: str) -> int:

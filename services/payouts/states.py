@@ -33,6 +33,8 @@ FINAL_BATCH = frozenset({SUCCESS, FAILED, CANCELED, REJECTED, DISCARDED})
 # Ready to go out, or out with the outcome not yet known: what a sender may pick up.
 SENDABLE = frozenset({APPROVED, SEND_FAILED})
 IN_FLIGHT = frozenset({SENDING, UNKNOWN})
+# Never claimed by a sender: no provider news can be about them.
+NOT_SENT = frozenset({DRAFT, PENDING_APPROVAL, APPROVED})
 # Sent and not settled: what the sync job follows.
 FOLLOWED = frozenset({ACCEPTED, PROCESSING, PART_SUCCESS, UNKNOWN})
 
@@ -60,7 +62,7 @@ CLAIM_WINDOW_HOURS = 72
 
 def batch_may_move(before: str, after: str) -> bool:
     """True when a batch in `before` may take `after` from provider news (never backwards)."""
-    if before == after or before in FINAL_BATCH:
+    if before == after or before in FINAL_BATCH or before in NOT_SENT:
         return False
     if before == PART_SUCCESS:
         return after == SUCCESS
