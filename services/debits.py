@@ -132,6 +132,39 @@ def check_debit(services: Services, uow, mandate: Mandate, amount: Decimal,
     return notice
 
 
+@dataclass(frozen=True)
+class DebitPlan:
+    """What debit-now would do, for the confirmation dialog; nothing is written."""
+
+    merchant_contract_code: str
+    amount: Decimal
+    currency: str
+    product_name: str
+    single_upper_limit: Decimal
+    notice: str | None
+
+
+def plan_debit(services: Services, actor: Actor, *, mandate_ref: int | str,
+               amount: Decimal | str, product_name: str) -> DebitPlan:
+    """The same checks as `debit_now`, without the lock (debit_now re-checks under it)."""
+    require(actor, "debit.request")
+    product = (product_name or "").strip()
+    if not product or len(product) > PRODUCT_MAX:
+        raise InputError(f"name what the debit is for (1 to {PRODUCT_MAX} characters)",
+                         field="product_name")
+    value = exact_amount(amount, "USDT")
+    if value <= 0:
+        raise InputError("the debit amount must be greater than zero", field="amount")
+    mandate_id = _mandate(services, mandate_ref)
+    with services.uow() as uow:
+        mandate = uow.session.get(Mandate, mandate_id)
+        assert mandate is not None
+        notice = check_debit(services, uow, mandate, value, services.now())
+        return DebitPlan(mandate.merchant_contract_code, value, mandate.currency, product,
+                         mandate.single_upper_limit,
+                         notice.merchant_request_id if notice else None)
+
+
 def debit_now(services: Services, actor: Actor, *, mandate_ref: int | str,
               amount: Decimal | str, product_name: str) -> DebitOutcome:
     require(actor, "debit.request")

@@ -157,6 +157,43 @@ def _check_reason(reason: str, note: str | None) -> tuple[str, str | None]:
     return code, text
 
 
+@dataclass(frozen=True)
+class RefundPlan:
+    """What a refund request would do, for the confirmation dialog; nothing is written."""
+
+    amount: Decimal
+    currency: str
+    merchant_trade_no: str
+    reason: str
+    note: str | None
+    needs_approval: bool
+    whole_remainder: bool
+
+
+def plan_refund(services: Services, actor: Actor, *, order_ref: str | int,
+                amount: Decimal | str | None, reason: str,
+                note: str | None = None) -> RefundPlan:
+    """The same checks as `request_refund`, without the lock: the request re-checks them."""
+    require(actor, "refund.request")
+    reason, note = _check_reason(reason, note)
+    position = refund_position(services, actor, order_ref)
+    if position.refusal:
+        raise ConflictError(f"order {position.merchant_trade_no}: {position.refusal}")
+    wanted = (position.refundable if amount is None or str(amount).strip() == ""
+              else exact_amount(amount, position.currency))
+    if wanted <= 0:
+        raise InputError("the refund amount must be greater than zero", field="amount")
+    if position.last_attempt:
+        wanted = position.refundable
+    if wanted > position.refundable:
+        raise LimitExceededError(
+            f"{_amt(wanted)} {position.currency} is more than the {_amt(position.refundable)} "
+            f"still refundable on order {position.merchant_trade_no}")
+    return RefundPlan(wanted, position.currency, position.merchant_trade_no, reason, note,
+                      approvals.refund_needs_approval(services.settings, wanted),
+                      position.last_attempt)
+
+
 def request_refund(
     services: Services,
     actor: Actor,

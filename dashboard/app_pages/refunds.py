@@ -1,5 +1,149 @@
-"""Refunds."""
+"""Refunds: every refund with filters and export, refund an order, approvals, bulk refunds."""
 
-from dashboard.components.chrome import not_built_yet
+from __future__ import annotations
 
-not_built_yet("Refunds", "The refunds list")
+from datetime import date
+
+import pandas as pd
+import streamlit as st
+
+from dashboard.auth import signed_in_actor
+from dashboard.components.bulk_upload import render_bulk_upload
+from dashboard.components.formatting import format_money
+from dashboard.components.refund_dialog import render_refund_action
+from dashboard.runtime import get_services
+from services import bulk_refunds, refund_list
+from services.access import can
+from services.errors import PayDeskError
+from services.refund_updates import sync_open_refunds
+from services.refunds import REASONS, decide_refund
+
+services = get_services()
+actor = signed_in_actor()
+state = st.session_state
+zone = services.settings.timezone
+APPROVE = "refund_approve_pending"
+
+st.title("Refunds")
+
+tabs = ["All refunds", "Refund an order"]
+if can(actor, "refund.approve"):
+    tabs.append("Awaiting approval")
+if can(actor, "refund.request"):
+    tabs.append("Bulk refunds")
+sections = dict(zip(tabs, st.tabs(tabs), strict=True))
+
+with sections["All refunds"]:
+    choices = refund_list.filter_choices(services, actor)
+    left, middle, right = st.columns(3)
+    statuses = left.multiselect("Status", choices["status"], key="rf_status")
+    currencies = middle.multiselect("Currency", choices["currency"], key="rf_currency")
+    reasons = right.multiselect("Reason", choices["reason"], key="rf_reason",
+                                format_func=lambda r: REASONS.get(r, r))
+    text_col, from_col, to_col = st.columns([2, 1, 1])
+    text = text_col.text_input("refundRequestId, merchantTradeNo or prepayId starts with",
+                               key="rf_text")
+    date_from: date | None = from_col.date_input("Created from", value=None, key="rf_from")
+    date_to: date | None = to_col.date_input("Created to", value=None, key="rf_to")
+    filters = refund_list.RefundFilter(tuple(statuses), tuple(currencies), tuple(reasons), text,
+                                       date_from, date_to)
+    try:
+        total = refund_list.count_refunds(services, actor, filters)
+        rows = refund_list.list_refunds(services, actor, filters, limit=1000)
+    except PayDeskError as error:
+        st.error(str(error))
+        total, rows = 0, []
+    shown = pd.DataFrame([{
+        "Refund": r["refund_request_id"], "Order": r["merchant_trade_no"],
+        "Amount": format_money(r["amount"], str(r["currency"])),  # type: ignore[arg-type]
+        "Status": r["status"], "Reason": REASONS.get(str(r["reason"]), r["reason"]),
+        "Note": r["note"], "Requested by": r["requested_by"], "Approved by": r["approved_by"],
+        f"Created ({zone})": r["created_at"], f"Completed ({zone})": r["completed_at"],
+        "Error": r["error_message"],
+    } for r in rows])
+    st.caption(f"{total:,} refund(s) match" + (f"; the newest {len(rows):,} are shown, the "
+                                                "export holds all of them" if total > len(rows)
+                                                else "."))
+    st.dataframe(shown, hide_index=True, key="rf_table")
+    if can(actor, "orders.export"):
+        st.download_button(
+            f"Export {total:,} refund(s) as CSV",
+            data=lambda: refund_list.export_refunds_csv(services, actor, filters),
+            file_name="refunds.csv", mime="text/csv", key="rf_export", on_click="ignore",
+            icon=":material/download:")
+    if can(actor, "refund.request") or can(actor, "refund.approve"):
+        if st.button("Check open refunds with the provider now", key="rf_sync"):
+            with st.spinner("Asking the provider…"):
+                checked = sync_open_refunds(services, older_than_seconds=0)
+            st.toast(f"{checked['checked']} open refund(s) checked")
+
+with sections["Refund an order"]:
+    ref = st.text_input("Order: id, merchantTradeNo or prepayId", key="rf_order").strip()
+    if ref:
+        render_refund_action(ref)
+    elif not can(actor, "refund.request"):
+        st.info("Refunds are requested by operators.")
+
+
+@st.dialog("Confirm approval")
+def _confirm_approval(request_id: str, comment: str) -> None:
+    st.markdown(f"Approve refund `{request_id}`? It is sent to the provider at once.")
+    yes, no = st.columns(2)
+    if yes.button("Yes, approve and send", key="rf_approve_yes", type="primary"):
+        try:
+            outcome = decide_refund(services, actor, refund_request_id=request_id, approve=True,
+                                    comment=comment)
+            state["rf_flash"] = ("success", outcome.message)
+        except PayDeskError as error:
+            state["rf_flash"] = ("error", str(error))
+        state.pop(APPROVE, None)
+        st.rerun()
+    if no.button("Cancel", key="rf_approve_cancel"):
+        state.pop(APPROVE, None)
+        st.rerun()
+
+
+if "Awaiting approval" in sections:
+    with sections["Awaiting approval"]:
+        flash = state.pop("rf_flash", None)
+        if flash:
+            getattr(st, flash[0])(flash[1])
+        waiting = refund_list.list_refunds(
+            services, actor, refund_list.RefundFilter(status=("NEEDS_APPROVAL",)), limit=None)
+        if not waiting:
+            st.info("No refund waits for approval.")
+        else:
+            st.dataframe(pd.DataFrame([{
+                "Refund": r["refund_request_id"], "Order": r["merchant_trade_no"],
+                "Amount": format_money(r["amount"], str(r["currency"])),  # type: ignore[arg-type]
+                "Reason": REASONS.get(str(r["reason"]), r["reason"]), "Note": r["note"],
+                "Requested by": r["requested_by"]} for r in waiting]),
+                hide_index=True, key="rf_waiting")
+            chosen = st.selectbox("Refund", [r["refund_request_id"] for r in waiting],
+                                  key="rf_decide_id")
+            comment = st.text_input("Comment (required)", key="rf_decide_comment")
+            approve_col, reject_col = st.columns(2)
+            if approve_col.button("Approve…", key="rf_approve_open", type="primary"):
+                if not comment.strip():
+                    st.error("Say why: approving needs a comment.")
+                else:
+                    state[APPROVE] = (chosen, comment)
+            if reject_col.button("Reject", key="rf_reject"):
+                try:
+                    outcome = decide_refund(services, actor, refund_request_id=str(chosen),
+                                            approve=False, comment=comment)
+                    state["rf_flash"] = ("info", outcome.message)
+                except PayDeskError as error:
+                    state["rf_flash"] = ("error", str(error))
+                st.rerun()
+            if state.get(APPROVE):
+                _confirm_approval(*state[APPROVE])
+
+if "Bulk refunds" in sections:
+    with sections["Bulk refunds"]:
+        render_bulk_upload(
+            prefix="bulk_refund", noun="refund", template=bulk_refunds.TEMPLATE,
+            preview=lambda data, name: bulk_refunds.preview(services, actor, data, name),
+            apply=lambda checked: bulk_refunds.apply(services, actor, checked),
+            columns={"order": "Order", "amount": "Amount", "reason": "Reason", "note": "Note",
+                     "refundable_before": "Refundable before"})

@@ -1,0 +1,107 @@
+"""Bulk refund / bulk debit upload: file, findings by line and column, preview, confirm, apply."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from dashboard.components.formatting import format_money
+from services.bulk_common import BulkPreview, BulkResult
+from services.errors import PayDeskError
+from services.payouts.report import error_report_csv
+
+
+def render_bulk_upload(
+    *,
+    prefix: str,
+    noun: str,
+    template: str,
+    preview: Callable[[bytes, str], BulkPreview],
+    apply: Callable[[BulkPreview], list[BulkResult]],
+    columns: dict[str, str],
+) -> None:
+    """`prefix` keys the widgets and state; `columns` maps planned fields to table headers."""
+    state = st.session_state
+    checked_key, confirm_key, results_key = (f"{prefix}_checked", f"{prefix}_confirm",
+                                             f"{prefix}_results")
+    st.download_button("Template CSV", template.encode("utf-8-sig"),
+                       file_name=f"{prefix}_template.csv", key=f"{prefix}_template",
+                       icon=":material/download:", on_click="ignore")
+    upload = st.file_uploader(f"Bulk {noun} file (CSV or XLSX)", type=["csv", "txt", "xlsx"],
+                              key=f"{prefix}_file")
+    if upload is None:
+        state.pop(checked_key, None)
+    else:
+        data = upload.getvalue()
+        digest = hashlib.sha256(data).hexdigest()
+        if state.get(checked_key, (None,))[0] != digest:
+            try:
+                state[checked_key] = (digest, preview(data, upload.name))
+            except PayDeskError as error:
+                state.pop(checked_key, None)
+                st.error(str(error))
+    results: list[BulkResult] | None = state.get(results_key)
+    if results:
+        st.success(f"{len(results)} line(s) handled; each line's outcome is below.")
+        st.dataframe(pd.DataFrame([vars(r) for r in results]), hide_index=True,
+                     key=f"{prefix}_results_table")
+    checked = state.get(checked_key)
+    if not checked:
+        return
+    result: BulkPreview = checked[1]
+    st.markdown(f"**{result.total_lines}** line(s): **{len(result.lines)}** ready, "
+                f"**{result.errors}** error(s), **{result.warnings}** warning(s).")
+    if result.findings:
+        st.dataframe(pd.DataFrame([f.as_dict() for f in result.findings]), hide_index=True,
+                     key=f"{prefix}_findings")
+        st.download_button("Findings as CSV", error_report_csv(result.findings),
+                           file_name=f"{prefix}_findings.csv", key=f"{prefix}_findings_csv",
+                           on_click="ignore")
+    if result.lines:
+        st.dataframe(pd.DataFrame([_row(line.line, line.planned, columns)
+                                   for line in result.lines]),
+                     hide_index=True, key=f"{prefix}_preview")
+    if result.errors:
+        st.warning("Fix the errors and upload the file again; nothing is sent while the file "
+                   "has errors.")
+        return
+    if st.button(f"{noun.capitalize()} {len(result.lines)} line(s)…", key=f"{prefix}_open",
+                 type="primary"):
+        state[confirm_key] = True
+    if state.get(confirm_key):
+        _confirm(prefix, noun, result, apply)
+
+
+def _row(line: int, planned: dict[str, Any], columns: dict[str, str]) -> dict[str, object]:
+    row: dict[str, object] = {"Line": line}
+    for name, header in columns.items():
+        value = planned.get(name)
+        if name == "amount":
+            value = format_money(value, str(planned.get("currency", "")))  # type: ignore[arg-type]
+        row[header] = "" if value is None else str(value)
+    return row
+
+
+@st.dialog("Confirm bulk action")
+def _confirm(prefix: str, noun: str, result: BulkPreview,
+             apply: Callable[[BulkPreview], list[BulkResult]]) -> None:
+    totals: dict[str, Any] = {}
+    for line in result.lines:
+        currency = str(line.planned.get("currency", ""))
+        totals[currency] = totals.get(currency, 0) + line.planned["amount"]
+    st.markdown(f"{noun.capitalize()} **{len(result.lines)}** line(s): "
+                + ", ".join(format_money(v, c) for c, v in totals.items()) + ".")
+    st.caption("Each line is checked again when it is sent; a line that no longer fits says why.")
+    yes, no = st.columns(2)
+    if yes.button("Yes, go", key=f"{prefix}_yes", type="primary"):
+        st.session_state[f"{prefix}_results"] = apply(result)
+        for key in (f"{prefix}_confirm", f"{prefix}_checked"):
+            st.session_state.pop(key, None)
+        st.rerun()
+    if no.button("Cancel", key=f"{prefix}_cancel"):
+        st.session_state.pop(f"{prefix}_confirm", None)
+        st.rerun()

@@ -1,0 +1,120 @@
+"""The refund action on an order: what is still refundable, the form, and a confirmation dialog.
+
+The dialog is state-driven (the pending request lives in session state and the dialog is drawn
+while it is set), so it survives reruns and the "Yes" click is the only thing that moves money.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import streamlit as st
+
+from dashboard.auth import signed_in_actor
+from dashboard.components.formatting import format_money
+from dashboard.runtime import get_services
+from services.access import can
+from services.errors import PayDeskError
+from services.refunds import REASONS, RefundPosition, plan_refund, refund_position, request_refund
+
+PENDING = "refund_pending"
+RESULT = "refund_result"
+
+
+def _ask(order_ref: str, whole: bool) -> None:
+    """Button callback: runs before the page draws, so a refusal shows on this very click."""
+    state = st.session_state
+    amount = None if whole or state.get("refund_full") else state.get("refund_amount", "")
+    reason, note = state.get("refund_reason", ""), state.get("refund_note", "")
+    services, actor = get_services(), signed_in_actor()
+    st.session_state.pop(RESULT, None)
+    try:
+        plan = plan_refund(services, actor, order_ref=order_ref, amount=amount, reason=reason,
+                           note=note)
+    except PayDeskError as error:
+        st.session_state[RESULT] = (order_ref, "error", str(error))
+        return
+    st.session_state[PENDING] = {"order_ref": order_ref, "plan": plan}
+
+
+@st.dialog("Confirm refund")
+def _confirm(pending: dict[str, Any]) -> None:
+    plan = pending["plan"]
+    st.markdown(f"Refund **{format_money(plan.amount, plan.currency)}** of order "
+                f"`{plan.merchant_trade_no}` to the customer.")
+    st.markdown(f"Reason: **{REASONS[plan.reason]}**" + (f" — {plan.note}" if plan.note else ""))
+    if plan.whole_remainder:
+        st.warning("This is the last refund Binance Pay allows on this order: it refunds the "
+                   "whole remaining amount shown above.", icon=":material/warning:")
+    if plan.needs_approval:
+        st.info("Above the approval threshold: an approver must release it before it is sent.")
+    st.caption("Money leaves the merchant wallet; a refund cannot be undone.")
+    yes, no = st.columns(2)
+    if yes.button("Yes, refund", key="refund_yes", type="primary"):
+        services, actor = get_services(), signed_in_actor()
+        try:
+            outcome = request_refund(
+                services, actor, order_ref=pending["order_ref"], amount=plan.amount,
+                reason=plan.reason, note=plan.note, accept_whole_remainder=plan.whole_remainder)
+            kind = {"FAIL": "error", "UNKNOWN": "warning"}.get(outcome.status, "success")
+            st.session_state[RESULT] = (pending["order_ref"], kind,
+                                        f"{outcome.message} — refund {outcome.refund_request_id}")
+        except PayDeskError as error:
+            st.session_state[RESULT] = (pending["order_ref"], "error", str(error))
+        st.session_state.pop(PENDING, None)
+        st.rerun()
+    if no.button("Cancel", key="refund_cancel"):
+        st.session_state.pop(PENDING, None)
+        st.rerun()
+
+
+def _figures(position: RefundPosition) -> None:
+    cells = st.columns(5)
+    cells[0].metric("Paid", format_money(position.amount, position.currency))
+    cells[1].metric("Refunded", format_money(position.refunded, position.currency))
+    cells[2].metric("In progress", format_money(position.in_progress, position.currency))
+    cells[3].metric("Still refundable", format_money(position.refundable, position.currency))
+    cells[4].metric("Refund attempts left", str(position.attempts_left))
+
+
+def render_refund_action(order_ref: str) -> None:
+    """Everything about refunding one order; draws nothing for roles that cannot refund."""
+    services, actor = get_services(), signed_in_actor()
+    if not can(actor, "refund.request"):
+        return
+    result = st.session_state.get(RESULT)
+    if result and result[0] == order_ref:
+        getattr(st, result[1])(result[2])
+    try:
+        position = refund_position(services, actor, order_ref)
+    except PayDeskError as error:
+        st.warning(str(error))
+        return
+    with st.container(border=True):
+        st.subheader("Refund")
+        _figures(position)
+        if position.refusal:
+            st.info(f"No refund possible: {position.refusal}.")
+            return
+        if position.last_attempt:
+            st.warning(
+                "Next refund is the last one Binance Pay allows on this order: it refunds the "
+                f"whole remaining {format_money(position.refundable, position.currency)}, "
+                "whatever amount is entered.", icon=":material/warning:")
+        elif position.attempts_left == 2:
+            st.caption("After the next refund only one attempt is left, and that one refunds "
+                       "the whole remainder.")
+        full = st.checkbox("Refund everything still refundable", key="refund_full",
+                           value=position.last_attempt, disabled=position.last_attempt)
+        st.text_input(f"Amount ({position.currency})", key="refund_amount",
+                               disabled=full or position.last_attempt,
+                               placeholder=f"at most {position.refundable.normalize():f}")
+        st.selectbox("Reason", list(REASONS), format_func=REASONS.__getitem__,
+                              key="refund_reason")
+        st.text_input("Note", key="refund_note",
+                             help="Required when the reason is Other; kept in the audit log.")
+        st.button("Refund…", key="refund_open", icon=":material/undo:", on_click=_ask,
+                  args=(order_ref, position.last_attempt))
+    pending = st.session_state.get(PENDING)
+    if pending and pending["order_ref"] == order_ref:
+        _confirm(pending)
