@@ -111,7 +111,9 @@ def streamlit_server(tmp_path: Path) -> Iterator[Callable[..., StreamlitServer]]
             server.process.wait()
 
 
-@pytest.fixture(scope="session")
+# Module scope: Playwright's sync API keeps an asyncio loop running on the main thread while it
+# is open, and a session-long one would break every later test that calls asyncio.run().
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
     """Debian's Chromium driven by Playwright (never a downloaded browser)."""
     if not CHROMIUM.exists():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
 import time
 from datetime import timedelta
 from decimal import Decimal
@@ -62,7 +63,9 @@ class AsgiPoster:
             async with httpx.AsyncClient(transport=transport, base_url="http://test") as c:
                 return await c.post(path, content=content, headers=headers)
 
-        return asyncio.run(send())
+        # A thread of its own: another test's event loop may be running on this one.
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            return pool.submit(asyncio.run, send()).result()
 
 
 @pytest.fixture
