@@ -151,6 +151,17 @@ def _send_contract(services: Services, mandate_id: int, actor: Actor | None) -> 
     return row
 
 
+def signing_links(services: Services, actor: Actor,
+                  mandate_ref: int | str) -> tuple[str | None, str | None]:
+    """(deeplink, QR content) the customer signs with."""
+    require(actor, "orders.view")
+    mandate_id = _mandate(services, mandate_ref)
+    with services.uow() as uow:
+        row = uow.session.get(Mandate, mandate_id)
+        assert row is not None
+        return row.deeplink, row.qr_content
+
+
 def sync_contract(services: Services, actor: Actor | None, mandate_ref: int | str) -> Mandate:
     """Ask the provider where a contract stands; an UNKNOWN creation is repeated with the same
     merchantContractCode (the provider answers a repeat with the first answer)."""

@@ -1,5 +1,132 @@
-"""Mandates & debits."""
+"""Mandates & debits: every contract and every direct debit with filters and export, one contract
+in detail (QR to sign, sync, debit now, terminate), new contracts and bulk debits."""
 
-from dashboard.components.chrome import not_built_yet
+from __future__ import annotations
 
-not_built_yet("Mandates & debits", "Mandates and direct debits")
+from datetime import UTC, datetime, time, timedelta
+
+import pandas as pd
+import streamlit as st
+
+from dashboard.auth import signed_in_actor
+from dashboard.components.bulk_upload import render_bulk_upload
+from dashboard.components.formatting import format_money
+from dashboard.components.mandate_detail import render_mandate
+from dashboard.runtime import get_services
+from services import bulk_debits, mandates
+from services.access import can
+from services.errors import PayDeskError
+
+services = get_services()
+actor = signed_in_actor()
+state = st.session_state
+zone = services.settings.timezone
+OPEN = "md_open"
+DEBIT_STATUSES = ("PENDING", "UNKNOWN", "PROCESSING", "SUCCESS", "FAIL")
+
+st.title("Mandates & debits")
+
+names = ["Mandates", "Direct debits"]
+if can(actor, "mandate.create"):
+    names.append("New contract")
+if can(actor, "debit.request"):
+    names.append("Bulk debits")
+tabs = dict(zip(names, st.tabs(names), strict=True))
+
+
+def _filters(prefix: str, statuses: tuple[str, ...]) -> mandates.ListFilter:
+    left, middle, right = st.columns(3)
+    chosen = left.multiselect("Status", statuses, key=f"{prefix}_status")
+    currencies = middle.multiselect("Currency", ["USDT", "USDC"], key=f"{prefix}_currency")
+    text = right.text_input("Search (code, contract id, email, request id)", key=f"{prefix}_text")
+    return mandates.ListFilter(tuple(chosen), tuple(currencies), text)
+
+
+with tabs["Mandates"]:
+    filters = _filters("md", mandates.STATUSES)
+    rows = mandates.list_mandates(services, actor, filters, limit=None)
+    st.caption(f"{len(rows):,} contract(s) match; times in {zone}.")
+    table = pd.DataFrame([{
+        "Contract": r["merchant_contract_code"], "Status": r["status"],
+        "Customer": r["customer_email"], "Service": r["service_name"],
+        "Single upper limit": format_money(r["single_upper_limit"], str(r["currency"])),  # type: ignore[arg-type]
+        "Currency": r["currency"],
+        "Cycle": f"{r['cycle_value']} {r['cycle_type']}" if r["periodic"] else "one-off",
+        "Next debit": r["next_debit_at"],
+        "Termination": mandates.TERMINATION_WAYS.get(str(r["termination_way"]), "")
+        if r["termination_way"] is not None else "",
+        "Terminated at": r["terminated_at"],
+    } for r in rows])
+    picked = st.dataframe(table, hide_index=True, key="md_table", on_select="rerun",
+                          selection_mode="single-row")
+    if picked and picked.selection.rows:
+        state[OPEN] = rows[picked.selection.rows[0]]["merchant_contract_code"]
+    if can(actor, "orders.export"):
+        st.download_button(
+            f"Export {len(rows):,} contract(s) as CSV",
+            data=lambda: mandates.rows_csv(rows, mandates.MANDATE_COLUMNS, zone),
+            file_name="mandates.csv", mime="text/csv", key="md_export", on_click="ignore",
+            icon=":material/download:")
+    typed = st.text_input("Open a contract by merchantContractCode or contractId", key="md_ref")
+    if typed.strip():
+        state[OPEN] = typed.strip()
+    if state.get(OPEN):
+        st.divider()
+        render_mandate(str(state[OPEN]))
+
+with tabs["Direct debits"]:
+    debit_filters = _filters("dd", DEBIT_STATUSES)
+    debits_rows = mandates.list_debits(services, actor, debit_filters, limit=None)
+    st.caption(f"{len(debits_rows):,} debit(s) match; times in {zone}.")
+    st.dataframe(pd.DataFrame([{
+        "Debit": d["merchant_request_id"], "Contract": d["merchant_contract_code"],
+        "Amount": format_money(d["amount"], str(d["currency"])),  # type: ignore[arg-type]
+        "Status": d["status"], "For": d["product_name"], "Created": d["created_at"],
+        "Completed": d["completed_at"], "Error": d["error_message"],
+    } for d in debits_rows]), hide_index=True, key="dd_table")
+    if can(actor, "orders.export"):
+        st.download_button(
+            f"Export {len(debits_rows):,} debit(s) as CSV",
+            data=lambda: mandates.rows_csv(debits_rows, mandates.DEBIT_COLUMNS, zone),
+            file_name="direct_debits.csv", mime="text/csv", key="dd_export", on_click="ignore",
+            icon=":material/download:")
+
+if "New contract" in tabs:
+    with tabs["New contract"], st.form("new_contract"):
+        email = st.text_input("Customer email", key="nc_email")
+        service_name = st.text_input("Service name (shown in the Binance app)", max_chars=32,
+                                     key="nc_service")
+        limit = st.text_input("Single upper limit", key="nc_limit")
+        currency = st.selectbox("Currency", ["USDT", "USDC"], key="nc_currency")
+        scenario = st.selectbox("Scenario", mandates.SCENARIOS, key="nc_scenario")
+        periodic = st.checkbox("Periodic (debits on a cycle, with pre-debit notices)",
+                               key="nc_periodic")
+        cycle_type = st.selectbox("Cycle", ["MONTH", "DAY"], key="nc_cycle_type")
+        cycle_value = st.number_input("Every", min_value=1, max_value=365, value=1, step=1,
+                                      key="nc_cycle_value")
+        first_day = st.date_input("First debit (UTC day, 09:00)",
+                                  value=datetime.now(UTC).date() + timedelta(days=3),
+                                  key="nc_first")
+        if st.form_submit_button("Create contract", type="primary"):
+            request = mandates.ContractRequest(
+                customer_email=email, service_name=service_name, single_upper_limit=limit,
+                currency=currency, scenario_code=scenario, periodic=periodic,
+                cycle_type=cycle_type if periodic else None,
+                cycle_value=int(cycle_value) if periodic else None,
+                first_deduct_at=datetime.combine(first_day, time(9), UTC) if periodic else None)
+            try:
+                created = mandates.create_contract(services, actor, request)
+                state[OPEN] = created.merchant_contract_code
+                st.success(f"Contract {created.merchant_contract_code} created ({created.status})"
+                           ": the customer scans the QR code on the Mandates tab to sign.")
+            except PayDeskError as error:
+                st.error(str(error))
+
+if "Bulk debits" in tabs:
+    with tabs["Bulk debits"]:
+        render_bulk_upload(
+            prefix="bulk_debit", noun="debit", template=bulk_debits.TEMPLATE,
+            preview=lambda data, name: bulk_debits.preview(services, actor, data, name),
+            apply=lambda checked: bulk_debits.apply(services, actor, checked),
+            columns={"contract": "Contract", "amount": "Amount", "product": "For",
+                     "limit": "Single upper limit"})
