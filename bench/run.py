@@ -100,6 +100,24 @@ def bench_size(size: int) -> dict[str, str]:
     }
 
 
+# The other benchmarks print their own markdown; `make bench` runs them and files their output.
+COMPONENTS: tuple[tuple[str, list[str]], ...] = (
+    ("Orders: first page and export", ["-m", "bench.orders_bench"]),
+    ("Payout file validation", ["-m", "bench.payouts_bench"]),
+    ("Reconciliation matching", ["bench/reconcile_bench.py", "1000000"]),
+)
+
+
+def run_component(title: str, argv: list[str]) -> str:
+    print(f"bench: {title} …", flush=True)
+    result = subprocess.run([sys.executable, *argv], cwd=ROOT, capture_output=True, text=True)
+    body = result.stdout.strip() if result.returncode == 0 else (
+        f"FAILED (exit {result.returncode}):\n\n```\n{result.stderr.strip()[-2000:]}\n```"
+    )
+    print(body, flush=True)
+    return f"## {title} — {datetime.now(UTC):%Y-%m-%d %H:%M} UTC\n\nMachine: {_machine()}.\n\n{body}\n"
+
+
 def main() -> int:
     sizes = [int(s) for s in os.environ.get("PAYDESK_BENCH_SIZES", "10000,1000000").split(",")]
     rows = []
@@ -119,8 +137,11 @@ def main() -> int:
         *table,
         "",
     ])
+    sections = [section]
+    if os.environ.get("PAYDESK_BENCH_ONLY_OVERVIEW") != "1":
+        sections += [run_component(title, argv) for title, argv in COMPONENTS]
     previous = RESULTS.read_text() if RESULTS.exists() else "# Benchmark results\n\n"
-    RESULTS.write_text(previous.rstrip() + "\n\n" + section)
+    RESULTS.write_text(previous.rstrip() + "\n\n" + "\n".join(sections))
     print(section)
     return 0
 

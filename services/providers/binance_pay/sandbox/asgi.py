@@ -19,7 +19,7 @@ TICK_INTERVAL_S = 0.5
 METHODS = ["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS"]
 
 
-def create_app(engine: SandboxEngine, *, tick_interval_s: float = TICK_INTERVAL_S) -> Starlette:
+def create_app(engine: SandboxEngine, *, tick_interval_s: float = TICK_INTERVAL_S) -> Starlette:  # float-ok
     """Every path goes to ``engine.handle``; a background thread delivers due webhooks."""
 
     async def endpoint(request: Request) -> Response:
