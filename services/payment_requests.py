@@ -30,6 +30,7 @@ from services.errors import ConflictError, InputError, MoneyError, NotFoundError
 from services.money import positive_amount
 from services.order_updates import OPEN, apply_query_result, lock_order
 from services.providers.base import CreatedOrder
+from services.providers.binance_pay.sandbox.gateway import ApiFail
 from services.providers.errors import DuplicateRequestError, InvalidStatusError, ProviderError
 from services.providers.errors import NotFoundError as ProviderNotFound
 from services.row_locks import lock_row
@@ -350,6 +351,20 @@ def refresh_request(services: Services, actor: Actor | str,
         apply_query_result(services, uow, order_id, status)
         uow.commit()
     return RequestOutcome(_load(services, order_id), "success", "checked")
+
+
+def simulate_customer_payment(services: Services, actor: Actor, order_ref: str | int) -> str:
+    """Sandbox only: the customer pays; Binance reports PAID a few seconds later."""
+    require(actor, "payment_request.create")
+    request = get_request(services, actor, order_ref)
+    if services.sandbox is None:
+        raise ConflictError("customers can only be simulated in sandbox mode")
+    try:
+        services.sandbox.pay_order(prepay_id=request.prepay_id,
+                                   merchant_trade_no=request.merchant_trade_no)
+    except ApiFail as error:
+        raise ConflictError(f"the sandbox refused the payment: {error}") from None
+    return f"sandbox customer paid order {request.merchant_trade_no}; settling in a few seconds"
 
 
 def get_request(services: Services, actor: Actor, order_ref: str | int) -> PaymentRequest:

@@ -18,6 +18,7 @@ import streamlit as st
 
 from dashboard.auth import signed_in_actor
 from dashboard.components.badges import badge_css_by_label, badge_text
+from dashboard.components.close_order import render_close_action
 from dashboard.components.formatting import format_money, status_label
 from dashboard.components.order_detail import render_order_detail
 from dashboard.components.refund_dialog import render_refund_action
@@ -276,6 +277,7 @@ if state.get(OPEN_REF):
     try:
         render_order_detail(get_order_detail(services, actor, state[OPEN_REF]))
         render_refund_action(str(state[OPEN_REF]))  # refunds engineer: self-contained component
+        render_close_action(str(state[OPEN_REF]))
     except NotFoundError as error:
         st.warning(str(error))
     st.button("Close order", on_click=_close_detail, key="orders_close_detail")

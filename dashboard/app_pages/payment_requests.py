@@ -1,5 +1,188 @@
-"""Payment requests."""
+"""Payment requests: create a Binance Pay order for a customer, share it, follow it to the end."""
 
-from dashboard.components.chrome import not_built_yet
+from __future__ import annotations
 
-not_built_yet("Payment requests", "Creating payment requests")
+from datetime import datetime, timedelta
+
+import streamlit as st
+
+from dashboard.auth import signed_in_actor
+from dashboard.components.close_order import render_close_action
+from dashboard.components.formatting import format_money, status_label
+from dashboard.components.qr import qr_png
+from dashboard.runtime import get_services
+from services.access import can
+from services.errors import PayDeskError
+from services.payment_requests import (
+    CURRENCIES, EXPIRY_MINUTES_DEFAULT, EXPIRY_MINUTES_MAX, PaymentRequest,
+    PaymentRequestInvalid, create_request, get_request, recent_requests, refresh_request,
+    simulate_customer_payment,
+)
+
+CURRENT = "pr_current"
+FLASH = "pr_flash"
+FOLLOW_SECONDS = 2
+LABELS = {"amount": "Amount", "currency": "Currency", "product": "Product",
+          "customer_email": "Customer email", "expiry_minutes": "Expires after"}
+# What the customer saw, in the words of the checkout's payment_expired / payment_cancelled.
+SITUATIONS = {
+    "EXPIRED": ("payment_expired: the customer did not pay before the expiry time, so Binance Pay "
+                "closed the checkout. The links and QR code no longer work; create a new request "
+                "if the customer still wants to pay."),
+    "CANCELED": ("payment_cancelled: the request was closed before it was paid (by staff here, "
+                 "or the checkout was cancelled). Nothing was charged; create a new request if "
+                 "the customer still wants to pay."),
+    "ERROR": ("The payment failed at Binance Pay and nothing was charged. Create a new request "
+              "and ask the customer to try again."),
+}
+
+services, actor = get_services(), signed_in_actor()
+zone = services.settings.zone
+state = st.session_state
+
+
+def _local(value: datetime | None) -> str:
+    return value.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S") if value else "—"
+
+
+def _remaining(request: PaymentRequest) -> str:
+    if request.expires_at is None:
+        return "no expiry given"
+    left = request.expires_at - services.now()
+    if left <= timedelta(0):
+        return "expiry time reached; waiting for Binance Pay to confirm"
+    minutes, seconds = divmod(int(left.total_seconds()), 60)
+    return f"expires in {minutes:02d}:{seconds:02d} (at {_local(request.expires_at)})"
+
+
+def _create() -> None:
+    """Form callback: runs before the page draws, so the result shows on this very click."""
+    state.pop(FLASH, None)
+    try:
+        outcome = create_request(
+            services, actor, amount=state.pr_amount, currency=state.pr_currency,
+            product=state.pr_product, customer_email=state.pr_email,
+            expiry_minutes=state.pr_expiry)
+    except PaymentRequestInvalid as error:
+        state[FLASH] = ("error", "Not created. " + " ".join(
+            f"**{LABELS.get(k, k)}**: {v}." for k, v in error.problems.items()))
+        return
+    except PayDeskError as error:
+        state[FLASH] = ("error", str(error))
+        return
+    state[CURRENT] = outcome.request.id
+    state[FLASH] = (outcome.kind, outcome.message)
+
+
+def _form() -> None:
+    with st.form("pr_form"):
+        left, right = st.columns(2)
+        left.text_input("Amount", key="pr_amount", placeholder="e.g. 25.00")
+        right.selectbox("Currency", CURRENCIES, key="pr_currency")
+        st.text_input("Product", key="pr_product", max_chars=256,
+                      placeholder="what the customer pays for")
+        left, right = st.columns(2)
+        left.text_input("Customer email", key="pr_email")
+        right.number_input("Expires after (minutes)", min_value=1, max_value=EXPIRY_MINUTES_MAX,
+                           value=EXPIRY_MINUTES_DEFAULT, step=1, key="pr_expiry",
+                           help="Binance Pay closes an unpaid order after at most an hour.")
+        st.form_submit_button("Create payment request", type="primary", on_click=_create,
+                              icon=":material/add_card:")
+
+
+@st.fragment(run_every=timedelta(seconds=FOLLOW_SECONDS))
+def _follow(order_id: int, status: str, confirmed: bool) -> None:
+    """Asks Binance every few seconds while the request is open; redraws the page on change."""
+    outcome = refresh_request(services, actor, order_id)
+    if (outcome.request.status, outcome.request.confirmed) != (status, confirmed):
+        st.rerun()
+    st.markdown(f"**{status_label(outcome.request.status)}** — {_remaining(outcome.request)}")
+    if outcome.kind != "success":
+        st.caption(outcome.message)
+
+
+def _links(request: PaymentRequest) -> None:
+    qr_text = request.qr_content or request.universal_url or request.checkout_url
+    left, right = st.columns([1, 2])
+    if qr_text:
+        # Drawn here: the payment link never goes to a third-party QR service.
+        left.image(qr_png(qr_text), caption="Scan with the Binance app", width=220)
+    with right:
+        for label, value in (("Checkout URL", request.checkout_url),
+                             ("Deeplink (Binance app)", request.deeplink),
+                             ("Universal link (mobile)", request.universal_url)):
+            if value:
+                st.markdown(f"**{label}**")
+                st.code(value, language=None)
+
+
+def _sandbox_helper(request: PaymentRequest) -> None:
+    with st.container(border=True):
+        st.markdown("**Sandbox only — simulate the customer paying.** No real money moves: the "
+                    "in-process Binance Pay sandbox pays this order as a customer would.")
+        if st.button("Simulate the customer paying", key="pr_simulate",
+                     icon=":material/science:"):
+            try:
+                state[FLASH] = ("info", simulate_customer_payment(services, actor, request.id))
+            except PayDeskError as error:
+                state[FLASH] = ("error", str(error))
+            st.rerun()
+
+
+def _request(order_id: int) -> None:
+    try:
+        request = get_request(services, actor, order_id)
+    except PayDeskError as error:
+        st.warning(str(error))
+        return
+    st.subheader(f"{format_money(request.amount, request.currency)} · {request.product_name}")
+    st.caption(f"Order `{request.merchant_trade_no}` · prepayId `{request.prepay_id or '—'}` · "
+               f"customer {request.customer_email or '—'} · created {_local(request.created_at)} "
+               f"by {request.created_by or '—'} · times in {zone.key}")
+    if request.is_open:
+        _follow(request.id, request.status, request.confirmed)
+    else:
+        st.markdown(f"**{status_label(request.status)}**")
+    if request.status in SITUATIONS:
+        st.info(SITUATIONS[request.status], icon=":material/info:")
+    elif request.paid_at:
+        st.success(f"Paid at {_local(request.paid_at)}.", icon=":material/check_circle:")
+    if request.is_open and not request.confirmed:
+        st.warning("Binance Pay has not confirmed this order yet (the create call got no answer). "
+                   "It is checked again with the same merchantTradeNo; it is never created twice.")
+    if request.is_open and (request.checkout_url or request.qr_content):
+        _links(request)
+    if request.is_open:
+        render_close_action(request.id)
+        if services.settings.is_sandbox and request.confirmed and \
+                can(actor, "payment_request.create"):
+            _sandbox_helper(request)
+
+
+st.title("Payment requests")
+flash = state.pop(FLASH, None)
+if flash:
+    getattr(st, flash[0])(flash[1])
+if can(actor, "payment_request.create"):
+    _form()
+else:
+    st.info("Only operators create payment requests; you can follow the recent ones below.")
+if state.get(CURRENT):
+    with st.container(border=True):
+        _request(int(state[CURRENT]))
+
+st.subheader("Recent requests")
+recent = recent_requests(services, actor)
+if not recent:
+    st.caption("No payment requests yet.")
+else:
+    st.dataframe(
+        [{"Created": _local(r.created_at), "Order": r.merchant_trade_no,
+          "Amount": format_money(r.amount, r.currency), "Product": r.product_name,
+          "Customer": r.customer_email or "", "Status": status_label(r.status),
+          "Expires": _local(r.expires_at), "By": r.created_by or ""} for r in recent],
+        hide_index=True, width="stretch")
+    names = {r.id: f"{r.merchant_trade_no} · {format_money(r.amount, r.currency)} · "
+                   f"{status_label(r.status)}" for r in recent}
+    st.selectbox("Open a request", list(names), index=None, format_func=names.__getitem__,
+                 key="pr_open", on_change=lambda: state.__setitem__(CURRENT, state.pr_open))

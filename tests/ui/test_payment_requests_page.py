@@ -1,0 +1,100 @@
+"""AppTest: the Payment requests page creates an order and shows its links and a local QR code;
+refusals name the fields; an open request is closed through the confirmation dialog (also from
+the order detail)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sqlmodel import select
+from streamlit.testing.v1 import AppTest
+
+from data.models import Order
+from services.bootstrap import Services
+from services.payment_requests import create_request
+from tests.ui.conftest import demo_actor
+
+PAGE = "app_pages/payment_requests.py"
+
+
+def _page(signed_in_app: Callable[[str], AppTest], role: str = "operator") -> AppTest:
+    at = signed_in_app(role)
+    at.switch_page(PAGE).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def _fill(at: AppTest, amount: str = "25", email: str = "buyer@example.com") -> AppTest:
+    at.text_input(key="pr_amount").input(amount)
+    at.selectbox(key="pr_currency").select("USDC")
+    at.text_input(key="pr_product").input("Annual plan")
+    at.text_input(key="pr_email").input(email)
+    at.number_input(key="pr_expiry").set_value(10)
+    at.button[0].click()  # the form's only submit button
+    return at.run()
+
+
+def _orders(services: Services) -> list[Order]:
+    with services.uow() as uow:
+        rows = list(uow.session.exec(select(Order)).all())
+        uow.session.expunge_all()
+        return rows
+
+
+
+
+
+def test_create_shows_links_qr_and_countdown_then_close(
+    signed_in_app: Callable[[str], AppTest], ui_services: Services
+) -> None:
+    at = _fill(_page(signed_in_app))
+    assert not at.exception, at.exception
+    [order] = _orders(ui_services)
+    assert (order.currency, order.customer_email, order.status) == ("USDC", "buyer@example.com",
+                                                                   "INITIAL")
+    assert any(order.merchant_trade_no in s.value for s in at.success)
+    codes = [c.value for c in at.code]
+    assert order.checkout_url in codes and order.deeplink in codes
+    assert order.universal_url in codes
+    [qr] = at.get("image")  # the QR code, drawn locally (a media URL of this server)
+    assert "binance" not in str(qr.proto)
+    assert any("expires in" in m.value for m in at.markdown)
+    assert any("Simulate the customer paying" == b.label for b in at.button)
+    at.button(key=f"close_order_open_{order.id}").click().run()
+    assert not at.exception, at.exception
+    assert _orders(ui_services)[0].status == "INITIAL"  # nothing happens before "Yes"
+    at.button(key="close_order_yes").click().run()
+    assert not at.exception, at.exception
+    assert _orders(ui_services)[0].status == "CANCELED"
+    assert any("payment_cancelled" in i.value for i in at.info)
+    assert not any(b.key == f"close_order_open_{order.id}" for b in at.button)
+
+
+def test_refusals_name_each_field(signed_in_app: Callable[[str], AppTest],
+                                  ui_services: Services) -> None:
+    at = _fill(_page(signed_in_app), amount="1.123456789", email="nobody")
+    assert not at.exception, at.exception
+    [error] = at.error
+    assert "**Amount**" in error.value and "**Customer email**" in error.value
+    assert _orders(ui_services) == []
+
+
+def test_viewer_sees_no_form(signed_in_app: Callable[[str], AppTest]) -> None:
+    at = _page(signed_in_app, "viewer")
+    assert not at.text_input and any("Only operators" in i.value for i in at.info)
+
+
+def test_close_from_the_order_detail(signed_in_app: Callable[[str], AppTest],
+                                     ui_services: Services) -> None:
+    request = create_request(ui_services, demo_actor(ui_services, "operator"), amount="3",
+                             currency="USDT", product="Tea", customer_email="t@example.com",
+                             expiry_minutes=5).request
+    at = signed_in_app("operator")
+    at.query_params["order"] = request.merchant_trade_no
+    at.switch_page("app_pages/orders.py").run()
+    assert not at.exception, at.exception
+    at.button(key=f"close_order_open_{request.id}").click().run()
+    at.button(key="close_order_yes").click().run()
+    assert not at.exception, at.exception
+    assert _orders(ui_services)[0].status == "CANCELED"
+    assert any("accepted" in s.value for s in at.success)
