@@ -1,0 +1,52 @@
+"""Chromium journey: an operator creates a payment request, sees its QR code (served by this app,
+not a QR service), simulates the customer paying in the sandbox, and the page turns Paid by
+itself (the status fragment follows the order)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from playwright.sync_api import expect
+
+from tests.e2e.conftest import StreamlitServer, wait_for_app_idle
+
+SCREENSHOT = Path(__file__).resolve().parent / "screenshots" / "payment_request.png"
+
+
+def test_operator_creates_a_request_and_the_customer_pays(
+    streamlit_server: Callable[..., StreamlitServer], browser: Any
+) -> None:
+    server = streamlit_server()
+    page = browser.new_page(viewport={"width": 1400, "height": 1100})
+    try:
+        page.goto(server.url)
+        wait_for_app_idle(page)
+        page.get_by_label("Username").fill("operator")
+        page.get_by_label("Password", exact=True).fill("operator")
+        page.get_by_role("button", name="Sign in").click()
+        wait_for_app_idle(page)
+        page.get_by_test_id("stSidebarNav").get_by_text("Payment requests").click()
+        wait_for_app_idle(page)
+
+        page.get_by_label("Amount", exact=True).fill("19.99")
+        page.get_by_label("Product", exact=True).fill("Gift card")
+        page.get_by_label("Customer email").fill("buyer@example.com")
+        page.get_by_role("button", name="Create payment request").click()
+        wait_for_app_idle(page)
+        expect(page.get_by_text("share the link or QR code")).to_be_visible()
+        qr = page.get_by_test_id("stImage").locator("img")
+        expect(qr).to_be_visible()
+        source = qr.get_attribute("src") or ""
+        assert source.startswith(("/media/", server.url)), source
+        expect(page.get_by_text("expires in")).to_be_visible()
+
+        page.get_by_role("button", name="Simulate the customer paying").click()
+        # No click from here: the fragment polls every 2 s and redraws the page once paid.
+        expect(page.get_by_text("Paid at")).to_be_visible(timeout=20_000)
+        expect(page.get_by_role("button", name="Close this unpaid order…")).to_have_count(0)
+        SCREENSHOT.parent.mkdir(exist_ok=True)
+        page.screenshot(path=str(SCREENSHOT), full_page=True)
+    finally:
+        page.close()
