@@ -279,6 +279,12 @@ def send_notice(services: Services, actor: Actor, *, mandate_ref: int | str,
         uow.commit()
         contract_id, currency, notice_id = mandate.contract_id, mandate.currency, notice.id
         request_id = notice.merchant_request_id
+    assert notice_id is not None and contract_id is not None
+    return _notify(services, notice_id, request_id, contract_id, value, currency)
+
+
+def _notify(services: Services, notice_id: int, request_id: str, contract_id: str,
+            value: Decimal, currency: str) -> DebitNotice:
     status, provider_id, error_text = "SENT", None, None
     try:
         answer = services.provider.notify_debit(
@@ -290,10 +296,26 @@ def send_notice(services: Services, actor: Actor, *, mandate_ref: int | str,
     with services.uow() as uow:
         row = uow.session.get(DebitNotice, notice_id)
         assert row is not None
-        row.status, row.provider_notice_id, row.error_message = status, provider_id, error_text
-        # Our clock, not the provider's: the freeze and the 2-5 day rule are judged by it.
-        row.notified_at = services.now() if status == "SENT" else None
-        uow.session.add(row)
-        uow.commit()
+        if row.status not in ("SENT", "FAIL"):  # a notice that went out stays out
+            row.status, row.provider_notice_id, row.error_message = (status, provider_id,
+                                                                     error_text)
+            # Our clock, not the provider's: the freeze and the 2-5 day rule are judged by it.
+            row.notified_at = services.now() if status == "SENT" else None
+            uow.session.add(row)
+            uow.commit()
         uow.session.expunge(row)
     return row
+
+
+def resend_notice(services: Services, notice_id: int) -> str:
+    """Sync: a notice in doubt is repeated under its own merchantRequestId (the provider
+    answers a repeat with the first answer), so it is never announced twice."""
+    with services.uow() as uow:
+        notice = uow.session.get(DebitNotice, notice_id)
+        if notice is None or notice.status not in ("PENDING", "UNKNOWN"):
+            return "settled"
+        mandate = uow.session.get(Mandate, notice.mandate_id)
+        assert mandate is not None
+        args = (notice.merchant_request_id, mandate.contract_id or "", notice.estimated_amount,
+                notice.currency)
+    return _notify(services, notice_id, *args).status.lower()

@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlmodel import col, select
 
-from data.models import DirectDebit, Mandate
+from data.models import DebitNotice, DirectDebit, Mandate
 from services import audit
 from services.bootstrap import Services
 from services.errors import PayDeskError
@@ -321,3 +321,19 @@ class ContractSync:
         except PayDeskError as error:  # one contract in trouble must not stop the pass
             return f"error:{type(error).__name__}"[:24]
         return "unchanged" if after == before else after.lower()
+
+
+@sync_job("debit_notices", model=DebitNotice, batch=100)
+class NoticeSync:
+    @staticmethod
+    def candidates(services: Services, now: datetime):  # type: ignore[no-untyped-def]
+        return (select(DebitNotice.id)
+                .where(col(DebitNotice.status).in_(("PENDING", "UNKNOWN")),
+                       col(DebitNotice.created_at) <= now - SYNC_MIN_AGE)
+                .order_by(col(DebitNotice.created_at), col(DebitNotice.id)))
+
+    @staticmethod
+    def handle(services: Services, item_id: int) -> str:
+        from services.debits import resend_notice
+
+        return resend_notice(services, item_id)

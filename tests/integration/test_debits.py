@@ -227,3 +227,24 @@ def test_the_sync_pass_resolves_an_unknown_debit_and_follows_contracts(services,
     assert _debit(services, outcome.merchant_request_id).status == "SUCCESS"
     assert _mandate(services, created.id).status == "SIGNED"
     assert _applied(services) == [outcome.merchant_request_id]
+
+
+def test_a_notice_in_doubt_is_resent_under_its_own_id(services, people) -> None:
+    from services.sync import run_pass
+
+    clock = Clock(services)
+    mandate = signed_mandate(services, limit="40", periodic=True)
+    services.sandbox.set_fault("/binancepay/openapi/pay/notify",
+                               FaultKind.TIMEOUT_AFTER_PROCESSING)
+    notice = debits.send_notice(services, people["olga"], mandate_ref=mandate.id,
+                                estimated_amount="25")
+    assert notice.status == "UNKNOWN"
+    clock.advance(seconds=60)
+    run_pass(services, kinds=["debit_notices"])
+    notices = [e for e in services.sandbox.events() if e["event"] == "debit_notice"]
+    assert len(notices) == 1
+    with services.uow() as uow:
+        from data.models import DebitNotice
+
+        row = uow.session.get(DebitNotice, notice.id)
+        assert row.status == "SENT" and row.provider_notice_id
