@@ -264,6 +264,9 @@ def send_notice(services: Services, actor: Actor, *, mandate_ref: int | str,
                                 " notices are for SIGNED contracts")
         if not mandate.periodic:
             raise ConflictError("pre-debit notices are for periodic contracts only")
+        if mandate.currency != "USDT":
+            raise ConflictError(f"Binance Pay takes pre-debit notices in USDT only; contract "
+                                f"{mandate.merchant_contract_code} is in {mandate.currency}")
         if value <= 0 or value > mandate.single_upper_limit:
             raise LimitExceededError(
                 f"the notice amount must be above 0 and at most the single upper limit "
