@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from sqlalchemy import Column, Index, Text, UniqueConstraint, event
+from sqlalchemy import BigInteger, Column, Index, Text, UniqueConstraint, event
 from sqlalchemy.orm import ORMExecuteState, Session
 from sqlmodel import Field, SQLModel
 
@@ -272,7 +272,7 @@ class WebhookDelivery(SQLModel, table=True):
     biz_status: str | None = Field(default=None, max_length=32)
     certificate_sn: str | None = Field(default=None, max_length=128)
     nonce: str | None = Field(default=None, max_length=64)
-    timestamp_ms: int | None = None
+    timestamp_ms: int | None = Field(default=None, sa_type=BigInteger())
     headers_json: str = Field(sa_column=Column(Text, nullable=False))
     body: str = Field(sa_column=Column(Text, nullable=False))
     signature_valid: bool = False

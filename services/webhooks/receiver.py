@@ -40,7 +40,6 @@ log = logging.getLogger(__name__)
 FAIL_ACK = b'{"returnCode":"FAIL","returnMessage":"%s"}'
 BAD_SIGNATURE, UNKNOWN_CERTIFICATE = "bad_signature", "unknown_certificate"
 DUPLICATE, ERROR, MALFORMED = "duplicate", "error", "malformed"
-_INT32_MAX = 2**31 - 1
 
 
 def _fail(status: int, reason: str) -> tuple[int, bytes]:
@@ -100,10 +99,6 @@ class WebhookReceiver:
         biz_id = envelope.get("bizIdStr") or envelope.get("bizId")
         timestamp = h.get("binancepay-timestamp", "")
         stamp = int(timestamp) if timestamp.isdigit() and len(timestamp) < 16 else None
-        if stamp is not None and stamp > _INT32_MAX and self._is_postgres():
-            # The column is a 32-bit integer on PostgreSQL (migration 0001); the header itself
-            # is kept in headers_json either way.
-            stamp = None
         return WebhookDelivery(
             provider=PROVIDER,
             biz_type=_clip(envelope.get("bizType"), 32),
