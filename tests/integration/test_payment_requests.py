@@ -57,10 +57,15 @@ def test_create_then_paid_by_the_sandbox_webhook(services, people) -> None:
     assert [r.id for r in pr.recent_requests(services, people["vic"])] == [request.id]
 
 
-def test_expiry_by_the_sandbox_clock(services, people) -> None:
+def test_expiry_by_the_sandbox_clock_arrives_by_webhook(services, people) -> None:
     request = _create(services, people["olga"], expiry_minutes="1").request
-    # The PAY_CLOSED webhook is stamped with wall time, which the advanced sandbox clock does not
-    # move, so it would read as a close: the page's status query is what this test follows.
+    services.sandbox.advance(70)  # past the expiry, and past the webhook's delivery delay
+    followed = pr.get_request(services, people["vic"], request.id)
+    assert followed.status == "EXPIRED" and followed.closed_at is None
+
+
+def test_expiry_is_found_by_query_when_the_webhook_is_lost(services, people) -> None:
+    request = _create(services, people["olga"], expiry_minutes="1").request
     services.sandbox.set_webhook_sink(None)
     services.sandbox.advance(61)
     assert pr.get_request(services, people["vic"], request.id).status == "INITIAL"

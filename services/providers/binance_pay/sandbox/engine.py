@@ -230,8 +230,9 @@ class SandboxEngine:
             sink = self._url_sinks.setdefault(delivery.target_url, HttpSink(delivery.target_url))
         if sink is None:
             return True, "recorded (no sink configured)"
-        # Header time is the wall clock: it is transport metadata, like a real Date header.
-        headers = self.world.signer.headers(delivery.body, self.gateway.wall_ms())
+        # Header time is the sandbox's own clock: receivers read it as "when it happened at the
+        # provider", so after `advance()` an expiry must look like it came after the expiry time.
+        headers = self.world.signer.headers(delivery.body, self.clock.now_ms())
         try:
             status, answer = sink(headers, delivery.body)
         except Exception as exc:  # noqa: BLE001 - any merchant failure means "retry later"
