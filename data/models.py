@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from sqlalchemy import BigInteger, Column, Index, Text, UniqueConstraint, event
+from sqlalchemy import BigInteger, Column, Index, Text, UniqueConstraint, event, text
 from sqlalchemy.orm import ORMExecuteState, Session
 from sqlmodel import Field, SQLModel
 
@@ -108,6 +108,8 @@ class Refund(SQLModel, table=True):
     currency: str = Field(max_length=12)
     reason: str = Field(max_length=32)
     note: str | None = Field(default=None, max_length=512)
+    # Caller-chosen key (migration 0007): a double click or a retried form submits once.
+    request_token: str | None = Field(default=None, max_length=64, unique=True)
     status: str = Field(max_length=16)  # PENDING | UNKNOWN | REFUNDING | SUCCESS | FAIL
     remaining_attempts: int | None = None
     error_code: str | None = Field(default=None, max_length=16)
@@ -212,7 +214,15 @@ class Mandate(SQLModel, table=True):
 
 class DirectDebit(SQLModel, table=True):
     __tablename__ = "direct_debits"
-    __table_args__ = (Index("ix_direct_debits_created", "created_at"),)
+    __table_args__ = (
+        Index("ix_direct_debits_created", "created_at"),
+        # A notice whose debit failed may be used again, so uniqueness only binds the debits
+        # that did not fail (migration 0007): two live debits on one notice would both collect.
+        Index(
+            "uq_direct_debits_notice_not_failed", "notice_id", unique=True,
+            sqlite_where=text("status != 'FAIL'"), postgresql_where=text("status != 'FAIL'"),
+        ),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     mandate_id: int = Field(foreign_key="mandates.id", index=True)
@@ -220,8 +230,10 @@ class DirectDebit(SQLModel, table=True):
     provider_pay_id: str | None = Field(default=None, max_length=64)
     # The order a debit turns into at the provider; a timed-out debit is resolved through it.
     prepay_id: str | None = Field(default=None, max_length=32)
-    # Periodic contracts: the pre-debit notice this debit uses, at most one debit per notice.
-    notice_id: int | None = Field(default=None, foreign_key="debit_notices.id", unique=True)
+    # Periodic contracts: the pre-debit notice this debit uses; see uq_direct_debits_notice_not_failed.
+    notice_id: int | None = Field(default=None, foreign_key="debit_notices.id")
+    # Caller-chosen key (migration 0007): a double click or a retried form submits once.
+    request_token: str | None = Field(default=None, max_length=64, unique=True)
     amount: Decimal = money_field()
     currency: str = Field(max_length=12)
     product_name: str = Field(default="", max_length=256)

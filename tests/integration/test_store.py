@@ -137,3 +137,32 @@ def test_webhook_millisecond_timestamps_fit_the_column(services: Services) -> No
         uow.commit()
     with services.uow() as uow:
         assert uow.session.execute(select(WebhookDelivery.timestamp_ms)).scalar_one() == stamp
+
+
+def test_a_notice_carries_at_most_one_debit_that_did_not_fail(services: Services) -> None:
+    from sqlalchemy.exc import IntegrityError
+
+    from data.models import DebitNotice, DirectDebit, Mandate
+
+    with services.uow() as uow:
+        mandate = Mandate(merchant_contract_code="C1", service_name="s", status="SIGNED",
+                          single_upper_limit=Decimal("10"), currency="USDT", periodic=True)
+        uow.session.add(mandate)
+        uow.session.flush()
+        notice = DebitNotice(mandate_id=mandate.id, merchant_request_id="N1",
+                             estimated_amount=Decimal("5"), currency="USDT", status="SENT")
+        uow.session.add(notice)
+        uow.session.flush()
+        ids = (mandate.id, notice.id)
+        uow.commit()
+
+    def debit(n: int, status: str) -> DirectDebit:
+        return DirectDebit(mandate_id=ids[0], notice_id=ids[1], merchant_request_id=f"D{n}",
+                           amount=Decimal("5"), currency="USDT", status=status)
+
+    with services.uow() as uow:
+        uow.session.add_all([debit(1, "FAIL"), debit(2, "FAIL"), debit(3, "PROCESSING")])
+        uow.commit()
+    with services.uow() as uow, pytest.raises(IntegrityError):
+        uow.session.add(debit(4, "PENDING"))
+        uow.session.flush()
