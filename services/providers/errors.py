@@ -19,7 +19,9 @@ Services catch these classes only; each provider maps its own result codes onto 
 
 ``outcome_unknown`` is the flag services branch on when recording a money movement: when it
 is true the request may have been executed, so the intent must be resolved by querying with
-the SAME merchant id, never by creating a new one.
+the SAME merchant id, never by creating a new one. Any answer with HTTP status 500 or above
+counts as unknown whatever its class: a gateway or provider fault can come after the movement
+was booked, so only a query can tell.
 """
 
 from __future__ import annotations
@@ -48,6 +50,8 @@ class ProviderError(Exception):
         self.http_status = http_status
         self.merchant_request_id = merchant_request_id
         self.provider = provider
+        if http_status is not None and http_status >= 500:
+            self.outcome_unknown = True
 
     def __str__(self) -> str:
         parts = [self.message]
@@ -137,4 +141,4 @@ class TransientServerError(ProviderError):
 
     def __init__(self, message: str, *, outcome_unknown: bool = True, **kwargs) -> None:  # type: ignore[no-untyped-def]
         super().__init__(message, **kwargs)
-        self.outcome_unknown = outcome_unknown
+        self.outcome_unknown = outcome_unknown or self.outcome_unknown

@@ -35,7 +35,12 @@ MAX_RETRY_DELAY = 4.0
 USER_AGENT = "paydesk-binance-pay/0.1"
 
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
-_MAYBE_SENT = (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError)
+# A proxy may have forwarded the body before failing, a redirect loop and an undecodable body
+# both mean the request went out: none of them says whether money moved.
+_MAYBE_SENT = (
+    httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError, httpx.ProxyError,
+    httpx.DecodingError, httpx.TooManyRedirects,
+)
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -114,7 +119,9 @@ class BinancePayClient:
                     merchant_request_id=merchant_request_id,
                     provider=errors.PROVIDER,
                 ) from exc
-            except _MAYBE_SENT as exc:
+            except (*_MAYBE_SENT, httpx.HTTPError) as exc:
+                # Any other httpx failure lands here too: a raw httpx exception must never
+                # reach a user, and "maybe sent" is the only safe reading of one we did not foresee.
                 raise errors.UnknownOutcome(
                     f"no answer from Binance Pay after sending {path}: {exc!r}; "
                     "query or repeat with the same merchant id",
@@ -483,7 +490,12 @@ class BinancePayClient:
 
     def fetch_report_file(self, download_url: str) -> bytes:
         """Download a report file; the URL is pre-signed, so the request is not."""
-        response = self._http.get(download_url, auth=None)
+        try:
+            response = self._http.get(download_url, auth=None)
+        except httpx.HTTPError as exc:
+            raise errors.BadResponse(
+                f"report download failed: {exc!r}", provider=errors.PROVIDER
+            ) from exc
         if response.status_code != 200:
             raise errors.BadResponse(
                 f"report download answered HTTP {response.status_code}",

@@ -20,7 +20,12 @@ service should do about it, so services never need to know Binance codes:
     ├── InvalidOrderStatus 400204, TooManyRefundAttempts 400302,
     │   ContractNotSigned 406212 ....................... InvalidStatusError
     ├── RemainingAmountNotEnough 400304 ................ InsufficientBalanceError
-    └── UnmappedCode (any other code) .................. ProviderError
+    ├── DuplicateMerchantId (400102 saying the id is taken) ... DuplicateRequestError
+    └── UnmappedCode (any other code) .................. ProviderError, outcome unknown
+
+A code we cannot read says nothing about whether the request was executed, so ``UnmappedCode``
+is outcome-unknown: the caller keeps the intent UNKNOWN and resolves it by query with the same
+id. So is any answer with HTTP status >= 500 (see ``services.providers.errors``).
 """
 
 from __future__ import annotations
@@ -84,7 +89,22 @@ SystemError = _code_class("SystemError", "100001001", neutral.InvalidRequestErro
 
 
 class UnmappedCode(BinancePayError):
-    """A code this client does not know; treated as a plain failure, never retried."""
+    """A code this client does not know. Never retried blindly, and never taken as a refusal:
+    treating it as one let a refund be marked FAIL (and its amount refunded again) while
+    Binance had in fact executed it."""
+
+    outcome_unknown = True
+
+
+class DuplicateMerchantId(InvalidParamWrongValue, neutral.DuplicateRequestError):  # type: ignore[misc, valid-type]
+    """Binance refused the request because our merchant id is already taken there.
+
+    Something exists under that id, so the outcome of our request is unknown: look it up.
+    Binance documents no dedicated code for this (the sandbox answers 400102 with a message
+    naming the id), hence the message test in ``error_for_code``.
+    """
+
+    outcome_unknown = True
 
 
 class ServerError(BinancePayError, neutral.TransientServerError):
@@ -152,6 +172,15 @@ CODE_TO_ERROR: dict[str, type[BinancePayError]] = {
 RETRYABLE_CODES = frozenset({"400000", "400003"})
 
 
+_DUPLICATE_ID_CODES = frozenset({"400102"})
+_DUPLICATE_WORDS = ("already used", "already exist", "duplicate", "repeated")
+
+
+def _says_duplicate_id(message: str) -> bool:
+    text = message.lower()
+    return any(word in text for word in _DUPLICATE_WORDS)
+
+
 def error_for_code(
     code: str,
     message: str,
@@ -161,6 +190,8 @@ def error_for_code(
 ) -> BinancePayError:
     """The single code -> exception factory."""
     cls = CODE_TO_ERROR.get(code, UnmappedCode)
+    if code in _DUPLICATE_ID_CODES and _says_duplicate_id(message):
+        cls = DuplicateMerchantId
     return cls(
         message or f"Binance Pay error {code}",
         code=code,

@@ -55,10 +55,30 @@ def test_every_mapped_code_is_covered_here():
     assert set(errors.CODE_TO_ERROR) == set(EXPECTED)
 
 
-def test_unknown_code_is_a_plain_provider_error():
+def test_unknown_code_leaves_the_outcome_unknown():
+    # Taken as a refusal, an unreadable code let a refund be marked FAIL and refunded twice.
     err = errors.error_for_code("499999", "")
     assert type(err) is errors.UnmappedCode
-    assert not err.retryable and not err.outcome_unknown
+    assert not err.retryable and err.outcome_unknown
+
+
+@pytest.mark.parametrize("code", ["400304", "400102", "400204", "499999"])
+def test_any_answer_with_http_5xx_leaves_the_outcome_unknown(code):
+    assert errors.error_for_code(code, "x", http_status=500).outcome_unknown
+    assert errors.error_for_code(code, "x", http_status=503).outcome_unknown
+
+
+def test_a_refusal_with_http_4xx_is_a_known_outcome():
+    assert not errors.error_for_code("400304", "x", http_status=400).outcome_unknown
+
+
+def test_a_taken_merchant_id_means_look_it_up():
+    err = errors.error_for_code("400102", "requestId was already used with other parameters")
+    assert isinstance(err, neutral.DuplicateRequestError)
+    assert isinstance(err, errors.InvalidParamWrongValue)
+    assert err.outcome_unknown
+    plain = errors.error_for_code("400102", "amount must be positive")
+    assert type(plain) is errors.InvalidParamWrongValue and not plain.outcome_unknown
 
 
 def test_only_400000_and_400003_are_retried_automatically():
@@ -78,3 +98,8 @@ def test_errors_survive_pickling(code):
     copy = pickle.loads(pickle.dumps(err))
     assert type(copy) is type(err)
     assert (copy.code, copy.message, copy.merchant_request_id) == (code, "boom", "X")
+
+
+def test_an_unknown_outcome_survives_pickling():
+    err = errors.error_for_code("400304", "boom", http_status=502)
+    assert pickle.loads(pickle.dumps(err)).outcome_unknown
