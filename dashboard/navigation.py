@@ -24,7 +24,8 @@ class Section:
 SECTIONS: tuple[Section, ...] = (
     Section("Money in", "Overview", "overview.py", ":material/monitoring:", "overview"),
     Section("Money in", "Orders", "orders.py", ":material/receipt_long:", "orders"),
-    Section("Money in", "Payment requests", "payment_requests.py", ":material/qr_code_2:", "payment-requests"),
+    Section("Money in", "Payment requests", "payment_requests.py", ":material/qr_code_2:",
+            "payment-requests"),
     Section("Money out", "Payouts", "payouts.py", ":material/send_money:", "payouts"),
     Section("Money out", "Refunds", "refunds.py", ":material/undo:", "refunds"),
     Section("Money out", "Mandates & debits", "mandates.py", ":material/autorenew:", "mandates"),

@@ -7,7 +7,12 @@ from datetime import timedelta
 import streamlit as st
 
 from dashboard.auth import signed_in_actor
-from dashboard.components.formatting import format_money
+from dashboard.components.formatting import (
+    EMPTY,
+    audit_action_label,
+    audit_detail_text,
+    format_money,
+)
 from dashboard.runtime import get_services
 from services import audit
 from services.access import can
@@ -33,7 +38,9 @@ user_options, action_options = audit.filter_options(services, actor)
 today = services.now().astimezone(services.settings.zone).date()
 columns = st.columns([2, 2, 3])
 user = columns[0].selectbox("User", [ANY, *user_options], key="audit_user")
-action = columns[1].selectbox("Action", [ANY, *action_options], key="audit_action")
+action = columns[1].selectbox(
+    "Action", [ANY, *action_options], key="audit_action",
+    format_func=lambda code: code if code == ANY else f"{audit_action_label(code)} ({code})")
 picked = columns[2].date_input(
     f"Dates ({zone_name})",
     value=(today - timedelta(days=29), today),
@@ -64,16 +71,17 @@ else:
     st.dataframe(
         [
             {
-                "Time": row.at.strftime("%Y-%m-%d %H:%M:%S"),
+                f"Time ({zone_name})": row.at.strftime("%Y-%m-%d %H:%M:%S"),
                 "User": row.user,
-                "Action": row.action,
-                "Target": f"{row.target_type or ''} {row.target_id or ''}".strip(),
+                "Action": audit_action_label(row.action),
+                "Code": row.action,
+                "Target": f"{row.target_type or ''} {row.target_id or ''}".strip() or EMPTY,
                 "Amount": format_money(row.amount, row.currency or "")
-                if row.amount is not None else "",
-                "Idempotency key": row.idempotency_key or "",
-                "Provider code": row.provider_code or "",
+                if row.amount is not None else EMPTY,
                 "Outcome": row.outcome,
-                "Detail": row.detail or "",
+                "Detail": audit_detail_text(row.detail) or EMPTY,
+                "Idempotency key": row.idempotency_key or EMPTY,
+                "Provider code": row.provider_code or EMPTY,
             }
             for row in result.rows
         ],

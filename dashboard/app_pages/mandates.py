@@ -9,8 +9,15 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.auth import signed_in_actor
+from dashboard.components.badges import styled_status
 from dashboard.components.bulk_upload import render_bulk_upload
-from dashboard.components.formatting import format_money
+from dashboard.components.formatting import (
+    code_label,
+    format_cycle,
+    format_money,
+    format_time,
+    or_empty,
+)
 from dashboard.components.mandate_detail import render_mandate
 from dashboard.runtime import get_services
 from services import bulk_debits, mandates
@@ -34,30 +41,32 @@ if can(actor, "debit.request"):
 tabs = dict(zip(names, st.tabs(names), strict=True))
 
 
-def _filters(prefix: str, statuses: tuple[str, ...]) -> mandates.ListFilter:
+def _filters(prefix: str, statuses: tuple[str, ...], kind: str) -> mandates.ListFilter:
     left, middle, right = st.columns(3)
-    chosen = left.multiselect("Status", statuses, key=f"{prefix}_status")
+    chosen = left.multiselect("Status", statuses, key=f"{prefix}_status",
+                              format_func=lambda code: code_label(code, kind))
     currencies = middle.multiselect("Currency", ["USDT", "USDC"], key=f"{prefix}_currency")
     text = right.text_input("Search (code, contract id, email, request id)", key=f"{prefix}_text")
     return mandates.ListFilter(tuple(chosen), tuple(currencies), text)
 
 
 with tabs["Mandates"]:
-    filters = _filters("md", mandates.STATUSES)
+    filters = _filters("md", mandates.STATUSES, "mandate")
     rows = mandates.list_mandates(services, actor, filters, limit=None)
     st.caption(f"{len(rows):,} contract(s) match; times in {zone}.")
     table = pd.DataFrame([{
-        "Contract": r["merchant_contract_code"], "Status": r["status"],
-        "Customer": r["customer_email"], "Service": r["service_name"],
+        "Contract": r["merchant_contract_code"], "Status": code_label(r["status"], "mandate"),
+        "Customer": or_empty(r["customer_email"]), "Service": or_empty(r["service_name"]),
         "Single upper limit": format_money(r["single_upper_limit"], str(r["currency"])),  # type: ignore[arg-type]
         "Currency": r["currency"],
-        "Cycle": f"{r['cycle_value']} {r['cycle_type']}" if r["periodic"] else "one-off",
-        "Next debit": r["next_debit_at"],
-        "Termination": mandates.TERMINATION_WAYS.get(str(r["termination_way"]), "")
-        if r["termination_way"] is not None else "",
-        "Terminated at": r["terminated_at"],
+        "Cycle": format_cycle(r["cycle_value"], r["cycle_type"]) if r["periodic"] else "one-off",
+        f"Next debit ({zone})": format_time(r["next_debit_at"]),
+        "Terminated": mandates.TERMINATION_WAYS.get(str(r["termination_way"]), "—")
+        if r["termination_way"] is not None else "—",
+        f"Terminated at ({zone})": format_time(r["terminated_at"]),
     } for r in rows])
-    picked = st.dataframe(table, hide_index=True, key="md_table", on_select="rerun",
+    picked = st.dataframe(styled_status(table, "Status", "mandate"), hide_index=True,
+                          key="md_table", on_select="rerun",
                           selection_mode="single-row")
     if picked and picked.selection.rows:
         state[OPEN] = rows[picked.selection.rows[0]]["merchant_contract_code"]
@@ -75,15 +84,19 @@ with tabs["Mandates"]:
         render_mandate(str(state[OPEN]))
 
 with tabs["Direct debits"]:
-    debit_filters = _filters("dd", DEBIT_STATUSES)
+    debit_filters = _filters("dd", DEBIT_STATUSES, "debit")
     debits_rows = mandates.list_debits(services, actor, debit_filters, limit=None)
     st.caption(f"{len(debits_rows):,} debit(s) match; times in {zone}.")
-    st.dataframe(pd.DataFrame([{
+    debits_table = pd.DataFrame([{
         "Debit": d["merchant_request_id"], "Contract": d["merchant_contract_code"],
         "Amount": format_money(d["amount"], str(d["currency"])),  # type: ignore[arg-type]
-        "Status": d["status"], "For": d["product_name"], "Created": d["created_at"],
-        "Completed": d["completed_at"], "Error": d["error_message"],
-    } for d in debits_rows]), hide_index=True, key="dd_table")
+        "Status": code_label(d["status"], "debit"), "For": or_empty(d["product_name"]),
+        f"Created ({zone})": format_time(d["created_at"]),
+        f"Completed ({zone})": format_time(d["completed_at"]),
+        "Error": or_empty(d["error_message"]),
+    } for d in debits_rows])
+    st.dataframe(styled_status(debits_table, "Status", "debit"), hide_index=True,
+                 key="dd_table")
     if can(actor, "orders.export"):
         st.download_button(
             f"Export {len(debits_rows):,} debit(s) as CSV",
@@ -117,7 +130,8 @@ if "New contract" in tabs:
             try:
                 created = mandates.create_contract(services, actor, request)
                 state[OPEN] = created.merchant_contract_code
-                st.success(f"Contract {created.merchant_contract_code} created ({created.status})"
+                st.success(f"Contract {created.merchant_contract_code} created "
+                           f"({code_label(created.status, 'mandate').lower()})"
                            ": the customer scans the QR code on the Mandates tab to sign.")
             except PayDeskError as error:
                 st.error(str(error))

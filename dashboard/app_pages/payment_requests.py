@@ -4,23 +4,33 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+import pandas as pd
 import streamlit as st
 
 from dashboard.auth import signed_in_actor
+from dashboard.components.badges import styled_status
 from dashboard.components.close_order import render_close_action
-from dashboard.components.formatting import format_money, status_label
+from dashboard.components.formatting import format_money, or_empty, status_label
 from dashboard.components.qr import qr_png
 from dashboard.runtime import get_services
 from services.access import can
 from services.errors import PayDeskError
 from services.payment_requests import (
-    CURRENCIES, EXPIRY_MINUTES_DEFAULT, EXPIRY_MINUTES_MAX, PaymentRequest,
-    PaymentRequestInvalid, create_request, get_request, recent_requests, refresh_request,
+    CURRENCIES,
+    EXPIRY_MINUTES_DEFAULT,
+    EXPIRY_MINUTES_MAX,
+    PaymentRequest,
+    PaymentRequestInvalid,
+    create_request,
+    get_request,
+    recent_requests,
+    refresh_request,
     simulate_customer_payment,
 )
 
 CURRENT = "pr_current"
 FLASH = "pr_flash"
+ROUND = "pr_form_round"
 FOLLOW_SECONDS = 2
 LABELS = {"amount": "Amount", "currency": "Currency", "product": "Product",
           "customer_email": "Customer email", "expiry_minutes": "Expires after"}
@@ -55,14 +65,26 @@ def _remaining(request: PaymentRequest) -> str:
     return f"expires in {minutes:02d}:{seconds:02d} (at {_local(request.expires_at)})"
 
 
-def _create() -> None:
-    """Form callback: runs before the page draws, so the result shows on this very click."""
+def _field(name: str, form_round: int) -> str:
+    return f"pr_{name}_{form_round}"
+
+
+def _create(form_round: int) -> None:
+    """Form callback: runs before the page draws, so the result shows on this very click.
+
+    The form's widgets carry the round in their keys. A success starts a new round: the form
+    comes back empty, and a second click on the form that was already sent (a double click)
+    carries the old round and is ignored instead of creating a second request."""
+    if form_round != state.get(ROUND, 0):
+        return
     state.pop(FLASH, None)
     try:
         outcome = create_request(
-            services, actor, amount=state.pr_amount, currency=state.pr_currency,
-            product=state.pr_product, customer_email=state.pr_email,
-            expiry_minutes=state.pr_expiry)
+            services, actor, amount=state[_field("amount", form_round)],
+            currency=state[_field("currency", form_round)],
+            product=state[_field("product", form_round)],
+            customer_email=state[_field("email", form_round)],
+            expiry_minutes=state[_field("expiry", form_round)])
     except PaymentRequestInvalid as error:
         state[FLASH] = ("error", "Not created. " + " ".join(
             f"**{LABELS.get(k, k)}**: {v}." for k, v in error.problems.items()))
@@ -70,24 +92,27 @@ def _create() -> None:
     except PayDeskError as error:
         state[FLASH] = ("error", str(error))
         return
+    state[ROUND] = form_round + 1
     state[CURRENT] = outcome.request.id
     state[FLASH] = (outcome.kind, outcome.message)
 
 
 def _form() -> None:
-    with st.form("pr_form"):
+    form_round = int(state.setdefault(ROUND, 0))
+    with st.form(f"pr_form_{form_round}"):
         left, right = st.columns(2)
-        left.text_input("Amount", key="pr_amount", placeholder="e.g. 25.00")
-        right.selectbox("Currency", CURRENCIES, key="pr_currency")
-        st.text_input("Product", key="pr_product", max_chars=256,
+        left.text_input("Amount", key=_field("amount", form_round), placeholder="e.g. 25.00")
+        right.selectbox("Currency", CURRENCIES, key=_field("currency", form_round))
+        st.text_input("Product", key=_field("product", form_round), max_chars=256,
                       placeholder="what the customer pays for")
         left, right = st.columns(2)
-        left.text_input("Customer email", key="pr_email")
+        left.text_input("Customer email", key=_field("email", form_round))
         right.number_input("Expires after (minutes)", min_value=1, max_value=EXPIRY_MINUTES_MAX,
-                           value=EXPIRY_MINUTES_DEFAULT, step=1, key="pr_expiry",
+                           value=EXPIRY_MINUTES_DEFAULT, step=1, key=_field("expiry", form_round),
                            help="Binance Pay closes an unpaid order after at most an hour.")
         st.form_submit_button("Create payment request", type="primary", on_click=_create,
-                              icon=":material/add_card:")
+                              args=(form_round,), icon=":material/add_card:",
+                              key=f"pr_submit_{form_round}")
 
 
 @st.fragment(run_every=timedelta(seconds=FOLLOW_SECONDS))
@@ -176,12 +201,14 @@ recent = recent_requests(services, actor)
 if not recent:
     st.caption("No payment requests yet.")
 else:
-    st.dataframe(
-        [{"Created": _local(r.created_at), "Order": r.merchant_trade_no,
+    recent_table = pd.DataFrame(
+        [{f"Created ({zone.key})": _local(r.created_at), "Order": r.merchant_trade_no,
           "Amount": format_money(r.amount, r.currency), "Product": r.product_name,
-          "Customer": r.customer_email or "", "Status": status_label(r.status),
-          "Expires": _local(r.expires_at), "By": r.created_by or ""} for r in recent],
-        hide_index=True, width="stretch")
+          "Customer": or_empty(r.customer_email), "Status": status_label(r.status),
+          f"Expires ({zone.key})": _local(r.expires_at), "By": or_empty(r.created_by)}
+         for r in recent])
+    st.dataframe(styled_status(recent_table, "Status", "order"), hide_index=True,
+                 width="stretch")
     names = {r.id: f"{r.merchant_trade_no} · {format_money(r.amount, r.currency)} · "
                    f"{status_label(r.status)}" for r in recent}
     st.selectbox("Open a request", list(names), index=None, format_func=names.__getitem__,

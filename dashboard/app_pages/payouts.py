@@ -12,7 +12,7 @@ import streamlit as st
 
 from dashboard.auth import signed_in_actor
 from dashboard.components import payout_tables as tables
-from dashboard.components.formatting import format_amount, format_money
+from dashboard.components.formatting import code_label, format_money, or_empty
 from dashboard.runtime import get_services
 from services.access import can
 from services.errors import PayDeskError
@@ -48,7 +48,8 @@ def run_send(upload_ref: str) -> list[sending.SendOutcome]:
 
         def progress(done: int, total: int, outcome: sending.SendOutcome) -> None:
             bar.progress(done * 100 // max(total, 1),
-                         text=f"{done} of {total}: {outcome.request_id} is {outcome.after}")
+                         text=f"{done} of {total}: {outcome.request_id} is "
+                              f"{code_label(outcome.after, 'payout_batch').lower()}")
 
         outcomes = sending.send_upload(services, actor, upload_ref, progress=progress)
         trouble = [o for o in outcomes if o.after in (states.UNKNOWN, states.SEND_FAILED)]
@@ -58,7 +59,7 @@ def run_send(upload_ref: str) -> list[sending.SendOutcome]:
 
 
 def _summary(outcomes: list[sending.SendOutcome]) -> str:
-    parts = [f"{o.request_id}: {o.after}" for o in outcomes]
+    parts = [f"{o.request_id}: {code_label(o.after, 'payout_batch').lower()}" for o in outcomes]
     return "; ".join(parts) or "no batch was waiting to be sent"
 
 
@@ -241,9 +242,10 @@ def submit_area(state: dict[str, Any], file_errors: list[Any]) -> None:
 
 
 def stored_summary(upload: views.UploadView, *, live_balance: bool) -> None:
-    st.caption(f"Upload **{upload.upload_ref}** · file {upload.file_name or '?'} · prepared by "
-               f"{upload.prepared_by or '?'} on "
-               f"{upload.created_at.astimezone(zone):%Y-%m-%d %H:%M}")
+    by = f" by **{upload.prepared_by}**" if upload.prepared_by else ""
+    st.caption(f"Upload **{upload.upload_ref}** · file {upload.file_name or '—'} · prepared{by} "
+               f"on {upload.created_at.astimezone(zone):%Y-%m-%d %H:%M} "
+               f"{services.settings.timezone}")
     totals = [CurrencyTotal(c, n, t) for c, (n, t) in upload.totals().items()]
     tables.totals_table(totals)
     tables.batches_table(upload.batches, zone, key=f"payout_batches_{upload.upload_ref}")
@@ -256,8 +258,11 @@ def stored_summary(upload: views.UploadView, *, live_balance: bool) -> None:
             st.warning(note)
     if warnings:
         st.markdown(f"**Warnings** ({len(warnings)})")
-        st.dataframe(pd.DataFrame(warnings), hide_index=True, width="stretch",
-                     key="payout_stored_warnings")
+        st.dataframe(pd.DataFrame([{
+            "Line": or_empty(w.get("line")), "Column": or_empty(w.get("column")),
+            "Value": or_empty(w.get("value")), "Code": or_empty(w.get("code")),
+            "What it means": or_empty(w.get("message"))} for w in warnings]),
+            hide_index=True, width="stretch", key="payout_stored_warnings")
     if record["excluded"]:
         st.markdown(f"**Lines left out of this upload** ({len(record['excluded'])})")
         tables.excluded_table(record["excluded"], key="payout_stored_excluded")
@@ -299,8 +304,9 @@ def follow_section() -> None:
     if not uploads:
         st.info("No payout has been uploaded yet.", icon=":material/inbox:")
         return
-    labels = {u.upload_ref: f"{u.upload_ref} · {u.file_name or '?'} · "
-                            f"{', '.join(u.statuses)}" for u in uploads}
+    labels = {u.upload_ref: f"{u.upload_ref} · {u.file_name or '—'} · "
+                            + ", ".join(code_label(s, "payout_batch") for s in u.statuses)
+              for u in uploads}
     ref = st.selectbox("Upload", list(labels), format_func=labels.__getitem__,
                        key="payout_pick_upload")
     upload = next(u for u in uploads if u.upload_ref == ref)
@@ -331,7 +337,8 @@ def batch_lines(upload: views.UploadView) -> None:
     st.subheader("Lines")
     items = views.lines(services, actor, upload_ref=upload.upload_ref)
     filters = st.columns([2, 2, 3])
-    picked = filters[0].multiselect("Status", list(states.LINE_STATES), key="payout_f_status")
+    picked = filters[0].multiselect("Status", list(states.LINE_STATES), key="payout_f_status",
+                                    format_func=lambda code: code_label(code, "payout_line"))
     batch = filters[1].selectbox("Batch", ["All", *(b.request_id for b in upload.batches)],
                                  key="payout_f_batch")
     needle = filters[2].text_input("Receiver or send id contains", key="payout_f_text")
@@ -349,7 +356,7 @@ def batch_lines(upload: views.UploadView) -> None:
     st.caption(f"{len(shown):,} of {len(items):,} lines · paid: "
                + (", ".join(f"{n} lines {format_money(t, c)}" for c, (n, t) in paid.items())
                   or "nothing yet")
-               + (" · fees: " + ", ".join(f"{format_amount(f)} {c}" for c, f in fees)
+               + (" · fees: " + ", ".join(format_money(f, c) for c, f in fees)
                   if fees else ""))
     tables.lines_table(shown, zone, services.now(), key="payout_lines")
     st.download_button("Download these results (CSV)", data=lambda: views.results_csv(shown),

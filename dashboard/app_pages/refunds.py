@@ -8,8 +8,14 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.auth import signed_in_actor
+from dashboard.components.badges import styled_status
 from dashboard.components.bulk_upload import render_bulk_upload
-from dashboard.components.formatting import format_money
+from dashboard.components.formatting import (
+    code_label,
+    format_money,
+    format_time,
+    or_empty,
+)
 from dashboard.components.refund_dialog import render_refund_action
 from dashboard.runtime import get_services
 from services import bulk_refunds, refund_list
@@ -24,6 +30,10 @@ state = st.session_state
 zone = services.settings.timezone
 APPROVE = "refund_approve_pending"
 
+
+def _reason(code: object) -> str:
+    return REASONS.get(str(code)) or code_label(code, "reason")
+
 st.title("Refunds")
 
 tabs = ["All refunds", "Refund an order"]
@@ -36,10 +46,11 @@ sections = dict(zip(tabs, st.tabs(tabs), strict=True))
 with sections["All refunds"]:
     choices = refund_list.filter_choices(services, actor)
     left, middle, right = st.columns(3)
-    statuses = left.multiselect("Status", choices["status"], key="rf_status")
+    statuses = left.multiselect("Status", choices["status"], key="rf_status",
+                                format_func=lambda s: code_label(s, "refund"))
     currencies = middle.multiselect("Currency", choices["currency"], key="rf_currency")
     reasons = right.multiselect("Reason", choices["reason"], key="rf_reason",
-                                format_func=lambda r: REASONS.get(r, r))
+                                format_func=_reason)
     text_col, from_col, to_col = st.columns([2, 1, 1])
     text = text_col.text_input("refundRequestId, merchantTradeNo or prepayId starts with",
                                key="rf_text")
@@ -56,15 +67,17 @@ with sections["All refunds"]:
     shown = pd.DataFrame([{
         "Refund": r["refund_request_id"], "Order": r["merchant_trade_no"],
         "Amount": format_money(r["amount"], str(r["currency"])),  # type: ignore[arg-type]
-        "Status": r["status"], "Reason": REASONS.get(str(r["reason"]), r["reason"]),
-        "Note": r["note"], "Requested by": r["requested_by"], "Approved by": r["approved_by"],
-        f"Created ({zone})": r["created_at"], f"Completed ({zone})": r["completed_at"],
-        "Error": r["error_message"],
+        "Status": code_label(r["status"], "refund"), "Reason": _reason(r["reason"]),
+        "Note": or_empty(r["note"]), "Requested by": or_empty(r["requested_by"]),
+        "Approved by": or_empty(r["approved_by"]),
+        f"Created ({zone})": format_time(r["created_at"]),
+        f"Completed ({zone})": format_time(r["completed_at"]),
+        "Error": or_empty(r["error_message"]),
     } for r in rows])
     st.caption(f"{total:,} refund(s) match" + (f"; the newest {len(rows):,} are shown, the "
                                                 "export holds all of them" if total > len(rows)
                                                 else "."))
-    st.dataframe(shown, hide_index=True, key="rf_table")
+    st.dataframe(styled_status(shown, "Status", "refund"), hide_index=True, key="rf_table")
     if can(actor, "orders.export"):
         st.download_button(
             f"Export {total:,} refund(s) as CSV",
@@ -116,8 +129,9 @@ if "Awaiting approval" in sections:
             st.dataframe(pd.DataFrame([{
                 "Refund": r["refund_request_id"], "Order": r["merchant_trade_no"],
                 "Amount": format_money(r["amount"], str(r["currency"])),  # type: ignore[arg-type]
-                "Reason": REASONS.get(str(r["reason"]), r["reason"]), "Note": r["note"],
-                "Requested by": r["requested_by"]} for r in waiting]),
+                "Reason": _reason(r["reason"]), "Note": or_empty(r["note"]),
+                "Requested by": or_empty(r["requested_by"]),
+                f"Requested ({zone})": format_time(r["created_at"])} for r in waiting]),
                 hide_index=True, key="rf_waiting")
             chosen = st.selectbox("Refund", [r["refund_request_id"] for r in waiting],
                                   key="rf_decide_id")

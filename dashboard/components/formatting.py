@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from datetime import date, datetime
 from decimal import ROUND_HALF_EVEN, Decimal
 
 from services.money import FIAT_DECIMALS, STABLECOINS
@@ -53,3 +55,144 @@ def format_change(value: Decimal | None) -> str | None:
 
 def status_label(status: str) -> str:
     return STATUS_LABELS.get(status, status.replace("_", " ").capitalize())
+
+
+# --- empty cells, times, codes ------------------------------------------------------------------
+
+EMPTY = "—"
+
+
+def or_empty(value: object) -> str:
+    """A table cell: the value as text, or an em dash when there is none."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return EMPTY
+    return str(value)
+
+
+def format_time(value: object, *, seconds: bool = False) -> str:
+    """A moment already in the display zone (the zone is stated once, in the caption or header)."""
+    if value is None:
+        return EMPTY
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M")
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+def humanize_code(code: str) -> str:
+    """PARTIAL_DELIVERY -> 'Partial delivery': the fallback for a code without a label."""
+    return code.replace("_", " ").strip().capitalize() if code else EMPTY
+
+
+# Labels per kind of code; the stored code stays in exports and in the filters' tooltips.
+CODE_LABELS: dict[str, dict[str, str]] = {
+    "order": STATUS_LABELS,
+    "refund": {
+        "NEEDS_APPROVAL": "Awaiting approval", "PENDING": "Pending", "UNKNOWN": "Checking",
+        "REFUNDING": "In progress", "SUCCESS": "Refunded", "FAIL": "Failed",
+        "REJECTED": "Rejected",
+    },
+    "reason": {
+        "DUPLICATE": "Duplicate payment", "FRAUDULENT": "Fraudulent payment",
+        "REQUESTED_BY_CUSTOMER": "Requested by the customer", "OTHER": "Other",
+    },
+    "mandate": {
+        "CREATING": "Creating", "UNKNOWN": "Checking", "REFUSED": "Refused",
+        "INITIAL": "Awaiting signature", "SIGNED": "Signed", "TERMINATED": "Terminated",
+        "EXPIRED": "Expired",
+    },
+    "debit": {
+        "PENDING": "Pending", "UNKNOWN": "Checking", "PROCESSING": "Processing",
+        "SUCCESS": "Collected", "FAIL": "Failed",
+    },
+    "payout_batch": {
+        "DRAFT": "Draft", "PENDING_APPROVAL": "Awaiting approval", "APPROVED": "Approved",
+        "REJECTED": "Rejected", "DISCARDED": "Discarded", "SENDING": "Sending",
+        "UNKNOWN": "Checking", "SEND_FAILED": "Not sent", "ACCEPTED": "Accepted",
+        "PROCESSING": "Processing", "SUCCESS": "Paid", "PART_SUCCESS": "Partly paid",
+        "FAILED": "Failed", "CANCELED": "Canceled",
+    },
+    "payout_line": {
+        "PENDING": "Pending", "PROCESSING": "Processing", "SUCCESS": "Paid", "FAIL": "Failed",
+        "AWAITING_RECEIPT": "Awaiting claim", "REFUNDED": "Returned unclaimed",
+    },
+    "receive_type": {"BINANCE_ID": "Binance ID", "EMAIL": "Email", "PAY_ID": "Pay ID"},
+    "cycle": {"DAY": "day", "MONTH": "month"},
+}
+
+
+def code_label(code: object, kind: str) -> str:
+    """A readable label for a stored code of the given kind ('refund', 'mandate', ...)."""
+    if code is None or code == "":
+        return EMPTY
+    text = str(code)
+    return CODE_LABELS.get(kind, {}).get(text) or humanize_code(text)
+
+
+def format_cycle(value: object, unit: object) -> str:
+    """'every month', 'every 30 days'."""
+    noun = CODE_LABELS["cycle"].get(str(unit), str(unit).lower())
+    return f"every {noun}" if str(value) == "1" else f"every {value} {noun}s"
+
+
+# --- audit entries ------------------------------------------------------------------------------
+
+AUDIT_ACTION_LABELS: dict[str, str] = {
+    "auth.sign_in": "Signed in", "auth.sign_in_failed": "Sign-in failed",
+    "auth.sign_in_refused": "Sign-in refused", "auth.sign_out": "Signed out",
+    "auth.lockout": "Locked out", "auth.password_changed": "Password changed",
+    "auth.totp_enrolled": "Authenticator app added", "users.add": "User added",
+    "audit.export": "Audit log exported", "orders.export": "Orders exported",
+    "approval.requested": "Approval requested",
+    "order.status": "Order status changed", "order.status_conflict": "Order status conflict",
+    "order.close_requested": "Order close requested", "order.close_sent": "Order close sent",
+    "payment_request.created": "Payment request created",
+    "payment_request.sent": "Payment request sent",
+    "refund.requested": "Refund requested", "refund.sent": "Refund sent",
+    "refund.synced": "Refund checked", "refund.webhook": "Refund update received",
+    "payout.submitted": "Payout submitted", "payout.draft_discarded": "Payout draft discarded",
+    "payout.send_started": "Payout sending", "payout.send_failed": "Payout not sent",
+    "payout.send_unknown": "Payout send unconfirmed", "payout.batch_status": "Payout status",
+    "mandate.create": "Contract requested", "mandate.created": "Contract created",
+    "mandate.synced": "Contract checked", "mandate.terminate": "Contract terminated",
+    "mandate.webhook": "Contract update received",
+    "debit.requested": "Debit requested", "debit.sent": "Debit sent",
+    "debit.synced": "Debit checked", "debit.webhook": "Debit update received",
+    "debit.notice": "Pre-debit notice",
+    "reconciliation.run": "Reconciliation run",
+    "reconciliation.resolve": "Break resolved",
+    "reconciliation.statement_import": "Statement imported",
+}
+
+
+def audit_action_label(action: str) -> str:
+    if action in AUDIT_ACTION_LABELS:
+        return AUDIT_ACTION_LABELS[action]
+    return humanize_code(action.replace(".", " "))
+
+
+def _detail_value(value: object) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if value is None or value == "":
+        return EMPTY
+    if isinstance(value, dict):
+        return ", ".join(f"{k} {_detail_value(v)}" for k, v in value.items())
+    if isinstance(value, list):
+        return ", ".join(_detail_value(v) for v in value) or EMPTY
+    return str(value)
+
+
+def audit_detail_text(detail: str | None) -> str:
+    """An entry's detail as 'method: password · role: admin'; plain text stays as it is."""
+    if not detail:
+        return ""
+    try:
+        parsed = json.loads(detail)
+    except ValueError:
+        return detail
+    if isinstance(parsed, dict):
+        return " · ".join(f"{key.replace('_', ' ')}: {_detail_value(value)}"
+                          for key, value in parsed.items())
+    return _detail_value(parsed)

@@ -8,14 +8,20 @@ from datetime import datetime, timedelta
 import streamlit as st
 
 from dashboard.auth import signed_in_actor
-from dashboard.components.formatting import format_money
+from dashboard.components.badges import badge_color
+from dashboard.components.formatting import code_label, format_cycle, format_money, format_time
 from dashboard.components.qr import qr_png
 from dashboard.runtime import get_services
 from services.access import can
 from services.debits import debit_now, plan_debit, send_notice
 from services.errors import PayDeskError
 from services.mandates import (
-    TERMINATION_WAYS, ListFilter, list_mandates, signing_links, sync_contract, terminate_contract,
+    TERMINATION_WAYS,
+    ListFilter,
+    list_mandates,
+    signing_links,
+    sync_contract,
+    terminate_contract,
 )
 
 DEBIT_PENDING = "debit_pending"
@@ -25,7 +31,11 @@ FOLLOW_SECONDS = 5
 
 
 def _when(value: object) -> str:
-    return value.strftime("%Y-%m-%d %H:%M") if isinstance(value, datetime) else "—"
+    return format_time(value) if isinstance(value, datetime) else "—"
+
+
+def _status(code: object) -> str:
+    return code_label(code, "mandate")
 
 
 def _flash(kind: str, text: str) -> None:
@@ -78,7 +88,7 @@ def _confirm_terminate() -> None:
     if yes.button("Yes, terminate", key="terminate_yes", type="primary"):
         try:
             row = terminate_contract(get_services(), signed_in_actor(), code, notes)
-            _flash("success", f"Contract {code} is {row.status}.")
+            _flash("success", f"Contract {code} is {_status(row.status).lower()}.")
         except PayDeskError as error:
             _flash("error", str(error))
         st.session_state.pop(TERMINATE_PENDING, None)
@@ -98,7 +108,10 @@ def _follow_signature(code: str) -> None:
         return
     if row.status != "INITIAL":
         st.rerun()  # the whole page: the contract moved on
-    st.caption(f"Waiting for the customer to sign (checked {_when(datetime.now())}).")
+    services = get_services()
+    checked = services.now().astimezone(services.settings.zone)
+    st.caption(f"Waiting for the customer to sign (checked {checked:%H:%M:%S} "
+               f"{services.settings.timezone}).")
 
 
 def render_mandate(code: str) -> None:
@@ -106,31 +119,34 @@ def render_mandate(code: str) -> None:
     flash = st.session_state.pop(FLASH, None)
     if flash:
         getattr(st, flash[0])(flash[1])
+    zone = services.settings.timezone
     rows = list_mandates(services, actor, ListFilter(text=code), limit=5)
     row = next((r for r in rows if r["merchant_contract_code"] == code), None)
     if row is None:
         st.warning(f"No mandate {code}.")
         return
     st.subheader(f"Contract {code}")
+    st.badge(_status(row["status"]), color=badge_color(str(row["status"]), "mandate"))  # type: ignore[arg-type]
     facts = {
-        "Status": row["status"], "Customer": row["customer_email"] or "—",
-        "Service": row["service_name"],
+        "Status": f"{_status(row['status'])} ({row['status']})",
+        "Customer": row["customer_email"] or "—", "Service": row["service_name"] or "—",
         "Single upper limit": format_money(row["single_upper_limit"], str(row["currency"])),  # type: ignore[arg-type]
-        "Periodic": (f"every {row['cycle_value']} {str(row['cycle_type']).lower()}(s)"
-                     if row["periodic"] else "no"),
-        "Next debit": _when(row["next_debit_at"]), "Contract id": row["contract_id"] or "—",
-        "Signed": _when(row["signed_at"]),
+        "Periodic": (format_cycle(row["cycle_value"], row["cycle_type"])
+                     if row["periodic"] else "no (one-off)"),
+        f"Next debit ({zone})": _when(row["next_debit_at"]),
+        "Contract id": row["contract_id"] or "—",
+        f"Signed ({zone})": _when(row["signed_at"]),
     }
     if row["status"] in ("TERMINATED", "EXPIRED"):
         way = str(row["termination_way"] or "")
-        facts["Ended"] = (f"{_when(row['terminated_at'])} "
+        facts[f"Ended ({zone})"] = (f"{_when(row['terminated_at'])} "
                           f"({TERMINATION_WAYS.get(way, way or 'unknown way')})")
         facts["Notes"] = row["termination_notes"] or "—"
     st.table({"Field": list(facts), "Value": [str(v) for v in facts.values()]})
     if st.button("Sync status from the provider", key="md_sync"):
         try:
             synced = sync_contract(services, actor, code)
-            _flash("info", f"Contract {code}: {synced.status}.")
+            _flash("info", f"Contract {code}: {_status(synced.status).lower()}.")
         except PayDeskError as error:
             _flash("error", str(error))
         st.rerun()
@@ -181,7 +197,8 @@ def _debit_form(code: str, row: dict[str, object]) -> None:
                     notice = send_notice(get_services(), signed_in_actor(), mandate_ref=code,
                                          estimated_amount=amount)
                     _flash("success" if notice.status == "SENT" else "warning",
-                           f"Pre-debit notice {notice.merchant_request_id}: {notice.status}")
+                           f"Pre-debit notice {notice.merchant_request_id}: "
+                           f"{code_label(notice.status, 'notice').lower()}")
                 except PayDeskError as error:
                     _flash("error", str(error))
                 st.rerun()

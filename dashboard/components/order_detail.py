@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
+import pandas as pd
 import streamlit as st
 
-from dashboard.components.badges import badge_color
-from dashboard.components.formatting import format_money, status_label
+from dashboard.components.badges import badge_color, styled_status
+from dashboard.components.formatting import code_label, format_money, status_label
 from services.orders import OrderDetail
 
 _OUTCOME_ICONS = {"ok": "✅", "failed": "⛔", "pending": "⏳", "info": "🧾"}
@@ -72,11 +73,12 @@ def render_order_detail(detail: OrderDetail) -> None:
                 st.caption(event.detail)
         if detail.refunds:
             st.markdown("**Refunds**")
-            st.dataframe(
+            refunds = pd.DataFrame(
                 [{"Refund id": r.refund_request_id,
                   "Amount": format_money(r.amount, r.currency),
-                  "Status": r.status, "Reason": r.reason,
+                  "Status": code_label(r.status, "refund"),
+                  "Reason": code_label(r.reason, "reason"),
                   "Requested": _when(r.created_at), "Completed": _when(r.completed_at)}
-                 for r in detail.refunds],
-                hide_index=True, width="stretch", key="order_detail_refunds",
-            )
+                 for r in detail.refunds])
+            st.dataframe(styled_status(refunds, "Status", "refund"), hide_index=True,
+                         width="stretch", key="order_detail_refunds")

@@ -11,7 +11,8 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 import streamlit as st
 
-from dashboard.components.formatting import format_amount, format_money
+from dashboard.components.badges import styled_status
+from dashboard.components.formatting import EMPTY, code_label, format_money, or_empty
 from services.payouts.findings import ERROR, Finding
 from services.payouts.planning import PlannedBatch
 from services.payouts.validation import CurrencyTotal, ValidationResult
@@ -85,7 +86,7 @@ def preview_table(frame: pd.DataFrame) -> None:
 def totals_table(totals: Sequence[CurrencyTotal]) -> None:
     st.dataframe(
         pd.DataFrame([{"Currency": t.currency, "Lines": t.line_count,
-                       "Total": format_amount(t.total)} for t in totals],
+                       "Total": format_money(t.total, t.currency)} for t in totals],
                      columns=["Currency", "Lines", "Total"]),
         hide_index=True, key="payout_totals",
     )
@@ -103,44 +104,47 @@ def planned_table(batches: Sequence[PlannedBatch]) -> None:
 
 
 def _when(moment: datetime | None, zone: ZoneInfo) -> str:
-    return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M") if moment else ""
+    return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M") if moment else EMPTY
 
 
 def batches_table(batches: Sequence[BatchView], zone: ZoneInfo, key: str) -> None:
-    st.dataframe(
-        pd.DataFrame(
-            [{"Request id": b.request_id, "Currency": b.currency, "Lines": b.line_count,
-              "Total": format_amount(b.total), "Status": b.status,
-              "Paid": format_amount(b.paid),
-              "Fee": "" if b.fee is None else format_amount(b.fee),
-              "Approved by": b.approved_by or "", "Comment": b.approval_comment or "",
-              "Sent": _when(b.sent_at, zone), "Problem": b.error or ""} for b in batches],
-            columns=["Request id", "Currency", "Lines", "Total", "Status", "Paid", "Fee",
-                     "Approved by", "Comment", "Sent", "Problem"]),
-        hide_index=True, width="stretch", key=key,
-    )
+    frame = pd.DataFrame(
+        [{"Request id": b.request_id, "Currency": b.currency, "Lines": b.line_count,
+          "Total": format_money(b.total, b.currency),
+          "Status": code_label(b.status, "payout_batch"),
+          "Paid": format_money(b.paid, b.currency),
+          "Fee": EMPTY if b.fee is None else format_money(b.fee, b.currency),
+          "Approved by": or_empty(b.approved_by), "Comment": or_empty(b.approval_comment),
+          "Sent": _when(b.sent_at, zone), "Problem": or_empty(b.error)} for b in batches],
+        columns=["Request id", "Currency", "Lines", "Total", "Status", "Paid", "Fee",
+                 "Approved by", "Comment", "Sent", "Problem"])
+    st.dataframe(styled_status(frame, "Status", "payout_batch"), hide_index=True,
+                 width="stretch", key=key)
 
 
 def lines_table(lines: Sequence[LineView], zone: ZoneInfo, now: datetime, key: str) -> None:
     rows = []
     for ln in lines:
-        deadline = ""
+        deadline = EMPTY
         if ln.claim_deadline is not None:
             left = ln.claim_deadline - now
             hours = Decimal(int(left.total_seconds())) / Decimal(3600)
             due = f"{int(hours)} h left" if left.total_seconds() > 0 else "passed"
             deadline = f"{_when(ln.claim_deadline, zone)} ({due})" \
                 if ln.status == "AWAITING_RECEIPT" else _when(ln.claim_deadline, zone)
-        rows.append({"Line": ln.file_line, "Batch": ln.request_id, "Status": ln.status,
-                     "Receive type": ln.receive_type, "Receiver": ln.receiver,
+        rows.append({"Line": ln.file_line, "Batch": ln.request_id,
+                     "Status": code_label(ln.status, "payout_line"),
+                     "Receive type": code_label(ln.receive_type, "receive_type"),
+                     "Receiver": ln.receiver,
                      "Amount": format_money(ln.amount, ln.currency),
-                     "Fee": "" if ln.fee is None else format_amount(ln.fee),
-                     "Claim deadline": deadline, "Remark": ln.remark or "",
+                     "Fee": EMPTY if ln.fee is None else format_money(ln.fee, ln.currency),
+                     "Claim deadline": deadline, "Remark": or_empty(ln.remark),
                      "Merchant send id": ln.merchant_send_id})
-    st.dataframe(pd.DataFrame(rows, columns=[
+    frame = pd.DataFrame(rows, columns=[
         "Line", "Batch", "Status", "Receive type", "Receiver", "Amount", "Fee",
-        "Claim deadline", "Remark", "Merchant send id"]), hide_index=True, width="stretch",
-        key=key)
+        "Claim deadline", "Remark", "Merchant send id"])
+    shown = styled_status(frame, "Status", "payout_line") if len(frame) <= STYLE_LIMIT else frame
+    st.dataframe(shown, hide_index=True, width="stretch", key=key)
 
 
 def excluded_table(items: Sequence[dict[str, object]], key: str) -> None:

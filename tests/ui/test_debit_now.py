@@ -106,7 +106,7 @@ def test_a_new_contract_shows_its_qr_code_to_sign(
     at.text_input(key="nc_limit").input("15")
     at.button[[b.proto.label for b in at.button].index("Create contract")].click().run()
     assert not at.exception, at.exception
-    assert any("created (INITIAL)" in s.value for s in at.success)
+    assert any("created (awaiting signature)" in s.value for s in at.success)
     at.run()
     assert any("Deeplink" in m.value for m in at.markdown)
     with ui_services.uow() as uow:

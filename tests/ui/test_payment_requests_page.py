@@ -24,12 +24,17 @@ def _page(signed_in_app: Callable[[str], AppTest], role: str = "operator") -> Ap
     return at
 
 
+def _key(at: AppTest, name: str) -> str:
+    """The form's widgets are keyed by round: each successful create starts an empty form."""
+    return f"pr_{name}_{at.session_state['pr_form_round']}"
+
+
 def _fill(at: AppTest, amount: str = "25", email: str = "buyer@example.com") -> AppTest:
-    at.text_input(key="pr_amount").input(amount)
-    at.selectbox(key="pr_currency").select("USDC")
-    at.text_input(key="pr_product").input("Annual plan")
-    at.text_input(key="pr_email").input(email)
-    at.number_input(key="pr_expiry").set_value(10)
+    at.text_input(key=_key(at, "amount")).input(amount)
+    at.selectbox(key=_key(at, "currency")).select("USDC")
+    at.text_input(key=_key(at, "product")).input("Annual plan")
+    at.text_input(key=_key(at, "email")).input(email)
+    at.number_input(key=_key(at, "expiry")).set_value(10)
     at.button[0].click()  # the form's only submit button
     return at.run()
 
@@ -98,3 +103,20 @@ def test_close_from_the_order_detail(signed_in_app: Callable[[str], AppTest],
     assert not at.exception, at.exception
     assert _orders(ui_services)[0].status == "CANCELED"
     assert any("accepted" in s.value for s in at.success)
+
+
+def test_form_is_empty_after_a_create_and_a_second_click_creates_nothing(
+    signed_in_app: Callable[[str], AppTest], ui_services: Services
+) -> None:
+    at = _fill(_page(signed_in_app))
+    assert not at.exception, at.exception
+    assert len(_orders(ui_services)) == 1
+    assert at.text_input(key=_key(at, "amount")).value == ""
+    assert at.text_input(key=_key(at, "product")).value == ""
+    assert at.text_input(key=_key(at, "email")).value == ""
+    at.button[0].click().run()  # the submit again, as a double click would
+    assert not at.exception, at.exception
+    assert len(_orders(ui_services)) == 1
+    recent = at.dataframe[-1].value
+    assert list(recent["Status"]) == ["Created"]
+    assert "None" not in recent.to_string()

@@ -3,6 +3,7 @@ the approver, through the confirmation dialog."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from sqlmodel import col, select
@@ -110,7 +111,9 @@ def test_batch_page_filters_lines_and_shows_the_results(
     at = _open(signed_in_app, "viewer")
     assert at.segmented_control(key="payout_view").options == ["Uploads & batches"]
     batches = _table(at, "Request id")
-    assert set(batches["Status"]) == {"PENDING_APPROVAL"}
+    assert set(batches["Status"]) == {"Awaiting approval"}  # a label, never the stored code
+    assert "None" not in batches.to_string()
+    assert all(re.fullmatch(r"[\d,]+\.\d+ [A-Z]+", total) for total in batches["Total"])
     assert sorted(_table(at, "Merchant send id")["Receiver"]) == ["354678912",
                                                                   "alice@example.com"]
     at.multiselect(key="payout_f_status").select("SUCCESS").run()

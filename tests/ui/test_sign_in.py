@@ -161,6 +161,10 @@ def test_the_audit_page_filters_and_offers_the_export(
     at.selectbox(key="audit_user").select("approver").run()
     assert not at.exception
     table = at.dataframe[0].value
-    assert list(table["Action"]) == ["auth.sign_in"]
+    assert list(table["Action"]) == ["Signed in"]
+    assert list(table["Code"]) == ["auth.sign_in"]  # the stored code stays visible to staff
     assert set(table["User"]) == {"approver"}
+    # Details read as text, never as raw JSON.
+    assert list(table["Detail"]) == ["method: password"]
+    assert not any(cell.lstrip().startswith(("{", "[")) for cell in table["Detail"])
     assert at.get("download_button")
