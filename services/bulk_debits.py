@@ -4,6 +4,7 @@ applying it calls `services.debits.debit_now` per line, under each mandate's loc
 
 from __future__ import annotations
 
+import hashlib
 from decimal import Decimal
 
 from sqlmodel import select
@@ -88,15 +89,25 @@ def preview(services: Services, actor: Actor, data: bytes,
     return finish(out, rows, planned)
 
 
-def apply(services: Services, actor: Actor, checked: BulkPreview) -> list[BulkResult]:
+def _line_token(request_token: str, line: int) -> str:
+    # Fixed length whatever the caller's token is, so it always fits the 64-character column.
+    return hashlib.sha256(f"{request_token}\x00{line}".encode()).hexdigest()
+
+
+def apply(services: Services, actor: Actor, checked: BulkPreview, *,
+          request_token: str | None = None) -> list[BulkResult]:
+    """`request_token` names this submission of the file: applying it again (a double click, a
+    retry after a lost page) answers each line with the debit it already made."""
     require(actor, "debit.request")
     results = []
     for item in checked.lines:
         plan = item.planned
         try:
-            outcome = debits.debit_now(services, actor, mandate_ref=str(plan["contract"]),
-                                       amount=plan["amount"],  # type: ignore[arg-type]
-                                       product_name=str(plan["product"]))
+            outcome = debits.debit_now(
+                services, actor, mandate_ref=str(plan["contract"]),
+                amount=plan["amount"],  # type: ignore[arg-type]
+                product_name=str(plan["product"]),
+                request_token=_line_token(request_token, item.line) if request_token else None)
             results.append(BulkResult(item.line, str(plan["contract"]), outcome.status,
                                       outcome.message))
         except PayDeskError as error:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
 from data.models import DebitNotice, DirectDebit, Mandate
@@ -23,7 +24,8 @@ from services.access import Actor, require
 from services.bootstrap import Services
 from services.errors import ConflictError, InputError, LimitExceededError, NotFoundError
 from services.mandate_updates import (
-    D_PENDING, D_UNKNOWN, DEBIT_OPEN, FAIL, PROCESSING, SIGNED, SUCCESS, debit_transition,
+    D_PENDING, D_UNKNOWN, DEBIT_OPEN, FAIL, PROCESSING, SIGNED, SUCCESS, change_outcome,
+    debit_transition,
 )
 from services.money import exact_amount
 from services.providers.base import DebitState
@@ -35,6 +37,7 @@ FREEZE = timedelta(hours=24)
 NOTICE_MIN_AGE = timedelta(days=2)
 NOTICE_MAX_AGE = timedelta(days=5)
 PRODUCT_MAX = 256
+TOKEN_MAX = 64
 _FROM_PROVIDER = {DebitState.PENDING: PROCESSING, DebitState.PROCESSING: PROCESSING,
                   DebitState.SUCCEEDED: SUCCESS, DebitState.FAILED: FAIL}
 
@@ -165,36 +168,75 @@ def plan_debit(services: Services, actor: Actor, *, mandate_ref: int | str,
                          notice.merchant_request_id if notice else None)
 
 
+def _already_requested(uow, token: str, mandate_id: int, value: Decimal) -> DebitOutcome | None:
+    """The debit an earlier submission with `token` created, if any; the same token for a
+    different debit is refused rather than silently answered with the other one."""
+    debit = uow.session.exec(select(DirectDebit).where(DirectDebit.request_token == token)
+                             .execution_options(populate_existing=True)).first()
+    if debit is None:
+        return None
+    if debit.mandate_id != mandate_id or debit.amount != value:
+        raise ConflictError(f"request token {token} was already used for debit "
+                            f"{debit.merchant_request_id} of {_amt(debit.amount)} "
+                            f"{debit.currency}; a new debit needs a new token")
+    return DebitOutcome(debit.merchant_request_id, debit.status, debit.amount, debit.currency,
+                        f"already requested as {debit.merchant_request_id} ({debit.status}); "
+                        "not sent again")
+
+
 def debit_now(services: Services, actor: Actor, *, mandate_ref: int | str,
-              amount: Decimal | str, product_name: str) -> DebitOutcome:
+              amount: Decimal | str, product_name: str,
+              request_token: str | None = None) -> DebitOutcome:
+    """`request_token`: the caller's key for this submission (a form's id, a file line); a
+    repeated token answers with the debit it created instead of debiting again."""
     require(actor, "debit.request")
     product = (product_name or "").strip()
     if not product or len(product) > PRODUCT_MAX:
         raise InputError(f"name what the debit is for (1 to {PRODUCT_MAX} characters)",
                          field="product_name")
+    token = (request_token or "").strip() or None
+    if token is not None and len(token) > TOKEN_MAX:
+        raise InputError(f"a request token is at most {TOKEN_MAX} characters",
+                         field="request_token")
     mandate_id = _mandate(services, mandate_ref)
     now = services.now()
-    with services.uow() as uow:
-        lock_row(uow, Mandate, mandate_id, now)
-        mandate = uow.session.exec(select(Mandate).where(Mandate.id == mandate_id)
-                                   .execution_options(populate_existing=True)).one()
-        value = exact_amount(amount, "USDT")  # 8 decimals, like both debit currencies
-        if value <= 0:
-            raise InputError("the debit amount must be greater than zero", field="amount")
-        notice = check_debit(services, uow, mandate, value, now)
-        debit = DirectDebit(
-            mandate_id=mandate_id, merchant_request_id=new_request_id("DD"), amount=value,
-            currency=mandate.currency, product_name=product, status=D_PENDING,
-            notice_id=notice.id if notice else None, requested_by_id=actor.user_id,
-            created_at=now, updated_at=now)
-        uow.session.add(debit)
-        audit.record(uow, actor=actor, action="debit.requested", target_type="debit",
-                     target_id=debit.merchant_request_id, amount=value,
-                     currency=mandate.currency, idempotency_key=debit.merchant_request_id,
-                     detail={"mandate": mandate.merchant_contract_code, "product": product,
-                             "notice": notice.merchant_request_id if notice else None}, at=now)
-        uow.commit()
-        request_id = debit.merchant_request_id
+    try:
+        with services.uow() as uow:
+            lock_row(uow, Mandate, mandate_id, now)
+            mandate = uow.session.exec(select(Mandate).where(Mandate.id == mandate_id)
+                                       .execution_options(populate_existing=True)).one()
+            value = exact_amount(amount, "USDT")  # 8 decimals, like both debit currencies
+            if value <= 0:
+                raise InputError("the debit amount must be greater than zero", field="amount")
+            # Before the checks: the earlier debit itself would otherwise be "still open".
+            earlier = _already_requested(uow, token, mandate_id, value) if token else None
+            if earlier is not None:
+                return earlier
+            notice = check_debit(services, uow, mandate, value, now)
+            debit = DirectDebit(
+                mandate_id=mandate_id, merchant_request_id=new_request_id("DD"), amount=value,
+                currency=mandate.currency, product_name=product, status=D_PENDING,
+                notice_id=notice.id if notice else None, request_token=token,
+                requested_by_id=actor.user_id, created_at=now, updated_at=now)
+            uow.session.add(debit)
+            audit.record(uow, actor=actor, action="debit.requested", target_type="debit",
+                         target_id=debit.merchant_request_id, amount=value,
+                         currency=mandate.currency, idempotency_key=debit.merchant_request_id,
+                         detail={"mandate": mandate.merchant_contract_code, "product": product,
+                                 "notice": notice.merchant_request_id if notice else None,
+                                 "request_token": token}, at=now)
+            uow.commit()
+            request_id = debit.merchant_request_id
+    except IntegrityError:
+        # The same token submitted at once on another contract: the mandate locks differ, the
+        # unique token column is what serialises them.
+        if token is None:
+            raise
+        with services.uow() as uow:
+            earlier = _already_requested(uow, token, mandate_id, exact_amount(amount, "USDT"))
+        if earlier is None:
+            raise
+        return earlier
     return send_debit(services, request_id, actor=actor)
 
 
@@ -225,7 +267,7 @@ def send_debit(services: Services, merchant_request_id: str, *,
             audit.record(uow, actor=who, action="debit.sent", target_type="debit",
                          target_id=merchant_request_id, amount=debit.amount,
                          currency=debit.currency, idempotency_key=merchant_request_id,
-                         provider_code=error.code, outcome=change[1] if change else "?",
+                         provider_code=error.code, outcome=change_outcome(change),
                          detail=str(error), at=services.now())
             uow.commit()
         status = change[1] if change else debit.status
@@ -241,7 +283,7 @@ def send_debit(services: Services, merchant_request_id: str, *,
         audit.record(uow, actor=who, action="debit.sent", target_type="debit",
                      target_id=merchant_request_id, amount=debit.amount, currency=debit.currency,
                      idempotency_key=merchant_request_id, provider_code=result.provider_status,
-                     outcome=change[1] if change else "?", at=services.now())
+                     outcome=change_outcome(change), at=services.now())
         uow.commit()
     status = change[1] if change else debit.status
     return DebitOutcome(merchant_request_id, status, debit.amount, debit.currency,
@@ -283,12 +325,14 @@ def send_notice(services: Services, actor: Actor, *, mandate_ref: int | str,
         contract_id, currency, notice_id = mandate.contract_id, mandate.currency, notice.id
         request_id = notice.merchant_request_id
     assert notice_id is not None and contract_id is not None
-    return _notify(services, notice_id, request_id, contract_id, value, currency)
+    return _notify(services, mandate_id, notice_id, request_id, contract_id, value, currency,
+                   actor=actor)
 
 
-def _notify(services: Services, notice_id: int, request_id: str, contract_id: str,
-            value: Decimal, currency: str) -> DebitNotice:
-    status, provider_id, error_text = "SENT", None, None
+def _notify(services: Services, mandate_id: int, notice_id: int, request_id: str,
+            contract_id: str, value: Decimal, currency: str, *,
+            actor: Actor | None = None) -> DebitNotice:
+    status, provider_id, error_text, code = "SENT", None, None, "000000"
     try:
         answer = services.provider.notify_debit(
             merchant_request_id=request_id, provider_contract_id=contract_id,
@@ -296,16 +340,28 @@ def _notify(services: Services, notice_id: int, request_id: str, contract_id: st
         provider_id = answer.provider_notice_id
     except ProviderError as error:
         status, error_text = ("UNKNOWN" if error.outcome_unknown else "FAIL"), str(error)
+        code = error.code
+    now = services.now()
     with services.uow() as uow:
-        row = uow.session.get(DebitNotice, notice_id)
-        assert row is not None
+        # Under the mandate lock, like every debit write: the sync job may be recording the same
+        # notice's repeat at this moment.
+        lock_row(uow, Mandate, mandate_id, now)
+        row = uow.session.exec(select(DebitNotice).where(DebitNotice.id == notice_id)
+                               .execution_options(populate_existing=True)).one()
+        before = row.status
         if row.status not in ("SENT", "FAIL"):  # a notice that went out stays out
             row.status, row.provider_notice_id, row.error_message = (status, provider_id,
                                                                      error_text)
             # Our clock, not the provider's: the freeze and the 2-5 day rule are judged by it.
-            row.notified_at = services.now() if status == "SENT" else None
+            row.notified_at = now if status == "SENT" else None
             uow.session.add(row)
-            uow.commit()
+        audit.record(uow, actor=actor or audit.SYSTEM, action="debit.notice.sent",
+                     target_type="notice", target_id=request_id, amount=value,
+                     currency=currency, idempotency_key=request_id, provider_code=code,
+                     outcome=row.status,
+                     detail={"provider_notice_id": provider_id, "error": error_text,
+                             "before": before}, at=now)
+        uow.commit()
         uow.session.expunge(row)
     return row
 
@@ -321,4 +377,6 @@ def resend_notice(services: Services, notice_id: int) -> str:
         assert mandate is not None
         args = (notice.merchant_request_id, mandate.contract_id or "", notice.estimated_amount,
                 notice.currency)
-    return _notify(services, notice_id, *args).status.lower()
+        mandate_id = mandate.id
+    assert mandate_id is not None
+    return _notify(services, mandate_id, notice_id, *args).status.lower()

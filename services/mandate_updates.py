@@ -2,7 +2,9 @@
 
 Contract states only move forward (INITIAL -> SIGNED -> TERMINATED | EXPIRED; INITIAL -> EXPIRED)
 and debit states too (PENDING | UNKNOWN -> PROCESSING -> SUCCESS | FAIL), whatever order the
-news arrives in. Debit changes lock the mandate row first, like the debit request itself, so the
+news arrives in. Two exceptions, because our own conclusions can be wrong and the provider's news
+cannot: any provider state overrides our local CREATING/UNKNOWN/REFUSED, and a provider SUCCESS
+overrides a debit FAIL (money was collected; audited as a "conflict"). Debit changes lock the mandate row first, like the debit request itself, so the
 "one open debit per contract" rule reads settled data.
 """
 
@@ -30,6 +32,9 @@ CREATING, UNKNOWN_CONTRACT, REFUSED = "CREATING", "UNKNOWN", "REFUSED"
 INITIAL, SIGNED, TERMINATED, EXPIRED = "INITIAL", "SIGNED", "TERMINATED", "EXPIRED"
 CONTRACT_RANK = {CREATING: 0, UNKNOWN_CONTRACT: 0, INITIAL: 1, SIGNED: 2, TERMINATED: 3,
                  EXPIRED: 3, REFUSED: 3}
+#: States only we set, before the provider has confirmed it holds the contract.
+LOCAL_CONTRACT_STATES = (CREATING, UNKNOWN_CONTRACT, REFUSED)
+PROVIDER_CONTRACT_STATES = (INITIAL, SIGNED, TERMINATED, EXPIRED)
 _FROM_PROVIDER = {ContractState.AWAITING_SIGNATURE: INITIAL, ContractState.SIGNED: SIGNED,
                   ContractState.TERMINATED: TERMINATED, ContractState.EXPIRED: EXPIRED}
 _FROM_WEBHOOK = {"CONTRACT_SIGNED": SIGNED, "CONTRACT_TERMINATED": TERMINATED,
@@ -62,7 +67,7 @@ def contract_transition(uow: UnitOfWork, mandate: Mandate, to_status: str, now: 
         mandate.contract_id = str(contract_id)
     if open_user_id and not mandate.open_user_id:
         mandate.open_user_id = str(open_user_id)
-    if CONTRACT_RANK.get(to_status, 0) <= CONTRACT_RANK.get(before, 0):
+    if not _contract_moves(before, to_status):
         uow.session.add(mandate)
         return before, before
     mandate.status = to_status
@@ -75,6 +80,17 @@ def contract_transition(uow: UnitOfWork, mandate: Mandate, to_status: str, now: 
         mandate.next_debit_at = None
     uow.session.add(mandate)
     return before, to_status
+
+
+def _contract_moves(before: str, to_status: str) -> bool:
+    if to_status == UNKNOWN_CONTRACT:
+        return before == CREATING
+    if to_status == REFUSED:
+        # A refused create must never hide a contract the provider already confirmed.
+        return before in (CREATING, UNKNOWN_CONTRACT)
+    if to_status in PROVIDER_CONTRACT_STATES and before in LOCAL_CONTRACT_STATES:
+        return True
+    return CONTRACT_RANK.get(to_status, 0) > CONTRACT_RANK.get(before, 0)
 
 
 def apply_contract(uow: UnitOfWork, mandate: Mandate, contract: Contract,
@@ -153,15 +169,24 @@ def debit_transition(uow: UnitOfWork, merchant_request_id: str, to_status: str, 
         select(DirectDebit).where(DirectDebit.merchant_request_id == merchant_request_id)
         .execution_options(populate_existing=True)).one()
     before = debit.status
+    before_error = debit.error_message or debit.error_code or "no reason kept"
     if prepay_id and not debit.prepay_id:
         debit.prepay_id = prepay_id
     if provider_pay_id and not debit.provider_pay_id:
         debit.provider_pay_id = provider_pay_id
+    overriding = before == FAIL and to_status == SUCCESS
     if DEBIT_RANK.get(to_status, 0) <= DEBIT_RANK.get(before, 0) and not (
         before == D_PENDING and to_status == D_UNKNOWN
-    ):
+    ) and not overriding:
         uow.session.add(debit)
         return before, before
+    if overriding and debit.notice_id is not None and uow.session.exec(
+            select(DirectDebit.id).where(DirectDebit.notice_id == debit.notice_id,
+                                         DirectDebit.id != debit.id,
+                                         DirectDebit.status != FAIL)).first() is not None:
+        # The notice went to a later debit meanwhile; both collected, and the index allows one
+        # live debit per notice: keep the money fact, drop the link (the conflict is audited).
+        debit.notice_id = None
     debit.status = to_status
     debit.updated_at = now
     if error_code is not None or error_message is not None:
@@ -169,10 +194,23 @@ def debit_transition(uow: UnitOfWork, merchant_request_id: str, to_status: str, 
         debit.error_message = (error_message or "")[:512] or None
     if to_status in (SUCCESS, FAIL):
         debit.completed_at = now
+    if overriding:
+        debit.error_code = None
+        debit.error_message = f"provider reported SUCCESS after a local FAIL ({before_error})"[:512]
     uow.session.add(debit)
     if to_status == SUCCESS:
         _advance_schedule(uow, mandate_id, now)
     return before, to_status
+
+
+CONFLICT = "conflict"
+
+
+def change_outcome(change: tuple[str, str] | None) -> str:
+    """The audit outcome of a debit_transition result."""
+    if change is None:
+        return "?"
+    return CONFLICT if change == (FAIL, SUCCESS) else change[1]
 
 
 def _advance_schedule(uow: UnitOfWork, mandate_id: int, now: datetime) -> None:
@@ -203,40 +241,53 @@ def handle_debit_payment(services: Services, uow: UnitOfWork, event: Any) -> str
     if not request_id or to_status is None:
         return None
     now = services.now()
-    change = debit_transition(uow, request_id, to_status, now,
-                              prepay_id=str(_field(event, "biz_id", "bizIdStr") or "") or None,
+    prepay_id = str(_field(event, "biz_id", "bizIdStr") or "") or None
+    known = uow.session.exec(select(DirectDebit.id).where(
+        DirectDebit.merchant_request_id == request_id)).first()
+    if known is None and prepay_id:
+        # merchantTradeNo == merchantRequestId is an assumption (protocol §10); the prepayId
+        # that pay/apply returned is not.
+        by_prepay = uow.session.exec(select(DirectDebit.merchant_request_id).where(
+            DirectDebit.prepay_id == prepay_id)).first()
+        request_id = by_prepay or request_id
+    change = debit_transition(uow, request_id, to_status, now, prepay_id=prepay_id,
                               error_message=None if to_status == SUCCESS else f"provider: {status}")
     if change is None:
         return None  # an ordinary order payment: services.order_updates owns it
     if change[0] == change[1]:
         return "debit_duplicate"
+    outcome = change_outcome(change)
     audit.record(uow, actor=audit.SYSTEM, action="debit.webhook", target_type="debit",
                  target_id=request_id, idempotency_key=request_id, provider_code=status,
-                 outcome=change[1], at=now)
-    return f"debit_{change[1].lower()}"
+                 outcome=outcome, at=now)
+    return f"debit_{outcome.lower()}"
 
 
-_ORDER_TO_DEBIT = {OrderState.PAID: SUCCESS, OrderState.ERROR: FAIL, OrderState.CANCELED: FAIL,
-                   OrderState.EXPIRED: FAIL}
+# ERROR is left open: it does not say whether the customer was charged, and a FAIL here would
+# free the contract for another debit that could charge twice. The sync keeps asking.
+_ORDER_TO_DEBIT = {OrderState.PAID: SUCCESS, OrderState.CANCELED: FAIL, OrderState.EXPIRED: FAIL}
 
 
 def sync_debit(services: Services, merchant_request_id: str) -> str:
-    """Resolve one open debit: the order it created answers (queried by its merchant id); a
-    debit the provider never received is sent again under the same id."""
+    """Resolve one open debit: the order it created answers (queried by its prepayId once
+    pay/apply gave us one, else by its merchant id); a debit the provider never received is sent
+    again under the same id."""
     from services.debits import send_debit
 
     with services.uow() as uow:
         debit = uow.session.exec(select(DirectDebit).where(
             DirectDebit.merchant_request_id == merchant_request_id)).first()
         status = debit.status if debit else None
+        prepay_id = debit.prepay_id if debit else None
     if status is None:
         return f"unknown debit {merchant_request_id}"
     if status not in DEBIT_OPEN:
         return f"{merchant_request_id}: {status}, nothing to do"
     try:
-        order = services.provider.get_order(merchant_order_id=merchant_request_id)
+        order = (services.provider.get_order(provider_order_id=prepay_id) if prepay_id
+                 else services.provider.get_order(merchant_order_id=merchant_request_id))
     except ProviderNotFound:
-        if status in (D_PENDING, D_UNKNOWN):
+        if status in (D_PENDING, D_UNKNOWN) and not prepay_id:
             outcome = send_debit(services, merchant_request_id)
             return f"{merchant_request_id}: not at the provider, sent again -> {outcome.status}"
         return f"{merchant_request_id}: provider does not know it; left {status}"
@@ -249,7 +300,7 @@ def sync_debit(services: Services, merchant_request_id: str) -> str:
         if change and change[0] != change[1]:
             audit.record(uow, actor=audit.SYSTEM, action="debit.synced", target_type="debit",
                          target_id=merchant_request_id, idempotency_key=merchant_request_id,
-                         provider_code=order.provider_status, outcome=change[1],
+                         provider_code=order.provider_status, outcome=change_outcome(change),
                          at=services.now())
         uow.commit()
     return f"{merchant_request_id}: {status} -> {change[1] if change else status}"

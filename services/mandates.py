@@ -14,7 +14,7 @@ from sqlmodel import col, select
 
 from data.models import DirectDebit, Mandate
 from services import audit
-from services.access import Actor, require
+from services.access import Actor, can, require
 from services.audit import safe_csv_cell
 from services.bootstrap import Services
 from services.debits import DEBIT_CURRENCIES, _mandate
@@ -24,8 +24,10 @@ from services.mandate_updates import (
     contract_transition,
 )
 from services.money import positive_amount
+from services.providers.base import Contract
+from services.providers.errors import DuplicateRequestError, ProviderError
 from services.providers.errors import NotFoundError as ProviderNotFound
-from services.providers.errors import ProviderError
+from services.row_locks import lock_row
 
 STATUSES = (INITIAL, SIGNED, TERMINATED, EXPIRED, CREATING, UNKNOWN_CONTRACT, REFUSED)
 SCENARIOS = ("Membership", "Digital_Media", "Utility", "Repayment", "Investment", "Lease",
@@ -108,6 +110,13 @@ def create_contract(services: Services, actor: Actor, request: ContractRequest) 
     return _send_contract(services, mandate_id, actor)
 
 
+def _locked(uow, mandate_id: int, now: datetime) -> Mandate:  # type: ignore[no-untyped-def]
+    """The mandate under its row lock, re-read: a webhook committed meanwhile is not overwritten."""
+    lock_row(uow, Mandate, mandate_id, now)
+    return uow.session.exec(select(Mandate).where(Mandate.id == mandate_id)
+                            .execution_options(populate_existing=True)).one()
+
+
 def _send_contract(services: Services, mandate_id: int, actor: Actor | None) -> Mandate:
     with services.uow() as uow:
         m = uow.session.get(Mandate, mandate_id)
@@ -121,12 +130,18 @@ def _send_contract(services: Services, mandate_id: int, actor: Actor | None) -> 
             cycle_type=m.cycle_type, cycle_value=m.cycle_value,
             first_deduct_at=m.first_deduct_at)
         error = None
+    except DuplicateRequestError as exc:
+        # The provider already holds this merchantContractCode (an earlier attempt got through):
+        # not a refusal, so ask it where the contract stands.
+        found = _query_contract(services, m.merchant_contract_code, None)
+        if found is not None:
+            return _record_query(services, mandate_id, found, actor, m.merchant_contract_code)
+        contract, error = None, exc
     except ProviderError as exc:
         contract, error = None, exc
+    now = services.now()
     with services.uow() as uow:
-        row = uow.session.get(Mandate, mandate_id)
-        assert row is not None
-        now = services.now()
+        row = _locked(uow, mandate_id, now)
         if contract is not None:
             links = contract.links
             row.pre_contract_id = contract.pre_contract_id
@@ -137,7 +152,9 @@ def _send_contract(services: Services, mandate_id: int, actor: Actor | None) -> 
             outcome, code = INITIAL, "000000"
         else:
             assert error is not None
-            outcome = UNKNOWN_CONTRACT if error.outcome_unknown else REFUSED
+            # A duplicate the query could not find is still proof the create got through.
+            doubt = error.outcome_unknown or isinstance(error, DuplicateRequestError)
+            outcome = UNKNOWN_CONTRACT if doubt else REFUSED
             contract_transition(uow, row, outcome, now)
             code = error.code
         audit.record(uow, actor=actor or audit.SYSTEM, action="mandate.created",
@@ -146,8 +163,42 @@ def _send_contract(services: Services, mandate_id: int, actor: Actor | None) -> 
                      outcome=row.status, detail=str(error) if error else None, at=now)
         uow.commit()
         uow.session.expunge(row)
-    if error is not None and outcome == REFUSED:
+    if error is not None and row.status == REFUSED:
         raise ConflictError(f"the provider refused the contract: {error}")
+    return row
+
+
+def _query_contract(services: Services, code: str, contract_id: str | None) -> Contract | None:
+    """The provider's view of a contract; None when it does not know it."""
+    try:
+        return services.provider.get_contract(
+            merchant_contract_code=None if contract_id else code, provider_contract_id=contract_id)
+    except ProviderNotFound:
+        return None
+    except ProviderError as error:
+        raise ConflictError(f"could not ask the provider about {code}: {error}") from error
+
+
+def _record_query(services: Services, mandate_id: int, contract: Contract | None,
+                  actor: Actor | None, code: str) -> Mandate:
+    now = services.now()
+    with services.uow() as uow:
+        row = _locked(uow, mandate_id, now)
+        if contract is not None:
+            before, after = apply_contract(uow, row, contract, now)
+            if before != after:
+                audit.record(uow, actor=actor or audit.SYSTEM, action="mandate.synced",
+                             target_type="mandate", target_id=code, outcome=after,
+                             provider_code=contract.provider_status, at=now)
+        elif row.status == INITIAL and row.expires_at and row.expires_at < now:
+            before, after = contract_transition(uow, row, EXPIRED, now, termination_way="1")
+            if before != after:
+                audit.record(uow, actor=actor or audit.SYSTEM, action="mandate.synced",
+                             target_type="mandate", target_id=code, outcome=after,
+                             detail="signing link expired; the provider no longer knows it",
+                             at=now)
+        uow.commit()
+        uow.session.expunge(row)
     return row
 
 
@@ -163,8 +214,9 @@ def signing_links(services: Services, actor: Actor,
 
 
 def sync_contract(services: Services, actor: Actor | None, mandate_ref: int | str) -> Mandate:
-    """Ask the provider where a contract stands; an UNKNOWN creation is repeated with the same
-    merchantContractCode (the provider answers a repeat with the first answer)."""
+    """Ask the provider where a contract stands. A creation in doubt is looked up by its
+    merchantContractCode first and only sent again (same code) when the provider does not know
+    it; sending is a create, so a person needs mandate.create for it (viewers only read)."""
     if actor is not None:
         require(actor, "orders.view")
     mandate_id = _mandate(services, mandate_ref)
@@ -172,30 +224,13 @@ def sync_contract(services: Services, actor: Actor | None, mandate_ref: int | st
         row = uow.session.get(Mandate, mandate_id)
         assert row is not None
         status, code, contract_id = row.status, row.merchant_contract_code, row.contract_id
-    if status in (CREATING, UNKNOWN_CONTRACT):
-        return _send_contract(services, mandate_id, actor)
-    try:
-        contract = services.provider.get_contract(
-            merchant_contract_code=None if contract_id else code,
-            provider_contract_id=contract_id)
-    except ProviderNotFound:
-        contract = None
-    except ProviderError as error:
-        raise ConflictError(f"could not ask the provider about {code}: {error}") from error
-    with services.uow() as uow:
-        row = uow.session.get(Mandate, mandate_id)
-        assert row is not None
-        if contract is not None:
-            before, after = apply_contract(uow, row, contract, services.now())
-            if before != after:
-                audit.record(uow, actor=actor or audit.SYSTEM, action="mandate.synced",
-                             target_type="mandate", target_id=code, outcome=after,
-                             at=services.now())
-        elif row.status == INITIAL and row.expires_at and row.expires_at < services.now():
-            contract_transition(uow, row, EXPIRED, services.now(), termination_way="1")
-        uow.commit()
         uow.session.expunge(row)
-    return row
+    contract = _query_contract(services, code, contract_id)
+    if contract is None and status in (CREATING, UNKNOWN_CONTRACT):
+        if actor is not None and not can(actor, "mandate.create"):
+            return row
+        return _send_contract(services, mandate_id, actor)
+    return _record_query(services, mandate_id, contract, actor, code)
 
 
 def terminate_contract(services: Services, actor: Actor, mandate_ref: int | str,
@@ -224,11 +259,14 @@ def terminate_contract(services: Services, actor: Actor, mandate_ref: int | str,
         if not error.outcome_unknown:
             raise ConflictError(f"the provider refused to terminate {code}: {error}") from error
         return sync_contract(services, actor, mandate_id)
+    now = services.now()
     with services.uow() as uow:
-        row = uow.session.get(Mandate, mandate_id)
-        assert row is not None
+        row = _locked(uow, mandate_id, now)
         row.termination_notes = text
-        contract_transition(uow, row, TERMINATED, services.now(), termination_way="3")
+        before, after = contract_transition(uow, row, TERMINATED, now, termination_way="3")
+        audit.record(uow, actor=actor, action="mandate.terminated", target_type="mandate",
+                     target_id=code, provider_code="000000", outcome=after,
+                     detail={"before": before, "notes": text}, at=now)
         uow.commit()
         uow.session.expunge(row)
     return row

@@ -76,7 +76,9 @@ class StoreLookups:
             else:
                 return None
             mandate = session.exec(statement).first()
-            if mandate is None:
+            # CREATING/UNKNOWN/REFUSED are our own guesses about a create: adopting them would
+            # answer "exists" where the real provider may answer "not found".
+            if mandate is None or mandate.status not in _CONTRACT_STATES:
                 return None
             return ContractSnapshot(
                 merchant_contract_code=mandate.merchant_contract_code,

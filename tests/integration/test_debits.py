@@ -248,3 +248,248 @@ def test_a_notice_in_doubt_is_resent_under_its_own_id(services, people) -> None:
 
         row = uow.session.get(DebitNotice, notice.id)
         assert row.status == "SENT" and row.provider_notice_id
+
+
+# --- review fixes: notice reuse, unknown statuses, contracts in doubt, local FAIL, audit, tokens --
+
+CONTRACT_CREATE = "/binancepay/openapi/direct-debit/contract"
+
+
+def _audit(services: Services, action: str, target: str | None = None) -> list:
+    from data.models import AuditEntry
+
+    with services.uow() as uow:
+        statement = select(AuditEntry).where(AuditEntry.action == action)
+        if target is not None:
+            statement = statement.where(AuditEntry.target_id == target)
+        rows = uow.session.exec(statement.order_by(AuditEntry.id)).all()
+        for row in rows:
+            uow.session.expunge(row)
+        return list(rows)
+
+
+def _set_debit(services: Services, request_id: str, **values: object) -> None:
+    from sqlalchemy import update
+
+    with services.uow() as uow:
+        uow.session.exec(update(DirectDebit).where(
+            DirectDebit.merchant_request_id == request_id).values(**values))
+        uow.commit()
+
+
+def _created(services: Services) -> list[str]:
+    return [e["merchantContractCode"] for e in services.sandbox.events()
+            if e["event"] == "contract_created"]
+
+
+def test_a_notice_serves_again_after_its_debit_failed_but_never_two_live_debits(
+        services, people) -> None:
+    clock = Clock(services)
+    mandate = signed_mandate(services, limit="40", periodic=True)
+    notice = debits.send_notice(services, people["olga"], mandate_ref=mandate.id,
+                                estimated_amount="30")
+    clock.advance(hours=50)
+    first = debits.debit_now(services, people["olga"], mandate_ref=mandate.id, amount="30",
+                             product_name="Plan")
+    _set_debit(services, first.merchant_request_id, status="FAIL")  # the provider said no
+    second = debits.debit_now(services, people["olga"], mandate_ref=mandate.id, amount="30",
+                              product_name="Plan")
+    assert second.status == "PROCESSING"
+    assert _debit(services, second.merchant_request_id).notice_id == notice.id
+    with pytest.raises(ConflictError, match="still PROCESSING"):
+        debits.debit_now(services, people["oscar"], mandate_ref=mandate.id, amount="30",
+                         product_name="Plan")
+
+
+def test_an_unknown_order_status_keeps_the_debit_open(services, people, monkeypatch) -> None:
+    from services.providers.base import OrderState
+
+    services.sandbox.set_webhook_sink(None)
+    mandate = signed_mandate(services, limit="30")
+    outcome = debits.debit_now(services, people["olga"], mandate_ref=mandate.id, amount="3",
+                               product_name="Aug")
+    prepay_id = _debit(services, outcome.merchant_request_id).prepay_id
+    assert prepay_id
+    real = services.provider.client.query_order
+    asked: list[dict] = []
+
+    def brand_new_status(**kwargs):  # type: ignore[no-untyped-def]
+        asked.append(kwargs)
+        answer = real(**kwargs)
+        return answer.model_copy(update={"status": "SOMETHING_NEW"}) if hasattr(
+            answer, "model_copy") else type(answer)(**{**vars(answer), "status": "SOMETHING_NEW"})
+
+    monkeypatch.setattr(services.provider.client, "query_order", brand_new_status)
+    assert services.provider.get_order(provider_order_id=prepay_id).state == OrderState.PENDING
+    mandate_updates.sync_debit(services, outcome.merchant_request_id)
+    assert _debit(services, outcome.merchant_request_id).status == "PROCESSING"
+    # Asked by the prepayId pay/apply returned, not by the assumed merchantTradeNo.
+    assert asked[-1]["prepay_id"] == prepay_id and asked[-1]["merchant_trade_no"] is None
+
+
+def test_an_error_order_leaves_the_debit_open(services, people, monkeypatch) -> None:
+    from services.providers.base import OrderState, OrderStatus
+
+    services.sandbox.set_webhook_sink(None)
+    mandate = signed_mandate(services, limit="30")
+    outcome = debits.debit_now(services, people["olga"], mandate_ref=mandate.id, amount="3",
+                               product_name="Aug")
+    monkeypatch.setattr(services.provider, "get_order", lambda **kw: OrderStatus(
+        provider_order_id=kw.get("provider_order_id"), merchant_order_id=None,
+        state=OrderState.ERROR, provider_status="ERROR", amount=None, currency=None))
+    mandate_updates.sync_debit(services, outcome.merchant_request_id)
+    assert _debit(services, outcome.merchant_request_id).status == "PROCESSING"
+
+
+def test_a_pay_webhook_finds_the_debit_by_its_prepay_id(services, people) -> None:
+    from services.provider_events import ProviderEvent, dispatch
+
+    services.sandbox.set_webhook_sink(None)
+    mandate = signed_mandate(services, limit="30")
+    outcome = debits.debit_now(services, people["olga"], mandate_ref=mandate.id, amount="3",
+                               product_name="Aug")
+    prepay_id = _debit(services, outcome.merchant_request_id).prepay_id
+    event = ProviderEvent(provider="binance_pay", biz_type="PAY", biz_id=prepay_id,
+                          biz_status="PAY_SUCCESS", data={"merchantTradeNo": "SOMEOTHERNO"})
+    with services.uow() as uow:
+        assert dispatch(services, uow, event) == "debit_success"
+        uow.commit()
+    assert _debit(services, outcome.merchant_request_id).status == "SUCCESS"
+
+
+def test_a_local_fail_gives_way_to_a_provider_success_and_is_audited_as_conflict(
+        services, people) -> None:
+    sink = attach_sink(services)
+    services.sandbox.set_webhook_sink(None)  # hold the webhooks back
+    mandate = signed_mandate(services, limit="30")
+    outcome = debits.debit_now(services, people["olga"], mandate_ref=mandate.id, amount="4",
+                               product_name="Sep")
+    # What an unmapped code or a 5xx made of it before such answers became outcome-unknown.
+    _set_debit(services, outcome.merchant_request_id, status="FAIL", error_code="400000")
+    services.sandbox.set_webhook_sink(sink)
+    services.sandbox.advance(10)
+    row = _debit(services, outcome.merchant_request_id)
+    assert row.status == "SUCCESS" and row.error_code is None
+    assert "debit_conflict" in sink.outcomes
+    entries = _audit(services, "debit.webhook", outcome.merchant_request_id)
+    assert [e.outcome for e in entries] == ["conflict"]
+
+
+def test_a_contract_in_doubt_is_looked_up_before_it_is_sent_again(services, people) -> None:
+    services.sandbox.set_fault(CONTRACT_CREATE, FaultKind.TIMEOUT_AFTER_PROCESSING)
+    created = mandates.create_contract(services, people["olga"], mandates.ContractRequest(
+        customer_email="d@example.com", service_name="News", single_upper_limit="5",
+        currency="USDT"))
+    assert created.status == "UNKNOWN"
+    synced = mandates.sync_contract(services, people["olga"], created.id)
+    assert synced.status == "INITIAL"
+    assert _created(services) == [created.merchant_contract_code]
+
+
+def test_a_duplicate_refusal_means_the_contract_exists(services, people) -> None:
+    from sqlalchemy import update
+
+    services.sandbox.set_fault(CONTRACT_CREATE, FaultKind.TIMEOUT_AFTER_PROCESSING)
+    created = mandates.create_contract(services, people["olga"], mandates.ContractRequest(
+        customer_email="e@example.com", service_name="News", single_upper_limit="5",
+        currency="USDT"))
+    with services.uow() as uow:  # a resend that differs: the provider refuses the taken code
+        uow.session.exec(update(Mandate).where(Mandate.id == created.id)
+                         .values(service_name="News 2"))
+        uow.commit()
+    assert mandates._send_contract(services, created.id, people["olga"]).status == "INITIAL"
+    assert _created(services) == [created.merchant_contract_code]
+
+
+def test_a_provider_signature_overrides_a_local_refusal(services, people) -> None:
+    from sqlalchemy import update
+
+    sink = attach_sink(services)
+    created = mandates.create_contract(services, people["olga"], mandates.ContractRequest(
+        customer_email="f@example.com", service_name="News", single_upper_limit="5",
+        currency="USDT"))
+    with services.uow() as uow:  # what the old duplicate handling left behind
+        uow.session.exec(update(Mandate).where(Mandate.id == created.id).values(status="REFUSED"))
+        uow.commit()
+    services.sandbox.sign_contract(merchant_contract_code=created.merchant_contract_code)
+    services.sandbox.advance(5)
+    assert _mandate(services, created.id).status == "SIGNED"
+    assert "mandate_signed" in sink.outcomes
+
+
+def test_contract_transitions_out_of_our_local_states(services) -> None:
+    mandate = signed_mandate(services, status="CREATING")
+    with services.uow() as uow:
+        row = uow.session.get(Mandate, mandate.id)
+        assert mandate_updates.contract_transition(uow, row, "UNKNOWN", datetime.now(UTC)) == (
+            "CREATING", "UNKNOWN")
+        assert mandate_updates.contract_transition(uow, row, "CREATING", datetime.now(UTC)) == (
+            "UNKNOWN", "UNKNOWN")
+        assert mandate_updates.contract_transition(uow, row, "INITIAL", datetime.now(UTC)) == (
+            "UNKNOWN", "INITIAL")
+        # A refused create never hides a contract the provider confirmed.
+        assert mandate_updates.contract_transition(uow, row, "REFUSED", datetime.now(UTC)) == (
+            "INITIAL", "INITIAL")
+
+
+def test_a_viewer_sync_never_creates_a_contract(services, people) -> None:
+    services.sandbox.set_fault(CONTRACT_CREATE, FaultKind.HTTP_5XX)
+    created = mandates.create_contract(services, people["olga"], mandates.ContractRequest(
+        customer_email="g@example.com", service_name="News", single_upper_limit="5",
+        currency="USDT"))
+    assert created.status == "UNKNOWN" and _created(services) == []
+    assert mandates.sync_contract(services, people["vic"], created.id).status == "UNKNOWN"
+    assert _created(services) == []
+    assert mandates.sync_contract(services, people["olga"], created.id).status == "INITIAL"
+    assert _created(services) == [created.merchant_contract_code]
+
+
+def test_notice_answers_termination_and_expiry_are_audited(services, people) -> None:
+    clock = Clock(services)
+    mandate = signed_mandate(services, limit="40", periodic=True)
+    notice = debits.send_notice(services, people["olga"], mandate_ref=mandate.id,
+                                estimated_amount="25")
+    [entry] = _audit(services, "debit.notice.sent", notice.merchant_request_id)
+    assert (entry.outcome, entry.provider_code, entry.actor_name) == ("SENT", "000000", "olga")
+    services.sandbox.set_webhook_sink(None)
+    created = mandates.create_contract(services, people["olga"], mandates.ContractRequest(
+        customer_email="h@example.com", service_name="Cloud", single_upper_limit="9",
+        currency="USDC"))
+    services.sandbox.sign_contract(merchant_contract_code=created.merchant_contract_code)
+    mandates.sync_contract(services, people["olga"], created.id)
+    mandates.terminate_contract(services, people["olga"], created.id, "customer left")
+    [ended] = _audit(services, "mandate.terminated", created.merchant_contract_code)
+    assert ended.outcome == "TERMINATED"
+    unsigned = mandates.create_contract(services, people["olga"], mandates.ContractRequest(
+        customer_email="i@example.com", service_name="Cloud", single_upper_limit="9",
+        currency="USDC"))
+    clock.advance(hours=2)
+    assert mandates.sync_contract(services, people["vic"], unsigned.id).status == "EXPIRED"
+    assert [e.outcome for e in _audit(services, "mandate.synced",
+                                      unsigned.merchant_contract_code)] == ["EXPIRED"]
+
+
+def test_a_repeated_request_token_returns_the_same_debit(services, people) -> None:
+    mandate = signed_mandate(services, limit="30")
+    ask = lambda amount="5": debits.debit_now(  # noqa: E731
+        services, people["olga"], mandate_ref=mandate.id, amount=amount, product_name="Oct",
+        request_token="form-123")
+    first, again = ask(), ask()
+    assert again.merchant_request_id == first.merchant_request_id
+    with pytest.raises(ConflictError, match="already used"):
+        ask("6")
+    assert _applied(services) == [first.merchant_request_id]
+
+
+def test_applying_a_bulk_file_twice_with_its_token_debits_once(services, people) -> None:
+    from services import bulk_debits
+
+    one, two = signed_mandate(services, limit="30"), signed_mandate(services, limit="30")
+    data = (f"merchantContractCode,amount,productName\r\n{one.merchant_contract_code},3,Nov\r\n"
+            f"{two.merchant_contract_code},4,Nov\r\n").encode()
+    checked = bulk_debits.preview(services, people["olga"], data, "debits.csv")
+    first = bulk_debits.apply(services, people["olga"], checked, request_token="upload-9")
+    again = bulk_debits.apply(services, people["olga"], checked, request_token="upload-9")
+    assert [r.status for r in first] == ["PROCESSING", "PROCESSING"]
+    assert [r.status for r in again] == ["PROCESSING", "PROCESSING"]
+    assert len(_applied(services)) == 2

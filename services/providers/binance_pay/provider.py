@@ -161,7 +161,8 @@ class BinancePayProvider:
         return base.OrderStatus(
             provider_order_id=r.prepayId,
             merchant_order_id=r.merchantTradeNo,
-            state=ORDER_STATES.get(r.status, base.OrderState.ERROR),
+            # A status we do not know must not read as final: money may have moved.
+            state=ORDER_STATES.get(r.status, base.OrderState.PENDING),
             provider_status=r.status,
             amount=r.orderAmount,
             currency=r.currency,
