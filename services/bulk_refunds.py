@@ -13,8 +13,8 @@ from services.access import Actor, require
 from services.approvals import refund_needs_approval
 from services.bootstrap import Services
 from services.bulk_common import BulkPreview, BulkResult, finish, parse_amount, read_table
-from services.errors import PayDeskError
-from services.money import currency_decimals
+from services.errors import InputError, MoneyError, PayDeskError
+from services.money import check_magnitude, currency_decimals, exact_amount
 
 ALIASES = {
     "merchanttradeno": "order", "prepayid": "order", "order": "order", "orderid": "order",
@@ -75,8 +75,15 @@ def preview(services: Services, actor: Actor, data: bytes,
                 out.error(line, "amount", amount_text, "bad_amount",
                           "write the amount like 12.50, or full")
                 continue
+            try:
+                check_magnitude(amount, value=amount_text)
+            except MoneyError as error:
+                out.error(line, "amount", amount_text, "too_large", error.message)
+                continue
             places = currency_decimals(order.currency)
-            if amount != amount.quantize(Decimal(1).scaleb(-places)):
+            try:
+                exact_amount(amount, order.currency)
+            except MoneyError:
                 out.error(line, "amount", amount_text, "too_many_decimals",
                           f"{order.currency} has at most {places} decimal places")
                 continue
@@ -97,9 +104,12 @@ def preview(services: Services, actor: Actor, data: bytes,
             if lines_before:
                 out.warning(line, "order", ref, "repeated_order",
                             f"this order appears on {lines_before} earlier line(s) too")
-            if refund_needs_approval(services.settings, amount):
+            # The threshold applies to what the order gives back in all (see refunds).
+            if refund_needs_approval(services.settings,
+                                     position.refunded + position.in_progress + earlier + amount):
                 out.warning(line, "amount", amount_text, "needs_approval",
-                            "above the approval threshold: an approver must release it")
+                            "with this order's other refunds it is above the approval threshold: "
+                            "an approver must release it")
             asked[position.order_id] = (earlier + amount, lines_before + 1)
             planned[line] = {"order": order.merchant_trade_no, "amount": amount,
                              "currency": order.currency, "reason": reason, "note": note,
@@ -107,10 +117,16 @@ def preview(services: Services, actor: Actor, data: bytes,
     return finish(out, rows, planned)
 
 
-def apply(services: Services, actor: Actor, checked: BulkPreview) -> list[BulkResult]:
+def apply(services: Services, actor: Actor, checked: BulkPreview, *,
+          request_token: str | None = None) -> list[BulkResult]:
     """Request every previewed line; a line refused now (someone refunded meanwhile) says why
-    and the others still go."""
+    and the others still go.
+
+    With `request_token` (one per uploaded file), applying the same file again returns the
+    refunds made the first time instead of refunding twice: each line's token is the file's
+    token plus its line number."""
     require(actor, "refund.request")
+    _line_token(request_token, 0)  # a token too long is refused before any line goes out
     results = []
     for item in checked.lines:
         plan = item.planned
@@ -119,9 +135,21 @@ def apply(services: Services, actor: Actor, checked: BulkPreview) -> list[BulkRe
                 services, actor, order_ref=str(plan["order"]),
                 amount=None if plan["full"] else plan["amount"],  # type: ignore[arg-type]
                 reason=str(plan["reason"]), note=plan["note"],  # type: ignore[arg-type]
-                accept_whole_remainder=bool(plan["full"]))
+                accept_whole_remainder=bool(plan["full"]),
+                request_token=_line_token(request_token, item.line))
             results.append(BulkResult(item.line, str(plan["order"]), outcome.status,
                                       outcome.message))
         except PayDeskError as error:
             results.append(BulkResult(item.line, str(plan["order"]), "REFUSED", str(error)))
     return results
+
+
+def _line_token(token: str | None, line: int) -> str | None:
+    text = (token or "").strip()
+    if not text:
+        return None
+    suffix = f":{line:06d}"
+    if len(text) + len(suffix) > refunds.TOKEN_MAX:
+        raise InputError(f"keep the request token under {refunds.TOKEN_MAX - len(suffix)} "
+                         "characters", field="request_token")
+    return text + suffix

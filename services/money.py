@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
+from data.types import MAX_AMOUNT
 from services.errors import MoneyError
 
 CRYPTO_DECIMALS = 8
@@ -57,12 +58,27 @@ def to_decimal(value: object, *, field: str = "amount") -> Decimal:
     return result
 
 
+def check_magnitude(amount: Decimal, *, field: str = "amount", value: object = None) -> None:
+    """Refuse an amount beyond what the store can hold, before any arithmetic overflows on it."""
+    if abs(amount) > MAX_AMOUNT:
+        raise MoneyError(
+            f"'{amount if value is None else value}' is larger than the largest amount PayDesk "
+            f"can record ({MAX_AMOUNT:f})", field=field, value=amount if value is None else value)
+
+
 def exact_amount(value: object, currency: str, *, field: str = "amount") -> Decimal:
     """The amount as a Decimal with the currency's scale; too many decimals is an error."""
     amount = to_decimal(value, field=field)
     places = currency_decimals(currency)
+    check_magnitude(amount, field=field, value=value)
     quantum = Decimal(1).scaleb(-places)
-    quantized = amount.quantize(quantum)
+    try:
+        quantized = amount.quantize(quantum)
+    except InvalidOperation:
+        # Past the context's 28 digits; the magnitude check makes this unreachable for any
+        # storable amount, but a traceback must never be what a typo earns.
+        raise MoneyError(f"'{value}' has too many digits to be an amount", field=field,
+                         value=value) from None
     if quantized != amount:
         raise MoneyError(
             f"{amount} has more than {places} decimal places for {currency.upper()}; "

@@ -26,13 +26,15 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlmodel import select
+from sqlalchemy import update
+from sqlmodel import col, select
 
 from data.models import Order
 from services import audit
 from services.bootstrap import Services
 from services.provider_events import ProviderEvent, handles
 from services.providers.base import OrderStatus
+from services.row_locks import lock_row
 from services.unit_of_work import UnitOfWork
 
 OPEN = ("INITIAL", "PENDING")
@@ -129,20 +131,36 @@ def _fill_payment(order: Order, report: OrderReport) -> None:
 
 def lock_order(
     uow: UnitOfWork, *, order_id: int | None = None, prepay_id: str | None = None,
-    merchant_trade_no: str | None = None,
+    merchant_trade_no: str | None = None, now: datetime | None = None,
 ) -> Order | None:
-    """Load an order FOR UPDATE (PostgreSQL), so that a webhook and a sync pass touching the same
-    order apply one after the other; SQLite has a single writer anyway."""
-    statement = select(Order)
+    """Lock an order for the rest of `uow`'s transaction, then read it fresh; None if unknown.
+
+    SELECT ... FOR UPDATE is not enough: SQLite ignores it, and pysqlite runs a read before the
+    first write outside any transaction, so a webhook and a sync pass could both decide on the
+    status read before the other committed. An UPDATE first (services.row_locks) waits for the
+    other writer on both stores, and what is read next is what it committed.
+    """
     if order_id is not None:
-        statement = statement.where(Order.id == order_id)
+        where = col(Order.id) == order_id
     elif prepay_id:
-        statement = statement.where(Order.prepay_id == prepay_id)
+        where = col(Order.prepay_id) == prepay_id
     elif merchant_trade_no:
-        statement = statement.where(Order.merchant_trade_no == merchant_trade_no)
+        where = col(Order.merchant_trade_no) == merchant_trade_no
     else:
         return None
-    return uow.session.exec(statement.with_for_update()).first()
+    if order_id is not None and now is not None:
+        locked = lock_row(uow, Order, order_id, now)
+    else:
+        # The same lock keyed by what the caller knows; updated_at is assigned to itself, so
+        # taking the lock changes nothing anyone reads.
+        locked = uow.session.exec(
+            update(Order).where(where).values(updated_at=col(Order.updated_at))
+        ).rowcount > 0
+    if not locked:
+        return None
+    return uow.session.exec(
+        select(Order).where(where).execution_options(populate_existing=True)
+    ).first()
 
 
 # --- webhooks ------------------------------------------------------------------------------------
@@ -222,7 +240,7 @@ def report_from_query(result: OrderStatus) -> OrderReport:
 def apply_query_result(
     services: Services, uow: UnitOfWork, order_id: int, result: OrderStatus
 ) -> str:
-    order = lock_order(uow, order_id=order_id)
+    order = lock_order(uow, order_id=order_id, now=services.now())
     if order is None:
         return "gone"
     if order.prepay_id is None and result.provider_order_id:

@@ -4,7 +4,14 @@ Every change goes through `transition`, which locks the order row first: the ord
 total is recomputed from its SUCCESS refunds under that lock, so two outcomes for the same order
 arriving at once (a webhook and the call's own answer, or two refunds settling) never lose an
 update. A refund in a final state (SUCCESS, FAIL, REJECTED) never moves again; later news may only
-fill in ids it lacked.
+fill in ids it lacked. One exception: a FAIL that we concluded from a refused call (its error_code
+starts with LOCAL_FAIL) is our reading, not the provider's word. When the provider later reports
+the refund accepted or settled, the provider wins: the refund holds its amount again and the
+turn-around is audited with outcome "conflict" so that someone checks for a second refund made
+meanwhile.
+
+The order's refunded total is recomputed here; its status moves only where
+services.order_updates.decide allows, so a refund never takes an order backwards.
 """
 
 from __future__ import annotations
@@ -19,7 +26,7 @@ from sqlalchemy import func
 from sqlmodel import col, select
 
 from data.models import Order, Refund
-from services import audit
+from services import audit, order_updates
 from services.bootstrap import Services
 from services.provider_events import handles
 from services.providers.base import RefundResult, RefundState
@@ -34,6 +41,8 @@ FINAL = frozenset({SUCCESS, FAIL, REJECTED})
 OPEN = frozenset({PENDING, UNKNOWN, REFUNDING})
 _FROM_PROVIDER = {RefundState.PENDING: REFUNDING, RefundState.SUCCEEDED: SUCCESS,
                   RefundState.FAILED: FAIL}
+#: error_code prefix of a FAIL we set from a refused call, not one the provider reported.
+LOCAL_FAIL = "local:"
 _FROM_WEBHOOK = {"REFUND_SUCCESS": SUCCESS, "REFUND_REJECTED": FAIL, "REFUND_REJECT": FAIL,
                  "REFUND_FAIL": FAIL}
 
@@ -77,9 +86,23 @@ def transition(
         refund.provider_refund_id = provider_refund_id
     if remaining_attempts is not None:
         refund.remaining_attempts = remaining_attempts
-    if before in FINAL or before == to_status or _is_backwards(before, to_status):
+    overturned = _overturns_local_fail(refund, to_status)
+    if ((before in FINAL and not overturned) or before == to_status
+            or _is_backwards(before, to_status)):
         uow.session.add(refund)
         return Change(refund_request_id, before, before)
+    if overturned:
+        audit.record(uow, actor=audit.SYSTEM, action="refund.fail_overturned",
+                     target_type="refund", target_id=refund_request_id, amount=refund.amount,
+                     currency=refund.currency, idempotency_key=refund_request_id,
+                     provider_code=to_status, outcome="conflict", at=now,
+                     detail={"from": before, "to": to_status,
+                             "local_error": refund.error_code,
+                             "local_message": refund.error_message,
+                             "why": "the provider executed a refund we had recorded as refused; "
+                                    "its amount is held again"})
+        refund.error_code = refund.error_message = None
+        refund.completed_at = None
     if amount is not None and amount != refund.amount and to_status in (REFUNDING, SUCCESS):
         # The provider's last allowed attempt refunds the whole remainder: its figure is the truth.
         refund.amount = amount
@@ -94,6 +117,19 @@ def transition(
     uow.session.flush()
     _settle_order(uow, order_id, now)
     return Change(refund_request_id, before, to_status)
+
+
+def is_local_fail(refund: Refund) -> bool:
+    return refund.status == FAIL and (refund.error_code or "").startswith(LOCAL_FAIL)
+
+
+def _overturns_local_fail(refund: Refund, to_status: str) -> bool:
+    return is_local_fail(refund) and to_status in (REFUNDING, SUCCESS)
+
+
+def local_fail_code(code: str | None, kind: str) -> str:
+    """error_code for a FAIL we conclude from a refused call (the column holds 16 characters)."""
+    return (LOCAL_FAIL + (code or kind))[:16]
 
 
 def _is_backwards(before: str, to_status: str) -> bool:
@@ -115,13 +151,15 @@ def _settle_order(uow: UnitOfWork, order_id: int, now: datetime) -> None:
     ).one()
     order.refunded_amount = succeeded
     if in_flight:
-        order.status = "REFUNDING"
+        target = "REFUNDING"
     elif succeeded >= order.amount:
-        order.status = "FULL_REFUNDED"
+        target = "FULL_REFUNDED"
     elif succeeded > 0:
-        order.status = "REFUNDED"
-    elif order.status == "REFUNDING":
-        order.status = "PAID"
+        target = "REFUNDED"
+    else:
+        target = order.status
+    if order_updates.decide(order.status, target) == order_updates.APPLY:
+        order.status = target
     order.updated_at = now
     uow.session.add(order)
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from sqlalchemy import func, or_
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
 from data.models import Order, Refund
@@ -26,7 +27,7 @@ from services.errors import ConflictError, InputError, LimitExceededError, NotFo
 from services.money import exact_amount
 from services.providers.errors import ProviderError
 from services.refund_updates import (
-    FAIL, NEEDS_APPROVAL, PENDING, REJECTED, UNKNOWN, apply_result, transition,
+    FAIL, NEEDS_APPROVAL, PENDING, REJECTED, UNKNOWN, apply_result, local_fail_code, transition,
 )
 from services.row_locks import lock_row
 from services.unit_of_work import UnitOfWork
@@ -145,6 +146,19 @@ def refund_position(services: Services, actor: Actor, order_ref: str | int) -> R
         return _position(uow, order)
 
 
+TOKEN_MAX = 64
+
+
+def _check_token(token: str | None) -> str | None:
+    text = (token or "").strip()
+    if not text:
+        return None
+    if len(text) > TOKEN_MAX:
+        raise InputError(f"keep the request token under {TOKEN_MAX} characters",
+                         field="request_token")
+    return text
+
+
 def _check_reason(reason: str, note: str | None) -> tuple[str, str | None]:
     code = (reason or "").strip().upper()
     if code not in REASONS:
@@ -190,8 +204,14 @@ def plan_refund(services: Services, actor: Actor, *, order_ref: str | int,
             f"{_amt(wanted)} {position.currency} is more than the {_amt(position.refundable)} "
             f"still refundable on order {position.merchant_trade_no}")
     return RefundPlan(wanted, position.currency, position.merchant_trade_no, reason, note,
-                      approvals.refund_needs_approval(services.settings, wanted),
-                      position.last_attempt)
+                      _needs_approval(services, position, wanted), position.last_attempt)
+
+
+def _needs_approval(services: Services, position: RefundPosition, wanted: Decimal) -> bool:
+    """Four eyes on what the order gives back in all, not on this one refund: otherwise 4,500
+    split into nine refunds of 500 would never meet an approver."""
+    already = position.refunded + position.in_progress  # every refund not FAIL or REJECTED
+    return approvals.refund_needs_approval(services.settings, already + wanted)
 
 
 def request_refund(
@@ -203,11 +223,17 @@ def request_refund(
     reason: str,
     note: str | None = None,
     accept_whole_remainder: bool = False,
+    request_token: str | None = None,
 ) -> RefundOutcome:
     """Ask for a refund (amount None = everything still refundable) and send it unless it needs
-    a second person. Raises InputError, ConflictError or LimitExceededError saying why not."""
+    a second person. Raises InputError, ConflictError or LimitExceededError saying why not.
+
+    `request_token` is the caller's key for this request (a form's id, a file line): asked again
+    with the same token, the refund made the first time is returned and nothing new is created.
+    """
     require(actor, "refund.request")
     reason, note = _check_reason(reason, note)
+    token = _check_token(request_token)
     order_id = _order_id(services, order_ref)
     now = services.now()
     with services.uow() as uow:
@@ -216,6 +242,18 @@ def request_refund(
         order = uow.session.exec(
             select(Order).where(Order.id == order_id).execution_options(populate_existing=True)
         ).one()
+        if token is not None:
+            # Read under the order lock: a double click on the same order waits here and then
+            # finds the first click's refund.
+            earlier = uow.session.exec(
+                select(Refund).where(Refund.request_token == token)).first()
+            if earlier is not None:
+                if earlier.order_id != order_id:
+                    raise ConflictError(
+                        f"request token {token} was already used for another order's refund "
+                        f"({earlier.refund_request_id})")
+                return _outcome(earlier, f"already requested ({earlier.refund_request_id}); "
+                                         "nothing new was created")
         position = _position(uow, order)
         if position.refusal:
             raise ConflictError(f"order {order.merchant_trade_no}: {position.refusal}")
@@ -236,15 +274,21 @@ def request_refund(
                 f"{_amt(wanted)} {order.currency} is more than the {_amt(position.refundable)} still "
                 f"refundable on order {order.merchant_trade_no} (paid {_amt(order.amount)}, "
                 f"refunded {_amt(position.refunded)}, in progress {_amt(position.in_progress)})")
-        needs_approval = approvals.refund_needs_approval(services.settings, wanted)
+        needs_approval = _needs_approval(services, position, wanted)
         refund = Refund(
             order_id=order_id, refund_request_id=new_refund_request_id(), amount=wanted,
             currency=order.currency, reason=reason, note=note,
             status=NEEDS_APPROVAL if needs_approval else PENDING,
             requested_by_id=actor.user_id, created_at=now, updated_at=now,
+            request_token=token,
         )
         uow.session.add(refund)
-        uow.session.flush()
+        try:
+            uow.session.flush()
+        except IntegrityError:
+            # Only the token is unique here; the same token on another order raced us.
+            raise ConflictError(f"request token {token} is already used by another refund",
+                                ) from None
         if needs_approval:
             approvals.request_approval(uow, actor=actor, kind="refund",
                                        item_id=refund.refund_request_id, amount=wanted,
@@ -260,7 +304,8 @@ def request_refund(
     if needs_approval:
         return RefundOutcome(request_id, NEEDS_APPROVAL, wanted, currency,
                              f"refund of {_amt(wanted)} {currency} waits for an approver "
-                             f"(above {_amt(services.settings.refund_approval_threshold)})")
+                             f"(with the order's other refunds, above "
+                             f"{_amt(services.settings.refund_approval_threshold)})")
     return send_refund(services, request_id, actor=actor)
 
 
@@ -282,9 +327,11 @@ def send_refund(services: Services, refund_request_id: str, *,
             amount=refund.amount, reason=REASONS.get(refund.reason, refund.reason))
     except ProviderError as error:
         unknown = error.outcome_unknown
+        # A refusal is our reading of the answer: marked local, a later provider SUCCESS wins.
+        code = error.code if unknown else local_fail_code(error.code, type(error).__name__)
         with services.uow() as uow:
             change = transition(uow, refund_request_id, UNKNOWN if unknown else FAIL,
-                                services.now(), error_code=error.code, error_message=str(error))
+                                services.now(), error_code=code, error_message=str(error))
             audit.record(uow, actor=who, action="refund.sent", target_type="refund",
                          target_id=refund_request_id, amount=refund.amount,
                          currency=refund.currency, idempotency_key=refund_request_id,

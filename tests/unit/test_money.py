@@ -53,3 +53,28 @@ def test_money_refuses_cross_currency_arithmetic() -> None:
         Money(Decimal(1), "USDT") + Money(Decimal(1), "USDC")
     with pytest.raises(MoneyError):
         Money(1.0, "USDT")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("text", ["1e30", "12345678901234567890123", "-1e30",
+                                  "92233720368.54775808", "1" * 40 + ".5"])
+def test_amounts_too_large_to_store_are_a_field_error_not_a_traceback(text: str) -> None:
+    for currency in ("USDT", "USD", "JPY"):
+        with pytest.raises(MoneyError, match="largest amount") as exc:
+            exact_amount(text, currency, field="refund amount")
+        assert exc.value.field == "refund amount"
+    with pytest.raises(MoneyError):
+        positive_amount(text, "USDT")
+
+
+def test_the_largest_storable_amount_is_accepted() -> None:
+    assert exact_amount("92233720368.54775807", "USDT") == Decimal("92233720368.54775807")
+
+
+def test_payment_request_form_names_the_amount_field_for_a_huge_amount() -> None:
+    from services.payment_requests import PaymentRequestInvalid, validate
+
+    with pytest.raises(PaymentRequestInvalid) as exc:
+        validate(amount="1e30", currency="USDT", product="Widget",
+                 customer_email="a@example.com", expiry_minutes="30")
+    assert list(exc.value.problems) == ["amount"]
+    assert "largest amount" in exc.value.problems["amount"]
