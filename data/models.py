@@ -230,7 +230,7 @@ class DirectDebit(SQLModel, table=True):
     provider_pay_id: str | None = Field(default=None, max_length=64)
     # The order a debit turns into at the provider; a timed-out debit is resolved through it.
     prepay_id: str | None = Field(default=None, max_length=32)
-    # Periodic contracts: the pre-debit notice this debit uses; see uq_direct_debits_notice_not_failed.
+    # Periodic contracts: the notice this debit uses (see uq_direct_debits_notice_not_failed).
     notice_id: int | None = Field(default=None, foreign_key="debit_notices.id")
     # Caller-chosen key (migration 0007): a double click or a retried form submits once.
     request_token: str | None = Field(default=None, max_length=64, unique=True)

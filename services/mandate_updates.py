@@ -4,8 +4,9 @@ Contract states only move forward (INITIAL -> SIGNED -> TERMINATED | EXPIRED; IN
 and debit states too (PENDING | UNKNOWN -> PROCESSING -> SUCCESS | FAIL), whatever order the
 news arrives in. Two exceptions, because our own conclusions can be wrong and the provider's news
 cannot: any provider state overrides our local CREATING/UNKNOWN/REFUSED, and a provider SUCCESS
-overrides a debit FAIL (money was collected; audited as a "conflict"). Debit changes lock the mandate row first, like the debit request itself, so the
-"one open debit per contract" rule reads settled data.
+overrides a debit FAIL (money was collected; audited as a "conflict"). Debit changes lock the
+mandate row first, like the debit request itself, so the "one open debit per contract" rule reads
+settled data.
 """
 
 from __future__ import annotations
@@ -19,9 +20,9 @@ from data.models import DebitNotice, DirectDebit, Mandate
 from services import audit
 from services.bootstrap import Services
 from services.errors import PayDeskError
+from services.provider_events import handles
 from services.providers.base import Contract, ContractState, OrderState
 from services.providers.errors import NotFoundError as ProviderNotFound
-from services.provider_events import handles
 from services.providers.errors import ProviderError
 from services.row_locks import lock_row
 from services.sync import sync_job

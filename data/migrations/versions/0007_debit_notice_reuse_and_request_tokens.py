@@ -1,4 +1,4 @@
-"""a pre-debit notice may be reused after its debit failed; request tokens for idempotent submissions
+"""a pre-debit notice may be reused after its debit failed; request tokens for submissions
 
 Revision ID: 0007
 Revises: 0006
