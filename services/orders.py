@@ -119,6 +119,13 @@ class TimelineEvent:
     title: str
     detail: str = ""
     outcome: str = "ok"  # ok | failed | pending | info
+    # The same facts unjoined, for a screen to format (detail above is the plain-text form).
+    amount: Decimal | None = None
+    currency: str = ""
+    code: str = ""  # the audit action or the refund status behind the title
+    reason: str = ""  # a refund's reason code
+    parts: tuple[str, ...] = ()  # other readable pieces, in order
+    data: str = ""  # an audit entry's stored detail (JSON or text)
 
 
 @dataclass(frozen=True)
@@ -278,10 +285,12 @@ def get_order_detail(services: Services, actor: Actor, order_ref: str | int) -> 
 def _timeline(order: OrderRow, refunds: list[Any], webhooks: list[Any], audits: list[Any],
               zone: Any) -> list[TimelineEvent]:
     money = f"{order.amount:f} {order.currency}"
+    paid = {"amount": order.amount, "currency": order.currency}
     events = [TimelineEvent(order.created_at, "order", "Order created",
-                            f"{money} · {order.product_name}".rstrip(" ·"), "info")]
+                            f"{money} · {order.product_name}".rstrip(" ·"), "info", **paid,
+                            parts=(order.product_name,) if order.product_name else ())]
     if order.paid_at:
-        events.append(TimelineEvent(order.paid_at, "order", "Paid", money, "ok"))
+        events.append(TimelineEvent(order.paid_at, "order", "Paid", money, "ok", **paid))
     if order.status == "EXPIRED":
         events.append(TimelineEvent(order.expires_at or order.updated_at, "order", "Expired",
                                     "The customer did not pay before the order expired.", "failed"))
@@ -293,14 +302,20 @@ def _timeline(order: OrderRow, refunds: list[Any], webhooks: list[Any], audits: 
                                     "The provider reported an error for this order.", "failed"))
     for r in refunds:
         amount = f"{r.amount:f} {r.currency}"
+        refunded = {"amount": r.amount, "currency": r.currency}
         events.append(TimelineEvent(r.created_at.astimezone(zone), "refund", "Refund requested",
-                                    f"{amount} · {r.reason} · {r.refund_request_id}", "pending"))
+                                    f"{amount} · {r.reason} · {r.refund_request_id}", "pending",
+                                    **refunded, reason=r.reason or "",
+                                    parts=(r.refund_request_id,)))
         if r.completed_at:
             outcome = "ok" if r.status == "SUCCESS" else "failed"
             detail = amount if outcome == "ok" else (
                 f"{amount} · {r.error_code or ''} {r.error_message or ''}")
+            errors = () if outcome == "ok" else tuple(
+                x for x in (r.error_code, r.error_message) if x)
             events.append(TimelineEvent(r.completed_at.astimezone(zone), "refund",
-                                        f"Refund {r.status.lower()}", detail.strip(), outcome))
+                                        f"Refund {r.status.lower()}", detail.strip(), outcome,
+                                        **refunded, code=r.status, parts=errors))
     for w in webhooks:
         valid = "signature valid" if w.signature_valid else "signature INVALID"
         events.append(TimelineEvent(
@@ -314,8 +329,13 @@ def _timeline(order: OrderRow, refunds: list[Any], webhooks: list[Any], audits: 
             f"by {a.actor_name}",
             f"{a.amount:f} {a.currency}" if a.amount is not None else "",
             a.provider_code or "", a.detail or "") if x)
-        events.append(TimelineEvent(a.at.astimezone(zone), "audit", a.action, detail,
-                                    _audit_outcome(a.outcome)))
+        events.append(TimelineEvent(
+            a.at.astimezone(zone), "audit", a.action, detail, _audit_outcome(a.outcome),
+            amount=a.amount, currency=a.currency or "", code=a.action,
+            parts=tuple(x for x in (f"by {a.actor_name}",
+                                    f"provider code {a.provider_code}" if a.provider_code
+                                    else "") if x),
+            data=a.detail or ""))
     return sorted(events, key=lambda e: e.at)
 
 

@@ -12,7 +12,7 @@ import streamlit as st
 
 from dashboard.auth import signed_in_actor
 from dashboard.components import payout_tables as tables
-from dashboard.components.formatting import code_label, format_money, or_empty
+from dashboard.components.formatting import code_label, format_money, or_empty, plural
 from dashboard.runtime import get_services
 from services.access import can
 from services.errors import PayDeskError
@@ -53,7 +53,8 @@ def run_send(upload_ref: str) -> list[sending.SendOutcome]:
 
         outcomes = sending.send_upload(services, actor, upload_ref, progress=progress)
         trouble = [o for o in outcomes if o.after in (states.UNKNOWN, states.SEND_FAILED)]
-        box.update(label=f"{len(outcomes) - len(trouble)} of {len(outcomes)} batches accepted",
+        box.update(label=f"{len(outcomes) - len(trouble)} of "
+                         f"{plural(len(outcomes), 'batch', 'batches')} accepted",
                    state="error" if trouble else "complete")
     return outcomes
 
@@ -167,7 +168,7 @@ def preview(state: dict[str, Any]) -> None:
     st.subheader("Lines")
     frame = tables.preview_frame(result)
     if st.toggle("Only lines with problems", key="payout_only_problems"):
-        frame = frame[frame["check"] != "✓"]
+        frame = frame[frame["check"] != tables.OK_MARK]
     tables.preview_table(frame)
     file_errors = [f for f in result.errors if f.line is None]
     if result.has_errors and not file_errors:
@@ -176,7 +177,7 @@ def preview(state: dict[str, Any]) -> None:
 
 
 def fix_in_place(state: dict[str, Any], frame: pd.DataFrame) -> None:
-    bad = frame[frame["check"].str.startswith("❌")].reset_index(drop=True)
+    bad = frame[frame["check"] == tables.ERROR_MARK].reset_index(drop=True)
     if bad.empty:
         return
     with st.expander(f"Fix the {len(bad)} lines with errors here"):
@@ -233,8 +234,10 @@ def submit_area(state: dict[str, Any], file_errors: list[Any]) -> None:
         st.session_state.pop(UPLOAD, None)
         st.session_state["payout_file_round"] += 1
         st.session_state[FLASH] = (
-            f"Upload {saved.upload_ref} submitted: {len(saved.batches)} batches wait for an "
-            "approver. Nothing is sent before approval.")
+            f"Upload {saved.upload_ref} submitted: "
+            f"{plural(len(saved.batches), 'batch', 'batches')} "
+            f"{'waits' if len(saved.batches) == 1 else 'wait'} for an approver. "
+            "Nothing is sent before approval.")
         st.rerun()
 
 
@@ -316,7 +319,8 @@ def follow_section() -> None:
     waiting = [b for b in upload.batches if b.approved_by and (
         b.status in states.SENDABLE or b.status in states.IN_FLIGHT)]
     if waiting and sending.may_send(actor) and actions[0].button(
-            f"Send {len(waiting)} approved batches…", key="payout_send"):
+            f"Send {plural(len(waiting), 'approved batch', 'approved batches')}…",
+            key="payout_send"):
         st.session_state[CONFIRM] = {"action": "send", "ref": ref}
     if actions[1].button("Ask the provider for news", key="payout_refresh"):
         moved = following.refresh_upload(services, actor, ref)

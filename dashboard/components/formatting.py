@@ -80,6 +80,11 @@ def format_time(value: object, *, seconds: bool = False) -> str:
     return str(value)
 
 
+def plural(count: int, noun: str, nouns: str | None = None) -> str:
+    """'1 batch', '2 batches', '1,200 lines'."""
+    return f"{count:,} {noun if count == 1 else (nouns or noun + 's')}"
+
+
 def humanize_code(code: str) -> str:
     """PARTIAL_DELIVERY -> 'Partial delivery': the fallback for a code without a label."""
     return code.replace("_", " ").strip().capitalize() if code else EMPTY

@@ -69,7 +69,11 @@ def _confirm_debit() -> None:
                                 mandate_ref=plan.merchant_contract_code, amount=plan.amount,
                                 product_name=plan.product_name)
             kind = {"FAIL": "error", "UNKNOWN": "warning"}.get(outcome.status, "success")
-            _flash(kind, f"{outcome.message} — debit {outcome.merchant_request_id}")
+            message = outcome.message[:1].upper() + outcome.message[1:]
+            if outcome.status in ("PROCESSING", "SUCCESS"):
+                message = (f"Debit of {format_money(plan.amount, plan.currency)} accepted by "
+                           f"Binance Pay: {code_label(outcome.status, 'debit').lower()}")
+            _flash(kind, f"{message} — debit {outcome.merchant_request_id}")
         except PayDeskError as error:
             _flash("error", f"Debit refused: {error}")
         st.session_state.pop(DEBIT_PENDING, None)

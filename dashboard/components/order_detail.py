@@ -8,15 +8,43 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.components.badges import badge_color, styled_status
-from dashboard.components.formatting import code_label, format_money, status_label
-from services.orders import OrderDetail
+from dashboard.components.formatting import (
+    audit_action_label,
+    audit_detail_text,
+    code_label,
+    format_money,
+    status_label,
+)
+from services.orders import OrderDetail, TimelineEvent
 
-_OUTCOME_ICONS = {"ok": "✅", "failed": "⛔", "pending": "⏳", "info": "🧾"}
+# Material icons: emoji depend on the viewer's fonts and show as empty boxes on some desktops.
+_OUTCOME_ICONS = {"ok": ":green[:material/check_circle:]", "failed": ":red[:material/cancel:]",
+                  "pending": ":orange[:material/schedule:]", "info": ":gray[:material/receipt:]"}
+_REFUND_ENDINGS = {"SUCCESS": "Refund succeeded", "FAIL": "Refund failed",
+                   "REJECTED": "Refund rejected"}
 _KIND_LABELS = {"order": "Order", "refund": "Refund", "webhook": "Webhook", "audit": "Staff"}
 
 
 def _when(moment: datetime | None) -> str:
     return "—" if moment is None else moment.strftime("%Y-%m-%d %H:%M:%S")
+
+
+def _event_title(event: TimelineEvent) -> str:
+    if event.kind == "audit" and event.code:
+        return audit_action_label(event.code)
+    if event.kind == "refund" and event.code:
+        return _REFUND_ENDINGS.get(event.code, event.title)
+    return event.title
+
+
+def _event_detail(event: TimelineEvent) -> str:
+    """The event's facts with money formatted and codes as words; plain text when it has none."""
+    if event.amount is None and not (event.parts or event.data or event.reason):
+        return event.detail
+    pieces = [format_money(event.amount, event.currency) if event.amount is not None else "",
+              code_label(event.reason, "reason") if event.reason else "",
+              *event.parts, audit_detail_text(event.data or None)]
+    return " · ".join(p for p in pieces if p)
 
 
 def render_order_detail(detail: OrderDetail) -> None:
@@ -67,10 +95,11 @@ def render_order_detail(detail: OrderDetail) -> None:
         st.markdown("**Timeline**")
         for event in detail.timeline:
             icon = _OUTCOME_ICONS.get(event.outcome, "•")
-            line = f"{icon} `{_when(event.at)}` **{event.title}** · {_KIND_LABELS[event.kind]}"
+            line = (f"{icon} `{_when(event.at)}` **{_event_title(event)}** · "
+                    f"{_KIND_LABELS[event.kind]}")
             st.markdown(line)
-            if event.detail:
-                st.caption(event.detail)
+            if text := _event_detail(event):
+                st.caption(text)
         if detail.refunds:
             st.markdown("**Refunds**")
             refunds = pd.DataFrame(

@@ -23,6 +23,7 @@ STYLE_LIMIT = 5_000
 EDITABLE = ("receive_type", "receiver", "amount", "currency", "remark", "merchant_send_id")
 _ERROR_BG = "background-color: rgba(255, 75, 75, 0.18)"
 _WARNING_BG = "background-color: rgba(255, 189, 69, 0.22)"
+ERROR_MARK, WARNING_MARK, OK_MARK = "Error", "Warning", "OK"
 
 
 def findings_table(findings: Sequence[Finding]) -> None:
@@ -30,7 +31,7 @@ def findings_table(findings: Sequence[Finding]) -> None:
         pd.DataFrame(
             [
                 {"Line": "" if f.line is None else str(f.line), "Column": f.column or "",
-                 "Value": f.value or "", "Severity": f.severity, "Code": f.code,
+                 "Value": f.value or "", "Severity": f.severity.capitalize(), "Code": f.code,
                  "How to fix": f.message}
                 for f in findings
             ],
@@ -61,7 +62,8 @@ def preview_frame(result: ValidationResult) -> pd.DataFrame:
     marks, texts = [], []
     for line in frame["line"].tolist():
         severity, text = problems.get(int(line), ("", ""))
-        marks.append({"error": "❌ error", "warning": "⚠️ warning"}.get(severity, "✓"))
+        # Words, not emoji: emoji depend on the viewer's fonts; the row colour carries the rest.
+        marks.append({"error": ERROR_MARK, "warning": WARNING_MARK}.get(severity, OK_MARK))
         texts.append(text)
     frame["check"] = marks
     for name in EDITABLE:
@@ -71,8 +73,8 @@ def preview_frame(result: ValidationResult) -> pd.DataFrame:
 
 
 def _row_style(row: pd.Series) -> list[str]:
-    colour = _ERROR_BG if row["check"].startswith("❌") else (
-        _WARNING_BG if row["check"].startswith("⚠") else "")
+    colour = _ERROR_BG if row["check"] == ERROR_MARK else (
+        _WARNING_BG if row["check"] == WARNING_MARK else "")
     return [colour] * len(row)
 
 
@@ -80,7 +82,11 @@ def preview_table(frame: pd.DataFrame) -> None:
     shown = frame.style.apply(_row_style, axis=1) if len(frame) <= STYLE_LIMIT else frame
     st.dataframe(shown, hide_index=True, width="stretch", key="payout_preview_table",
                  column_config={"line": st.column_config.NumberColumn("Line", format="%d"),
-                                "check": "Check", "problems": "Problems"})
+                                "check": "Check", "receive_type": "Receive type",
+                                "receiver": "Receiver", "amount": "Amount",
+                                "currency": "Currency", "remark": "Remark",
+                                "merchant_send_id": "Merchant send id",
+                                "problems": "Problems"})
 
 
 def totals_table(totals: Sequence[CurrencyTotal]) -> None:

@@ -11,7 +11,7 @@ from typing import Any
 import streamlit as st
 
 from dashboard.auth import signed_in_actor
-from dashboard.components.formatting import format_money
+from dashboard.components.formatting import code_label, format_money
 from dashboard.runtime import get_services
 from services.access import can
 from services.errors import PayDeskError
@@ -57,8 +57,12 @@ def _confirm(pending: dict[str, Any]) -> None:
                 services, actor, order_ref=pending["order_ref"], amount=plan.amount,
                 reason=plan.reason, note=plan.note, accept_whole_remainder=plan.whole_remainder)
             kind = {"FAIL": "error", "UNKNOWN": "warning"}.get(outcome.status, "success")
+            message = outcome.message[:1].upper() + outcome.message[1:]
+            if outcome.status in ("REFUNDING", "SUCCESS"):
+                message = (f"Refund of {format_money(outcome.amount, outcome.currency)} accepted "
+                           f"by Binance Pay: {code_label(outcome.status, 'refund').lower()}")
             st.session_state[RESULT] = (pending["order_ref"], kind,
-                                        f"{outcome.message} — refund {outcome.refund_request_id}")
+                                        f"{message} — refund {outcome.refund_request_id}")
         except PayDeskError as error:
             st.session_state[RESULT] = (pending["order_ref"], "error", str(error))
         st.session_state.pop(PENDING, None)

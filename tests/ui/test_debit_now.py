@@ -69,7 +69,8 @@ def test_debit_now_refuses_with_the_reason_then_debits_after_confirmation(
     assert not at.exception, at.exception
     [debit] = debits_of(ui_services, row)
     assert (debit.amount, debit.status) == (Decimal("19.99"), "PROCESSING")
-    assert any("accepted" in s.value for s in at.success)
+    assert any("accepted" in s.value and "processing" in s.value for s in at.success)
+    assert not any("(PROCESSING)" in s.value for s in at.success)
     at.button(key="dn_open").click().run()  # the first one is still open
     assert any("still PROCESSING" in e.value for e in at.error)
     assert len(debits_of(ui_services, row)) == 1
@@ -91,7 +92,10 @@ def test_viewer_sees_lists_but_no_actions(
     row = mandate(ui_services)
     at = open_mandate(signed_in_app, row.merchant_contract_code, role="viewer")
     assert not [t for t in at.text_input if t.key == "dn_amount"]
-    assert row.merchant_contract_code in set(at.dataframe[0].value["Contract"])
+    table = at.dataframe[0].value
+    assert row.merchant_contract_code in set(table["Contract"])
+    assert set(table["Status"]) == {"Signed"}  # the label, not SIGNED
+    assert set(table["Next debit (UTC)"]) == {"—"} and "None" not in table.to_string()
     at.multiselect(key="md_status").select("EXPIRED").run()
     assert at.dataframe[0].value.empty
 

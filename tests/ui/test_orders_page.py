@@ -108,6 +108,12 @@ def test_open_by_id_shows_every_field_and_the_timeline(
     assert any("Order UI0002" in h.value for h in at.subheader)
     markdown = "\n".join(m.value for m in at.markdown)
     assert "Order created" in markdown and "Paid" in markdown and "Refund requested" in markdown
+    assert "Refund succeeded" in markdown and "Refund success" not in markdown
+    captions = "\n".join(c.value for c in at.caption)
+    assert "2.00 USDT · Customer · RF-UI" in captions  # money formatted, reason as a word
+    assert "{" not in captions and "00000 " not in captions
+    [refunds] = [df.value for df in at.dataframe if "Refund id" in df.value.columns]
+    assert list(refunds["Status"]) == ["Refunded"]
     values = {v for df in at.dataframe if "Value" in df.value.columns for v in df.value["Value"]}
     assert {"PRE0002", "buyer2@example.com"} <= values
     at.button(key="orders_close_detail").click().run()

@@ -63,13 +63,15 @@ def test_upload_preview_submit_then_approve_and_send(
     problems = _table(at, "How to fix")
     assert "binance_id_invalid" in set(problems["Code"])
     assert at.button(key="payout_submit").disabled  # errors, and the choice not made yet
+    checks = set(_table(at, "problems")["check"])  # words, not emoji that fonts may lack
+    assert "Error" in checks and checks <= {"OK", "Warning", "Error"}
 
     at.checkbox(key="payout_only_valid").check().run()
     excluded = _table(at, "Why left out")
     assert list(excluded["Line"]) == [4]
     at.button(key="payout_submit").click().run()
     assert not at.exception, at.exception
-    assert "submitted" in _text(at)
+    assert "submitted: 2 batches wait for an approver" in _text(at)
     batches = _batches(ui_services)
     assert [b.status for b in batches] == ["PENDING_APPROVAL", "PENDING_APPROVAL"]
     assert {b.sent_at for b in batches} == {None}
@@ -84,7 +86,7 @@ def test_upload_preview_submit_then_approve_and_send(
     at.button(key="payout_confirm_yes").click().run()
     assert not at.exception, at.exception
     assert {b.status for b in _batches(ui_services)} == {"ACCEPTED"}
-    assert "sent" in _text(at)
+    assert "sent" in _text(at) and "ACCEPTED" not in _text(at)  # the label, not the code
 
 
 def test_fix_in_place_clears_the_error(

@@ -1,4 +1,4 @@
-"""AppTest: the refund action on an order's detail, its confirmation dialog, and the Refunds page."""
+"""AppTest: the refund action on an order's detail, its confirmation dialog, the Refunds page."""
 
 from __future__ import annotations
 
@@ -71,6 +71,7 @@ def test_partial_refund_through_the_confirmation_dialog(
     assert (refund.amount, refund.status, refund.reason) == (Decimal("12.5"), "REFUNDING",
                                                              "DUPLICATE")
     assert any("accepted" in s.value for s in at.success)
+    assert not any("(REFUNDING)" in s.value or "(SUCCESS)" in s.value for s in at.success)
     assert any(m.label == "Still refundable" and "87.50 USDT" in m.value for m in at.metric)
 
 
@@ -116,6 +117,9 @@ def test_viewers_see_no_refund_action_and_the_refunds_page_lists_and_exports(
     assert not at.exception, at.exception
     table = at.dataframe[0].value
     assert set(table["Order"]) == {order.merchant_trade_no} and len(table) == 2
+    # Labels, not stored codes; empty cells as a dash, never "None".
+    assert set(table["Status"]) == {"Refunded"} and set(table["Reason"]) == {"Duplicate payment"}
+    assert set(table["Requested by"]) == {"—"} and "None" not in table.to_string()
     at.multiselect(key="rf_status").select("FAIL").run()
     assert at.dataframe[0].value.empty
     assert any("0 refund(s) match" in c.value for c in at.caption)
