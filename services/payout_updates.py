@@ -64,8 +64,11 @@ class PayoutSync:
         return (
             select(PayoutBatch.id)
             .where(or_(
-                col(PayoutBatch.status).in_([states.ACCEPTED, states.PROCESSING,
-                                             states.UNKNOWN]),
+                col(PayoutBatch.status).in_([states.ACCEPTED, states.PROCESSING]),
+                # Not at once after a timeout: each pass looks it up, and look-ups a moment
+                # apart say nothing more than one (sending decides when it may go again).
+                and_(col(PayoutBatch.status) == states.UNKNOWN,
+                     col(PayoutBatch.updated_at) <= now - sending.LOOKUP_SPACING),
                 and_(col(PayoutBatch.status) == states.SENDING,
                      col(PayoutBatch.updated_at) <= now - sending.LEASE),
                 and_(col(PayoutBatch.status) == states.PART_SUCCESS,

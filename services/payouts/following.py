@@ -146,6 +146,21 @@ def _audit_status(uow: UnitOfWork, batch: PayoutBatch, before: str, actor: str,
                  currency=batch.currency, idempotency_key=batch.request_id,
                  provider_code=batch.status, at=now,
                  detail={"from": before, "to": batch.status})
+    if before == states.SEND_FAILED:
+        audit_refusal_overturned(uow, batch, actor, now)
+
+
+def audit_refusal_overturned(uow: UnitOfWork, batch: PayoutBatch, actor: str,
+                             now: datetime) -> None:
+    """We read the send as refused, yet the provider has the batch: someone may have paid these
+    people another way meanwhile, so the turn-around is audited as a conflict to be looked at."""
+    audit.record(uow, actor=actor, action="payout.refusal_overturned",
+                 target_type="payout_batch", target_id=batch.request_id,
+                 amount=batch.total_amount, currency=batch.currency,
+                 idempotency_key=batch.request_id, provider_code=batch.status,
+                 outcome="conflict", at=now,
+                 detail={"from": states.SEND_FAILED, "to": batch.status,
+                         "why": "recorded as refused, found at the provider"})
 
 
 # --- webhook news --------------------------------------------------------------------------------

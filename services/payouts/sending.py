@@ -9,9 +9,22 @@ For each batch (design, "Money movements"):
    may have been applied without an answer, or SEND_FAILED when the provider refused it.
 
 The requestId and every merchantSendId were fixed when the draft was saved and are never made
-again, so any retry is the same request to the provider. A batch left SENDING by a sender that
-died, or UNKNOWN after a timeout, is first looked up by that requestId; only when the provider
-does not know it is the same request sent again.
+again. Binance does not document that a repeated payout requestId is taken as the same request,
+so a re-send is treated as able to pay twice and happens only when the provider has had every
+chance to show the first one:
+
+- a batch left SENDING by a sender that died, or UNKNOWN after a timeout, is looked up by its
+  requestId first; a batch found there is recorded, never sent again;
+- "not found" right after a timeout proves little (Binance may still be taking the first request
+  in), so the same request goes again only once the last send is RESEND_AFTER old (far above the
+  client's timeout) AND a second "not found" comes at least LOOKUP_SPACING after an earlier one;
+  until then the batch stays UNKNOWN for the sync job to look up again;
+- a SEND_FAILED batch (refused outright) is looked up once before it goes again: a refusal we
+  misread must not become a second batch;
+- a refusal saying the requestId is already taken means the batch exists: it is looked up.
+
+Each step is in the audit log (payout.send_requested before every call that may create the
+batch, payout.lookup_not_found for each empty look-up); those entries are what the rule reads.
 """
 
 from __future__ import annotations
@@ -23,21 +36,28 @@ from datetime import datetime, timedelta
 from sqlalchemy import update
 from sqlmodel import col, select
 
-from data.models import PayoutBatch, PayoutLine
+from data.models import AuditEntry, PayoutBatch, PayoutLine
 from services import audit
 from services.access import Actor, can
 from services.bootstrap import Services
 from services.errors import NotFoundError, PermissionDeniedError
 from services.payouts import states
-from services.payouts.following import apply_result, lock_batch
+from services.payouts.following import apply_result, audit_refusal_overturned, lock_batch
 from services.providers.base import PayoutBatchResult, PayoutLineRequest
+from services.providers.errors import DuplicateRequestError, ProviderError
 from services.providers.errors import NotFoundError as ProviderNotFound
-from services.providers.errors import ProviderError
 
 # A claim older than this is taken to belong to a sender that died. Longer than any provider
 # call can last (the client gives up well before), so a live sender is never overtaken.
 LEASE = timedelta(minutes=5)
+# Binance may need a while to show a batch it is still taking in; see the module docstring.
+RESEND_AFTER = LEASE
+LOOKUP_SPACING = timedelta(minutes=1)
 WALLET = "FUNDING_WALLET"
+SEND_REQUESTED = "payout.send_requested"
+LOOKUP_NOT_FOUND = "payout.lookup_not_found"
+# Entries that mark a moment at which the request may have reached the provider.
+_SEND_MARKS = (SEND_REQUESTED, "payout.send_unknown", "payout.send_failed")
 
 Progress = Callable[[int, int, "SendOutcome"], None]
 
@@ -124,11 +144,17 @@ def _claim(services: Services, actor: Actor | None, request_id: str) -> _Claim |
 
 def _record(services: Services, actor: Actor | None, request_id: str, *,
             result: PayoutBatchResult | None = None,
-            error: ProviderError | None = None, unknown: bool = False) -> SendOutcome:
+            error: ProviderError | None = None, unknown: bool = False,
+            previous: str | None = None) -> SendOutcome:
     now = services.now()
     with services.uow() as uow:
         if result is not None:
-            change = apply_result(uow, result, now, actor=actor.username if actor else audit.SYSTEM)
+            who = actor.username if actor else audit.SYSTEM
+            change = apply_result(uow, result, now, actor=who)
+            if previous == states.SEND_FAILED and change is not None and change.moved:
+                batch = lock_batch(uow, request_id, now)
+                assert batch is not None
+                audit_refusal_overturned(uow, batch, who, now)
             uow.commit()
             before = change.before if change else states.SENDING
             after = change.after if change else states.SENDING
@@ -165,6 +191,65 @@ def _lookup(services: Services, request_id: str) -> PayoutBatchResult | None:
         return None
 
 
+def _aware(value: datetime, now: datetime) -> datetime:
+    return value if value.tzinfo else value.replace(tzinfo=now.tzinfo)
+
+
+def _may_resend(services: Services, request_id: str, now: datetime) -> bool:
+    """True when an in-doubt batch that the provider does not show may go out again."""
+    with services.uow() as uow:
+        entries = uow.session.exec(
+            select(AuditEntry.action, AuditEntry.at)
+            .where(AuditEntry.target_type == "payout_batch", AuditEntry.target_id == request_id,
+                   col(AuditEntry.action).in_([*_SEND_MARKS, LOOKUP_NOT_FOUND]))
+        ).all()
+    sends = [_aware(at, now) for action, at in entries if action in _SEND_MARKS]
+    last_send = max(sends) if sends else None
+    if last_send is not None and now - last_send < RESEND_AFTER:
+        return False
+    # Only look-ups made after the last send count: earlier ones were about an earlier attempt.
+    empty = [_aware(at, now) for action, at in entries if action == LOOKUP_NOT_FOUND
+             and (last_send is None or _aware(at, now) > last_send)]
+    return any(at <= now - LOOKUP_SPACING for at in empty)
+
+
+def _put_back(services: Services, actor: Actor | None, request_id: str, status: str, *,
+              action: str, outcome: str, message: str, code: str | None = None) -> SendOutcome:
+    """End a claim that sent nothing: the batch returns to `status` for a later pass."""
+    now = services.now()
+    with services.uow() as uow:
+        batch = lock_batch(uow, request_id, now)
+        if batch is None:
+            raise NotFoundError(f"there is no payout batch {request_id}")
+        before = batch.status
+        if before == states.SENDING:
+            batch.status = status
+            if code is not None:
+                batch.error_code = code[:16]
+                batch.error_message = message[:512]
+            uow.session.add(batch)
+        audit.record(uow, actor=_who(actor), action=action, target_type="payout_batch",
+                     target_id=request_id, amount=batch.total_amount, currency=batch.currency,
+                     idempotency_key=request_id, provider_code=code, outcome=outcome, at=now,
+                     detail={"message": message})
+        uow.commit()
+        return SendOutcome(request_id, before, batch.status, message)
+
+
+def _mark_sending(services: Services, actor: Actor | None, request_id: str, *,
+                  after_empty_lookup: bool) -> None:
+    """Commit, before the call, that the request is about to leave (the re-send rule reads it)."""
+    now = services.now()
+    with services.uow() as uow:
+        if after_empty_lookup:
+            audit.record(uow, actor=_who(actor), action=LOOKUP_NOT_FOUND,
+                         target_type="payout_batch", target_id=request_id,
+                         idempotency_key=request_id, outcome="not_found", at=now)
+        audit.record(uow, actor=_who(actor), action=SEND_REQUESTED, target_type="payout_batch",
+                     target_id=request_id, idempotency_key=request_id, at=now)
+        uow.commit()
+
+
 def send_batch(services: Services, actor: Actor | None, request_id: str) -> SendOutcome:
     """Send (or resolve) one approved batch under its stored requestId."""
     claim = _claim(services, actor, request_id)
@@ -174,19 +259,33 @@ def send_batch(services: Services, actor: Actor | None, request_id: str) -> Send
                 select(PayoutBatch.status).where(PayoutBatch.request_id == request_id)
             ).one()
         return SendOutcome(request_id, status, status, "not sendable now")
-    if claim.previous in states.IN_FLIGHT:
+    looked_up = claim.previous in states.IN_FLIGHT or claim.previous == states.SEND_FAILED
+    if looked_up:
+        back = states.SEND_FAILED if claim.previous == states.SEND_FAILED else states.UNKNOWN
         try:
             found = _lookup(services, request_id)
         except ProviderError as error:
-            # A failed look-up says nothing about the batch: it stays UNKNOWN, never "failed".
-            return _record(services, actor, request_id, error=error, unknown=True)
+            # A failed look-up says nothing about the batch: it keeps the state it had.
+            return _put_back(services, actor, request_id, back, action="payout.lookup_failed",
+                             outcome="unknown", message=f"look-up failed: {error}",
+                             code=error.code or type(error).__name__)
         if found is not None:
-            return _record(services, actor, request_id, result=found)
+            return _record(services, actor, request_id, result=found, previous=claim.previous)
+        if back == states.UNKNOWN and not _may_resend(services, request_id, services.now()):
+            return _put_back(services, actor, request_id, states.UNKNOWN,
+                             action=LOOKUP_NOT_FOUND, outcome="not_found",
+                             message="not at the provider yet; looked up again later before "
+                                     "anything is sent again")
+    _mark_sending(services, actor, request_id, after_empty_lookup=looked_up)
     try:
         result = services.provider.create_payout_batch(
             batch_request_id=request_id, batch_name=claim.batch_name,
             currency=claim.currency, lines=claim.lines,
         )
+    except DuplicateRequestError as error:
+        # The requestId is taken at the provider: our batch exists there. Look it up.
+        outcome = _record(services, actor, request_id, error=error, unknown=True)
+        return _resolve_once(services, actor, request_id) or outcome
     except ProviderError as error:
         outcome = _record(services, actor, request_id, error=error)
         if outcome.after == states.UNKNOWN:

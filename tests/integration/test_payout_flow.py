@@ -223,13 +223,153 @@ def test_a_refused_batch_fails_cleanly_and_goes_again_under_the_same_id(
     sandbox.set_fault("/binancepay/openapi/payout/transfer", "http_5xx")
     [outcome] = sending.send_upload(services, staff["anna"], ref)
     # A 5xx page may hide an applied request: it is UNKNOWN, resolved by the same requestId.
-    assert outcome.after in (states.UNKNOWN, states.SEND_FAILED)
+    assert outcome.after == states.UNKNOWN
     assert sandbox.world.payouts == {}
-    sync(services)
-    if outcome.after == states.SEND_FAILED:
-        sending.send_upload(services, staff["anna"], ref)
+    start = services.now()
+    for minutes in (2, 4):  # two empty look-ups, a while apart, before the last send is old
+        services.clock = lambda m=minutes: start + timedelta(minutes=m)
+        sync(services)
+        assert sandbox.world.payouts == {} and batches(services, ref)[0].status == "UNKNOWN"
+    services.clock = lambda: start + sending.RESEND_AFTER + timedelta(minutes=1)
+    sync(services)  # old enough, and a second empty look-up spaced from the first: goes again
     assert list(sandbox.world.payouts) == [f"{ref}B001"]
     assert batches(services, ref)[0].status == "ACCEPTED"
+
+
+def _spy_creates(services: Services, monkeypatch: pytest.MonkeyPatch, *, execute: bool,
+                 fail_first_with=None) -> list[str]:  # type: ignore[no-untyped-def]
+    """Record every create call; the first one raises `fail_first_with(request_id)`, after
+    reaching the sandbox when `execute` (the answer was lost or misread) or not at all (the
+    request is still on its way in)."""
+    real = type(services.provider).create_payout_batch
+    calls: list[str] = []
+
+    def create(self, **kwargs):  # type: ignore[no-untyped-def]
+        calls.append(kwargs["batch_request_id"])
+        if len(calls) == 1 and fail_first_with is not None:
+            if execute:
+                real(self, **kwargs)
+            raise fail_first_with(kwargs["batch_request_id"])
+        return real(self, **kwargs)
+
+    monkeypatch.setattr(type(services.provider), "create_payout_batch", create)
+    return calls
+
+
+def test_an_unknown_batch_is_not_sent_again_while_the_provider_may_still_take_it_in(
+    services: Services, staff: dict[str, Actor], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from services.providers.errors import UnknownOutcomeError
+
+    sandbox = services.sandbox
+    assert sandbox is not None
+    ref = approved_upload(services, staff, csv_bytes("BINANCE_ID,354678912,10,USDT,a,"))
+    calls = _spy_creates(services, monkeypatch, execute=False,
+                         fail_first_with=lambda rid: UnknownOutcomeError("read timeout"))
+    [outcome] = sending.send_upload(services, staff["anna"], ref)
+    assert outcome.after == states.UNKNOWN and sandbox.world.payouts == {}
+    start = services.now()
+    # Seconds later the look-up says "not found": nothing is sent, by a person or by sync.
+    assert sending.send_batch(services, staff["anna"], f"{ref}B001").after == "UNKNOWN"
+    services.clock = lambda: start + sending.LOOKUP_SPACING + timedelta(seconds=5)
+    sync(services)
+    assert calls == [f"{ref}B001"] and batches(services, ref)[0].status == "UNKNOWN"
+    # Binance finishes taking the first request in: the next look-up finds it, no re-send.
+    real = monkeypatch.undo
+    real()
+    batch = batches(services, ref)[0]
+    [line] = lines(services, ref).values()
+    from services.providers.base import PayoutLineRequest
+
+    services.provider.create_payout_batch(
+        batch_request_id=batch.request_id, batch_name=batch.batch_name or batch.request_id,
+        currency=batch.currency, lines=(PayoutLineRequest(
+            merchant_line_id=line.merchant_send_id, receiver_type=line.receive_type,
+            receiver=line.receiver, amount=line.amount, wallet=sending.WALLET,
+            remark=line.remark or None),))
+    calls = _spy_creates(services, monkeypatch, execute=True)
+    services.clock = lambda: start + sending.RESEND_AFTER + timedelta(minutes=2)
+    sync(services)
+    assert calls == [] and batches(services, ref)[0].status == "ACCEPTED"
+    assert list(sandbox.world.payouts) == [f"{ref}B001"]
+
+
+def test_a_stale_claim_needs_two_spaced_empty_look_ups_before_sending_again(
+    services: Services, staff: dict[str, Actor], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sandbox = services.sandbox
+    assert sandbox is not None
+    ref = approved_upload(services, staff, csv_bytes("BINANCE_ID,354678912,10,USDT,a,"))
+    calls = _spy_creates(services, monkeypatch, execute=False,
+                         fail_first_with=lambda rid: KeyboardInterrupt("sender died"))
+    with pytest.raises(KeyboardInterrupt):
+        sending.send_upload(services, staff["anna"], ref)
+    assert batches(services, ref)[0].status == "SENDING"
+    start = services.now()
+    services.clock = lambda: start + sending.LEASE + timedelta(seconds=1)
+    assert sending.send_batch(services, staff["anna"], f"{ref}B001").after == "UNKNOWN"
+    services.clock = lambda: start + sending.LEASE + timedelta(seconds=30)
+    assert sending.send_batch(services, staff["anna"], f"{ref}B001").after == "UNKNOWN"
+    assert calls == [f"{ref}B001"]
+    services.clock = lambda: start + sending.LEASE + sending.LOOKUP_SPACING + timedelta(seconds=2)
+    assert sending.send_batch(services, staff["anna"], f"{ref}B001").after == "ACCEPTED"
+    assert calls == [f"{ref}B001", f"{ref}B001"]
+    assert list(sandbox.world.payouts) == [f"{ref}B001"]
+
+
+@pytest.mark.parametrize(("code", "message", "http_status"), [
+    ("400102", "requestId was already used with other parameters", 400),
+    ("499999", "internal", 400),
+    ("400304", "not enough balance", 503),
+])
+def test_an_answer_that_does_not_prove_a_refusal_is_looked_up(
+    services: Services, staff: dict[str, Actor], monkeypatch: pytest.MonkeyPatch,
+    code: str, message: str, http_status: int,
+) -> None:
+    from services.providers.binance_pay import errors as bp_errors
+
+    sandbox = services.sandbox
+    assert sandbox is not None
+    ref = approved_upload(services, staff, csv_bytes("BINANCE_ID,354678912,10,USDT,a,"))
+    calls = _spy_creates(services, monkeypatch, execute=True,
+                         fail_first_with=lambda rid: bp_errors.error_for_code(
+                             code, message, http_status=http_status, merchant_request_id=rid))
+    [outcome] = sending.send_upload(services, staff["anna"], ref)
+    assert outcome.after == "ACCEPTED" and calls == [f"{ref}B001"]
+    assert list(sandbox.world.payouts) == [f"{ref}B001"]
+
+
+def test_a_send_failed_batch_is_looked_up_before_it_goes_again(
+    services: Services, staff: dict[str, Actor], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from services.providers.binance_pay import errors as bp_errors
+
+    sandbox = services.sandbox
+    assert sandbox is not None
+    ref = approved_upload(services, staff, csv_bytes("BINANCE_ID,354678912,10,USDT,a,"))
+    # The provider booked it, but what came back read as a refusal.
+    calls = _spy_creates(services, monkeypatch, execute=True,
+                         fail_first_with=lambda rid: bp_errors.error_for_code(
+                             "400304", "not enough balance", http_status=400,
+                             merchant_request_id=rid))
+    [outcome] = sending.send_upload(services, staff["anna"], ref)
+    assert outcome.after == states.SEND_FAILED
+    [again] = sending.send_upload(services, staff["anna"], ref)
+    assert again.after == "ACCEPTED" and calls == [f"{ref}B001"]  # found, not sent again
+    with services.uow() as uow:
+        conflicts = uow.session.exec(select(AuditEntry.action).where(
+            AuditEntry.target_id == f"{ref}B001", AuditEntry.outcome == "conflict")).all()
+    assert list(conflicts) == ["payout.refusal_overturned"]
+    # A refusal the provider really meant: not found, so the same request goes again.
+    ref2 = approved_upload(services, staff, csv_bytes("BINANCE_ID,354678913,10,USDT,b,"))
+    monkeypatch.undo()
+    calls = _spy_creates(services, monkeypatch, execute=False,
+                         fail_first_with=lambda rid: bp_errors.error_for_code(
+                             "400304", "not enough balance", http_status=400,
+                             merchant_request_id=rid))
+    assert sending.send_upload(services, staff["anna"], ref2)[0].after == states.SEND_FAILED
+    assert sending.send_upload(services, staff["anna"], ref2)[0].after == "ACCEPTED"
+    assert calls == [f"{ref2}B001", f"{ref2}B001"]
 
 
 def test_part_success_and_an_unclaimed_email_line_refunded_after_72_hours(
