@@ -19,7 +19,7 @@ import streamlit as st
 from dashboard.auth import signed_in_actor
 from dashboard.components.badges import badge_css_by_label, badge_text
 from dashboard.components.close_order import render_close_action
-from dashboard.components.formatting import format_money, status_label
+from dashboard.components.formatting import EMPTY, format_money, status_label
 from dashboard.components.order_detail import render_order_detail
 from dashboard.components.refund_dialog import render_refund_action
 from dashboard.runtime import get_services
@@ -193,7 +193,7 @@ def _cell(row: Any, column: str) -> Any:
     value = getattr(row, column)
     kind = COLUMNS[column][1]
     if value is None:
-        return None
+        return EMPTY
     if column == "status":
         return badge_text(value)
     if kind == "money":
@@ -211,7 +211,10 @@ if len(table):
         css = badge_css_by_label(choices["status"] + [r.status for r in page.rows])
         shown = table.style.map(lambda label: css.get(label, ""), subset=[COLUMNS["status"][0]])
     event = st.dataframe(shown, hide_index=True, width="stretch", key="orders_table",
-                         on_select="rerun", selection_mode="single-row")
+                         on_select="rerun", selection_mode="single-row",
+                         # Wide enough for the longest label ("Refund in progress").
+                         column_config={COLUMNS["status"][0]: st.column_config.TextColumn(
+                             width="medium")})
     selected = list(event.selection.rows) if event is not None else []
     # Only a new click opens an order: a leftover selection must not reopen a closed detail.
     if selected != state.get(LAST_SELECTION):

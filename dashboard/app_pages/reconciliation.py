@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.auth import signed_in_actor
-from dashboard.components.formatting import format_amount
+from dashboard.components.formatting import EMPTY, format_amount, humanize_code, or_empty
 from dashboard.components.reconciliation_chart import CLASS_LABELS, breaks_figure
 from dashboard.runtime import get_services
 from services.access import can
@@ -156,18 +156,19 @@ items = runs.list_items(services, actor, run.id, classes=classes, unresolved_onl
 zone_info = services.settings.zone
 table = pd.DataFrame({
     "Id": [i.id for i in items],
-    "Time": [i.occurred_at.astimezone(zone_info).strftime("%Y-%m-%d %H:%M:%S") for i in items],
+    f"Time ({zone})": [i.occurred_at.astimezone(zone_info).strftime("%Y-%m-%d %H:%M:%S")
+                       for i in items],
     "Class": [CLASS_LABELS[i.klass] for i in items],
-    "Type": [i.kind for i in items],
-    "Merchant id": [i.ledger_ref or "" for i in items],
-    "Provider id": [i.provider_ref or "" for i in items],
+    "Type": [humanize_code(i.kind) for i in items],
+    "Merchant id": [or_empty(i.ledger_ref) for i in items],
+    "Provider id": [or_empty(i.provider_ref) for i in items],
     "Currency": [i.currency for i in items],
     "PayDesk": [format_amount(i.ledger_amount) for i in items],
     "Provider": [format_amount(i.provider_amount) for i in items],
     "Difference": [format_amount(i.difference) for i in items],
     "Fee difference": [format_amount(i.fee_difference) for i in items],
     "Statuses": [f"{i.ledger_status or '—'} / {i.provider_status or '—'}" for i in items],
-    "Resolved": [("✓ " + (i.note or "")) if i.resolved else "" for i in items],
+    "Resolved": [("✓ " + (i.note or "")) if i.resolved else EMPTY for i in items],
 })
 picked = st.dataframe(table, hide_index=True, on_select="rerun", selection_mode="single-row",
                       key="recon_lines", width="stretch")

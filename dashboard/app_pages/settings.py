@@ -15,8 +15,15 @@ st.caption(
     "Change a value there and restart; `.env.example` documents every setting."
 )
 description = describe_configuration(services)
+# Amounts with thousands separators; every other value is shown as the service words it.
+amounts = {
+    "PAYDESK_REFUND_APPROVAL_THRESHOLD": format_amount(services.settings.refund_approval_threshold),
+    "PAYDESK_PAYOUT_LINE_CAP_USD": format_amount(services.settings.payout_line_cap_usd,
+                                                 min_places=0),
+}
 st.dataframe(
-    [{"Setting": row.label, "Value": row.value, "Variable": row.variable} for row in description],
+    [{"Setting": row.label, "Value": amounts.get(row.variable, row.value),
+      "Variable": row.variable} for row in description],
     hide_index=True,
     width="stretch",
 )

@@ -25,3 +25,8 @@ def test_every_page_in_the_role_menu_renders(
         assert at.title and section.title in at.title[0].value, (
             f"{section.title} as {role} shows {[t.value for t in at.title]}"
         )
+        for frame in at.dataframe:
+            cells = frame.value.astype(str).to_numpy().ravel().tolist()
+            # Empty cells read as a dash; details as text, never raw JSON or Python reprs.
+            assert "None" not in cells and "nan" not in cells, f"{section.title}: {cells[:20]}"
+            assert not [c for c in cells if c.startswith(("{", "[{"))], section.title
