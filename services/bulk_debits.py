@@ -15,6 +15,7 @@ from services.access import Actor, require
 from services.bootstrap import Services
 from services.bulk_common import BulkPreview, BulkResult, finish, parse_amount, read_table
 from services.errors import PayDeskError
+from services.money import MAX_AMOUNT
 
 ALIASES = {
     "contract": "contract", "merchantcontractcode": "contract", "contractid": "contract",
@@ -60,6 +61,10 @@ def preview(services: Services, actor: Actor, data: bytes,
             if amount is None:
                 out.error(line, "amount", amount_text, "bad_amount",
                           "write the amount like 19.99")
+                continue
+            if abs(amount) > MAX_AMOUNT:
+                out.error(line, "amount", amount_text, "too_large",
+                          f"the amount is larger than PayDesk can record ({MAX_AMOUNT:f})")
                 continue
             if amount != amount.quantize(Decimal("0.00000001")):
                 out.error(line, "amount", amount_text, "too_many_decimals",

@@ -76,3 +76,10 @@ def test_bulk_debit_file_says_exactly_why_a_line_cannot_be_debited(services, peo
     assert "single upper limit of 5" in messages[5] and "TERMINATED" in messages[6]
     results = bulk_debits.apply(services, people["olga"], preview)
     assert [(r.line, r.status) for r in results] == [(2, "PROCESSING")]
+
+
+def test_a_huge_debit_amount_is_a_finding_not_a_crash(services, people) -> None:
+    mandate = signed_mandate(services, limit="50")
+    text = f"merchantContractCode,amount,productName\n{mandate.merchant_contract_code},{'9' * 30},X\n"
+    preview = bulk_debits.preview(services, people["olga"], text.encode(), "debits.csv")
+    assert (2, "amount", "too_large") in _by_line(preview)
