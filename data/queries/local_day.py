@@ -3,11 +3,12 @@
 PostgreSQL converts with `timezone(zone, ts)`. SQLite has no zone database, so the range is cut
 into stretches of constant UTC offset (computed in Python from zoneinfo) and a CASE picks the
 offset for each row; `date(ts, '+N minutes')` then gives the local day, DST changes included.
+`local_day_ranges` gives the same days as UTC ranges, for callers that query one day at a time.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import case, func, literal
@@ -61,3 +62,27 @@ def local_day(
         ]
         modifier = case(*whens, else_=f"{segments[-1][1]:+d} minutes")
     return func.date(column, modifier)
+
+
+def local_day_ranges(
+    zone: ZoneInfo, start_utc: datetime, end_utc: datetime
+) -> list[tuple[date, datetime, datetime]]:
+    """[(local day, range start, range end)]: consecutive UTC ranges covering [start_utc,
+    end_utc), each inside one local day and one offset segment, so a row falls in exactly the
+    range whose day `local_day` would give it. A day can come back in a later range when the
+    clocks go back across midnight."""
+    # In UTC, so that adding a timedelta is elapsed time, not wall-clock time in a zone with DST.
+    start_utc, end_utc = start_utc.astimezone(UTC), end_utc.astimezone(UTC)
+    segments = offset_segments(zone, start_utc, end_utc)
+    ranges: list[tuple[date, datetime, datetime]] = []
+    for (begin, offset), (end, _) in zip(
+        segments, [*segments[1:], (end_utc, 0)], strict=True
+    ):
+        shift = timedelta(minutes=offset)
+        cut = begin
+        while cut < end:
+            day = (cut + shift).date()
+            following = datetime.combine(day + timedelta(days=1), time.min, UTC) - shift
+            ranges.append((day, cut, min(following, end)))
+            cut = following
+    return ranges

@@ -7,11 +7,11 @@ from decimal import Decimal
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlmodel import Session
 
 from data.models import Order, Refund
-from data.queries.local_day import local_day
+from data.queries.local_day import local_day, local_day_ranges
 
 # Statuses under which an order's money was received (later refunds do not undo the payment).
 PAID_STATUSES: tuple[str, ...] = ("PAID", "REFUNDING", "REFUNDED", "FULL_REFUNDED")
@@ -42,9 +42,12 @@ def daily_order_buckets(
     session: Session, *, start_utc: datetime, end_utc: datetime, zone: ZoneInfo
 ) -> list[DailyOrderBucket]:
     """Orders created in [start_utc, end_utc), counted and summed per local day, currency, status."""
+    dialect = session.get_bind().dialect
+    if dialect.name == "sqlite":
+        return _daily_buckets_day_by_day(session, start_utc=start_utc, end_utc=end_utc, zone=zone)
     day = local_day(
         Order.created_at,  # type: ignore[arg-type]
-        dialect=session.get_bind().dialect,
+        dialect=dialect,
         zone=zone,
         start_utc=start_utc,
         end_utc=end_utc,
@@ -58,6 +61,34 @@ def daily_order_buckets(
     return [
         DailyOrderBucket(_as_date(d), currency, status, int(count), total or Decimal(0))
         for d, currency, status, count, total in session.execute(statement)
+    ]
+
+
+def _daily_buckets_day_by_day(
+    session: Session, *, start_utc: datetime, end_utc: datetime, zone: ZoneInfo
+) -> list[DailyOrderBucket]:
+    """SQLite groups by sorting every row; one year at 1M orders spills that sort to disk. One
+    query per local day (a UTC range on the covering index) sorts only that day's rows, which is
+    over twice as fast, and needs no date arithmetic per row."""
+    statement = (
+        select(Order.currency, Order.status, func.count(), func.sum(Order.amount))
+        .where(
+            Order.created_at >= bindparam("lower", type_=Order.created_at.type),  # type: ignore[attr-defined]
+            Order.created_at < bindparam("upper", type_=Order.created_at.type),  # type: ignore[attr-defined]
+        )
+        .group_by(Order.currency, Order.status)
+    )
+    totals: dict[tuple[date, str, str], tuple[int, Decimal]] = {}
+    for day, lower, upper in local_day_ranges(zone, start_utc, end_utc):
+        for currency, status, count, total in session.execute(
+            statement, {"lower": lower, "upper": upper}
+        ):
+            # A day can span two ranges (clocks going back across midnight): add them up.
+            orders, amount = totals.get((day, currency, status), (0, Decimal(0)))
+            totals[(day, currency, status)] = (orders + int(count), amount + (total or Decimal(0)))
+    return [
+        DailyOrderBucket(day, currency, status, orders, amount)
+        for (day, currency, status), (orders, amount) in sorted(totals.items())
     ]
 
 

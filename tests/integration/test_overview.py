@@ -110,3 +110,28 @@ def test_an_end_before_the_start_is_refused_with_a_fix(berlin: Services) -> None
 
     with pytest.raises(InputError, match="pick an end on or after the start"):
         get_overview(berlin, VIEWER, start=date(2026, 5, 10), end=date(2026, 5, 9))
+
+
+def test_a_local_day_lived_twice_at_midnight_is_counted_whole(store_url: str) -> None:
+    # Santiago ends DST at 24:00 on 4 April 2026: 23:00-24:00 on the 4th happens twice, the
+    # second time after the 5th had already begun once.
+    zone = ZoneInfo("America/Santiago")
+    santiago = build_services(settings_for(store_url, PAYDESK_TIMEZONE="America/Santiago"))
+    try:
+        first = datetime(2026, 4, 4, 20, tzinfo=UTC)
+        rows = _random_orders(2000, first, timedelta(hours=16), seed=2)
+        with santiago.uow() as uow:
+            uow.session.execute(insert(Order), rows)
+            uow.commit()
+        overview = get_overview(santiago, VIEWER, start=date(2026, 4, 4), end=date(2026, 4, 5))
+    finally:
+        santiago.engine.dispose()
+
+    expected: dict[tuple[date, str], Decimal] = defaultdict(Decimal)
+    for row in rows:
+        if row["status"] in PAID:
+            day = row["created_at"].astimezone(zone).date()  # type: ignore[union-attr]
+            expected[(day, row["currency"])] += row["amount"]  # type: ignore[index,operator]
+    assert {day for day, _ in expected} == {date(2026, 4, 4), date(2026, 4, 5)}
+    assert {(d.day, d.currency): d.gross for d in overview.daily} == dict(expected)
+    assert sum(overview.statuses.values()) == len(rows)
