@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import threading
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import pandas as pd
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from dashboard.auth import signed_in_actor
 from dashboard.components.badges import styled_status
@@ -65,6 +68,23 @@ def _remaining(request: PaymentRequest) -> str:
     return f"expires in {minutes:02d}:{seconds:02d} (at {_local(request.expires_at)})"
 
 
+@dataclass
+class _Created:
+    form_round: int
+    order_id: int
+    flash: tuple[str, str]
+
+
+@st.cache_resource(show_spinner=False)
+def _registry() -> tuple[threading.Lock, dict[str, threading.Lock], dict[str, _Created]]:
+    """Per browser session, kept by the server: a lock around creating, and the last create.
+
+    A double click can run the form callback twice, and Streamlit may stop the first run after
+    the request was made but before its session state was kept; so what was created is noted
+    here, outside the session state, and the second run shows it instead of creating again."""
+    return threading.Lock(), {}, {}
+
+
 def _field(name: str, form_round: int) -> str:
     return f"pr_{name}_{form_round}"
 
@@ -72,29 +92,44 @@ def _field(name: str, form_round: int) -> str:
 def _create(form_round: int) -> None:
     """Form callback: runs before the page draws, so the result shows on this very click.
 
-    The form's widgets carry the round in their keys. A success starts a new round: the form
-    comes back empty, and a second click on the form that was already sent (a double click)
-    carries the old round and is ignored instead of creating a second request."""
-    if form_round != state.get(ROUND, 0):
-        return
-    state.pop(FLASH, None)
-    try:
-        outcome = create_request(
-            services, actor, amount=state[_field("amount", form_round)],
-            currency=state[_field("currency", form_round)],
-            product=state[_field("product", form_round)],
-            customer_email=state[_field("email", form_round)],
-            expiry_minutes=state[_field("expiry", form_round)])
-    except PaymentRequestInvalid as error:
-        state[FLASH] = ("error", "Not created. " + " ".join(
-            f"**{LABELS.get(k, k)}**: {v}." for k, v in error.problems.items()))
-        return
-    except PayDeskError as error:
-        state[FLASH] = ("error", str(error))
-        return
-    state[ROUND] = form_round + 1
-    state[CURRENT] = outcome.request.id
-    state[FLASH] = (outcome.kind, outcome.message)
+    The form's widgets carry the round in their keys; a success starts a new round, so the form
+    comes back empty. A second run for a round that already created a request only shows it."""
+    guard, locks, created = _registry()
+    ctx = get_script_run_ctx()
+    session = ctx.session_id if ctx else ""
+    with guard:
+        lock = locks.setdefault(session, threading.Lock())
+    with lock:
+        done = created.get(session)
+        if done is not None and done.form_round >= form_round:
+            _show(done)
+            return
+        if form_round != state.get(ROUND, 0):
+            return
+        state.pop(FLASH, None)
+        try:
+            outcome = create_request(
+                services, actor, amount=state[_field("amount", form_round)],
+                currency=state[_field("currency", form_round)],
+                product=state[_field("product", form_round)],
+                customer_email=state[_field("email", form_round)],
+                expiry_minutes=state[_field("expiry", form_round)])
+        except PaymentRequestInvalid as error:
+            state[FLASH] = ("error", "Not created. " + " ".join(
+                f"**{LABELS.get(k, k)}**: {v}." for k, v in error.problems.items()))
+            return
+        except PayDeskError as error:
+            state[FLASH] = ("error", str(error))
+            return
+        done = created[session] = _Created(form_round, outcome.request.id,
+                                           (outcome.kind, outcome.message))
+    _show(done)
+
+
+def _show(done: _Created) -> None:
+    state[CURRENT] = done.order_id
+    state[FLASH] = done.flash
+    state[ROUND] = max(int(state.get(ROUND, 0)), done.form_round + 1)
 
 
 def _form() -> None:

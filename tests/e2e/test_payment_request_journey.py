@@ -9,7 +9,11 @@ from pathlib import Path
 from typing import Any
 
 from playwright.sync_api import expect
+from sqlmodel import select
 
+from data.models import Order
+from services.bootstrap import build_services
+from tests.conftest import settings_for
 from tests.e2e.conftest import StreamlitServer, wait_for_app_idle
 
 SCREENSHOT = Path(__file__).resolve().parent / "screenshots" / "payment_request.png"
@@ -48,5 +52,39 @@ def test_operator_creates_a_request_and_the_customer_pays(
         expect(page.get_by_role("button", name="Close this unpaid order…")).to_have_count(0)
         SCREENSHOT.parent.mkdir(exist_ok=True)
         page.screenshot(path=str(SCREENSHOT), full_page=True)
+    finally:
+        page.close()
+
+
+def test_a_double_click_creates_one_request_and_empties_the_form(
+    streamlit_server: Callable[..., StreamlitServer], browser: Any
+) -> None:
+    server = streamlit_server()
+    page = browser.new_page(viewport={"width": 1400, "height": 1100})
+    try:
+        page.goto(server.url)
+        wait_for_app_idle(page)
+        page.get_by_label("Username").fill("operator")
+        page.get_by_label("Password", exact=True).fill("operator")
+        page.get_by_role("button", name="Sign in").click()
+        wait_for_app_idle(page)
+        page.get_by_test_id("stSidebarNav").get_by_text("Payment requests").click()
+        wait_for_app_idle(page)
+
+        page.get_by_label("Amount", exact=True).fill("7.5")
+        page.get_by_label("Product", exact=True).fill("Double click")
+        page.get_by_label("Customer email").fill("twice@example.com")
+        page.get_by_role("button", name="Create payment request").dblclick()
+        wait_for_app_idle(page)
+        page.wait_for_timeout(1500)
+        wait_for_app_idle(page)
+        expect(page.get_by_text("share the link or QR code")).to_be_visible()
+        expect(page.get_by_label("Amount", exact=True)).to_have_value("")
+        expect(page.get_by_label("Product", exact=True)).to_have_value("")
+        services = build_services(settings_for(server.database_url))
+        with services.uow() as uow:
+            made = uow.session.exec(select(Order).where(Order.product_name == "Double click"))
+            assert len(made.all()) == 1
+        services.engine.dispose()
     finally:
         page.close()
