@@ -137,9 +137,12 @@ def _is_blank(cells: list[str]) -> bool:
 
 
 @contextmanager
-def _collector_paused() -> Iterator[None]:
-    # 100k rows are ~700k new lists and strings, none in a reference cycle; the cycle collector
-    # would rescan them over and over and double the reading time. Paused for this loop only.
+def collector_paused() -> Iterator[None]:
+    """Pause the cycle collector for one read or validation (nests; only the outermost resumes).
+
+    100k rows are ~700k new lists and strings, none in a reference cycle; the collector would
+    rescan them, and every Finding made while they are alive, over and over: it doubled reading
+    and cost validation ~40% of its time. Garbage cycles made meanwhile are collected later."""
     was_enabled = gc.isenabled()
     gc.disable()
     try:
@@ -155,7 +158,7 @@ def _read_csv(text: str, delimiter: str) -> tuple[int | None, list[list[str]], l
     lines: list[int] = []
     last_line = 0
     try:
-        with _collector_paused():
+        with collector_paused():
             for cells in reader:
                 # A quoted value may span lines: the record starts after the previous one ended.
                 first_line = last_line + 1

@@ -24,7 +24,7 @@ from services.payouts.findings import ERROR, WARNING, Finding, FindingList
 from services.payouts.history import NO_HISTORY, PayoutHistory
 from services.payouts.line_rules import check_lines
 from services.payouts.planning import PayoutInstruction
-from services.payouts.reading import RawTable, read_payout_file
+from services.payouts.reading import RawTable, collector_paused, read_payout_file
 from services.payouts.table import build_frame, extra_cell_findings, map_header
 
 DEFAULT_LINE_CAP_USD = Decimal("80000")
@@ -146,8 +146,13 @@ def validate_payout_file(
             )
         )
         return _empty_result(findings, hashlib.sha256(data).hexdigest())
-    table = read_payout_file(data, file_name=file_name)
-    return validate_table(table, rules=rules, history=history, now=now)
+    # One pause over both, and the rows are dropped inside it: freed by reference counting,
+    # they are never scanned by the collector at all.
+    with collector_paused():
+        table = read_payout_file(data, file_name=file_name)
+        result = validate_table(table, rules=rules, history=history, now=now)
+        del table
+    return result
 
 
 def validate_table(
@@ -157,7 +162,13 @@ def validate_table(
     history: PayoutHistory = NO_HISTORY,
     now: datetime | None = None,
 ) -> ValidationResult:
-    rules = rules or PayoutRules()
+    with collector_paused():
+        return _validate_table(raw, rules=rules or PayoutRules(), history=history, now=now)
+
+
+def _validate_table(
+    raw: RawTable, *, rules: PayoutRules, history: PayoutHistory, now: datetime | None
+) -> ValidationResult:
     now = now or datetime.now(UTC)
     findings = FindingList()
     if raw.header_line is None:
