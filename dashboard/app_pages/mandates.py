@@ -141,6 +141,7 @@ if "Bulk debits" in tabs:
         render_bulk_upload(
             prefix="bulk_debit", noun="debit", template=bulk_debits.TEMPLATE,
             preview=lambda data, name: bulk_debits.preview(services, actor, data, name),
-            apply=lambda checked: bulk_debits.apply(services, actor, checked),
+            apply=lambda checked, token: bulk_debits.apply(services, actor, checked,
+                                                           request_token=token),
             columns={"contract": "Contract", "amount": "Amount", "product": "For",
                      "limit": "Single upper limit"})

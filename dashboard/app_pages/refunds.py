@@ -158,6 +158,7 @@ if "Bulk refunds" in sections:
         render_bulk_upload(
             prefix="bulk_refund", noun="refund", template=bulk_refunds.TEMPLATE,
             preview=lambda data, name: bulk_refunds.preview(services, actor, data, name),
-            apply=lambda checked: bulk_refunds.apply(services, actor, checked),
+            apply=lambda checked, token: bulk_refunds.apply(services, actor, checked,
+                                                            request_token=token),
             columns={"order": "Order", "amount": "Amount", "reason": "Reason", "note": "Note",
                      "refundable_before": "Refundable before"})

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from uuid import uuid4
+
 import hashlib
 from collections.abc import Callable
 from typing import Any
@@ -21,7 +23,7 @@ def render_bulk_upload(
     noun: str,
     template: str,
     preview: Callable[[bytes, str], BulkPreview],
-    apply: Callable[[BulkPreview], list[BulkResult]],
+    apply: Callable[[BulkPreview, str], list[BulkResult]],
     columns: dict[str, str],
 ) -> None:
     """`prefix` keys the widgets and state; `columns` maps planned fields to table headers."""
@@ -88,7 +90,7 @@ def _row(line: int, planned: dict[str, Any], columns: dict[str, str]) -> dict[st
 
 @st.dialog("Confirm bulk action")
 def _confirm(prefix: str, noun: str, result: BulkPreview,
-             apply: Callable[[BulkPreview], list[BulkResult]]) -> None:
+             apply: Callable[[BulkPreview, str], list[BulkResult]]) -> None:
     totals: dict[str, Any] = {}
     for line in result.lines:
         currency = str(line.planned.get("currency", ""))
@@ -97,9 +99,12 @@ def _confirm(prefix: str, noun: str, result: BulkPreview,
                 + ", ".join(format_money(v, c) for c, v in totals.items()) + ".")
     st.caption("Each line is checked again when it is sent; a line that no longer fits says why.")
     yes, no = st.columns(2)
+    # One token per confirmation: applying the same preview twice (a double click) sends nothing
+    # new, because every line carries this token into the service.
+    token = st.session_state.setdefault(f"{prefix}_token", uuid4().hex)
     if yes.button("Yes, go", key=f"{prefix}_yes", type="primary"):
-        st.session_state[f"{prefix}_results"] = apply(result)
-        for key in (f"{prefix}_confirm", f"{prefix}_checked"):
+        st.session_state[f"{prefix}_results"] = apply(result, token)
+        for key in (f"{prefix}_confirm", f"{prefix}_checked", f"{prefix}_token"):
             st.session_state.pop(key, None)
         st.rerun()
     if no.button("Cancel", key=f"{prefix}_cancel"):

@@ -3,6 +3,8 @@ debit now (confirmed in a dialog, refusals word for word), pre-debit notice, ter
 
 from __future__ import annotations
 
+from uuid import uuid4
+
 from datetime import datetime, timedelta
 
 import streamlit as st
@@ -26,6 +28,7 @@ from services.mandates import (
 
 DEBIT_PENDING = "debit_pending"
 TERMINATE_PENDING = "terminate_pending"
+DEBIT_TOKEN = "debit_request_token"
 FLASH = "mandate_flash"
 FOLLOW_SECONDS = 5
 
@@ -53,6 +56,8 @@ def _ask_debit(code: str) -> None:
         _flash("error", f"Debit refused: {error}")
         return
     state[DEBIT_PENDING] = plan
+    # Fixed when the dialog opens, so a double click on "Yes" cannot debit twice.
+    state[DEBIT_TOKEN] = uuid4().hex
 
 
 @st.dialog("Confirm debit")
@@ -67,7 +72,8 @@ def _confirm_debit() -> None:
         try:
             outcome = debit_now(get_services(), signed_in_actor(),
                                 mandate_ref=plan.merchant_contract_code, amount=plan.amount,
-                                product_name=plan.product_name)
+                                product_name=plan.product_name,
+                                request_token=st.session_state.get(DEBIT_TOKEN))
             kind = {"FAIL": "error", "UNKNOWN": "warning"}.get(outcome.status, "success")
             message = outcome.message[:1].upper() + outcome.message[1:]
             if outcome.status in ("PROCESSING", "SUCCESS"):
@@ -77,9 +83,11 @@ def _confirm_debit() -> None:
         except PayDeskError as error:
             _flash("error", f"Debit refused: {error}")
         st.session_state.pop(DEBIT_PENDING, None)
+        st.session_state.pop(DEBIT_TOKEN, None)
         st.rerun()
     if no.button("Cancel", key="debit_cancel"):
         st.session_state.pop(DEBIT_PENDING, None)
+        st.session_state.pop(DEBIT_TOKEN, None)
         st.rerun()
 
 

@@ -6,6 +6,8 @@ while it is set), so it survives reruns and the "Yes" click is the only thing th
 
 from __future__ import annotations
 
+from uuid import uuid4
+
 from typing import Any
 
 import streamlit as st
@@ -34,7 +36,9 @@ def _ask(order_ref: str, whole: bool) -> None:
     except PayDeskError as error:
         st.session_state[RESULT] = (order_ref, "error", str(error))
         return
-    st.session_state[PENDING] = {"order_ref": order_ref, "plan": plan}
+    # The token is fixed when the dialog opens: a double click on "Yes" sends it twice, and the
+    # service answers the second with the refund the first one created.
+    st.session_state[PENDING] = {"order_ref": order_ref, "plan": plan, "token": uuid4().hex}
 
 
 @st.dialog("Confirm refund")
@@ -55,7 +59,8 @@ def _confirm(pending: dict[str, Any]) -> None:
         try:
             outcome = request_refund(
                 services, actor, order_ref=pending["order_ref"], amount=plan.amount,
-                reason=plan.reason, note=plan.note, accept_whole_remainder=plan.whole_remainder)
+                reason=plan.reason, note=plan.note, accept_whole_remainder=plan.whole_remainder,
+                request_token=pending["token"])
             kind = {"FAIL": "error", "UNKNOWN": "warning"}.get(outcome.status, "success")
             message = outcome.message[:1].upper() + outcome.message[1:]
             if outcome.status in ("REFUNDING", "SUCCESS"):

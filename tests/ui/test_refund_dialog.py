@@ -75,6 +75,27 @@ def test_partial_refund_through_the_confirmation_dialog(
     assert any(m.label == "Still refundable" and "87.50 USDT" in m.value for m in at.metric)
 
 
+def test_a_second_yes_for_the_same_dialog_refunds_nothing_more(
+    signed_in_app: Callable[[str], AppTest], ui_services: Services
+) -> None:
+    from services.access import Actor
+    from services.refunds import request_refund
+
+    order = paid(ui_services, "100")
+    at = open_order(signed_in_app, order)
+    at.text_input(key="refund_amount").input("10")
+    at.selectbox(key="refund_reason").select("DUPLICATE")
+    at.button(key="refund_open").click().run()
+    pending = at.session_state["refund_pending"]
+    # The first click of a double click got through to the service and then lost its rerun.
+    operator = Actor(user_id=None, username="operator", role="operator")
+    request_refund(ui_services, operator, order_ref=order.merchant_trade_no, amount=Decimal("10"),
+                   reason="DUPLICATE", note="", request_token=pending["token"])
+    at.button(key="refund_yes").click().run()
+    assert not at.exception, at.exception
+    assert [r.amount for r in refunds_of(ui_services, order)] == [Decimal("10")]
+
+
 def test_refusals_are_shown_and_nothing_is_asked(
     signed_in_app: Callable[[str], AppTest], ui_services: Services
 ) -> None:
