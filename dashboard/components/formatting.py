@@ -168,6 +168,12 @@ AUDIT_ACTION_LABELS: dict[str, str] = {
     "reconciliation.run": "Reconciliation run",
     "reconciliation.resolve": "Break resolved",
     "reconciliation.statement_import": "Statement imported",
+    "debit.notice.sent": "Pre-debit notice sent", "mandate.terminated": "Contract terminated",
+    "refund.fail_overturned": "Refund failure overturned by the provider",
+    "payout.refusal_overturned": "Payout refusal overturned by the provider",
+    "payout.send_requested": "Payout send requested",
+    "payout.lookup_not_found": "Payout not found at the provider",
+    "payout.lookup_failed": "Payout look-up failed",
 }
 
 
