@@ -59,6 +59,19 @@ def _in_period(column: Any, start: datetime, end: datetime) -> ColumnElement[boo
     return and_(column >= start, column < end)
 
 
+def _first_in_period(first: Any, fallback: Any, start: datetime,
+                     end: datetime) -> ColumnElement[bool]:
+    """coalesce(first, fallback) in [start, end), written so either column's index can serve.
+
+    Each item is selected by the same instant it is dated with: selecting a refund by when it
+    was asked for but dating it by when it completed put one that completed just after a
+    period boundary into a period whose statement (built or pulled for the same period) did
+    not have it, a false "missing at provider".
+    """
+    return or_(_in_period(first, start, end),
+               and_(first.is_(None), _in_period(fallback, start, end)))
+
+
 def ledger_rows(session: Session, start: datetime, end: datetime) -> list[tuple[Any, ...]]:
     """(kind, ledger_id, ledger_ref, group_ref, provider_ref, currency, amount, fee, status, at)
 
@@ -69,14 +82,14 @@ def ledger_rows(session: Session, start: datetime, end: datetime) -> list[tuple[
         literal("payment"), Order.id, Order.merchant_trade_no, Order.merchant_trade_no,
         Order.prepay_id, Order.currency, scaled(session, Order.amount),
         scaled(session, Order.fee), Order.status, paid_or_created,
-    ).where(or_(_in_period(Order.paid_at, start, end),
-                and_(Order.paid_at.is_(None), _in_period(Order.created_at, start, end))))  # type: ignore[union-attr]
+    ).where(_first_in_period(Order.paid_at, Order.created_at, start, end))
     refund_at = func.coalesce(Refund.completed_at, Refund.created_at)
     refunds = select(
         literal("refund"), Refund.id, Refund.refund_request_id, Order.merchant_trade_no,
         Refund.provider_refund_id, Refund.currency, scaled(session, Refund.amount, negate=True),
         literal(None), Refund.status, refund_at,
-    ).join(Order, Order.id == Refund.order_id).where(_in_period(Refund.created_at, start, end))
+    ).join(Order, Order.id == Refund.order_id).where(
+        _first_in_period(Refund.completed_at, Refund.created_at, start, end))
     sent_at = func.coalesce(PayoutBatch.sent_at, PayoutBatch.created_at)
     payouts = select(
         literal("payout"), PayoutLine.id, PayoutLine.merchant_send_id, PayoutBatch.request_id,
@@ -84,7 +97,7 @@ def ledger_rows(session: Session, start: datetime, end: datetime) -> list[tuple[
         scaled(session, PayoutLine.amount, negate=True), scaled(session, PayoutLine.fee),
         PayoutLine.status, sent_at,
     ).join(PayoutBatch, PayoutBatch.id == PayoutLine.batch_id).where(
-        _in_period(sent_at, start, end))
+        _first_in_period(PayoutBatch.sent_at, PayoutBatch.created_at, start, end))
     debit_at = func.coalesce(DirectDebit.completed_at, DirectDebit.created_at)
     debits = select(
         literal("debit"), DirectDebit.id, DirectDebit.merchant_request_id,
@@ -92,7 +105,7 @@ def ledger_rows(session: Session, start: datetime, end: datetime) -> list[tuple[
         func.coalesce(DirectDebit.prepay_id, DirectDebit.provider_pay_id),
         DirectDebit.currency, scaled(session, DirectDebit.amount), scaled(session, DirectDebit.fee),
         DirectDebit.status, debit_at,
-    ).where(_in_period(DirectDebit.created_at, start, end))
+    ).where(_first_in_period(DirectDebit.completed_at, DirectDebit.created_at, start, end))
     rows: list[tuple[Any, ...]] = []
     for query in (orders, refunds, payouts, debits):
         rows.extend(tuple(r) for r in session.execute(query))

@@ -35,6 +35,10 @@ _EXPECT: dict[str, dict[str, str]] = {
                "FAIL": m.RETURNED, "REFUNDED": m.RETURNED},
     "debit": {"SUCCESS": m.MOVED},
 }
+# A failure the provider never gave an id to was turned down before any money left (a batch
+# refused for a low balance, say): the provider writes neither the debit nor its return. Once a
+# line has a provider id, the money left and, failing, came back (RETURNED above).
+_NOTHING_WITHOUT_PROVIDER_ID: frozenset[tuple[str, str]] = frozenset({("payout", "FAIL")})
 _STRING_ITEM_COLUMNS = ("klass", "kind", "ledger_ref", "group_ref", "provider_ref", "matched_by",
                         "currency", "ledger_status", "provider_status")
 _MONEY_ITEM_COLUMNS = ("ledger_amount", "provider_amount", "difference", "ledger_fee",
@@ -91,10 +95,18 @@ def _nullable_ints(values: list[int | None]) -> np.ndarray:
     return np.array([NULL_INT if v is None else int(v) for v in values], dtype=np.int64)
 
 
+def _expectation(kind: str, status: str, provider_ref: object) -> str:
+    if (kind, status) in _NOTHING_WITHOUT_PROVIDER_ID and (provider_ref is None
+                                                          or provider_ref == ""):
+        return m.NONE
+    return _EXPECT[kind].get(status, m.NONE)
+
+
 def ledger_frame(rows: list[tuple[object, ...]]) -> pd.DataFrame:
     cols = list(zip(*rows, strict=True)) if rows else [[] for _ in range(10)]
     kind, ids, ref, group, pref, currency, amount, fee, status, at = cols
-    expect = [_EXPECT[k].get(str(s).upper(), m.NONE) for k, s in zip(kind, status, strict=True)]
+    expect = [_expectation(k, str(s).upper(), p)
+              for k, s, p in zip(kind, status, pref, strict=True)]
     return pd.DataFrame({
         "kind": np.array(kind, dtype=object), "ledger_id": _nullable_ints(list(ids)),
         "ledger_ref": np.array(ref, dtype=object), "group_ref": np.array(group, dtype=object),

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
+import pandas as pd
+
 from data.models import DirectDebit, Mandate, Order, PayoutBatch, PayoutLine, Refund
 from data.queries import reconciliation as q
 from data.types import from_scaled_int
@@ -38,6 +40,14 @@ class SandboxStatement:
 
 def _text(scaled: int) -> str:
     return f"{from_scaled_int(scaled):f}"
+
+
+def _ref(value: object) -> str:
+    """A reference cell; a missing one is empty. pandas' text columns hold a missing value as
+    NaN, which is truthy: `value or ""` wrote the word "nan" as every id-less line's reference,
+    and all those lines then looked like one line repeated (duplicates, and their ledger items
+    missing at provider)."""
+    return "" if value is None or pd.isna(value) else str(value)
 
 
 def sandbox_statement(services: Services, start: date, end: date, *,
@@ -75,8 +85,8 @@ def sandbox_statement(services: Services, start: date, end: date, *,
             continue
         when = datetime.fromtimestamp(int(item["at"]) // 1_000_000 + 1, UTC).isoformat()
         amount = int(item["amount"])
-        pref = item["provider_ref"] or ""
-        mref = ref if item["kind"] != "payout" else f"{item['group_ref']}/{ref}"
+        pref = _ref(item["provider_ref"])
+        mref = ref if item["kind"] != "payout" else f"{_ref(item['group_ref'])}/{ref}"
         if what == "amount_mismatch":
             amount += 1_000_000  # 0.01
             expected[ref] = m.AMOUNT_MISMATCH
