@@ -17,6 +17,7 @@ the ORM wrote. Nothing here commits: the caller's transaction decides.
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -64,6 +65,42 @@ def ensure_transaction(connection: Connection) -> None:
     driver = connection.connection.driver_connection
     if not driver.in_transaction:  # type: ignore[union-attr]
         driver.execute("BEGIN IMMEDIATE")  # type: ignore[union-attr]
+
+
+@contextmanager
+def rollback_journal_for_load(connection: Connection) -> Iterator[bool]:
+    """On a SQLite file in WAL mode, use the rollback journal on this connection for one big
+    load outside any transaction, then WAL again; yields whether it switched.
+
+    In WAL every page of a load is written twice (to the WAL, then checkpointed into the file);
+    with a rollback journal, pages appended to the file are not journaled, so loading an empty
+    store writes them once (about 0.8 s of 10 s at 1M orders). Still all-or-nothing: a load cut
+    short leaves a hot journal that the next opener rolls back, and every new connection sets
+    WAL again (data.db). Leaving WAL needs the only open connection; when another one holds the
+    file, nothing changes. Readers of the file wait for the load instead of reading around it.
+    """
+    if connection.dialect.name != "sqlite" or connection.in_transaction():
+        yield False
+        return
+    driver = connection.connection.driver_connection
+    mode = str(driver.execute("PRAGMA journal_mode").fetchone()[0]).lower()  # type: ignore[union-attr]
+    switched = False
+    if mode == "wal":
+        try:
+            row = driver.execute("PRAGMA journal_mode=DELETE").fetchone()  # type: ignore[union-attr]
+            switched = str(row[0]).lower() == "delete"
+        except sqlite3.OperationalError:  # another connection has the file open
+            switched = False
+    try:
+        yield switched
+    finally:
+        if switched:
+            try:
+                driver.execute("PRAGMA journal_mode=WAL")  # type: ignore[union-attr]
+            except sqlite3.Error:
+                # Never hand a connection in the wrong mode back to the pool.
+                connection.invalidate()
+                raise
 
 
 @contextmanager

@@ -10,7 +10,7 @@ import time
 from dataclasses import dataclass
 from datetime import UTC, date
 
-from data.bulk import ensure_transaction
+from data.bulk import ensure_transaction, rollback_journal_for_load
 from services.bootstrap import Services, store_is_current
 from services.demo_data.generate import generate
 from services.demo_data.writer import has_orders, write
@@ -74,12 +74,15 @@ def seed_demo_data(
         )
     data = generate(orders=orders, days=days, seed=seed, end=end, now=now)
     facts = {"orders_requested": orders, "days": days, "seed": seed, "end": end.isoformat()}
-    with services.engine.begin() as connection:
-        ensure_transaction(connection)
-        # Checked again inside the transaction: another process may have seeded meanwhile.
-        if has_orders(connection):
-            raise ConflictError("the store received orders while seeding; nothing was written")
-        counts = write(connection, data, facts=facts, now=now)
+    with services.engine.connect() as connection, rollback_journal_for_load(connection):
+        with connection.begin():
+            ensure_transaction(connection)
+            # Checked again inside the transaction: another process may have seeded meanwhile.
+            if has_orders(connection):
+                raise ConflictError(
+                    "the store received orders while seeding; nothing was written"
+                )
+            counts = write(connection, data, facts=facts, now=now)
     elapsed = time.perf_counter() - started
     return SeedReport(
         **counts, seconds=elapsed, message=f"seeded {counts['orders']} orders in {elapsed:.1f} s"

@@ -238,3 +238,72 @@ def test_postgresql_holds_the_same_rows_as_sqlite(
         assert indexes >= 8
     finally:
         pg.engine.dispose()
+
+
+def _journal_modes_during_write(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    seen: list[str] = []
+    real = demo_data.write
+
+    def spying(connection, *args, **kwargs):  # type: ignore[no-untyped-def]
+        driver = connection.connection.driver_connection
+        seen.append(driver.execute("PRAGMA journal_mode").fetchone()[0])
+        return real(connection, *args, **kwargs)
+
+    monkeypatch.setattr(demo_data, "write", spying)
+    return seen
+
+
+def _file_journal_mode(path: Path) -> str:
+    with sqlite3.connect(path) as connection:
+        return str(connection.execute("PRAGMA journal_mode").fetchone()[0])
+
+
+def test_the_load_uses_the_rollback_journal_and_leaves_the_file_in_wal(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    services = _services(_new_sqlite(tmp_path, "j.db"))
+    seen = _journal_modes_during_write(monkeypatch)
+    try:
+        demo_data.seed_demo_data(services, **ARGS)  # type: ignore[arg-type]
+        with services.engine.connect() as connection:
+            assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+    finally:
+        services.engine.dispose()
+    assert seen == ["delete"]
+    assert _file_journal_mode(tmp_path / "j.db") == "wal"
+
+
+def test_with_another_connection_open_the_load_stays_in_wal(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    services = _services(_new_sqlite(tmp_path, "k.db"))
+    seen = _journal_modes_during_write(monkeypatch)
+    other = sqlite3.connect(tmp_path / "k.db")
+    try:
+        assert other.execute("SELECT COUNT(*) FROM orders").fetchone() == (0,)
+        report = demo_data.seed_demo_data(services, **ARGS)  # type: ignore[arg-type]
+        assert other.execute("SELECT COUNT(*) FROM orders").fetchone() == (report.orders,)
+    finally:
+        other.close()
+        services.engine.dispose()
+    assert seen == ["wal"]
+
+
+def test_a_failed_load_leaves_the_file_in_wal(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    services = _services(_new_sqlite(tmp_path, "f.db"))
+
+    def failing(*_args, **_kwargs):  # type: ignore[no-untyped-def]
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(bulk, "insert_columns", failing)
+    try:
+        with pytest.raises(RuntimeError, match="disk full"):
+            demo_data.seed_demo_data(services, **ARGS)  # type: ignore[arg-type]
+        with services.engine.connect() as connection:
+            assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+    finally:
+        services.engine.dispose()
+    assert _file_journal_mode(tmp_path / "f.db") == "wal"
+    assert not (tmp_path / "f.db-journal").exists()
