@@ -74,7 +74,9 @@ def generate_orders(rng: np.random.Generator, n: int, window: Window) -> tuple[C
 
     customers = email_pool(rng, int(np.clip(n // 15, 50, 40_000)))
     customer = skewed_picks(rng, n, len(customers))
-    payer_uid = 100_000_000 + customer * 7919 % 900_000_000
+    # A payer id per customer, written out once per customer rather than once per order.
+    pool_index = np.arange(len(customers), dtype=np.int64)
+    payer_ids = as_text(100_000_000 + pool_index * 7919 % 900_000_000)
     product = rng.integers(0, len(cat.PRODUCTS), n)
     transaction = (5 * 10**17 + np.cumsum(rng.integers(1, 10_000, n))).astype(np.int64)
 
@@ -82,13 +84,13 @@ def generate_orders(rng: np.random.Generator, n: int, window: Window) -> tuple[C
         "id": np.arange(1, n + 1, dtype=np.int64),
         "merchant_trade_no": prefixed("PD", day_stamps(created), 9),
         "prepay_id": prepay_ids(rng, n),
-        "transaction_id": np.where(paid, as_text(transaction, "M_P_"), None),
+        "transaction_id": _where_text(paid, transaction, "M_P_"),
         "provider": np.full(n, cat.PROVIDER, dtype=object),
         "amount": units * scale,
         "currency": pick(cat.CURRENCIES, currency),
         "status": status,
         "customer_email": customers[customer],
-        "payer_id": np.where(paid, as_text(payer_uid), None),
+        "payer_id": np.where(paid, payer_ids[customer], None),
         "product_name": pick([name for name, _ in cat.PRODUCTS], product),
         "product_type": pick([kind for _, kind in cat.PRODUCTS], product),
         "fee": np.where(paid, units * cat.COMMISSION_BP // 10_000 * scale, NULL_INT),
@@ -100,6 +102,13 @@ def generate_orders(rng: np.random.Generator, n: int, window: Window) -> tuple[C
         "closed_at": np.where(canceled, canceled_at, NULL_INT),
     }
     return columns, units
+
+
+def _where_text(mask: np.ndarray, values: np.ndarray, prefix: str) -> np.ndarray:
+    """prefix + value where mask, else None; only the kept values are formatted."""
+    column = np.full(len(values), None, dtype=object)
+    column[mask] = as_text(values[mask], prefix)
+    return column
 
 
 def empty_orders() -> Columns:
