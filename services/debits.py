@@ -55,6 +55,15 @@ def _amt(value: Decimal) -> str:
     return format(value.normalize(), "f") if value else "0"
 
 
+#: Statuses as words in messages people read (the codes stay in the data and the audit log).
+_STATUS_WORDS = {"INITIAL": "awaiting signature", "UNKNOWN": "unconfirmed",
+                 "UNKNOWN_CONTRACT": "unconfirmed", "CREATING": "being created"}
+
+
+def _status_words(status: str) -> str:
+    return _STATUS_WORDS.get(status) or status.replace("_", " ").lower()
+
+
 def _when(moment: datetime, services: Services) -> str:
     return moment.astimezone(services.settings.zone).strftime("%Y-%m-%d %H:%M %Z")
 
@@ -86,8 +95,8 @@ def check_debit(services: Services, uow, mandate: Mandate, amount: Decimal,
     code = mandate.merchant_contract_code
     if mandate.status != SIGNED or not mandate.contract_id:
         since = f" since {_when(mandate.terminated_at, services)}" if mandate.terminated_at else ""
-        raise ConflictError(f"contract {code} is {mandate.status}{since}; only a SIGNED contract "
-                            "can be debited")
+        raise ConflictError(f"contract {code} is {_status_words(mandate.status)}{since}; only a "
+                            "signed contract can be debited")
     if mandate.currency not in DEBIT_CURRENCIES:
         raise ConflictError(f"contract {code} is in {mandate.currency}; direct debits are in "
                             "USDT or USDC only")
@@ -100,8 +109,8 @@ def check_debit(services: Services, uow, mandate: Mandate, amount: Decimal,
     if open_debit is not None:
         raise ConflictError(
             f"debit {open_debit.merchant_request_id} of {_amt(open_debit.amount)} "
-            f"{open_debit.currency} on contract {code} is still {open_debit.status}; wait for "
-            "its result before debiting again")
+            f"{open_debit.currency} on contract {code} is still "
+            f"{_status_words(open_debit.status)}; wait for its result before debiting again")
     if not mandate.periodic:
         return None
     notice = uow.session.exec(
@@ -302,8 +311,9 @@ def send_notice(services: Services, actor: Actor, *, mandate_ref: int | str,
                                    .execution_options(populate_existing=True)).one()
         value = exact_amount(estimated_amount, "USDT")
         if mandate.status != SIGNED or not mandate.contract_id:
-            raise ConflictError(f"contract {mandate.merchant_contract_code} is {mandate.status};"
-                                " notices are for SIGNED contracts")
+            raise ConflictError(f"contract {mandate.merchant_contract_code} is "
+                                f"{_status_words(mandate.status)}; notices are for signed "
+                                "contracts only")
         if not mandate.periodic:
             raise ConflictError("pre-debit notices are for periodic contracts only")
         if mandate.currency != "USDT":

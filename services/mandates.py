@@ -35,6 +35,10 @@ SCENARIOS = ("Membership", "Digital_Media", "Utility", "Repayment", "Investment"
 TERMINATION_WAYS = {"0": "by the customer", "1": "expired", "2": "by Binance operations",
                     "3": "by the merchant (API)"}
 SERVICE_MAX, NOTES_MAX = 32, 256
+#: Contract statuses as words in messages people read.
+_STATUS_WORDS = {INITIAL: "awaiting signature", UNKNOWN_CONTRACT: "unconfirmed",
+                 CREATING: "being created", REFUSED: "refused", TERMINATED: "terminated",
+                 EXPIRED: "expired", SIGNED: "signed"}
 
 
 @dataclass(frozen=True)
@@ -66,7 +70,7 @@ def _check(request: ContractRequest, now: datetime) -> Decimal:
                             field="single_upper_limit")
     if request.periodic:
         if request.cycle_type not in ("MONTH", "DAY") or request.cycle_value is None:
-            raise InputError("a periodic contract needs a cycle: MONTH or DAY and a number",
+            raise InputError("a periodic contract needs a cycle: monthly or daily, and a number",
                              field="cycle_type")
         if request.cycle_type == "MONTH" and not 1 <= request.cycle_value <= 24:
             raise InputError("a monthly cycle is 1 to 24 months", field="cycle_value")
@@ -246,8 +250,9 @@ def terminate_contract(services: Services, actor: Actor, mandate_ref: int | str,
         row = uow.session.get(Mandate, mandate_id)
         assert row is not None
         if row.status != SIGNED:
-            raise ConflictError(f"contract {row.merchant_contract_code} is {row.status}; only a "
-                                "SIGNED contract can be terminated")
+            raise ConflictError(f"contract {row.merchant_contract_code} is "
+                                f"{_STATUS_WORDS.get(row.status, row.status.lower())}; only a "
+                                "signed contract can be terminated")
         audit.record(uow, actor=actor, action="mandate.terminate", target_type="mandate",
                      target_id=row.merchant_contract_code, detail={"notes": text}, at=now)
         uow.commit()

@@ -42,6 +42,11 @@ EXPIRY_MINUTES_MAX = 60
 EXPIRY_MINUTES_DEFAULT = 15
 PRODUCT_MAX = 256
 EMAIL_MAX = 254
+#: Order statuses as words in messages people read.
+_STATUS_WORDS = {"INITIAL": "not sent yet", "PENDING": "awaiting payment", "PAID": "paid",
+                 "CANCELED": "closed", "EXPIRED": "expired", "ERROR": "failed",
+                 "REFUNDING": "being refunded", "REFUNDED": "partially refunded",
+                 "FULL_REFUNDED": "refunded"}
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 # goodsName refuses backslashes, double quotes and emoji; refusing here names the field.
 _BAD_PRODUCT = re.compile(r'[\\"\U00010000-\U0010FFFF]')
@@ -291,7 +296,8 @@ def close_request(services: Services, actor: Actor, order_ref: str | int) -> Req
         order = uow.session.exec(select(Order).where(Order.id == order_id)
                                  .execution_options(populate_existing=True)).one()
         if order.status not in OPEN:
-            raise ConflictError(f"order {order.merchant_trade_no} is {order.status}; only an "
+            raise ConflictError(f"order {order.merchant_trade_no} is "
+                                f"{_STATUS_WORDS.get(order.status, order.status.lower())}; only an "
                                 "unpaid, open order can be closed")
         if order.provider != services.provider.name:
             raise ConflictError(f"order {order.merchant_trade_no} belongs to {order.provider}")

@@ -73,7 +73,7 @@ def test_bulk_debit_file_says_exactly_why_a_line_cannot_be_debited(services, peo
     assert (6, "merchantContractCode", "refused") in found
     assert (7, "merchantContractCode", "unknown_contract") in found
     messages = {f.line: f.message for f in preview.findings}
-    assert "single upper limit of 5" in messages[5] and "TERMINATED" in messages[6]
+    assert "single upper limit of 5" in messages[5] and "is terminated" in messages[6]
     results = bulk_debits.apply(services, people["olga"], preview)
     assert [(r.line, r.status) for r in results] == [(2, "PROCESSING")]
 

@@ -72,7 +72,7 @@ def test_debit_now_refuses_with_the_reason_then_debits_after_confirmation(
     assert any("accepted" in s.value and "processing" in s.value for s in at.success)
     assert not any("(PROCESSING)" in s.value for s in at.success)
     at.button(key="dn_open").click().run()  # the first one is still open
-    assert any("still PROCESSING" in e.value for e in at.error)
+    assert any("still processing" in e.value for e in at.error)
     assert len(debits_of(ui_services, row)) == 1
 
 
