@@ -317,11 +317,11 @@ def _timeline(order: OrderRow, refunds: list[Any], webhooks: list[Any], audits: 
                                         f"Refund {r.status.lower()}", detail.strip(), outcome,
                                         **refunded, code=r.status, parts=errors))
     for w in webhooks:
-        valid = "signature valid" if w.signature_valid else "signature INVALID"
+        valid = "signature valid" if w.signature_valid else "signature not valid"
         events.append(TimelineEvent(
-            w.received_at.astimezone(zone), "webhook",
-            f"Webhook {w.biz_type or '?'} {w.biz_status or ''}".strip(),
-            f"{valid} · {w.outcome}" + (" · duplicate" if w.duplicate_of_id else ""),
+            w.received_at.astimezone(zone), "webhook", _webhook_title(w.biz_type, w.biz_status),
+            f"{valid} · {_words(w.outcome) or 'not handled yet'}"
+            + (" · repeat of an earlier notice" if w.duplicate_of_id else ""),
             "ok" if w.signature_valid else "failed",
         ))
     for a in audits:
@@ -337,6 +337,27 @@ def _timeline(order: OrderRow, refunds: list[Any], webhooks: list[Any], audits: 
                                     else "") if x),
             data=a.detail or ""))
     return sorted(events, key=lambda e: e.at)
+
+
+#: What a provider notice says, in words (the codes stay in the webhook log).
+_WEBHOOK_TITLES = {("PAY", "PAY_SUCCESS"): "Payment succeeded",
+                   ("PAY", "PAY_CLOSED"): "Order closed",
+                   ("PAY_REFUND", "REFUND_SUCCESS"): "Refund succeeded",
+                   ("PAY_REFUND", "REFUND_REJECTED"): "Refund rejected",
+                   ("PAY_REFUND", "REFUND_REJECT"): "Refund rejected",
+                   ("PAY_REFUND", "REFUND_FAIL"): "Refund failed"}
+
+
+def _words(code: str | None) -> str:
+    return (code or "").replace("_", " ").strip().lower()
+
+
+def _webhook_title(biz_type: str | None, biz_status: str | None) -> str:
+    title = _WEBHOOK_TITLES.get((biz_type or "", biz_status or ""))
+    if title is None:
+        title = (f"{_words(biz_type) or 'provider'} notice: {_words(biz_status) or 'no status'}"
+                 ).capitalize()
+    return f"{title} (webhook)"
 
 
 def _audit_outcome(outcome: str) -> str:

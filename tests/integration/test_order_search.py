@@ -223,7 +223,7 @@ def test_detail_has_every_event_in_time_order(berlin: Services) -> None:
         detail = get_order_detail(berlin, VIEWER, ref)
         assert detail.order.id == order_id
     titles = [e.title for e in detail.timeline]
-    assert titles == ["Order created", "Paid", "Webhook PAY PAY_SUCCESS", "refund.request",
+    assert titles == ["Order created", "Paid", "Payment succeeded (webhook)", "refund.request",
                       "Refund requested", "Refund success"]
     assert detail.refunds[0].amount == Decimal("1.5")
     with pytest.raises(NotFoundError):
