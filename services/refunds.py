@@ -305,7 +305,7 @@ def request_refund(
         return RefundOutcome(request_id, NEEDS_APPROVAL, wanted, currency,
                              f"refund of {_amt(wanted)} {currency} waits for an approver "
                              f"(with the order's other refunds, above "
-                             f"{_amt(services.settings.refund_approval_threshold)})")
+                             f"{_amt(services.settings.refund_approval_threshold)} {currency})")
     return send_refund(services, request_id, actor=actor)
 
 

@@ -11,8 +11,11 @@ from dashboard.components.formatting import (
     EMPTY,
     audit_action_label,
     audit_detail_text,
+    audit_target_text,
     format_money,
+    user_names_from_entries,
 )
+from dashboard.components.tables import right_aligned
 from dashboard.runtime import get_services
 from services import audit
 from services.access import can
@@ -35,6 +38,14 @@ st.caption(f"Every sign-in, user change, approval and money action, newest first
            f"Entries cannot be changed or deleted. Times are in **{zone_name}**.")
 
 user_options, action_options = audit.filter_options(services, actor)
+
+
+def _usernames() -> dict[str, str]:
+    """user id -> username, read from the log's own "User added" entries (any date)."""
+    added = audit.search(services, actor, audit.AuditFilter(action="users.add"), page_size=500)
+    return user_names_from_entries((r.target_id, r.detail) for r in added.rows)
+
+
 today = services.now().astimezone(services.settings.zone).date()
 columns = st.columns([2, 2, 3])
 user = columns[0].selectbox("User", [ANY, *user_options], key="audit_user")
@@ -65,6 +76,7 @@ except PayDeskError as error:
     st.error(str(error))
     st.stop()
 
+usernames = _usernames() if any(r.target_type == "user" for r in result.rows) else {}
 if result.total == 0:
     st.info("No entries match these filters.")
 else:
@@ -75,7 +87,7 @@ else:
                 "User": row.user,
                 "Action": audit_action_label(row.action),
                 "Code": row.action,
-                "Target": f"{row.target_type or ''} {row.target_id or ''}".strip() or EMPTY,
+                "Target": audit_target_text(row.target_type, row.target_id, usernames),
                 "Amount": format_money(row.amount, row.currency or "")
                 if row.amount is not None else EMPTY,
                 "Outcome": row.outcome,
@@ -87,6 +99,7 @@ else:
         ],
         hide_index=True,
         width="stretch",
+        column_config=right_aligned("Amount"),
     )
 
 footer = st.columns([2, 2, 3])

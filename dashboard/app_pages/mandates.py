@@ -17,8 +17,10 @@ from dashboard.components.formatting import (
     format_money,
     format_time,
     or_empty,
+    plural,
 )
 from dashboard.components.mandate_detail import render_mandate
+from dashboard.components.tables import right_aligned
 from dashboard.runtime import get_services
 from services import bulk_debits, mandates
 from services.access import can
@@ -53,7 +55,7 @@ def _filters(prefix: str, statuses: tuple[str, ...], kind: str) -> mandates.List
 with tabs["Mandates"]:
     filters = _filters("md", mandates.STATUSES, "mandate")
     rows = mandates.list_mandates(services, actor, filters, limit=None)
-    st.caption(f"{len(rows):,} contract(s) match; times in {zone}.")
+    st.caption(f"{plural(len(rows), 'contract')} match; times in {zone}.")
     table = pd.DataFrame([{
         "Contract": r["merchant_contract_code"], "Status": code_label(r["status"], "mandate"),
         "Customer": or_empty(r["customer_email"]), "Service": or_empty(r["service_name"]),
@@ -67,12 +69,13 @@ with tabs["Mandates"]:
     } for r in rows])
     picked = st.dataframe(styled_status(table, "Status", "mandate"), hide_index=True,
                           key="md_table", on_select="rerun",
-                          selection_mode="single-row")
+                          selection_mode="single-row",
+                          column_config=right_aligned("Single upper limit"))
     if picked and picked.selection.rows:
         state[OPEN] = rows[picked.selection.rows[0]]["merchant_contract_code"]
     if can(actor, "orders.export"):
         st.download_button(
-            f"Export {len(rows):,} contract(s) as CSV",
+            f"Export {plural(len(rows), 'contract')} as CSV",
             data=lambda: mandates.rows_csv(rows, mandates.MANDATE_COLUMNS, zone),
             file_name="mandates.csv", mime="text/csv", key="md_export", on_click="ignore",
             icon=":material/download:")
@@ -86,7 +89,7 @@ with tabs["Mandates"]:
 with tabs["Direct debits"]:
     debit_filters = _filters("dd", DEBIT_STATUSES, "debit")
     debits_rows = mandates.list_debits(services, actor, debit_filters, limit=None)
-    st.caption(f"{len(debits_rows):,} debit(s) match; times in {zone}.")
+    st.caption(f"{plural(len(debits_rows), 'debit')} match; times in {zone}.")
     debits_table = pd.DataFrame([{
         "Debit": d["merchant_request_id"], "Contract": d["merchant_contract_code"],
         "Amount": format_money(d["amount"], str(d["currency"])),  # type: ignore[arg-type]
@@ -96,10 +99,10 @@ with tabs["Direct debits"]:
         "Error": or_empty(d["error_message"]),
     } for d in debits_rows])
     st.dataframe(styled_status(debits_table, "Status", "debit"), hide_index=True,
-                 key="dd_table")
+                 key="dd_table", column_config=right_aligned("Amount"))
     if can(actor, "orders.export"):
         st.download_button(
-            f"Export {len(debits_rows):,} debit(s) as CSV",
+            f"Export {plural(len(debits_rows), 'debit')} as CSV",
             data=lambda: mandates.rows_csv(debits_rows, mandates.DEBIT_COLUMNS, zone),
             file_name="direct_debits.csv", mime="text/csv", key="dd_export", on_click="ignore",
             icon=":material/download:")

@@ -19,9 +19,10 @@ import streamlit as st
 from dashboard.auth import signed_in_actor
 from dashboard.components.badges import badge_css_by_label, badge_text
 from dashboard.components.close_order import render_close_action
-from dashboard.components.formatting import EMPTY, format_money, status_label
+from dashboard.components.formatting import EMPTY, code_label, format_money, status_label
 from dashboard.components.order_detail import render_order_detail
 from dashboard.components.refund_dialog import render_refund_action
+from dashboard.components.tables import right_aligned
 from dashboard.runtime import get_services
 from services.access import Actor, can
 from services.bootstrap import Services
@@ -136,7 +137,7 @@ with st.sidebar:
     st.multiselect("Currency", sorted(set(choices["currency"]) | set(st.session_state.of_currency)),
                    key="of_currency")
     st.multiselect("Provider", sorted(set(choices["provider"]) | set(st.session_state.of_provider)),
-                   key="of_provider")
+                   key="of_provider", format_func=lambda code: code_label(code, "provider"))
     st.caption(f"Created between (in {zone_name}):")
     dates = st.columns(2)
     dates[0].date_input("From", key="of_date_from", format="YYYY-MM-DD")
@@ -196,6 +197,8 @@ def _cell(row: Any, column: str) -> Any:
         return EMPTY
     if column == "status":
         return badge_text(value)
+    if column == "provider":
+        return code_label(value, "provider")
     if kind == "money":
         return format_money(value, row.currency)
     if kind == "time":
@@ -214,7 +217,9 @@ if len(table):
                          on_select="rerun", selection_mode="single-row",
                          # Wide enough for the longest label ("Refund in progress").
                          column_config={COLUMNS["status"][0]: st.column_config.TextColumn(
-                             width="medium")})
+                             width="medium"),
+                             **right_aligned(*(COLUMNS[c][0] for c in columns
+                                               if COLUMNS[c][1] == "money"))})
     selected = list(event.selection.rows) if event is not None else []
     # Only a new click opens an order: a leftover selection must not reopen a closed detail.
     if selected != state.get(LAST_SELECTION):

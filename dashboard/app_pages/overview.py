@@ -15,6 +15,7 @@ from dashboard.components.formatting import (
     format_tile_amount,
     status_label,
 )
+from dashboard.components.tables import right_aligned
 from dashboard.runtime import get_services
 from services.errors import InputError
 from services.overview import get_overview
@@ -121,7 +122,8 @@ st.dataframe(
     ],
     hide_index=True,
     width="stretch",
-    column_config={"Paid orders": st.column_config.NumberColumn(format="localized")},
+    column_config={"Paid orders": st.column_config.NumberColumn(format="localized"),
+                   **right_aligned("Gross", "Refunds", "Net", "Gross vs previous")},
 )
 
 chart_column, status_column = st.columns([3, 2])

@@ -15,6 +15,7 @@ from dashboard.components.badges import styled_status
 from dashboard.components.close_order import render_close_action
 from dashboard.components.formatting import format_money, or_empty, status_label
 from dashboard.components.qr import qr_png
+from dashboard.components.tables import right_aligned
 from dashboard.runtime import get_services
 from services.access import can
 from services.errors import PayDeskError
@@ -243,7 +244,7 @@ else:
           f"Expires ({zone.key})": _local(r.expires_at), "By": or_empty(r.created_by)}
          for r in recent])
     st.dataframe(styled_status(recent_table, "Status", "order"), hide_index=True,
-                 width="stretch")
+                 width="stretch", column_config=right_aligned("Amount"))
     names = {r.id: f"{r.merchant_trade_no} · {format_money(r.amount, r.currency)} · "
                    f"{status_label(r.status)}" for r in recent}
     st.selectbox("Open a request", list(names), index=None, format_func=names.__getitem__,

@@ -263,9 +263,11 @@ def stored_summary(upload: views.UploadView, *, live_balance: bool) -> None:
         st.markdown(f"**Warnings** ({len(warnings)})")
         st.dataframe(pd.DataFrame([{
             "Line": or_empty(w.get("line")), "Column": or_empty(w.get("column")),
-            "Value": or_empty(w.get("value")), "Code": or_empty(w.get("code")),
-            "What it means": or_empty(w.get("message"))} for w in warnings]),
-            hide_index=True, width="stretch", key="payout_stored_warnings")
+            "Value": or_empty(w.get("value")), "What it means": or_empty(w.get("message")),
+            "Code": or_empty(w.get("code"))} for w in warnings]),
+            hide_index=True, width="stretch", key="payout_stored_warnings",
+            column_config={"What it means": st.column_config.TextColumn(width="large"),
+                           "Code": st.column_config.TextColumn(width="small")})
     if record["excluded"]:
         st.markdown(f"**Lines left out of this upload** ({len(record['excluded'])})")
         tables.excluded_table(record["excluded"], key="payout_stored_excluded")
@@ -315,19 +317,23 @@ def follow_section() -> None:
     upload = next(u for u in uploads if u.upload_ref == ref)
     stored_summary(upload, live_balance=False)
     statuses = set(upload.statuses)
-    actions = st.columns(3)
     waiting = [b for b in upload.batches if b.approved_by and (
         b.status in states.SENDABLE or b.status in states.IN_FLIGHT)]
-    if waiting and sending.may_send(actor) and actions[0].button(
+    may_send = bool(waiting) and sending.may_send(actor)
+    may_submit = states.DRAFT in statuses and can(actor, "payout.submit")
+    # The buttons shown sit side by side from the left: no gap where a button is not offered.
+    slots = iter(st.columns(3))
+    if may_send and next(slots).button(
             f"Send {plural(len(waiting), 'approved batch', 'approved batches')}…",
             key="payout_send"):
         st.session_state[CONFIRM] = {"action": "send", "ref": ref}
-    if actions[1].button("Ask the provider for news", key="payout_refresh"):
+    if next(slots).button("Ask the provider for news", key="payout_refresh",
+                          help="Asks Binance Pay for the latest status of every batch sent."):
         moved = following.refresh_upload(services, actor, ref)
-        st.toast(f"{moved} batches changed")
+        st.toast(f"{plural(moved, 'batch', 'batches')} changed")
         st.rerun()
-    if states.DRAFT in statuses and can(actor, "payout.submit"):
-        if actions[2].button("Submit the draft for approval", key="payout_submit_draft"):
+    if may_submit:
+        if next(slots).button("Submit the draft for approval", key="payout_submit_draft"):
             try:
                 approval.submit(services, actor, ref)
             except PayDeskError as error:

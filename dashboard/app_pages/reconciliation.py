@@ -8,8 +8,15 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.auth import signed_in_actor
-from dashboard.components.formatting import EMPTY, format_amount, humanize_code, or_empty
+from dashboard.components.formatting import (
+    EMPTY,
+    format_amount,
+    humanize_code,
+    or_empty,
+    plural,
+)
 from dashboard.components.reconciliation_chart import CLASS_LABELS, breaks_figure
+from dashboard.components.tables import right_aligned
 from dashboard.runtime import get_services
 from services.access import can
 from services.errors import PayDeskError
@@ -126,7 +133,8 @@ if st.session_state.get(RUN_KEY) not in by_id:
 run_id = st.selectbox(
     "Run", list(by_id), key=RUN_KEY,
     format_func=lambda i: f"#{i} · {by_id[i].period_start} – {by_id[i].period_end} · "
-                          f"{by_id[i].break_count} open break(s) · by {by_id[i].created_by}")
+                          f"{plural(by_id[i].break_count, 'open break')} · "
+                          f"by {by_id[i].created_by}")
 run = runs.get_run(services, actor, run_id)
 st.caption(f"Period {run.period_start} – {run.period_end} ({run.timezone}) · statements "
            f"{', '.join(f'#{i}' for i in run.statement_ids) or 'none'} · "
@@ -137,7 +145,7 @@ tiles = st.columns(len(CLASS_LABELS))
 for tile, (klass, label) in zip(tiles, CLASS_LABELS.items(), strict=True):
     tile.metric(label, f"{run.totals.get(klass, 0):,}")
 if run.break_count:
-    st.warning(f"{run.break_count:,} break(s) still unresolved.")
+    st.warning(f"{plural(run.break_count, 'break')} still unresolved.")
 else:
     st.success("Every item is matched or explained.")
 
@@ -171,8 +179,10 @@ table = pd.DataFrame({
     "Resolved": [("✓ " + (i.note or "")) if i.resolved else EMPTY for i in items],
 })
 picked = st.dataframe(table, hide_index=True, on_select="rerun", selection_mode="single-row",
-                      key="recon_lines", width="stretch")
-st.caption(f"{len(items):,} line(s).")
+                      key="recon_lines", width="stretch",
+                      column_config=right_aligned("PayDesk", "Provider", "Difference",
+                                                  "Fee difference"))
+st.caption(f"{plural(len(items), 'line')}.")
 rows = picked.selection.rows if picked is not None else []  # type: ignore[attr-defined]
 if rows:
     item = items[rows[0]]

@@ -15,8 +15,10 @@ from dashboard.components.formatting import (
     format_money,
     format_time,
     or_empty,
+    plural,
 )
 from dashboard.components.refund_dialog import render_refund_action
+from dashboard.components.tables import right_aligned
 from dashboard.runtime import get_services
 from services import bulk_refunds, refund_list
 from services.access import can
@@ -74,13 +76,14 @@ with sections["All refunds"]:
         f"Completed ({zone})": format_time(r["completed_at"]),
         "Error": or_empty(r["error_message"]),
     } for r in rows])
-    st.caption(f"{total:,} refund(s) match" + (f"; the newest {len(rows):,} are shown, the "
+    st.caption(f"{plural(total, 'refund')} match" + (f"; the newest {len(rows):,} are shown, the "
                                                 "export holds all of them" if total > len(rows)
                                                 else "."))
-    st.dataframe(styled_status(shown, "Status", "refund"), hide_index=True, key="rf_table")
+    st.dataframe(styled_status(shown, "Status", "refund"), hide_index=True, key="rf_table",
+                 column_config=right_aligned("Amount"))
     if can(actor, "orders.export"):
         st.download_button(
-            f"Export {total:,} refund(s) as CSV",
+            f"Export {plural(total, 'refund')} as CSV",
             data=lambda: refund_list.export_refunds_csv(services, actor, filters),
             file_name="refunds.csv", mime="text/csv", key="rf_export", on_click="ignore",
             icon=":material/download:")
@@ -88,7 +91,7 @@ with sections["All refunds"]:
         if st.button("Check open refunds with the provider now", key="rf_sync"):
             with st.spinner("Asking the provider…"):
                 checked = sync_open_refunds(services, older_than_seconds=0)
-            st.toast(f"{checked['checked']} open refund(s) checked")
+            st.toast(f"{plural(checked['checked'], 'open refund')} checked")
 
 with sections["Refund an order"]:
     ref = st.text_input("Order: id, merchantTradeNo or prepayId", key="rf_order").strip()
@@ -132,7 +135,7 @@ if "Awaiting approval" in sections:
                 "Reason": _reason(r["reason"]), "Note": or_empty(r["note"]),
                 "Requested by": or_empty(r["requested_by"]),
                 f"Requested ({zone})": format_time(r["created_at"])} for r in waiting]),
-                hide_index=True, key="rf_waiting")
+                hide_index=True, key="rf_waiting", column_config=right_aligned("Amount"))
             chosen = st.selectbox("Refund", [r["refund_request_id"] for r in waiting],
                                   key="rf_decide_id")
             comment = st.text_input("Comment (required)", key="rf_decide_comment")

@@ -21,11 +21,17 @@ amounts = {
     "PAYDESK_PAYOUT_LINE_CAP_USD": format_amount(services.settings.payout_line_cap_usd,
                                                  min_places=0),
 }
+# The threshold is a bare number compared with each order's own amount, in its own currency.
+SETTING_LABELS = {
+    "PAYDESK_REFUND_APPROVAL_THRESHOLD": "Refund approval above (in the order's currency)",
+}
 st.dataframe(
-    [{"Setting": row.label, "Value": amounts.get(row.variable, row.value),
+    [{"Setting": SETTING_LABELS.get(row.variable, row.label),
+      "Value": amounts.get(row.variable, row.value),
       "Variable": row.variable} for row in description],
     hide_index=True,
     width="stretch",
 )
 st.caption(f"Refunds above {format_amount(services.settings.refund_approval_threshold)} "
-           "need a second person's approval.")
+           "in the order's currency (e.g. USDT or BTC; no conversion) need a second person's "
+           "approval.")

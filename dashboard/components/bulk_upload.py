@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from uuid import uuid4
-
 import hashlib
 from collections.abc import Callable
 from typing import Any
+from uuid import uuid4
 
 import pandas as pd
 import streamlit as st
 
-from dashboard.components.formatting import format_money
+from dashboard.components.formatting import format_money, plural
+from dashboard.components.tables import right_aligned
 from services.bulk_common import BulkPreview, BulkResult
 from services.errors import PayDeskError
 from services.payouts.report import error_report_csv
@@ -48,34 +48,48 @@ def render_bulk_upload(
                 st.error(str(error))
     results: list[BulkResult] | None = state.get(results_key)
     if results:
-        st.success(f"{len(results)} line(s) handled; each line's outcome is below.")
+        st.success(f"{plural(len(results), 'line')} handled; each line's outcome is below.")
         st.dataframe(pd.DataFrame([vars(r) for r in results]), hide_index=True,
                      key=f"{prefix}_results_table")
     checked = state.get(checked_key)
     if not checked:
         return
     result: BulkPreview = checked[1]
-    st.markdown(f"**{result.total_lines}** line(s): **{len(result.lines)}** ready, "
-                f"**{result.errors}** error(s), **{result.warnings}** warning(s).")
+    st.markdown(f"{_bold(plural(result.total_lines, 'line'))}: **{len(result.lines):,}** ready, "
+                f"{_bold(plural(result.errors, 'error'))}, "
+                f"{_bold(plural(result.warnings, 'warning'))}.")
     if result.findings:
-        st.dataframe(pd.DataFrame([f.as_dict() for f in result.findings]), hide_index=True,
-                     key=f"{prefix}_findings")
+        st.dataframe(pd.DataFrame(
+            [{"Line": "" if f.line is None else str(f.line), "Column": f.column or "",
+              "Value": f.value or "", "Severity": f.severity.capitalize(),
+              "Problem and how to fix it": f.message, "Code": f.code}
+             for f in result.findings]),
+            hide_index=True, key=f"{prefix}_findings",
+            column_config={"Problem and how to fix it": st.column_config.TextColumn(
+                width="large"), "Code": st.column_config.TextColumn(width="small")})
         st.download_button("Findings as CSV", error_report_csv(result.findings),
                            file_name=f"{prefix}_findings.csv", key=f"{prefix}_findings_csv",
                            on_click="ignore")
     if result.lines:
         st.dataframe(pd.DataFrame([_row(line.line, line.planned, columns)
                                    for line in result.lines]),
-                     hide_index=True, key=f"{prefix}_preview")
+                     hide_index=True, key=f"{prefix}_preview",
+                     column_config=right_aligned(columns.get("amount", "Amount")))
     if result.errors:
         st.warning("Fix the errors and upload the file again; nothing is sent while the file "
                    "has errors.")
         return
-    if st.button(f"{noun.capitalize()} {len(result.lines)} line(s)…", key=f"{prefix}_open",
+    if st.button(f"{noun.capitalize()} {plural(len(result.lines), 'line')}…", key=f"{prefix}_open",
                  type="primary"):
         state[confirm_key] = True
     if state.get(confirm_key):
         _confirm(prefix, noun, result, apply)
+
+
+def _bold(counted: str) -> str:
+    """'**3** lines': the number in bold, the noun plain."""
+    number, _, noun = counted.partition(" ")
+    return f"**{number}** {noun}"
 
 
 def _row(line: int, planned: dict[str, Any], columns: dict[str, str]) -> dict[str, object]:
@@ -95,7 +109,7 @@ def _confirm(prefix: str, noun: str, result: BulkPreview,
     for line in result.lines:
         currency = str(line.planned.get("currency", ""))
         totals[currency] = totals.get(currency, 0) + line.planned["amount"]
-    st.markdown(f"{noun.capitalize()} **{len(result.lines)}** line(s): "
+    st.markdown(f"{noun.capitalize()} {_bold(plural(len(result.lines), 'line'))}: "
                 + ", ".join(format_money(v, c) for c, v in totals.items()) + ".")
     st.caption("Each line is checked again when it is sent; a line that no longer fits says why.")
     yes, no = st.columns(2)

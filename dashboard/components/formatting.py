@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from decimal import ROUND_HALF_EVEN, Decimal
 
@@ -124,6 +125,9 @@ CODE_LABELS: dict[str, dict[str, str]] = {
     },
     "receive_type": {"BINANCE_ID": "Binance ID", "EMAIL": "Email", "PAY_ID": "Pay ID"},
     "cycle": {"DAY": "day", "MONTH": "month"},
+    "provider": {"binance_pay": "Binance Pay", "monetix": "Monetix"},
+    # Binance Pay's goodsType: what the order sells.
+    "product_type": {"01": "Physical goods", "02": "Virtual goods"},
 }
 
 
@@ -181,6 +185,27 @@ def audit_action_label(action: str) -> str:
     if action in AUDIT_ACTION_LABELS:
         return AUDIT_ACTION_LABELS[action]
     return humanize_code(action.replace(".", " "))
+
+
+def user_names_from_entries(entries: Iterable[tuple[str | None, str | None]]) -> dict[str, str]:
+    """user id -> username from "User added" entries: (target id, stored detail) pairs."""
+    names: dict[str, str] = {}
+    for target_id, detail in entries:
+        try:
+            parsed = json.loads(detail or "")
+        except ValueError:
+            continue
+        if target_id and isinstance(parsed, dict) and parsed.get("username"):
+            names[str(target_id)] = str(parsed["username"])
+    return names
+
+
+def audit_target_text(target_type: str | None, target_id: str | None,
+                      usernames: Mapping[str, str] | None = None) -> str:
+    """'user admin' for a user whose name is known, else 'order 12', or a dash."""
+    if target_type == "user" and target_id and usernames and target_id in usernames:
+        return f"user {usernames[target_id]}"
+    return f"{target_type or ''} {target_id or ''}".strip() or EMPTY
 
 
 def _detail_value(value: object) -> str:

@@ -15,6 +15,7 @@ from dashboard.components.formatting import (
     format_money,
     status_label,
 )
+from dashboard.components.tables import right_aligned
 from services.orders import OrderDetail, TimelineEvent
 
 # Material icons: emoji depend on the viewer's fonts and show as empty boxes on some desktops.
@@ -68,10 +69,10 @@ def render_order_detail(detail: OrderDetail) -> None:
             ("Merchant trade no", order.merchant_trade_no),
             ("Prepay id", order.prepay_id or "—"),
             ("Transaction id", order.transaction_id or "—"),
-            ("Provider", order.provider),
+            ("Provider", code_label(order.provider, "provider")),
             ("Status", f"{status_label(order.status)} ({order.status})"),
             ("Product", order.product_name or "—"),
-            ("Product type", order.product_type or "—"),
+            ("Product type", code_label(order.product_type, "product_type")),
             ("Created", _when(order.created_at)),
             ("Expires", _when(order.expires_at)),
             ("Paid", _when(order.paid_at)),
@@ -95,8 +96,9 @@ def render_order_detail(detail: OrderDetail) -> None:
         st.markdown("**Timeline**")
         for event in detail.timeline:
             icon = _OUTCOME_ICONS.get(event.outcome, "•")
-            line = (f"{icon} `{_when(event.at)}` **{_event_title(event)}** · "
-                    f"{_KIND_LABELS[event.kind]}")
+            # A webhook's title already says where it came from ("... (webhook)").
+            kind = "" if event.kind == "webhook" else f" · {_KIND_LABELS[event.kind]}"
+            line = f"{icon} `{_when(event.at)}` **{_event_title(event)}**{kind}"
             st.markdown(line)
             if text := _event_detail(event):
                 st.caption(text)
@@ -110,4 +112,5 @@ def render_order_detail(detail: OrderDetail) -> None:
                   "Requested": _when(r.created_at), "Completed": _when(r.completed_at)}
                  for r in detail.refunds])
             st.dataframe(styled_status(refunds, "Status", "refund"), hide_index=True,
-                         width="stretch", key="order_detail_refunds")
+                         width="stretch", key="order_detail_refunds",
+                         column_config=right_aligned("Amount"))

@@ -13,6 +13,7 @@ import streamlit as st
 
 from dashboard.components.badges import styled_status
 from dashboard.components.formatting import EMPTY, code_label, format_money, or_empty
+from dashboard.components.tables import right_aligned
 from services.payouts.findings import ERROR, Finding
 from services.payouts.planning import PlannedBatch
 from services.payouts.validation import CurrencyTotal, ValidationResult
@@ -31,13 +32,16 @@ def findings_table(findings: Sequence[Finding]) -> None:
         pd.DataFrame(
             [
                 {"Line": "" if f.line is None else str(f.line), "Column": f.column or "",
-                 "Value": f.value or "", "Severity": f.severity.capitalize(), "Code": f.code,
-                 "How to fix": f.message}
+                 "Value": f.value or "", "Severity": f.severity.capitalize(),
+                 "Problem and how to fix it": f.message, "Code": f.code}
                 for f in findings
             ],
-            columns=["Line", "Column", "Value", "Severity", "Code", "How to fix"],
+            columns=["Line", "Column", "Value", "Severity", "Problem and how to fix it", "Code"],
         ),
         hide_index=True, width="stretch", key="payout_findings",
+        # The message is the main text; the code stays for support, in a narrow column.
+        column_config={"Problem and how to fix it": st.column_config.TextColumn(width="large"),
+                       "Code": st.column_config.TextColumn(width="small")},
     )
 
 
@@ -83,7 +87,9 @@ def preview_table(frame: pd.DataFrame) -> None:
     st.dataframe(shown, hide_index=True, width="stretch", key="payout_preview_table",
                  column_config={"line": st.column_config.NumberColumn("Line", format="%d"),
                                 "check": "Check", "receive_type": "Receive type",
-                                "receiver": "Receiver", "amount": "Amount",
+                                "receiver": "Receiver",
+                                "amount": st.column_config.TextColumn("Amount",
+                                                                      alignment="right"),
                                 "currency": "Currency", "remark": "Remark",
                                 "merchant_send_id": "Merchant send id",
                                 "problems": "Problems"})
@@ -94,7 +100,7 @@ def totals_table(totals: Sequence[CurrencyTotal]) -> None:
         pd.DataFrame([{"Currency": t.currency, "Lines": t.line_count,
                        "Total": format_money(t.total, t.currency)} for t in totals],
                      columns=["Currency", "Lines", "Total"]),
-        hide_index=True, key="payout_totals",
+        hide_index=True, key="payout_totals", column_config=right_aligned("Total"),
     )
 
 
@@ -106,6 +112,7 @@ def planned_table(batches: Sequence[PlannedBatch]) -> None:
                       for b in batches],
                      columns=["Request id", "Currency", "Lines", "Total", "File lines"]),
         hide_index=True, width="stretch", key="payout_planned",
+        column_config=right_aligned("Total"),
     )
 
 
@@ -125,7 +132,7 @@ def batches_table(batches: Sequence[BatchView], zone: ZoneInfo, key: str) -> Non
         columns=["Request id", "Currency", "Lines", "Total", "Status", "Paid", "Fee",
                  "Approved by", "Comment", "Sent", "Problem"])
     st.dataframe(styled_status(frame, "Status", "payout_batch"), hide_index=True,
-                 width="stretch", key=key)
+                 width="stretch", key=key, column_config=right_aligned("Total", "Paid", "Fee"))
 
 
 def lines_table(lines: Sequence[LineView], zone: ZoneInfo, now: datetime, key: str) -> None:
@@ -150,7 +157,8 @@ def lines_table(lines: Sequence[LineView], zone: ZoneInfo, now: datetime, key: s
         "Line", "Batch", "Status", "Receive type", "Receiver", "Amount", "Fee",
         "Claim deadline", "Remark", "Merchant send id"])
     shown = styled_status(frame, "Status", "payout_line") if len(frame) <= STYLE_LIMIT else frame
-    st.dataframe(shown, hide_index=True, width="stretch", key=key)
+    st.dataframe(shown, hide_index=True, width="stretch", key=key,
+                 column_config=right_aligned("Amount", "Fee"))
 
 
 def excluded_table(items: Sequence[dict[str, object]], key: str) -> None:
@@ -159,5 +167,5 @@ def excluded_table(items: Sequence[dict[str, object]], key: str) -> None:
         pd.DataFrame([{"Line": i["line"], "Receiver": i["receiver"], "Amount": i["amount"],
                        "Currency": i["currency"], "Why left out": i["problems"]} for i in items],
                      columns=["Line", "Receiver", "Amount", "Currency", "Why left out"]),
-        hide_index=True, width="stretch", key=key,
+        hide_index=True, width="stretch", key=key, column_config=right_aligned("Amount"),
     )

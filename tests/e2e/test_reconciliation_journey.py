@@ -47,7 +47,7 @@ def test_run_reconciliation_and_download_the_summary(
         wait_for_app_idle(page)
         page.get_by_role("button", name="Run reconciliation").click()
         wait_for_app_idle(page, timeout_ms=30_000)
-        expect(page.get_by_text("break(s) still unresolved")).to_be_visible()
+        expect(page.get_by_text("still unresolved")).to_be_visible()
         expect(page.get_by_test_id("stMetric").filter(has_text="Duplicate")).to_contain_text("1")
         with page.expect_download() as info:
             page.locator(".st-key-recon_dl_summary_csv button").first.click()

@@ -9,11 +9,15 @@ from dashboard.components.formatting import (
     EMPTY,
     audit_action_label,
     audit_detail_text,
+    audit_target_text,
     code_label,
     format_cycle,
     format_time,
     or_empty,
+    plural,
+    user_names_from_entries,
 )
+from dashboard.components.tables import right_aligned
 
 
 def test_codes_read_as_labels() -> None:
@@ -51,3 +55,24 @@ def test_status_cells_share_the_order_badge_colours() -> None:
     frame = pd.DataFrame({"Status": [code_label("FAIL", "debit")]})
     html = styled_status(frame, "Status", "debit").to_html()  # type: ignore[union-attr]
     assert "#ffdede" in html
+
+
+def test_providers_product_types_and_audit_targets_read_as_words() -> None:
+    assert code_label("binance_pay", "provider") == "Binance Pay"
+    assert code_label("02", "product_type") == "Virtual goods"
+    assert code_label(None, "product_type") == EMPTY
+    names = user_names_from_entries([("4", '{"role": "admin", "username": "admin"}'),
+                                     ("5", "plain text"), (None, '{"username": "x"}')])
+    assert names == {"4": "admin"}
+    assert audit_target_text("user", "4", names) == "user admin"
+    assert audit_target_text("user", "9", names) == "user 9"  # unknown id: as stored
+    assert audit_target_text("order", "12", names) == "order 12"
+    assert audit_target_text(None, None) == EMPTY
+
+
+def test_counts_are_singular_or_plural_and_amounts_right_aligned() -> None:
+    assert plural(1, "refund") == "1 refund" and plural(2, "contract") == "2 contracts"
+    assert plural(1, "batch", "batches") == "1 batch"
+    config = right_aligned("Amount", "Fee")
+    assert set(config) == {"Amount", "Fee"}
+    assert all(c["alignment"] == "right" for c in config.values())

@@ -11,7 +11,7 @@ from sqlalchemy import insert
 from sqlmodel import select
 from streamlit.testing.v1 import AppTest
 
-from data.models import Order, Refund
+from data.models import Order, Refund, WebhookDelivery
 from services.bootstrap import Services
 
 ORDERS_PAGE = "app_pages/orders.py"
@@ -103,12 +103,19 @@ def test_open_by_id_shows_every_field_and_the_timeline(
         uow.session.add(Refund(order_id=order.id, refund_request_id="RF-UI", amount=Decimal("2"),
                                currency="USDT", reason="customer", status="SUCCESS",
                                completed_at=NOW))
+        uow.session.add(WebhookDelivery(biz_type="PAY_REFUND", biz_id_str="RF-UI",
+                                        biz_status="REFUND_SUCCESS", headers_json="{}",
+                                        body="{}", signature_valid=True, outcome="SUCCESS",
+                                        received_at=NOW))
         uow.commit()
     at = open_orders(signed_in_app, order="UI0002")
     assert any("Order UI0002" in h.value for h in at.subheader)
     markdown = "\n".join(m.value for m in at.markdown)
     assert "Order created" in markdown and "Paid" in markdown and "Refund requested" in markdown
     assert "Refund succeeded" in markdown and "Refund success" not in markdown
+    # Provider notices read as words, never as the provider's codes.
+    assert "**Refund succeeded (webhook)**" in markdown
+    assert "PAY_REFUND" not in markdown and "REFUND_SUCCESS" not in markdown
     captions = "\n".join(c.value for c in at.caption)
     assert "2.00 USDT · Customer · RF-UI" in captions  # money formatted, reason as a word
     assert "{" not in captions and "00000 " not in captions
@@ -116,6 +123,10 @@ def test_open_by_id_shows_every_field_and_the_timeline(
     assert list(refunds["Status"]) == ["Refunded"]
     values = {v for df in at.dataframe if "Value" in df.value.columns for v in df.value["Value"]}
     assert {"PRE0002", "buyer2@example.com"} <= values
+    fields = {r["Field"]: r["Value"] for df in at.dataframe if "Field" in df.value.columns
+              for r in df.value.to_dict("records")}
+    assert fields["Provider"] in ("Binance Pay", "Monetix") and "_" not in fields["Provider"]
+    assert fields["Product type"] in ("Virtual goods", "Physical goods", "—")
     at.button(key="orders_close_detail").click().run()
     assert "order" not in at.query_params
 

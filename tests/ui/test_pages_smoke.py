@@ -30,3 +30,17 @@ def test_every_page_in_the_role_menu_renders(
             # Empty cells read as a dash; details as text, never raw JSON or Python reprs.
             assert "None" not in cells and "nan" not in cells, f"{section.title}: {cells[:20]}"
             assert not [c for c in cells if c.startswith(("{", "[{"))], section.title
+            # Counts read "1 refund" / "2 contracts", never "refund(s)".
+            texts = [c.value for c in at.caption] + [m.value for m in at.markdown]
+            assert not [t for t in texts if "(s)" in t], section.title
+
+
+def test_settings_say_the_refund_threshold_is_in_the_order_currency(
+    signed_in_app: Callable[[str], AppTest],
+) -> None:
+    at = signed_in_app("admin")
+    at.switch_page("app_pages/settings.py").run()
+    assert not at.exception
+    settings = at.dataframe[0].value
+    assert "Refund approval above (in the order's currency)" in set(settings["Setting"])
+    assert any("in the order's currency" in c.value for c in at.caption)

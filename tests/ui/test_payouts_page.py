@@ -60,8 +60,11 @@ def test_upload_preview_submit_then_approve_and_send(
     planned = _table(at, "Request id")
     assert list(planned["Currency"]) == ["BNB", "USDT"]
     assert all(rid.endswith(("B001", "B002")) for rid in planned["Request id"])
-    problems = _table(at, "How to fix")
+    problems = _table(at, "Problem and how to fix it")
     assert "binance_id_invalid" in set(problems["Code"])
+    # The message is the main text, before the code, which sits last in a narrow column.
+    assert list(problems.columns)[-2:] == ["Problem and how to fix it", "Code"]
+    assert not any("_" in text for text in problems["Problem and how to fix it"])
     assert at.button(key="payout_submit").disabled  # errors, and the choice not made yet
     checks = set(_table(at, "problems")["check"])  # words, not emoji that fonts may lack
     assert "Error" in checks and checks <= {"OK", "Warning", "Error"}

@@ -164,6 +164,7 @@ def test_the_audit_page_filters_and_offers_the_export(
     assert list(table["Action"]) == ["Signed in"]
     assert list(table["Code"]) == ["auth.sign_in"]  # the stored code stays visible to staff
     assert set(table["User"]) == {"approver"}
+    assert set(table["Target"]) == {"user approver"}  # the username, not "user 3"
     # Details read as text, never as raw JSON.
     assert list(table["Detail"]) == ["method: password"]
     assert not any(cell.lstrip().startswith(("{", "[")) for cell in table["Detail"])
