@@ -17,20 +17,18 @@ st.caption(
 description = describe_configuration(services)
 # Amounts with thousands separators; every other value is shown as the service words it.
 amounts = {
-    "PAYDESK_REFUND_APPROVAL_THRESHOLD": format_amount(services.settings.refund_approval_threshold),
+    # A bare number compared with each order's own amount, in its own currency (no conversion).
+    "PAYDESK_REFUND_APPROVAL_THRESHOLD":
+        f"{format_amount(services.settings.refund_approval_threshold)} in the order's currency",
     "PAYDESK_PAYOUT_LINE_CAP_USD": format_amount(services.settings.payout_line_cap_usd,
                                                  min_places=0),
 }
-# The threshold is a bare number compared with each order's own amount, in its own currency.
-SETTING_LABELS = {
-    "PAYDESK_REFUND_APPROVAL_THRESHOLD": "Refund approval above (in the order's currency)",
-}
 st.dataframe(
-    [{"Setting": SETTING_LABELS.get(row.variable, row.label),
-      "Value": amounts.get(row.variable, row.value),
+    [{"Setting": row.label, "Value": amounts.get(row.variable, row.value),
       "Variable": row.variable} for row in description],
     hide_index=True,
     width="stretch",
+    column_config={"Value": st.column_config.TextColumn(width="large")},
 )
 st.caption(f"Refunds above {format_amount(services.settings.refund_approval_threshold)} "
            "in the order's currency (e.g. USDT or BTC; no conversion) need a second person's "
