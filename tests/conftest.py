@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import uuid
+from contextlib import contextmanager
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -28,24 +29,32 @@ def settings_for(url: str, **overrides: object) -> Settings:
     return Settings(DATABASE_URL=url, PAYDESK_MODE="sandbox", **overrides)  # type: ignore[arg-type]
 
 
-@pytest.fixture(scope="session")
-def postgres_database() -> Iterator[str]:
-    """A throw-away PostgreSQL database, migrated to head, for this test session."""
+@contextmanager
+def throwaway_postgres_database(prefix: str, *, migrated: bool = True) -> Iterator[str]:
+    """A database of its own on the TEST_DATABASE_URL server, dropped afterwards."""
     base = postgres_base_url()
     if base is None:
         pytest.skip(PG_SKIP_REASON)
-    name = f"paydesk_test_{uuid.uuid4().hex[:10]}"
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
     admin = create_engine(base, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
         connection.execute(text(f'CREATE DATABASE "{name}"'))
     url = make_url(base).set(database=name).render_as_string(hide_password=False)
-    migrate.upgrade(url)
     try:
+        if migrated:
+            migrate.upgrade(url)
         yield url
     finally:
         with admin.connect() as connection:
             connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def postgres_database() -> Iterator[str]:
+    """A throw-away PostgreSQL database, migrated to head, for this test session."""
+    with throwaway_postgres_database("paydesk_test") as url:
+        yield url
 
 
 def _empty_all_tables(services: Services) -> None:

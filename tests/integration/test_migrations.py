@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, inspect, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import create_engine, inspect
 
 from data import migrate
-from tests.conftest import PG_SKIP_REASON, postgres_base_url
+from tests.conftest import throwaway_postgres_database
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -19,19 +17,8 @@ def empty_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterat
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'chain.db'}"
         return
-    base = postgres_base_url()
-    if base is None:
-        pytest.skip(PG_SKIP_REASON)
-    name = f"paydesk_chain_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(base).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with throwaway_postgres_database("paydesk_chain", migrated=False) as url:
+        yield url
 
 
 def _tables(url: str) -> set[str]:

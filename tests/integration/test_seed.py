@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import sqlite3
-import uuid
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import text
 from sqlmodel import Session, select
 
 from data import bulk, migrate
@@ -22,7 +20,7 @@ from services.cli import main
 from services.config import get_settings
 from services.demo_data.tables import TABLE_ORDER
 from services.errors import ConfigurationError, ConflictError
-from tests.conftest import PG_SKIP_REASON, postgres_base_url, settings_for
+from tests.conftest import settings_for, throwaway_postgres_database
 
 NOW = datetime(2026, 3, 1, 15, 30, tzinfo=UTC)
 ARGS = {"orders": 3000, "days": 45, "seed": 11, "end": date(2026, 3, 1)}
@@ -194,22 +192,9 @@ def test_command_line(
 
 @pytest.fixture
 def postgres_url() -> Iterator[str]:
-    base = postgres_base_url()
-    if base is None:
-        pytest.skip(PG_SKIP_REASON)
     # A database of our own: the seed test must not see or leave rows in the shared one.
-    name = f"paydesk_seed_test_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    url = make_url(base).set(database=name).render_as_string(hide_password=False)
-    migrate.upgrade(url)
-    try:
+    with throwaway_postgres_database("paydesk_seed_test") as url:
         yield url
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 @pytest.mark.postgres
