@@ -138,3 +138,13 @@ def wait_for_app_idle(page: Any, timeout_ms: int = 15_000) -> None:
     expect(app).to_have_attribute("data-test-script-state", "notRunning", timeout=timeout_ms)
     expect(page.get_by_test_id("stSkeleton")).to_have_count(0, timeout=timeout_ms)
     page.wait_for_timeout(100)
+
+
+def sign_in_as(page: Any, url: str, username: str) -> None:
+    """Open the app and sign in through the form as a sandbox demo user (password = username)."""
+    page.goto(url)
+    wait_for_app_idle(page)
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password", exact=True).fill(username)
+    page.get_by_role("button", name="Sign in").click()
+    wait_for_app_idle(page)

@@ -19,8 +19,7 @@ from data.models import Order
 from services.bootstrap import build_services
 from services.users import ensure_demo_users
 from tests.conftest import settings_for
-from tests.e2e.conftest import StreamlitServer, wait_for_app_idle
-
+from tests.e2e.conftest import StreamlitServer, sign_in_as, wait_for_app_idle
 
 SCREENSHOT = Path(__file__).resolve().parent / "screenshots" / "orders.png"
 
@@ -59,12 +58,7 @@ def test_filter_open_and_export_orders(
     server = streamlit_server(env={"DATABASE_URL": url})
     page = browser.new_page(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
     try:
-        page.goto(server.url)
-        wait_for_app_idle(page)
-        page.get_by_label("Username").fill("viewer")
-        page.get_by_label("Password", exact=True).fill("viewer")
-        page.get_by_role("button", name="Sign in").click()
-        wait_for_app_idle(page)
+        sign_in_as(page, server.url, "viewer")
         page.get_by_test_id("stSidebarNav").get_by_text("Orders").click()
         wait_for_app_idle(page)
         expect(page.get_by_role("heading", name="Orders", exact=True)).to_be_visible()

@@ -15,7 +15,7 @@ from services.demo_data import seed_demo_data
 from services.overview import default_range, get_overview
 from services.users import ensure_demo_users
 from tests.conftest import settings_for
-from tests.e2e.conftest import StreamlitServer, wait_for_app_idle
+from tests.e2e.conftest import StreamlitServer, sign_in_as
 
 SCREENSHOT = Path(__file__).resolve().parent / "screenshots" / "overview.png"
 
@@ -35,12 +35,7 @@ def test_overview_in_chromium_shows_the_service_kpis(
     server = streamlit_server(env={"DATABASE_URL": url})
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     try:
-        page.goto(server.url)
-        wait_for_app_idle(page)
-        page.get_by_label("Username").fill("viewer")
-        page.get_by_label("Password", exact=True).fill("viewer")
-        page.get_by_role("button", name="Sign in").click()
-        wait_for_app_idle(page)
+        sign_in_as(page, server.url, "viewer")
 
         expect(page.get_by_role("heading", name="Overview")).to_be_visible()
         paid_tile = page.get_by_test_id("stMetric").filter(has_text="Paid orders")

@@ -14,7 +14,7 @@ from sqlmodel import select
 from data.models import Order
 from services.bootstrap import build_services
 from tests.conftest import settings_for
-from tests.e2e.conftest import StreamlitServer, wait_for_app_idle
+from tests.e2e.conftest import StreamlitServer, sign_in_as, wait_for_app_idle
 
 SCREENSHOT = Path(__file__).resolve().parent / "screenshots" / "payment_request.png"
 
@@ -25,12 +25,7 @@ def test_operator_creates_a_request_and_the_customer_pays(
     server = streamlit_server()
     page = browser.new_page(viewport={"width": 1400, "height": 1100})
     try:
-        page.goto(server.url)
-        wait_for_app_idle(page)
-        page.get_by_label("Username").fill("operator")
-        page.get_by_label("Password", exact=True).fill("operator")
-        page.get_by_role("button", name="Sign in").click()
-        wait_for_app_idle(page)
+        sign_in_as(page, server.url, "operator")
         page.get_by_test_id("stSidebarNav").get_by_text("Payment requests").click()
         wait_for_app_idle(page)
 
@@ -62,12 +57,7 @@ def test_a_double_click_creates_one_request_and_empties_the_form(
     server = streamlit_server()
     page = browser.new_page(viewport={"width": 1400, "height": 1100})
     try:
-        page.goto(server.url)
-        wait_for_app_idle(page)
-        page.get_by_label("Username").fill("operator")
-        page.get_by_label("Password", exact=True).fill("operator")
-        page.get_by_role("button", name="Sign in").click()
-        wait_for_app_idle(page)
+        sign_in_as(page, server.url, "operator")
         page.get_by_test_id("stSidebarNav").get_by_text("Payment requests").click()
         wait_for_app_idle(page)
 

@@ -15,7 +15,7 @@ from data.models import PayoutBatch, User
 from services.bootstrap import build_services
 from services.users import ensure_demo_users
 from tests.conftest import settings_for
-from tests.e2e.conftest import StreamlitServer, wait_for_app_idle
+from tests.e2e.conftest import StreamlitServer, sign_in_as, wait_for_app_idle
 
 FILE = (
     "Receive Type;Receiver;Amount;Currency;Remark\r\n"
@@ -27,12 +27,7 @@ FILE = (
 def _sign_in(browser: Any, server: StreamlitServer, user: str) -> Any:
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     page = context.new_page()
-    page.goto(server.url)
-    wait_for_app_idle(page)
-    page.get_by_label("Username").fill(user)
-    page.get_by_label("Password", exact=True).fill(user)
-    page.get_by_role("button", name="Sign in").click()
-    wait_for_app_idle(page)
+    sign_in_as(page, server.url, user)
     page.get_by_test_id("stSidebarNav").get_by_text("Payouts").click()
     wait_for_app_idle(page)
     expect(page.get_by_role("heading", name="Payouts", exact=True)).to_be_visible()

@@ -17,7 +17,7 @@ from services.bootstrap import build_services
 from services.reconciliation import simulate
 from services.users import ensure_demo_users
 from tests.conftest import settings_for
-from tests.e2e.conftest import StreamlitServer, wait_for_app_idle
+from tests.e2e.conftest import StreamlitServer, sign_in_as, wait_for_app_idle
 
 
 def test_run_reconciliation_and_download_the_summary(
@@ -34,12 +34,7 @@ def test_run_reconciliation_and_download_the_summary(
     server = streamlit_server(env={"DATABASE_URL": url, "PAYDESK_TIMEZONE": "UTC"})
     page = browser.new_page(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
     try:
-        page.goto(server.url)
-        wait_for_app_idle(page)
-        page.get_by_label("Username").fill("approver")
-        page.get_by_label("Password", exact=True).fill("approver")
-        page.get_by_role("button", name="Sign in").click()
-        wait_for_app_idle(page)
+        sign_in_as(page, server.url, "approver")
         page.get_by_test_id("stSidebarNav").get_by_text("Reconciliation").click()
         wait_for_app_idle(page)
         expect(page.get_by_role("heading", name="Reconciliation", exact=True)).to_be_visible()

@@ -17,7 +17,7 @@ from data.models import Order, Refund
 from services.bootstrap import build_services
 from services.users import ensure_demo_users
 from tests.conftest import settings_for
-from tests.e2e.conftest import StreamlitServer, wait_for_app_idle
+from tests.e2e.conftest import StreamlitServer, sign_in_as, wait_for_app_idle
 
 SCREENSHOT = Path(__file__).resolve().parent / "screenshots" / "refund.png"
 TRADE_NO = "E2EREFUND0001"
@@ -54,12 +54,7 @@ def test_operator_refunds_part_of_an_order(
     server = streamlit_server(env={"DATABASE_URL": url})
     page = browser.new_page(viewport={"width": 1400, "height": 1100})
     try:
-        page.goto(server.url)
-        wait_for_app_idle(page)
-        page.get_by_label("Username").fill("operator")
-        page.get_by_label("Password", exact=True).fill("operator")
-        page.get_by_role("button", name="Sign in").click()
-        wait_for_app_idle(page)
+        sign_in_as(page, server.url, "operator")
         page.get_by_test_id("stSidebarNav").get_by_text("Orders").click()
         wait_for_app_idle(page)
         opener = page.get_by_label("Open an order by id, merchantTradeNo or prepayId")
