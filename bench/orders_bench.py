@@ -13,10 +13,8 @@ from __future__ import annotations
 import argparse
 import io
 import os
-import statistics
 import tempfile
 import time
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -26,6 +24,7 @@ import pyarrow.csv as pacsv
 from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import make_url
 
+from bench.run import _median_seconds
 from data import migrate
 from data.models import Order
 from data.queries import order_search as q
@@ -40,15 +39,6 @@ OUT = ROOT / "bench" / "out"
 DAYS = 365
 SEED = 7
 VIEWER = Actor(user_id=None, username="bench", role="viewer")
-
-
-def _median(fn: Callable[[], object], repeats: int = 5) -> float:  # float-ok: timings
-    samples = []
-    for _ in range(repeats):
-        began = time.perf_counter()
-        fn()
-        samples.append(time.perf_counter() - began)
-    return statistics.median(samples)
 
 
 def _store(size: int, postgres: str | None) -> Services:
@@ -118,7 +108,7 @@ def services_count(services: Services) -> int:
 def bench_first_pages(services: Services, size: int, label: str) -> None:
     for name, filters, sort in _typical_filters(services):
         search_orders(services, VIEWER, filters=filters, sort=sort, page_size=50)  # warm
-        seconds = _median(lambda f=filters, s=sort: search_orders(
+        seconds = _median_seconds(lambda f=filters, s=sort: search_orders(
             services, VIEWER, filters=f, sort=s, page_size=50))
         print(f"| {label} | {size:,} | first page: {name} | {seconds:.4f} s |")
 

@@ -14,7 +14,7 @@ from services.approvals import refund_needs_approval
 from services.bootstrap import Services
 from services.bulk_common import BulkPreview, BulkResult, finish, parse_amount, read_table
 from services.errors import InputError, MoneyError, PayDeskError
-from services.money import check_magnitude, currency_decimals, exact_amount
+from services.money import check_magnitude, currency_decimals, exact_amount, plain_amount
 
 ALIASES = {
     "merchanttradeno": "order", "prepayid": "order", "order": "order", "orderid": "order",
@@ -93,13 +93,13 @@ def preview(services: Services, actor: Actor, data: bytes,
                 continue
             if amount > left:
                 out.error(line, "amount", amount_text, "above_refundable",
-                          f"only {refunds.amount_text(left)} {order.currency} is still refundable"
+                          f"only {plain_amount(left)} {order.currency} is still refundable"
                           + (" after the earlier lines of this file" if earlier else ""))
                 continue
             if attempts_left == 1 and not full and amount != left:
                 out.error(line, "amount", amount_text, "last_attempt",
                           f"this is the order's last refund attempt: the provider refunds the "
-                          f"whole remaining {refunds.amount_text(left)}; write full")
+                          f"whole remaining {plain_amount(left)}; write full")
                 continue
             if lines_before:
                 out.warning(line, "order", ref, "repeated_order",

@@ -27,7 +27,7 @@ from services.mandate_updates import (
     D_PENDING, D_UNKNOWN, DEBIT_OPEN, FAIL, PROCESSING, SIGNED, SUCCESS, change_outcome,
     debit_transition,
 )
-from services.money import exact_amount
+from services.money import exact_amount, plain_amount
 from services.providers.base import DebitState
 from services.providers.errors import ProviderError
 from services.row_locks import lock_row
@@ -49,10 +49,6 @@ class DebitOutcome:
     amount: Decimal
     currency: str
     message: str
-
-
-def _amt(value: Decimal) -> str:
-    return format(value.normalize(), "f") if value else "0"
 
 
 #: Statuses as words in messages people read (the codes stay in the data and the audit log).
@@ -102,13 +98,13 @@ def check_debit(services: Services, uow, mandate: Mandate, amount: Decimal,
                             "USDT or USDC only")
     if amount > mandate.single_upper_limit:
         raise LimitExceededError(
-            f"{_amt(amount)} {mandate.currency} is above the contract's single upper limit of "
-            f"{_amt(mandate.single_upper_limit)} {mandate.currency}")
+            f"{plain_amount(amount)} {mandate.currency} is above the contract's single upper limit of "
+            f"{plain_amount(mandate.single_upper_limit)} {mandate.currency}")
     open_debit = uow.session.exec(select(DirectDebit).where(
         DirectDebit.mandate_id == mandate.id, col(DirectDebit.status).in_(DEBIT_OPEN))).first()
     if open_debit is not None:
         raise ConflictError(
-            f"debit {open_debit.merchant_request_id} of {_amt(open_debit.amount)} "
+            f"debit {open_debit.merchant_request_id} of {plain_amount(open_debit.amount)} "
             f"{open_debit.currency} on contract {code} is still "
             f"{_status_words(open_debit.status)}; wait for its result before debiting again")
     if not mandate.periodic:
@@ -139,7 +135,7 @@ def check_debit(services: Services, uow, mandate: Mandate, amount: Decimal,
             "new notice")
     if amount > notice.estimated_amount:
         raise LimitExceededError(
-            f"the pre-debit notice announced {_amt(notice.estimated_amount)} "
+            f"the pre-debit notice announced {plain_amount(notice.estimated_amount)} "
             f"{notice.currency}; debit at most that, or send a new notice")
     return notice
 
@@ -186,7 +182,7 @@ def _already_requested(uow, token: str, mandate_id: int, value: Decimal) -> Debi
         return None
     if debit.mandate_id != mandate_id or debit.amount != value:
         raise ConflictError(f"request token {token} was already used for debit "
-                            f"{debit.merchant_request_id} of {_amt(debit.amount)} "
+                            f"{debit.merchant_request_id} of {plain_amount(debit.amount)} "
                             f"{debit.currency}; a new debit needs a new token")
     return DebitOutcome(debit.merchant_request_id, debit.status, debit.amount, debit.currency,
                         f"already requested as {debit.merchant_request_id} ({debit.status}); "
@@ -296,7 +292,7 @@ def send_debit(services: Services, merchant_request_id: str, *,
         uow.commit()
     status = change[1] if change else debit.status
     return DebitOutcome(merchant_request_id, status, debit.amount, debit.currency,
-                        f"debit of {_amt(debit.amount)} {debit.currency} accepted ({status})")
+                        f"debit of {plain_amount(debit.amount)} {debit.currency} accepted ({status})")
 
 
 def send_notice(services: Services, actor: Actor, *, mandate_ref: int | str,
@@ -322,7 +318,7 @@ def send_notice(services: Services, actor: Actor, *, mandate_ref: int | str,
         if value <= 0 or value > mandate.single_upper_limit:
             raise LimitExceededError(
                 f"the notice amount must be above 0 and at most the single upper limit "
-                f"{_amt(mandate.single_upper_limit)} {mandate.currency}")
+                f"{plain_amount(mandate.single_upper_limit)} {mandate.currency}")
         notice = DebitNotice(mandate_id=mandate_id, merchant_request_id=new_request_id("DN"),
                              estimated_amount=value, currency=mandate.currency, status="PENDING",
                              requested_by_id=actor.user_id, created_at=now)

@@ -17,6 +17,7 @@ from typing import Any
 from sqlmodel import col, select
 
 from data.models import DebitNotice, DirectDebit, Mandate
+from data.queries.sync_candidates import stale_open_ids
 from services import audit
 from services.bootstrap import Services
 from services.errors import PayDeskError
@@ -309,13 +310,12 @@ def sync_debit(services: Services, merchant_request_id: str) -> str:
 
 def sync_open_debits(services: Services, *, older_than_seconds: int = 30,
                      limit: int = 200) -> dict[str, int]:
-    cutoff = services.now().timestamp() - older_than_seconds
     with services.uow() as uow:
-        rows = uow.session.exec(
-            select(DirectDebit.merchant_request_id, DirectDebit.updated_at)
-            .where(col(DirectDebit.status).in_(DEBIT_OPEN))
-            .order_by(col(DirectDebit.updated_at)).limit(limit)).all()
-    due = [rid for rid, updated in rows if updated.timestamp() <= cutoff]
+        due = stale_open_ids(
+            uow.session, id_column=DirectDebit.merchant_request_id,
+            status_column=DirectDebit.status, updated_column=DirectDebit.updated_at,
+            statuses=DEBIT_OPEN, not_after=services.now() - timedelta(seconds=older_than_seconds),
+            limit=limit)
     for request_id in due:
         sync_debit(services, request_id)
     return {"checked": len(due)}

@@ -58,6 +58,11 @@ def to_decimal(value: object, *, field: str = "amount") -> Decimal:
     return result
 
 
+def plain_amount(value: Decimal) -> str:
+    """An amount as people write it in a message: 50, 12.5, 0.00000001 (exact, no exponent)."""
+    return format(value.normalize(), "f") if value else "0"
+
+
 def check_magnitude(amount: Decimal, *, field: str = "amount", value: object = None) -> None:
     """Refuse an amount beyond what the store can hold, before any arithmetic overflows on it."""
     if abs(amount) > MAX_AMOUNT:

@@ -17,7 +17,7 @@ services.order_updates.decide allows, so a refund never takes an order backwards
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from collections.abc import Mapping
 from typing import Any
@@ -26,6 +26,7 @@ from sqlalchemy import func
 from sqlmodel import col, select
 
 from data.models import Order, Refund
+from data.queries.sync_candidates import stale_open_ids
 from services import audit, order_updates
 from services.bootstrap import Services
 from services.provider_events import handles
@@ -261,15 +262,11 @@ def sync_refund(services: Services, refund_request_id: str) -> str:
 def sync_open_refunds(services: Services, *, older_than_seconds: int = 30,
                       limit: int = 200) -> dict[str, int]:
     """Sync job: every refund still open after `older_than_seconds`, oldest first."""
-    cutoff = services.now().timestamp() - older_than_seconds
     with services.uow() as uow:
-        rows = uow.session.exec(
-            select(Refund.refund_request_id, Refund.updated_at)
-            .where(col(Refund.status).in_(OPEN)).order_by(col(Refund.updated_at)).limit(limit)
-        ).all()
-    due = [rid for rid, updated in rows if updated.timestamp() <= cutoff]
-    counts = {"checked": 0}
+        due = stale_open_ids(
+            uow.session, id_column=Refund.refund_request_id, status_column=Refund.status,
+            updated_column=Refund.updated_at, statuses=OPEN,
+            not_after=services.now() - timedelta(seconds=older_than_seconds), limit=limit)
     for request_id in due:
         sync_refund(services, request_id)
-        counts["checked"] += 1
-    return counts
+    return {"checked": len(due)}

@@ -24,7 +24,7 @@ from services import approvals, audit
 from services.access import Actor, require
 from services.bootstrap import Services
 from services.errors import ConflictError, InputError, LimitExceededError, NotFoundError
-from services.money import exact_amount
+from services.money import exact_amount, plain_amount
 from services.providers.errors import ProviderError
 from services.refund_updates import (
     FAIL, NEEDS_APPROVAL, PENDING, REJECTED, UNKNOWN, apply_result, local_fail_code, transition,
@@ -76,11 +76,6 @@ class RefundOutcome:
     message: str
 
 
-def _amt(value: Decimal) -> str:
-    """An amount as people write it: 50, 12.5, 0.00000001 (exact, no exponent)."""
-    return format(value.normalize(), "f") if value else "0"
-
-
 def new_refund_request_id() -> str:
     return "RF" + uuid.uuid4().hex  # alphanumeric, 34 of Binance's 64 characters
 
@@ -107,7 +102,7 @@ def _position(uow: UnitOfWork, order: Order) -> RefundPosition:
     elif order.status == "FULL_REFUNDED" or (order.status in REFUNDABLE_STATUSES
                                              and refundable <= 0 and held >= order.amount):
         refusal = ("nothing left to refund: the whole order is refunded or being refunded "
-                   f"({_amt(held)} {order.currency} of {_amt(order.amount)})")
+                   f"({plain_amount(held)} {order.currency} of {plain_amount(order.amount)})")
     elif order.status not in REFUNDABLE_STATUSES:
         refusal = f"only paid orders can be refunded; this order is {order.status}"
     elif not order.prepay_id:
@@ -126,7 +121,6 @@ def _position(uow: UnitOfWork, order: Order) -> RefundPosition:
 
 
 position_of = _position  # public name for the bulk preview (reads inside its own uow)
-amount_text = _amt
 
 
 def _order_id(services: Services, order_ref: str | int) -> int:
@@ -201,7 +195,7 @@ def plan_refund(services: Services, actor: Actor, *, order_ref: str | int,
         wanted = position.refundable
     if wanted > position.refundable:
         raise LimitExceededError(
-            f"{_amt(wanted)} {position.currency} is more than the {_amt(position.refundable)} "
+            f"{plain_amount(wanted)} {position.currency} is more than the {plain_amount(position.refundable)} "
             f"still refundable on order {position.merchant_trade_no}")
     return RefundPlan(wanted, position.currency, position.merchant_trade_no, reason, note,
                       _needs_approval(services, position, wanted), position.last_attempt)
@@ -266,14 +260,14 @@ def request_refund(
                 raise ConflictError(
                     f"this is refund attempt {MAX_ATTEMPTS} of {MAX_ATTEMPTS} for order "
                     f"{order.merchant_trade_no}: Binance Pay refunds the whole remaining "
-                    f"{_amt(position.refundable)} {order.currency} whatever amount is asked; "
+                    f"{plain_amount(position.refundable)} {order.currency} whatever amount is asked; "
                     "confirm refunding the whole remainder")
             wanted = position.refundable
         if wanted > position.refundable:
             raise LimitExceededError(
-                f"{_amt(wanted)} {order.currency} is more than the {_amt(position.refundable)} still "
-                f"refundable on order {order.merchant_trade_no} (paid {_amt(order.amount)}, "
-                f"refunded {_amt(position.refunded)}, in progress {_amt(position.in_progress)})")
+                f"{plain_amount(wanted)} {order.currency} is more than the {plain_amount(position.refundable)} still "
+                f"refundable on order {order.merchant_trade_no} (paid {plain_amount(order.amount)}, "
+                f"refunded {plain_amount(position.refunded)}, in progress {plain_amount(position.in_progress)})")
         needs_approval = _needs_approval(services, position, wanted)
         refund = Refund(
             order_id=order_id, refund_request_id=new_refund_request_id(), amount=wanted,
@@ -303,9 +297,9 @@ def request_refund(
         request_id, currency = refund.refund_request_id, order.currency
     if needs_approval:
         return RefundOutcome(request_id, NEEDS_APPROVAL, wanted, currency,
-                             f"refund of {_amt(wanted)} {currency} waits for an approver "
+                             f"refund of {plain_amount(wanted)} {currency} waits for an approver "
                              f"(with the order's other refunds, above "
-                             f"{_amt(services.settings.refund_approval_threshold)} {currency})")
+                             f"{plain_amount(services.settings.refund_approval_threshold)} {currency})")
     return send_refund(services, request_id, actor=actor)
 
 
@@ -355,7 +349,7 @@ def send_refund(services: Services, refund_request_id: str, *,
         uow.commit()
     status = change.after if change else refund.status
     return RefundOutcome(refund_request_id, status, result.amount, refund.currency,
-                         f"refund of {_amt(result.amount)} {refund.currency} accepted ({status})")
+                         f"refund of {plain_amount(result.amount)} {refund.currency} accepted ({status})")
 
 
 def _outcome(refund: Refund, message: str) -> RefundOutcome:
