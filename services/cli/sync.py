@@ -1,5 +1,8 @@
 """`paydesk sync [--loop] [--interval S] [--kind K]`: the status sync worker.
 
+After each pass it also does the finance desk's work (services.desk_jobs): alerts for new
+failures, their delivery where configured, and the scheduled reports that are due.
+
 One pass asks the provider about every non-final order, refund, payout batch and debit (the
 registered jobs, see services/sync/__init__.py) and resolves UNKNOWN intents with their stored
 merchant ids. Run as many workers as you like on PostgreSQL: rows are claimed, never shared.
@@ -26,6 +29,7 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
 
 
 def _run(args: argparse.Namespace, stop: threading.Event | None = None) -> int:
+    from services.desk_jobs import run_desk_jobs
     from services.sync import jobs, run_pass
 
     if args.interval <= 0:
@@ -42,6 +46,7 @@ def _run(args: argparse.Namespace, stop: threading.Event | None = None) -> int:
     try:
         while True:
             print(f"sync: {run_pass(services, kinds=args.kinds).summary()}", flush=True)
+            print(f"desk: {run_desk_jobs(services)}", flush=True)
             if not args.loop or stop.wait(args.interval):
                 return 0
     except KeyboardInterrupt:
