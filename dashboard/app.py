@@ -33,4 +33,6 @@ for section in sections_for(actor.role):
     )
 
 render_session_sidebar(actor)
-st.navigation(pages).run()
+# Every section stays listed: with the desk pages an admin has more than the 12 Streamlit shows
+# before folding the rest behind "View more".
+st.navigation(pages, expanded=True).run()

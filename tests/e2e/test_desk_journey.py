@@ -15,7 +15,7 @@ from data.models import PayoutBatch, User
 from services.bootstrap import build_services
 from services.users import ensure_demo_users
 from tests.conftest import settings_for
-from tests.e2e.conftest import StreamlitServer, sign_in_as, wait_for_app_idle
+from tests.e2e.conftest import StreamlitServer, wait_for_app_idle
 
 FILE = (
     "Receive Type;Receiver;Amount;Currency;Remark\r\n"
@@ -24,22 +24,26 @@ FILE = (
 
 
 def _session(browser: Any, server: StreamlitServer, user: str, password: str | None = None) -> Any:
+    """Sign in through the form (a demo user's password is its name)."""
     page = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
-    if password is None:
-        sign_in_as(page, server.url, user)
-        return page
     page.goto(server.url)
-    wait_for_app_idle(page)
+    _idle(page)
     page.get_by_label("Username").fill(user)
-    page.get_by_label("Password", exact=True).fill(password)
+    page.get_by_label("Password", exact=True).fill(password or user)
     page.get_by_role("button", name="Sign in").click()
-    wait_for_app_idle(page)
+    _idle(page)
     return page
+
+
+def _idle(page: Any) -> None:
+    # A generous wait, not a time limit under test: the first run after a start imports the
+    # whole app, which on a busy two-core machine takes longer than the usual 15 s.
+    wait_for_app_idle(page, timeout_ms=90_000)
 
 
 def _go(page: Any, entry: str) -> None:
     page.get_by_test_id("stSidebarNav").get_by_text(entry, exact=True).click()
-    wait_for_app_idle(page)
+    _idle(page)
 
 
 def _store(tmp_path: Path) -> tuple[str, Any]:
@@ -62,9 +66,9 @@ def test_operator_uploads_and_the_approver_approves_from_the_inbox(
     try:
         _go(operator, "Payouts")
         operator.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(str(upload))
-        wait_for_app_idle(operator)
+        _idle(operator)
         operator.get_by_role("button", name="Submit for approval").click()
-        wait_for_app_idle(operator)
+        _idle(operator)
         expect(operator.get_by_text("Nothing is sent before approval.")).to_be_visible()
     finally:
         operator.context.close()
@@ -77,11 +81,11 @@ def test_operator_uploads_and_the_approver_approves_from_the_inbox(
         expect(approver.get_by_text("Payout uploads to approve (1)")).to_be_visible()
         approver.get_by_label("Comment (required)").fill("matches the June sheet")
         approver.get_by_role("button", name="Approve…").click()
-        wait_for_app_idle(approver)
+        _idle(approver)
         dialog = approver.get_by_role("dialog")
         expect(dialog).to_be_visible()
         dialog.get_by_role("button", name="Yes, approve and send").click()
-        wait_for_app_idle(approver, timeout_ms=30_000)
+        _idle(approver)
         expect(approver.get_by_text("1 of 1 batch accepted")).to_be_visible()
         expect(approver.get_by_text("Nothing is waiting for you.")).to_be_visible()
         expect(nav.get_by_text("Inbox", exact=True)).to_be_visible()  # no count left
@@ -103,11 +107,11 @@ def test_an_admin_adds_a_user_who_then_signs_in(
     admin = _session(browser, server, "admin")
     try:
         _go(admin, "Users")
-        admin.get_by_label("Username").fill("nora")
-        admin.get_by_label("Name").fill("Nora Finance")
-        admin.get_by_label("First password").fill("correct horse battery")
+        admin.get_by_role("textbox", name="Username", exact=True).fill("nora")
+        admin.get_by_label("Name", exact=True).fill("Nora Finance")
+        admin.get_by_role("textbox", name="First password").fill("correct horse battery")
         admin.get_by_role("button", name="Add the user").click()
-        wait_for_app_idle(admin)
+        _idle(admin)
         expect(admin.get_by_text("User nora added as viewer.")).to_be_visible()
     finally:
         admin.context.close()
