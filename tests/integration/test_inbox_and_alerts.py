@@ -222,3 +222,40 @@ def test_unsent_batches_include_refused_sends(services, people) -> None:
     found = inbox.items(services, people["olga"])["Payout batches not sent"]
     assert "refused by the provider; send again" in found[0].detail
 
+
+
+def test_alerts_are_e_mailed_to_the_recipients_when_an_smtp_host_is_set(sqlite_services) -> None:
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        import asyncore
+        import smtpd
+
+    received: list[tuple[list[str], bytes]] = []
+
+    class Sink(smtpd.SMTPServer):
+        def process_message(self, peer, mailfrom, rcpttos, data, **kw):  # type: ignore[no-untyped-def]
+            received.append((rcpttos, data))
+
+    server = Sink(("127.0.0.1", 0), None)
+    loop = threading.Thread(target=asyncore.loop, kwargs={"timeout": 0.05}, daemon=True)
+    loop.start()
+    try:
+        services = sqlite_services
+        services.settings = services.settings.model_copy(update={
+            "smtp_host": "127.0.0.1", "smtp_port": server.socket.getsockname()[1],
+            "alert_emails": "ops@example.com, cfo@example.com"})
+        alerts.collect(services)
+        debit = _fail_debit(services)
+        alerts.collect(services)
+        assert alert_delivery.deliver(services) == 1
+    finally:
+        server.close()
+        loop.join(timeout=5)
+    [(to, data)] = received
+    assert sorted(to) == ["cfo@example.com", "ops@example.com"]
+    assert f"Subject: PayDesk: debit {debit} failed".encode() in data
+    with services.uow() as uow:
+        note = uow.session.exec(select(Alert.delivery_note)).one()
+    assert note == "e-mailed to ops@example.com, cfo@example.com"
