@@ -16,7 +16,7 @@ from decimal import Decimal
 
 from sqlmodel import col, select
 
-from data.models import Mandate, PayoutBatch, ReconciliationRun, Refund
+from data.models import Approval, Mandate, PayoutBatch, ReconciliationRun, Refund
 from services.access import Actor, can
 from services.bootstrap import Services
 from services.money import plain_amount
@@ -121,10 +121,14 @@ def payout_uploads_to_approve(services: Services, actor: Actor) -> list[InboxIte
 
 @inbox_source("refund_approval", label="Refunds above the threshold", action="refund.approve")
 def refunds_to_approve(services: Services, actor: Actor) -> list[InboxItem]:
+    # Through the approvals' (status, requested_at) index: every page counts this on each click,
+    # and the refunds table itself has no index on status.
     with services.uow() as uow:
         rows = uow.session.exec(
-            select(Refund).where(Refund.status == "NEEDS_APPROVAL")
-            .order_by(col(Refund.created_at))
+            select(Refund).join(Approval, col(Approval.item_id) == Refund.refund_request_id)
+            .where(Approval.status == "PENDING", Approval.kind == "refund",
+                   Refund.status == "NEEDS_APPROVAL")
+            .order_by(col(Approval.requested_at))
         ).all()
         uow.session.expunge_all()
     return [InboxItem("refund_approval", f"Refund {r.refund_request_id}",
