@@ -18,6 +18,7 @@ from data.queries import order_search as q
 from services.access import Actor, require
 from services.bootstrap import Services
 from services.errors import InputError, NotFoundError
+from services.money import parse_amount as parse_money_amount
 
 SortKey = Literal["created_at", "amount"]
 SORTS: dict[str, tuple[SortKey, bool]] = {
@@ -409,13 +410,8 @@ def parse_local_stamp(value: str, name: str) -> tuple[date, time | None]:
 
 
 def parse_amount(value: str, name: str) -> Decimal:
-    try:
-        amount = Decimal(value.strip())
-    except InvalidOperation:
-        raise InputError(f"'{value}' is not an amount; write e.g. 12.50", field=name) from None
-    if not amount.is_finite() or amount < 0:
-        raise InputError(f"'{value}' is not a positive amount", field=name)
-    return amount
+    """A filter bound, read like every other amount (money.parse_amount, at the store's scale)."""
+    return parse_money_amount(value, None, field=name)
 
 
 def _codes(value: str) -> tuple[str, ...]:
