@@ -17,23 +17,24 @@ from services.bootstrap import Services
 from services.errors import LimitExceededError
 from services.provider_factory import build_provider
 from services.providers.binance_pay import endpoints as ep
-from tests.fault_transport import (
-    APPLY_THEN_5XX, REFUSE, FaultTransport, apply_then_answer,
-)
+from tests.providers.faulty_transport import FaultyTransport
 from tests.integration.money_helpers import paid_order, signed_mandate, staff
 
 CODE_400000 = b'{"status":"FAIL","code":"400000","errorMessage":"unknown error"}'
-FIRST_ANSWERS = {"5xx": APPLY_THEN_5XX, "400000": apply_then_answer(500, CODE_400000),
-                 "400000 with 200": apply_then_answer(200, CODE_400000)}
+FIRST_ANSWERS: dict[str, dict] = {
+    "5xx": {"mode": "apply_then_5xx"},
+    "400000": {"mode": "apply_then_answer", "answer": (500, CODE_400000)},
+    "400000 with 200": {"mode": "apply_then_answer", "answer": (200, CODE_400000)},
+}
 
 
-def with_faults(services: Services) -> FaultTransport:
-    """Puts a FaultTransport between the services' provider client and the sandbox."""
-    made: list[FaultTransport] = []
+def with_faults(services: Services) -> FaultyTransport:
+    """Puts a FaultyTransport between the services' provider client and the sandbox."""
+    made: list[FaultyTransport] = []
 
     def factory(settings):  # type: ignore[no-untyped-def]
         def wrap(inner):  # type: ignore[no-untyped-def]
-            made.append(FaultTransport(inner))
+            made.append(FaultyTransport(inner))
             return made[-1]
         return build_provider(settings, wrap_transport=wrap)
 
@@ -42,12 +43,13 @@ def with_faults(services: Services) -> FaultTransport:
     return made[0]
 
 
-def _first_applied_then_refused(faults: FaultTransport, path: str) -> None:
+def _first_applied_then_refused(faults: FaultyTransport, path: str) -> None:
     # An HTML 5xx is not retried at all; an answer with the "try again" code is, and then meets
     # the refused connections.
-    applied = [seen.applied for seen in faults.seen if seen.path == path]
-    assert applied[0] and not any(applied[1:])
-    faults.clear()
+    met = [mode for seen, mode in faults.seen if seen == path]
+    assert met[0].startswith("apply_then_") and set(met[1:]) <= {"refuse"}
+    assert faults.applied == [("POST", path)]
+    faults.rules.clear()
 
 
 def _later(services: Services) -> None:
@@ -67,7 +69,8 @@ def test_a_refund_applied_then_unreachable_stays_unknown_and_is_never_sent_twice
     faults = with_faults(services)
     olga = staff(services)["olga"]
     order = paid_order(services, "100")
-    faults.script(ep.REFUND, FIRST_ANSWERS[first], REFUSE, REFUSE)
+    faults.fail(ep.REFUND, **FIRST_ANSWERS[first])
+    faults.fail(ep.REFUND, "refuse", times=2)
     outcome = refunds.request_refund(services, olga, order_ref=order.merchant_trade_no,
                                      amount="60", reason="REQUESTED_BY_CUSTOMER")
     _first_applied_then_refused(faults, ep.REFUND)
@@ -95,7 +98,8 @@ def test_a_debit_applied_then_unreachable_stays_unknown_and_is_never_sent_twice(
     faults = with_faults(services)
     olga = staff(services)["olga"]
     mandate = signed_mandate(services, limit="50")
-    faults.script(ep.PAY_APPLY, FIRST_ANSWERS[first], REFUSE, REFUSE)
+    faults.fail(ep.PAY_APPLY, **FIRST_ANSWERS[first])
+    faults.fail(ep.PAY_APPLY, "refuse", times=2)
     outcome = debits.debit_now(services, olga, mandate_ref=mandate.id, amount="20",
                                product_name="Pro plan", request_token="once")
     _first_applied_then_refused(faults, ep.PAY_APPLY)
