@@ -94,6 +94,9 @@ class Order(SQLModel, table=True):
     expires_at: datetime | None = None
     paid_at: datetime | None = None
     closed_at: datetime | None = None
+    # Set when provider news disagreed with our figures (services.evidence): kept, shown as
+    # "needs review", never overwritten by the provider's figure.
+    review_note: str | None = Field(default=None, max_length=255)
 
 
 class Refund(SQLModel, table=True):
@@ -119,6 +122,9 @@ class Refund(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
     completed_at: datetime | None = None
+    # Set when provider news disagreed with our figures (services.evidence): kept, shown as
+    # "needs review", never overwritten by the provider's figure.
+    review_note: str | None = Field(default=None, max_length=255)
 
 
 # --- payouts -------------------------------------------------------------------------------------
@@ -171,6 +177,9 @@ class PayoutLine(SQLModel, table=True):
     claim_deadline: datetime | None = None
     error_code: str | None = Field(default=None, max_length=32)
     updated_at: datetime = Field(default_factory=utcnow)
+    # Set when provider news disagreed with our figures (services.evidence): kept, shown as
+    # "needs review", never overwritten by the provider's figure.
+    review_note: str | None = Field(default=None, max_length=255)
 
 
 # --- mandates and direct debits ------------------------------------------------------------------
@@ -245,6 +254,9 @@ class DirectDebit(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
     completed_at: datetime | None = None
+    # Set when provider news disagreed with our figures (services.evidence): kept, shown as
+    # "needs review", never overwritten by the provider's figure.
+    review_note: str | None = Field(default=None, max_length=255)
 
 
 class DebitNotice(SQLModel, table=True):

@@ -101,6 +101,7 @@ class OrderRow:
     expires_at: datetime | None
     paid_at: datetime | None
     closed_at: datetime | None
+    review_note: str | None = None  # provider news disagreed with our figures (services.evidence)
 
 
 @dataclass(frozen=True)
@@ -138,6 +139,7 @@ class RefundInfo:
     reason: str
     created_at: datetime
     completed_at: datetime | None
+    review_note: str | None = None
 
 
 @dataclass(frozen=True)
@@ -277,7 +279,8 @@ def get_order_detail(services: Services, actor: Actor, order_ref: str | int) -> 
                  "Universal link": order.universal_url, "QR content": order.qr_content}
         infos = [RefundInfo(r.refund_request_id, r.amount, r.currency, r.status, r.reason,
                             r.created_at.astimezone(zone),
-                            r.completed_at.astimezone(zone) if r.completed_at else None)
+                            r.completed_at.astimezone(zone) if r.completed_at else None,
+                            r.review_note)
                  for r in refunds]
         events = _timeline(row, refunds, webhooks, audits, zone)
     return OrderDetail(row, links, infos, events, zone.key)

@@ -14,6 +14,7 @@ from sqlalchemy import and_, or_
 from sqlmodel import col, select
 
 from data.models import PayoutBatch, PayoutLine
+from services import evidence
 from services.bootstrap import Services
 from services.payouts import sending, states
 from services.payouts.following import apply_batch_news, apply_line_news, refresh_batch
@@ -47,7 +48,9 @@ def on_payout_line(services: Services, uow: UnitOfWork, event: ProviderEvent) ->
         return None
     return apply_line_news(uow, request_id, send_id, status, services.now(),
                            provider_line_id=_text(event.data, "orderId"),
-                           occurred_at=event.occurred_at)
+                           occurred_at=event.occurred_at,
+                           amount=evidence.reported_amount(event.data.get("amount")),
+                           currency=_text(event.data, "currency"))
 
 
 # --- the sync job --------------------------------------------------------------------------------
