@@ -115,3 +115,4 @@ def test_a_debit_applied_then_unreachable_stays_unknown_and_is_never_sent_twice(
         assert rows[0].status in ("PROCESSING", "SUCCESS")
     assert _sandbox(services, "debit_applied", "merchantRequestId") == [
         outcome.merchant_request_id]
+
