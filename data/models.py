@@ -301,6 +301,9 @@ class WebhookDelivery(SQLModel, table=True):
     body: str = Field(sa_column=Column(Text, nullable=False))
     signature_valid: bool = False
     duplicate_of_id: int | None = Field(default=None, foreign_key="webhook_deliveries.id")
+    # Set on the one delivery that applied an event (migration 0008): inserted before the event
+    # is applied, so a second receiver with the same delivery fails on it instead of applying.
+    dedupe_key: str | None = Field(default=None, max_length=64, unique=True)
     outcome: str = Field(default="received", max_length=32)
     received_at: datetime = Field(default_factory=utcnow)
     processed_at: datetime | None = None
