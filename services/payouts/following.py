@@ -93,13 +93,25 @@ def _batch_status(batch: PayoutBatch, after: str, now: datetime, actor: str) -> 
 
 def _line_status(line: PayoutLine, after: str, now: datetime, *,
                  occurred_at: datetime | None = None) -> bool:
+    if after == states.LINE_AWAITING:
+        _claim_deadline(line, occurred_at or now)
     if not states.line_may_move(line.status, after):
         return False
     line.status = after
     line.updated_at = now
-    if after == states.LINE_AWAITING and line.claim_deadline is None:
-        line.claim_deadline = (occurred_at or now) + timedelta(hours=states.CLAIM_WINDOW_HOURS)
     return True
+
+
+def _claim_deadline(line: PayoutLine, awaiting_since: datetime) -> None:
+    """The deadline is the first "awaiting receipt" time plus the provider's window, whatever
+    order the news comes in: set even when the line is already final (the final status overtook
+    the awaiting one), and never moved later by a repeated or retried notification."""
+    deadline = awaiting_since + timedelta(hours=states.CLAIM_WINDOW_HOURS)
+    current = line.claim_deadline
+    if current is not None and current.tzinfo is None:
+        current = current.replace(tzinfo=deadline.tzinfo)  # SQLite hands back naive UTC
+    if current is None or deadline < current:
+        line.claim_deadline = deadline
 
 
 def apply_result(uow: UnitOfWork, result: PayoutBatchResult, now: datetime, *,
