@@ -131,3 +131,31 @@ def test_a_debit_payment_for_another_amount_keeps_the_debit_open(services: Servi
         "currency": "USDT", "transactTime": int(time.time() * 1000)})
     after = _get(services, DirectDebit, merchant_request_id=outcome.merchant_request_id)
     assert after.status != "SUCCESS" and "2000 USDT" in (after.review_note or "")
+
+
+def test_an_item_under_review_is_a_break_in_reconciliation(services: Services) -> None:
+    from datetime import date
+
+    from services.access import Actor
+    from services.reconciliation import matching as m
+    from services.reconciliation import runs, simulate, statements
+
+    operator = Actor(user_id=None, username="olga", role="operator")
+    march, march_end = date(2026, 3, 1), date(2026, 3, 31)
+    simulate.seed_sample_month(services, march)
+    built = simulate.sandbox_statement(services, march, march_end, inject=False)
+    imported = statements.import_statement(services, operator, built.content,
+                                           file_name="march.csv", source="sandbox")
+    with services.uow() as uow:
+        order = uow.session.exec(select(Order).where(Order.status == "PAID")
+                                 .order_by(col(Order.id))).first()
+        assert order is not None
+        order.review_note = "the provider reported 25000 USDT (webhook) where PayDesk recorded 25"
+        uow.session.add(order)
+        uow.commit()
+        ref = order.merchant_trade_no
+    run = runs.start_run(services, operator, start=march, end=march_end,
+                         statement_ids=[imported.statement_id])
+    items = [i for i in runs.list_items(services, operator, run.id) if i.ledger_ref == ref]
+    assert [(i.klass, i.ledger_status) for i in items] == [(m.STATUS_MISMATCH, "NEEDS_REVIEW")]
+    assert run.break_count == 1
