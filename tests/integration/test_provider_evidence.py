@@ -131,6 +131,10 @@ def test_a_debit_payment_for_another_amount_keeps_the_debit_open(services: Servi
         "currency": "USDT", "transactTime": int(time.time() * 1000)})
     after = _get(services, DirectDebit, merchant_request_id=outcome.merchant_request_id)
     assert after.status != "SUCCESS" and "2000 USDT" in (after.review_note or "")
+    from services import mandates
+
+    [listed] = mandates.list_debits(services, olga, mandates.ListFilter())
+    assert listed["review_note"] == after.review_note  # shown on the Mandates page and export
 
 
 def test_an_item_under_review_is_a_break_in_reconciliation(services: Services) -> None:
