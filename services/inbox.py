@@ -16,7 +16,16 @@ from decimal import Decimal
 
 from sqlmodel import col, select
 
-from data.models import Approval, Mandate, PayoutBatch, ReconciliationRun, Refund
+from data.models import (
+    Approval,
+    DirectDebit,
+    Mandate,
+    Order,
+    PayoutBatch,
+    PayoutLine,
+    ReconciliationRun,
+    Refund,
+)
 from services.access import Actor, can
 from services.bootstrap import Services
 from services.money import plain_amount
@@ -153,6 +162,29 @@ def payout_batches_not_sent(services: Services, actor: Actor) -> list[InboxItem]
                       f"{plain_amount(b.total_amount)} {b.currency} · upload {b.upload_ref}",
                       b.request_id, b.updated_at, "payouts", ((b.total_amount, b.currency),))
             for b in rows]
+
+
+# kind -> (model, its reference column, its words, the page that shows it)
+_REVIEWED = {
+    "order": (Order, "merchant_trade_no", "Order", "orders"),
+    "refund": (Refund, "refund_request_id", "Refund", "refunds"),
+    "payout_line": (PayoutLine, "merchant_send_id", "Payout line", "payouts"),
+    "debit": (DirectDebit, "merchant_request_id", "Debit", "mandates"),
+}
+
+
+@inbox_source("needs_review", label="Needs review: the provider disagrees with our figures",
+              action="reconciliation.resolve")
+def needs_review(services: Services, actor: Actor) -> list[InboxItem]:
+    found = []
+    with services.uow() as uow:
+        for model, ref, words, page in _REVIEWED.values():
+            rows = uow.session.exec(
+                select(getattr(model, ref), model.review_note, model.updated_at)
+                .where(col(model.review_note).is_not(None))).all()
+            found += [InboxItem("needs_review", f"{words} {item}", note or "", str(item), at,
+                                page) for item, note, at in rows]
+    return sorted(found, key=lambda i: i.since)
 
 
 @inbox_source("breaks", label="Reconciliation breaks to resolve",

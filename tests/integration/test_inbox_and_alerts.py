@@ -13,7 +13,7 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 import pytest
 from sqlmodel import select
 
-from data.models import Alert, AuditEntry, DirectDebit, PayoutBatch, PayoutLine, Refund
+from data.models import Alert, AuditEntry, DirectDebit, Order, PayoutBatch, PayoutLine, Refund
 from services import alert_delivery, alerts, inbox, refunds
 from services.access import Actor
 from services.bootstrap import Services
@@ -259,3 +259,19 @@ def test_alerts_are_e_mailed_to_the_recipients_when_an_smtp_host_is_set(sqlite_s
     with services.uow() as uow:
         note = uow.session.exec(select(Alert.delivery_note)).one()
     assert note == "e-mailed to ops@example.com, cfo@example.com"
+
+
+def test_items_that_need_review_wait_for_approvers(services, people) -> None:
+    order = paid_order(services, "25")
+    note = ("the provider reported 25000 USDT (webhook) where PayDesk recorded 25 USDT: check "
+            "with the provider before doing anything else")
+    with services.uow() as uow:
+        row = uow.session.get(Order, order.id)
+        row.review_note = note
+        uow.commit()
+    found = inbox.items(services, people["anna"])[
+        "Needs review: the provider disagrees with our figures"]
+    assert [(i.title, i.detail, i.page) for i in found] == [
+        (f"Order {order.merchant_trade_no}", note, "orders")]
+    assert "Needs review: the provider disagrees with our figures" not in inbox.items(
+        services, people["vic"])

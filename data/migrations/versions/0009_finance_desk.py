@@ -1,7 +1,7 @@
-"""finance desk: alerts, saved views, scheduled reports and their runs, run-time settings
+"""finance desk: alerts, needs-review indexes, saved views, scheduled reports and their runs, run-time settings
 
-Revision ID: 0008
-Revises: 0007
+Revision ID: 0009
+Revises: 0008
 Create Date: 2026-12-02 01:20:00
 """
 from collections.abc import Sequence
@@ -12,8 +12,8 @@ from alembic import op
 
 import data.types
 
-revision: str = '0008'
-down_revision: str | None = '0007'
+revision: str = '0009'
+down_revision: str | None = '0008'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
@@ -26,7 +26,14 @@ def _time(name: str, nullable: bool = False) -> sa.Column:
     return sa.Column(name, sqlmodel.sql.sqltypes.UTCDateTime(), nullable=nullable)
 
 
+_FLAGGED = sa.text("review_note IS NOT NULL")
+_REVIEWED = ("orders", "refunds", "payout_lines", "direct_debits")
+
+
 def upgrade() -> None:
+    for table in _REVIEWED:
+        op.create_index(f"ix_{table}_needs_review", table, ["id"], unique=False,
+                        sqlite_where=_FLAGGED, postgresql_where=_FLAGGED)
     op.create_table(
         'alerts',
         sa.Column('id', sa.Integer(), nullable=False),
@@ -80,6 +87,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    for table in _REVIEWED:
+        op.drop_index(f"ix_{table}_needs_review", table_name=table)
     op.drop_table('runtime_settings')
     op.drop_index('ix_report_runs_schedule_id', table_name='report_runs')
     op.drop_table('report_runs')
