@@ -11,6 +11,7 @@ import streamlit as st
 from dashboard.auth import signed_in_actor
 from dashboard.components.badges import styled_status
 from dashboard.components.bulk_upload import render_bulk_upload
+from dashboard.components.follow import follow_in_progress
 from dashboard.components.formatting import (
     code_label,
     format_cycle,
@@ -87,6 +88,7 @@ with tabs["Mandates"]:
         render_mandate(str(state[OPEN]))
 
 with tabs["Direct debits"]:
+    follow_in_progress("debits", key="dd_follow", noun="debit")
     debit_filters = _filters("dd", DEBIT_STATUSES, "debit")
     debits_rows = mandates.list_debits(services, actor, debit_filters, limit=None)
     st.caption(f"{plural(len(debits_rows), 'debit')} match; times in {zone}.")

@@ -13,6 +13,7 @@ import streamlit as st
 
 from dashboard.auth import signed_in_actor
 from dashboard.components.balances import balances_panel, funding_table
+from dashboard.components.follow import follow_in_progress
 from dashboard.components import payout_tables as tables
 from dashboard.components.formatting import code_label, format_money, or_empty, plural
 from dashboard.runtime import get_services
@@ -371,7 +372,10 @@ def follow_section() -> None:
               for u in uploads}
     ref = st.selectbox("Upload", list(labels), format_func=labels.__getitem__,
                        key="payout_pick_upload")
-    upload = next(u for u in uploads if u.upload_ref == ref)
+    # Asked before the tables are drawn: what they show is the provider's latest answer.
+    follow_in_progress("payouts", key="payout_follow", noun="batch", nouns="batches",
+                       upload_ref=ref)
+    upload = views.upload(services, actor, ref)
     check = stored_summary(upload, awaiting_approval=False)
     statuses = set(upload.statuses)
     waiting = [b for b in upload.batches if b.approved_by and (
