@@ -9,11 +9,13 @@ answer says whether anything shown moved.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from sqlalchemy import func
 from sqlmodel import col, select
 
 from data.models import DirectDebit, PayoutBatch, PayoutLine, Refund
+from data.queries.sync_candidates import stale_open_ids
 from services import mandate_updates, refund_updates
 from services.access import Actor, require
 from services.bootstrap import Services
@@ -22,8 +24,10 @@ from services.payouts import following, states
 KINDS = ("refunds", "debits", "payouts")
 # Open rows asked about per check: a page shows what is moving now, the sync job does the rest.
 LIMIT = 50
-# A row younger than this may still be inside the call that created it.
-MIN_AGE_SECONDS = 5
+# A row the provider never answered for may be sent again by a check (same id); one younger than
+# this may still be inside the call that created it, so it is left alone, as the sync job does.
+# Rows the provider accepted (REFUNDING, PROCESSING) are only queried, at any age.
+RESEND_MIN_AGE = timedelta(seconds=30)
 _PAYOUT_OPEN = (*states.FOLLOWED, *states.IN_FLIGHT)
 
 
@@ -78,6 +82,20 @@ def open_items(services: Services, actor: Actor, kind: str, *,
                         tuple((str(s), int(n)) for s, n in lines))
 
 
+def _due(services: Services, id_column: object, status_column: object, updated_column: object,
+         *, accepted: tuple[str, ...], unanswered: tuple[str, ...]) -> list[str]:
+    now = services.now()
+    with services.uow() as uow:
+        return [
+            *stale_open_ids(uow.session, id_column=id_column, status_column=status_column,
+                            updated_column=updated_column, statuses=accepted, not_after=now,
+                            limit=LIMIT),
+            *stale_open_ids(uow.session, id_column=id_column, status_column=status_column,
+                            updated_column=updated_column, statuses=unanswered,
+                            not_after=now - RESEND_MIN_AGE, limit=LIMIT),
+        ]
+
+
 def check_open(services: Services, actor: Actor, kind: str, *,
                upload_ref: str | None = None) -> bool:
     """Ask the provider about the open items of `kind`; True when anything shown moved."""
@@ -85,11 +103,15 @@ def check_open(services: Services, actor: Actor, kind: str, *,
     if not before.count:
         return False
     if kind == "refunds":
-        refund_updates.sync_open_refunds(services, older_than_seconds=MIN_AGE_SECONDS,
-                                         limit=LIMIT)
+        for request_id in _due(services, Refund.refund_request_id, Refund.status,
+                               Refund.updated_at, accepted=(refund_updates.REFUNDING,),
+                               unanswered=(refund_updates.PENDING, refund_updates.UNKNOWN)):
+            refund_updates.sync_refund(services, request_id)
     elif kind == "debits":
-        mandate_updates.sync_open_debits(services, older_than_seconds=MIN_AGE_SECONDS,
-                                         limit=LIMIT)
+        for request_id in _due(services, DirectDebit.merchant_request_id, DirectDebit.status,
+                               DirectDebit.updated_at, accepted=(mandate_updates.PROCESSING,),
+                               unanswered=(mandate_updates.D_PENDING, mandate_updates.D_UNKNOWN)):
+            mandate_updates.sync_debit(services, request_id)
     else:
         assert upload_ref is not None
         following.refresh_upload(services, actor, upload_ref)

@@ -73,3 +73,25 @@ def test_a_page_check_moves_a_debit_the_provider_settled_without_a_webhook(
     assert _statuses(services, DirectDebit) == Counter({"SUCCESS": 1})
     assert follow.open_items(services, people["vic"], "debits").count == 0
     assert follow.check_open(services, people["vic"], "debits") is False  # nothing left
+
+
+def test_a_page_check_never_resends_a_refund_that_may_still_be_in_its_first_call(
+    services: Services
+) -> None:
+    people = staff(services)
+    order = paid_order(services, amount="40")
+    request_id = f"RF{uuid.uuid4().hex[:12]}"
+    now = datetime.now(UTC)
+    with services.uow() as uow:
+        uow.session.add(Refund(
+            order_id=order.id, refund_request_id=request_id, amount=Decimal("10"),
+            currency="USDT", reason="DUPLICATE", status="PENDING", created_at=now,
+            updated_at=now))
+        uow.commit()
+    assert services.sandbox is not None
+    assert follow.check_open(services, people["vic"], "refunds") is False
+    assert request_id not in services.sandbox.world.refunds  # nothing sent
+    services.clock = lambda: datetime.now(UTC) + timedelta(seconds=31)
+    assert follow.check_open(services, people["vic"], "refunds") is True
+    assert request_id in services.sandbox.world.refunds  # sent again under the same id
+    assert _statuses(services, Refund)["PENDING"] == 0

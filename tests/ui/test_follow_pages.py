@@ -24,6 +24,8 @@ def _quiet_sandbox():  # type: ignore[no-untyped-def]
     sandbox = get_services().sandbox
     assert sandbox is not None
     sandbox.set_webhook_sink(None)
+    # Outcomes wait until the test moves sandbox time on: nothing depends on how fast it runs.
+    sandbox.world.timings.debit_settle_s = sandbox.world.timings.refund_settle_s = 600
     return sandbox
 
 
@@ -48,8 +50,8 @@ def test_a_debit_the_provider_settled_shows_collected_without_another_click(
     assert _statuses(at, "Debit") == ["Processing"]
     assert any("1 debit in progress" in c.value for c in at.caption)
 
-    sandbox.advance(30)
-    app.clock = lambda: datetime.now(UTC) + timedelta(seconds=30)
+    sandbox.advance(700)
+    app.clock = lambda: datetime.now(UTC) + timedelta(seconds=700)
     at.run()
     assert not at.exception, at.exception
     assert _statuses(at, "Debit") == ["Collected"]
@@ -73,7 +75,7 @@ def test_checking_open_refunds_updates_the_table_in_the_same_run(
     assert not at.exception, at.exception
     assert _statuses(at, "Refund") == ["In progress"]  # accepted there, settling
 
-    sandbox.advance(30)
+    sandbox.advance(700)
     at.button(key="rf_sync").click().run()
     assert not at.exception, at.exception
     assert _statuses(at, "Refund") == ["Refunded"]
