@@ -20,7 +20,7 @@ from dashboard.runtime import get_services
 from services.access import can
 from services.balances import FundingCheck
 from services.errors import PayDeskError
-from services.payouts import approval, drafts, following, sending, states, views
+from services.payouts import approval, drafts, following, not_sent, sending, states, views
 from services.payouts.file_format import template_csv
 from services.payouts.planning import new_upload_ref, plan_batches
 from services.payouts.reading import UnreadableFileError
@@ -331,7 +331,18 @@ def stored_summary(upload: views.UploadView, *, awaiting_approval: bool) -> Fund
     return check
 
 
+def not_sent_notice() -> None:
+    """Batches that could not be sent never go again on their own: say so where people look."""
+    waiting = not_sent.uploads_not_sent(services, actor)
+    if waiting:
+        listed = ", ".join(f"{ref} ({plural(count, 'batch', 'batches')})"
+                           for ref, count in waiting.items())
+        st.warning(f"Not sent — send again: {listed}. Open the upload under Follow and send "
+                   "it again when the reason is fixed.", icon=":material/send:")
+
+
 def approval_section() -> None:
+    not_sent_notice()
     refs = approval.awaiting_approval(services, actor)
     if not refs:
         st.info("Nothing awaits approval.", icon=":material/inbox:")
@@ -363,6 +374,7 @@ def approval_section() -> None:
 
 
 def follow_section() -> None:
+    not_sent_notice()
     uploads = views.list_uploads(services, actor)
     if not uploads:
         st.info("No payout has been uploaded yet.", icon=":material/inbox:")
