@@ -13,8 +13,8 @@ import sys
 from pathlib import Path
 
 from services.config import get_settings
-from services.payouts.findings import ERROR, Finding
 from services.errors import InputError
+from services.payouts.findings import ERROR, Finding
 from services.payouts.planning import new_upload_ref, plan_batches
 from services.payouts.reading import UnreadableFileError
 from services.payouts.store_history import store_history
