@@ -26,6 +26,8 @@ class BulkPreview:
     lines: tuple[BulkLine, ...]  # lines without errors, in file order
     findings: tuple[Finding, ...]
     total_lines: int
+    sheet: str | None = None  # the workbook's sheet that was read
+    sheets: tuple[str, ...] = ()  # all its sheets, for choosing another
 
     @property
     def errors(self) -> int:
@@ -56,6 +58,8 @@ class Collector:
         self.items = FindingList()
         self.bad_lines: set[int] = set()
         self.file_error = False  # a whole-file error (a hidden sheet): no line may go
+        self.sheet: str | None = None
+        self.sheets: tuple[str, ...] = ()
 
     def error(self, line: int | None, column: str | None, value: str | None, code: str,
               message: str) -> None:
@@ -94,6 +98,7 @@ def read_table(data: bytes, file_name: str | None, aliases: Mapping[str, str],
         if name and name not in headers:
             headers[name] = (position, header)
     out = Collector(headers)
+    out.sheet, out.sheets = table.sheet, table.sheets
     for group in required:
         if not any(name in headers for name in group):
             out.error(None, group[0], None, "missing_column",
@@ -138,4 +143,4 @@ def finish(out: Collector, rows: list[tuple[int, dict[str, str]]],
                  if line not in out.bad_lines and line in planned and not out.file_error)
     if not rows:
         out.error(None, None, None, "empty_file", "the file has a header but no lines")
-    return BulkPreview(good, out.items.sorted(), len(rows))
+    return BulkPreview(good, out.items.sorted(), len(rows), out.sheet, out.sheets)

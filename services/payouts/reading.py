@@ -23,6 +23,7 @@ from decimal import Decimal
 from services.errors import InputError
 from services.payouts.findings import ERROR, WARNING, Severity
 from services.payouts.spreadsheet import (
+    MAX_COLUMNS,
     SheetCells,
     SpreadsheetError,
     column_name,
@@ -40,6 +41,11 @@ csv.field_size_limit(2**31 - 1)
 # C0 and C1 controls, DEL, line and paragraph separators, and the bidirectional overrides that
 # make a value display differently from what it is. NUL also breaks saving on PostgreSQL.
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+# A CSV with more lines than this (blank ones included) is not a payout file or a statement, and
+# reading it would take longer than refusing it.
+MAX_PHYSICAL_LINES = 1_000_000
+# Column names are short; a longer first line is not a header (often: no header, or one value).
+MAX_HEADER_CHARS = 1_000
 # Excel keeps 15 significant digits: a number cell with more was computed, not typed.
 _TYPED_DIGITS = 15
 
@@ -96,13 +102,27 @@ def read_payout_file(data: bytes, *, file_name: str | None = None,
         file_name is not None and file_name.lower().endswith((".xlsx", ".xlsm"))
     )
     if looks_like_xlsx:
-        return _read_xlsx(data, digest, sheet)
-    text, encoding = decode_text(data)
-    delimiter = sniff_delimiter(text)
-    header_line, rows, lines = _read_csv(text, delimiter)
-    header = rows.pop(0) if rows else []
-    lines = lines[1:]
-    return RawTable(header, header_line, rows, lines, "csv", encoding, delimiter, len(data), digest)
+        table = _read_xlsx(data, digest, sheet)
+    else:
+        text, encoding = decode_text(data)
+        physical = max(text.count("\n"), text.count("\r"))
+        if physical > MAX_PHYSICAL_LINES:
+            raise UnreadableFileError(
+                f"the file has {physical:,} lines, over the {MAX_PHYSICAL_LINES:,} PayDesk reads "
+                "(blank ones included); remove the empty lines or split the file")
+        delimiter = sniff_delimiter(text)
+        header_line, rows, lines = _read_csv(text, delimiter)
+        header = rows.pop(0) if rows else []
+        lines = lines[1:]
+        table = RawTable(header, header_line, rows, lines, "csv", encoding, delimiter, len(data),
+                         digest)
+    for index, name in enumerate(table.header):
+        if len(name) > MAX_HEADER_CHARS:
+            raise UnreadableFileError(
+                f"line {table.header_line}: column {index + 1} of the first line holds "
+                f"{len(name):,} characters, so it is not a header; the first non-blank line must "
+                "name the columns (see the template)")
+    return table
 
 
 def decode_text(data: bytes) -> tuple[str, str]:
@@ -159,9 +179,12 @@ def _decode(data: bytes, encoding: str) -> str:
 
 def sniff_delimiter(text: str) -> str:
     """The separator used in the header line: the most frequent of , ; and tab outside quotes."""
-    for line in text.splitlines():
-        if not line.strip():
-            continue
+    first = re.search(r"\S", text)
+    if first is None:
+        return ","
+    start = text.rfind("\n", 0, first.start()) + 1
+    # The header line, and no more of it than a header could hold.
+    for line in text[start:start + 65_536].splitlines()[:1]:
         counts = dict.fromkeys(DELIMITERS, 0)
         quoted = False
         for char in line:
@@ -218,6 +241,11 @@ def _csv_records(text: str, delimiter: str) -> tuple[int | None, list[list[str]]
             # A quoted value may span lines: the record starts after the previous one ended.
             first_line = last_line + 1
             last_line = reader.line_num
+            if len(cells) > MAX_COLUMNS:
+                raise UnreadableFileError(
+                    f"line {first_line} has {len(cells):,} cells; PayDesk reads at most "
+                    f"{MAX_COLUMNS} columns: check that the file is separated by commas, "
+                    "semicolons or tabs")
             # Checking the first cell first keeps the common, non-blank line cheap.
             if not cells or (not cells[0].strip() and _is_blank(cells)):
                 continue

@@ -253,7 +253,14 @@ def save_mapping(services: Services, actor: Actor, source: str, mapping: ColumnM
 
 def preview_header(data: bytes, file_name: str, sheet: str | None = None) -> list[str]:
     """The column headers of an upload, for the mapping form."""
-    return [h.strip() for h in read_payout_file(data, file_name=file_name, sheet=sheet).header]
+    return preview_upload(data, file_name, sheet)[0]
+
+
+def preview_upload(data: bytes, file_name: str,
+                   sheet: str | None = None) -> tuple[list[str], str | None, tuple[str, ...]]:
+    """The headers of an upload, the workbook's sheet they come from and all its sheets."""
+    table = read_payout_file(data, file_name=file_name, sheet=sheet)
+    return [h.strip() for h in table.header], table.sheet, table.sheets
 
 
 def _download(services: Services, file_name: str, url: str) -> bytes:
