@@ -15,7 +15,6 @@ import functools
 import io
 import re
 import zipfile
-import zlib
 from dataclasses import dataclass
 from html import unescape
 from xml.etree import ElementTree
@@ -105,8 +104,9 @@ def read_workbook(data: bytes, sheet: str | None = None) -> SheetCells:
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         parts = _measured_parts(archive)
-    except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError,
-            ValueError, OSError) as error:
+    except SpreadsheetError:
+        raise
+    except Exception as error:  # a damaged zip fails in many ways; each one is a message
         raise SpreadsheetError(f"the file is not a readable .xlsx workbook ({_reason(error)})"
                                ) from None
     sheets = _sheets(parts)
@@ -286,9 +286,19 @@ def _calamine_rows(parts: dict[str, bytes], name: str) -> tuple[list[list[object
             sheet = book.get_sheet_by_name(name)
             end = sheet.end or (-1, -1)
             return sheet.to_python(skip_empty_area=False), (end[0] + 1, end[1] + 1)
-    except (CalamineError, ValueError, KeyError, IndexError, OverflowError) as error:
-        raise SpreadsheetError(f"the sheet '{name}' cannot be read ({_reason(error)}); save the "
-                               "workbook again as .xlsx or as CSV") from None
+    except CalamineError as error:
+        raise _unreadable_sheet(name, error) from None
+    except BaseException as error:
+        # A panic on the Rust side arrives as pyo3's PanicException, a BaseException; it and any
+        # other error on hostile bytes is a message too. Interrupts go on as they are.
+        if isinstance(error, KeyboardInterrupt | SystemExit | MemoryError):
+            raise
+        raise _unreadable_sheet(name, error) from None
+
+
+def _unreadable_sheet(name: str, error: BaseException) -> SpreadsheetError:
+    return SpreadsheetError(f"the sheet '{name}' cannot be read ({_reason(error)}); save the "
+                            "workbook again as .xlsx or as CSV")
 
 
 def _formulas(xml: bytes) -> dict[tuple[int, int], str]:

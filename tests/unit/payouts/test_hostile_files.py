@@ -199,7 +199,8 @@ def test_whole_numbers_stay_whole_and_ids_keep_their_digits():
         (b"\n" * 1_000_001 + b"receiver,amount\n", "1,000,002 lines, over the 1,000,000"),
         (b"receiver,amount\r" + b"1,2\r" * 1_000_000, "over the 1,000,000"),
         (b"a" * 2_000, "holds 2,000 characters, so it is not a header"),
-        (b"receiver,amount\n" + b"1," * 300 + b"\n", "line 2 has 301 cells; PayDesk reads at most 256"),
+        (b"receiver,amount\n" + b"1," * 300 + b"\n",
+         "line 2 has 301 cells; PayDesk reads at most 256"),
     ],
 )
 def test_csv_shapes_no_payout_file_has_are_refused_before_they_are_processed(data, message):
