@@ -30,12 +30,16 @@ _MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 _PKG_REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
 _PREFIX = re.compile(rb'xmlns:(\w+)="http://schemas.openxmlformats.org/spreadsheetml/2006/main"')
-_RANGE = re.compile(r"([A-Z]{1,3})([0-9]{1,7})(?::([A-Z]{1,3})([0-9]{1,7}))?")
+_RANGE = re.compile(r"([A-Z]+)([0-9]+)(?::([A-Z]+)([0-9]+))?")
 
 
 # Any r="B7" in the sheet, however it is spaced or quoted. It may also match inside a value, which
 # can only make the extent larger than it is: a safe error for a crafted file.
-_CELL_REF = re.compile(rb"""\sr\s*=\s*["']([A-Z]{1,3})0*([0-9]{1,7})["']""")
+# Readers also accept lower-case columns, more than three letters and rows past Excel's last.
+# calamine also takes attributes without a space between them, so r is found after any
+# character that cannot end an attribute name.
+_CELL_REF = re.compile(rb"""(?<![\w:.-])r\s*=\s*["']([A-Za-z]+)0*([0-9]+)["']""")
+_ROW_REF = re.compile(rb"""(?<![\w:.-])r\s*=\s*["']0*([0-9]+)["']""")
 _DIMENSION = re.compile(rb"""<(?:\w+:)?dimension\s[^>]*?ref\s*=\s*["']([^"']*)["']""")
 
 
@@ -49,11 +53,17 @@ def _formula(prefix: bytes) -> re.Pattern[bytes]:
 
 
 def _tags(xml: bytes, prefix: bytes, name: bytes) -> tuple[int, int]:
-    """How many `name` elements there are, and how many carry r="…" as their first attribute (as
-    every spreadsheet program writes it). '<' cannot occur inside a value, so both are exact."""
-    tag = b"<" + (prefix + b":" if prefix else b"") + name
-    total = xml.count(tag + b" ") + xml.count(tag + b">") + xml.count(tag + b"/")
-    return total, xml.count(tag + b' r="')
+    """At least how many `name` elements there are (under any namespace prefix, since calamine
+    reads them all), and at most how many carry r="…" first, as spreadsheet programs write it.
+    '<' cannot occur in a value, so the second count is exact; ':c ' can, which only makes the
+    first one larger. The difference bounds the elements without a reference."""
+    total = sum(xml.count(start + name + end) for start in (b"<", b":") for end in (b" ", b">",
+                                                                                   b"/", b"\t",
+                                                                                   b"\n", b"\r"))
+    referenced = xml.count(b"<" + name + b' r="')
+    if prefix:
+        referenced += xml.count(b"<" + prefix + b":" + name + b' r="')
+    return total, referenced
 
 
 class SpreadsheetError(Exception):
@@ -217,17 +227,22 @@ def _prefix(xml: bytes) -> bytes:
 
 
 def _extent(xml: bytes) -> Extent:
-    """An upper bound of the grid calamine will build (from A1 to the furthest cell). A cell or row
-    without a reference takes the next position, so each of them may push the extent one
-    further; spreadsheet programs always write references, so for their files this is exact."""
+    """An upper bound of the grid calamine will build (from A1 to the furthest cell). A cell
+    without a reference takes the next column, and its row the row element's number (or the
+    next one), so each of them may push the extent further; spreadsheet programs always write
+    references, so for their files this is exact."""
     prefix = _prefix(xml)
     refs = _CELL_REF.findall(xml)
-    columns = max((column_number(c.decode()) for c in {c for c, _ in refs}), default=0)
+    columns = max((column_number(c.decode().upper()) for c in {c for c, _ in refs}),
+                  default=0)
     rows = max((int(r) for r in {r for _, r in refs}), default=0)
     cells, referenced_cells = _tags(xml, prefix, b"c")
-    row_tags, referenced_rows = _tags(xml, prefix, b"row")
-    unreferenced_cells = cells - referenced_cells
-    unreferenced_rows = row_tags - referenced_rows
+    unreferenced_cells = max(cells - referenced_cells, 0)
+    if unreferenced_cells:
+        row_tags, referenced_rows = _tags(xml, prefix, b"row")
+        row_numbers = {int(r) for r in _ROW_REF.findall(xml)}
+        rows = max(rows, max(row_numbers, default=0)) + max(row_tags - referenced_rows, 0)
+        columns += unreferenced_cells
     declared = None
     data_starts = xml.find(b"sheetData")
     match = _DIMENSION.search(xml, 0, data_starts if data_starts >= 0 else len(xml))
@@ -237,8 +252,7 @@ def _extent(xml: bytes) -> Extent:
             last_col = bounds.group(3) or bounds.group(1)
             last_row = bounds.group(4) or bounds.group(2)
             declared = (int(last_row), column_number(last_col))
-    return Extent(rows + unreferenced_rows + unreferenced_cells, columns + unreferenced_cells,
-                  declared)
+    return Extent(rows, columns, declared)
 
 
 def _check_extent(name: str, extent: Extent) -> None:

@@ -20,6 +20,11 @@ BOMBS = {
     "declared_dimension": hostile.declared_dimension_bomb,
     "rows_without_references": hostile.row_without_reference_bomb,
     "part_header_declares_600_MB": hostile.declared_huge_part,
+    "lower_case_far_column": lambda: hostile.odd_reference_bomb("xfd2"),
+    "row_past_excels_last": lambda: hostile.odd_reference_bomb("A10485760"),
+    "four_letter_column": lambda: hostile.odd_reference_bomb("AAAA2"),
+    "no_space_before_the_reference": lambda: hostile.odd_reference_bomb("XFD2", space=""),
+    "cells_under_an_undeclared_prefix": hostile.prefixed_cells_bomb,
 }
 
 
