@@ -125,6 +125,12 @@ def read_workbook(data: bytes, sheet: str | None = None) -> SheetCells:
         extent = _extent(parts[info.part])
         _check_extent(info.name, extent)
         extents[info.name] = extent
+    # Any other part holding cells is measured as well, so that no way of pointing calamine at a
+    # part (however its relationships are written) reaches one that was not measured.
+    named = {info.part for info in sheets}
+    for part, xml in parts.items():
+        if part not in named and b"sheetData" in xml:
+            _check_extent(part, _extent(xml))
     chosen = _choose(sheets, sheet)
     rows, last_cell = _calamine_rows(parts, chosen.name)
     return SheetCells(chosen.name, sheets, rows, _formulas(parts[chosen.part]),
