@@ -65,6 +65,17 @@ class CurrencyTotal:
     total: Decimal
 
 
+@dataclass(frozen=True, slots=True)
+class LineEdit:
+    """One cell changed in the page after upload ("fix the lines here"): the approver and the
+    audit log see it next to the value the file had."""
+
+    line: int
+    field: str
+    uploaded: str
+    new: str
+
+
 @dataclass(frozen=True)
 class ValidationResult:
     """`table` has one row per data line: `line`, the canonical columns as stripped text, and
@@ -77,6 +88,8 @@ class ValidationResult:
     content_sha256: str | None
     sheet: str | None = None  # the workbook's sheet that was read
     sheets: tuple[str, ...] = ()  # all of the workbook's sheets, for choosing another
+    # Cells changed after upload; a result carries them so that saving cannot leave them out.
+    edits: tuple[LineEdit, ...] = ()
 
     @property
     def errors(self) -> tuple[Finding, ...]:

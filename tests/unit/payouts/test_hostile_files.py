@@ -130,7 +130,7 @@ def test_a_number_cell_from_spreadsheet_arithmetic_is_not_taken_for_what_it_show
 
 def test_retyping_an_inexact_number_in_place_clears_its_finding():
     raw = read_payout_file(hostile.inexact_number_cell(), file_name="sum.xlsx")
-    fixed = validate_table(apply_edits(raw, {2: {"amount": "0.3"}}))
+    fixed = validate_table(apply_edits(raw, {2: {"amount": "0.3"}})[0])
     assert _errors(fixed) == []
     assert [i.amount for i in fixed.instructions()] == [Decimal("0.3")]
 
@@ -162,7 +162,7 @@ def test_control_characters_are_refused_with_line_and_column(data, name, line, c
 
 def test_a_control_character_typed_in_place_is_refused_too():
     raw = read_payout_file(hostile.payout_csv(",".join(hostile.HEADER), ",".join(hostile.GOOD)))
-    result = validate_table(apply_edits(raw, {2: {"remark": "a\x00b"}}))
+    result = validate_table(apply_edits(raw, {2: {"remark": "a\x00b"}})[0])
     assert _errors(result) == [(2, "remark", "cell_control_character")]
 
 
