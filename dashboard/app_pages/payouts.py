@@ -379,14 +379,19 @@ def follow_section() -> None:
     if not uploads:
         st.info("No payout has been uploaded yet.", icon=":material/inbox:")
         return
+    picked = st.session_state.get("payout_pick_upload")
+    if picked not in {u.upload_ref for u in uploads}:
+        picked = uploads[0].upload_ref
+    # Asked before anything is drawn, the upload's label included: the label, the batches and
+    # the lines all show the provider's latest answer, never two states of one batch.
+    follow_in_progress("payouts", key="payout_follow", noun="batch", nouns="batches",
+                       upload_ref=picked)
+    uploads = views.list_uploads(services, actor)
     labels = {u.upload_ref: f"{u.upload_ref} · {u.file_name or '—'} · "
                             + ", ".join(code_label(s, "payout_batch") for s in u.statuses)
               for u in uploads}
     ref = st.selectbox("Upload", list(labels), format_func=labels.__getitem__,
                        key="payout_pick_upload")
-    # Asked before the tables are drawn: what they show is the provider's latest answer.
-    follow_in_progress("payouts", key="payout_follow", noun="batch", nouns="batches",
-                       upload_ref=ref)
     upload = views.upload(services, actor, ref)
     check = stored_summary(upload, awaiting_approval=False)
     statuses = set(upload.statuses)
