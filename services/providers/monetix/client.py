@@ -28,7 +28,15 @@ import httpx
 from . import amounts, errors, signature, wire
 from . import endpoints as ep
 from .auth import MonetixSignature
-from .operations import Operation, Payment, ShapeError, parse_operation, parse_payment, section, text
+from .operations import (
+    Operation,
+    Payment,
+    ShapeError,
+    parse_operation,
+    parse_payment,
+    section,
+    text,
+)
 
 DEFAULT_TIMEOUT = httpx.Timeout(15.0, connect=5.0)
 DEFAULT_MAX_RETRIES = 2
@@ -142,9 +150,10 @@ class MonetixClient:
     def _binance_currency(self, currency: str) -> str:
         code = currency.upper()
         if code in amounts.BINANCE_PAY_UNSUPPORTED:
+            others = ", ".join(sorted(amounts.BINANCE_PAY_UNSUPPORTED))
             raise amounts.AmountError(
                 f"Binance Pay through Monetix does not take {code}; "
-                f"it takes every currency except {', '.join(sorted(amounts.BINANCE_PAY_UNSUPPORTED))}"
+                f"it takes every currency except {others}"
             )
         return code
 
@@ -220,7 +229,8 @@ class MonetixClient:
             if status >= 500:
                 raise errors.ServerError(f"HTTP {status} from Monetix: {snippet}", **common)
             raise errors.BadResponse(f"unexpected HTTP {status} answer: {snippet}", **common)
-        if body.get("status") == "error" or (status >= 400 and body.get("code") not in (None, 0, "0")):
+        refused = body.get("status") == "error"
+        if refused or (status >= 400 and body.get("code") not in (None, 0, "0")):
             code, message = self._error_code(body)
             if code is None:
                 raise errors.BadResponse(f"refusal without a code: {str(body)[:200]}", **common)
