@@ -14,10 +14,11 @@ from typing import Any
 
 from services.providers.base import CheckoutLinks
 from services.providers.errors import InvalidRequestError
+from services.providers.events import EventKind, InboundEvent
 
 from . import signature, wire
 from .errors import PROVIDER, CallbackRejected, MonetixError
-from .events import DisplayData, EventKind, ProviderEvent, classify, decline_reason, words
+from .events import DisplayData, classify, decline_reason, words
 from .operations import ShapeError, parse_operation, parse_payment, section, text
 
 ACK = b'{"status":"ok"}'
@@ -57,50 +58,62 @@ def parse_display_data(value: object) -> DisplayData | None:
     return DisplayData(links=links, expires_at=expires_at)
 
 
-def event_from_body(body: Mapping[str, Any], raw: bytes) -> ProviderEvent:
+def event_from_body(body: Mapping[str, Any], raw: bytes) -> InboundEvent:
     """The event of an already verified callback body."""
     payment = parse_payment(body)
-    recurring = section(body, "recurring")
-    account = section(body, "account")
+    recurring_id = text(section(body, "recurring").get("id"))
+    details: dict[str, Any] = {"payment_status": payment.status, "mandate_id": recurring_id,
+                               "account": text(section(body, "account").get("number"))}
     display = parse_display_data(body.get("display_data"))
+    if display is not None:
+        details |= {"links": display.links, "expires_at": display.expires_at}
     if "operation" not in body:
-        return ProviderEvent(
-            kind=EventKind.UNKNOWN, merchant_id=payment.id, provider_id=None, outcome=None,
-            state=None, provider_status=f"payment {payment.status}", operation_type="",
-            operation_status="", payment_status=payment.status, amount=None, currency=None,
-            converted_amount=None, converted_currency=None, fee=None, occurred_at=None,
-            code=None, reason=None, raw=raw, display=display,
-            mandate_id=text(recurring.get("id")), account=text(account.get("number")),
-            unknown_reason="callback without an operation",
+        return InboundEvent(
+            provider=PROVIDER, kind=EventKind.OTHER, provider_status=f"payment {payment.status}",
+            state=None, merchant_id=payment.id, provider_id=None, raw_body=raw,
+            details=details | {"unknown_reason": "callback without an operation"},
         )
     op = parse_operation(body["operation"])
     kind, outcome, state, unknown = classify(op)
-    initial, converted = op.sum_initial, op.sum_converted
-    return ProviderEvent(
+    converted = op.sum_converted
+    details |= {
+        "outcome": outcome.value if outcome else None,
+        "operation_id": op.id,
+        "operation_type": op.type,
+        "operation_status": op.status,
+        "code": op.code,
+        "reason": decline_reason(op),
+        "request_id": op.request_id,
+        "provider_reference": op.provider_reference,
+        "converted_amount": converted.amount if converted else None,
+        "converted_currency": converted.currency if converted else None,
+        "unknown_reason": unknown,
+    }
+    merchant_id: str | None = payment.id
+    parent: str | None = None
+    provider_id = op.id
+    if kind is EventKind.REFUND:
+        merchant_id, parent = None, payment.id
+    elif kind is EventKind.MANDATE and recurring_id is not None:
+        provider_id = recurring_id
+    elif kind is EventKind.DEBIT:
+        parent = recurring_id
+    initial = op.sum_initial
+    return InboundEvent(
+        provider=PROVIDER,
         kind=kind,
-        merchant_id=payment.id,
-        provider_id=op.id,
-        outcome=outcome,
-        state=state,
         provider_status=words(op, payment.status),
-        operation_type=op.type,
-        operation_status=op.status,
-        payment_status=payment.status,
+        state=state,
+        merchant_id=merchant_id,
+        provider_id=provider_id,
+        raw_body=raw,
         amount=initial.amount if initial else None,
         currency=initial.currency if initial else None,
-        converted_amount=converted.amount if converted else None,
-        converted_currency=converted.currency if converted else None,
+        # Monetix callbacks carry no fee; fees come from the Dashboard report.
         fee=None,
         occurred_at=op.date or op.created_at,
-        code=op.code,
-        reason=decline_reason(op),
-        raw=raw,
-        display=display,
-        mandate_id=text(recurring.get("id")),
-        account=text(account.get("number")),
-        request_id=op.request_id,
-        provider_reference=op.provider_reference,
-        unknown_reason=unknown,
+        parent_merchant_id=parent,
+        details=details,
     )
 
 
@@ -134,7 +147,7 @@ class CallbackParser:
             )
         return data
 
-    def parse_event(self, headers: Mapping[str, str], body: bytes) -> ProviderEvent:
+    def parse_event(self, headers: Mapping[str, str], body: bytes) -> InboundEvent:
         del headers  # Monetix signs the body only; headers carry nothing we may trust.
         data = self.verify(body)
         try:

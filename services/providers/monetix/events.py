@@ -1,20 +1,22 @@
-"""A provider-neutral event read from one Monetix operation.
-
-Defined here until the provider-neutral core (issue 11) gives every provider one event type;
-its fields are the ones that issue lists, so moving it is a rename, not a redesign.
+"""Reading one Monetix operation as the core's neutral ``InboundEvent``.
 
 The state comes from ``(operation.type, operation.status)`` only. ``payment.status`` is kept
 for display: a declined refund arrives with payment status ``success`` and a declined COF
 charge too, so reading it would book money that never moved. An operation type or status this
-module does not know yields an event with no state and ``unknown_reason`` set: it is stored
-and flagged for a person, never applied.
+module does not know yields an event with no state and ``details["unknown_reason"]`` set: it is
+stored and flagged for a person, never applied.
+
+Ids: ``merchant_id`` is our ``payment_id`` for payments, payout lines and COF charges. A refund
+has no id of its own on the platform (it reuses the purchase's), so a refund event carries the
+purchase as ``parent_merchant_id`` and no ``merchant_id``: with at most one refund in flight per
+payment (capabilities) the core knows which refund it is. ``provider_id`` is ``operation.id``,
+except for a COF cancellation, where it is the registration id (``recurring.id``).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal
 from enum import StrEnum
 
 from services.providers.base import (
@@ -25,19 +27,10 @@ from services.providers.base import (
     PayoutLineState,
     RefundState,
 )
+from services.providers.events import EventKind, InboundEvent, NeutralState
 
-from .errors import PROVIDER, reason
+from .errors import reason
 from .operations import Operation
-
-
-class EventKind(StrEnum):
-    PAYMENT = "payment"
-    REFUND = "refund"
-    PAYOUT = "payout"
-    MANDATE = "mandate"
-    DEBIT = "debit"
-    #: An operation type PayDesk does not know; never applied.
-    UNKNOWN = "unknown"
 
 
 class Outcome(StrEnum):
@@ -47,8 +40,6 @@ class Outcome(StrEnum):
     SUCCEEDED = "SUCCEEDED"
     FAILED = "FAILED"
 
-
-NeutralState = OrderState | RefundState | PayoutLineState | ContractState | DebitState
 
 #: operation.status -> outcome (platform list, providers.md §4).
 OUTCOMES: dict[str, Outcome] = {
@@ -69,7 +60,7 @@ KINDS: dict[str, EventKind] = {
     "sale": EventKind.PAYMENT,
     "refund": EventKind.REFUND,
     "reversal": EventKind.REFUND,
-    "payout": EventKind.PAYOUT,
+    "payout": EventKind.PAYOUT_LINE,
     "recurring": EventKind.DEBIT,
     "recurring_cancel": EventKind.MANDATE,
 }
@@ -85,7 +76,7 @@ _STATES: dict[EventKind, dict[Outcome, NeutralState]] = {
     EventKind.REFUND: {Outcome.PENDING: RefundState.PENDING,
                        Outcome.SUCCEEDED: RefundState.SUCCEEDED,
                        Outcome.FAILED: RefundState.FAILED},
-    EventKind.PAYOUT: {Outcome.PENDING: PayoutLineState.PROCESSING,
+    EventKind.PAYOUT_LINE: {Outcome.PENDING: PayoutLineState.PROCESSING,
                        Outcome.SUCCEEDED: PayoutLineState.SUCCEEDED,
                        Outcome.FAILED: PayoutLineState.FAILED},
     EventKind.DEBIT: {Outcome.PENDING: DebitState.PROCESSING,
@@ -100,7 +91,7 @@ def classify(op: Operation) -> tuple[EventKind, Outcome | None, NeutralState | N
     """``(kind, outcome, state, unknown_reason)`` for one operation."""
     kind = KINDS.get(op.type)
     if kind is None:
-        return EventKind.UNKNOWN, None, None, f"unknown operation type '{op.type}'"
+        return EventKind.OTHER, None, None, f"unknown operation type '{op.type}'"
     outcome = OUTCOMES.get(op.status)
     if outcome is None:
         return kind, None, None, f"unknown status '{op.status}' of a {op.type} operation"
@@ -122,54 +113,6 @@ class DisplayData:
     expires_at: datetime | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class ProviderEvent:
-    kind: EventKind
-    #: Our id: ``payment.id`` (the purchase's id also for its refunds).
-    merchant_id: str
-    #: ``operation.id``: one per operation, the same in every callback about it.
-    provider_id: str | None
-    outcome: Outcome | None
-    state: NeutralState | None
-    #: Provider words for display and audit: "sale decline (payment decline)".
-    provider_status: str
-    operation_type: str
-    operation_status: str
-    payment_status: str | None
-    amount: Decimal | None
-    currency: str | None
-    converted_amount: Decimal | None
-    converted_currency: str | None
-    #: Monetix callbacks carry no fee; fees come from the Dashboard report.
-    fee: Decimal | None
-    occurred_at: datetime | None
-    code: str | None
-    reason: str | None
-    raw: bytes = field(repr=False)
-    display: DisplayData | None = None
-    #: The COF registration id (``recurring.id``) when the callback names one.
-    mandate_id: str | None = None
-    #: The Binance account (id or e-mail) of payer or payee, when given.
-    account: str | None = None
-    request_id: str | None = None
-    provider_reference: str | None = None
-    #: Set when the event must be stored and shown to a person but never applied.
-    unknown_reason: str | None = None
-    provider: str = PROVIDER
-
-    @property
-    def flagged(self) -> bool:
-        return self.unknown_reason is not None
-
-    @property
-    def dedupe_key(self) -> str:
-        """Same operation in the same status: a repeat delivery, whatever its byte order.
-        The QR callback and the final one share an operation id but not a status."""
-        return f"{PROVIDER}:{self.merchant_id}:{self.provider_id}:{self.operation_status}" + (
-            ":display" if self.display is not None else ""
-        )
-
-
 def words(op: Operation, payment_status: str | None) -> str:
     base = f"{op.type} {op.status}"
     return f"{base} (payment {payment_status})" if payment_status else base
@@ -179,3 +122,16 @@ def decline_reason(op: Operation) -> str | None:
     if op.code is None or op.code == "0":
         return None
     return reason(op.code)
+
+
+def display_of(event: InboundEvent) -> DisplayData | None:
+    """The QR, links and expiry of an intermediate payment callback, if it carried them."""
+    links = event.details.get("links")
+    if not isinstance(links, CheckoutLinks):
+        return None
+    return DisplayData(links=links, expires_at=event.details.get("expires_at"))
+
+
+def is_flagged(event: InboundEvent) -> bool:
+    """An operation type or status PayDesk does not know: stored and shown, never applied."""
+    return bool(event.details.get("unknown_reason"))

@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from services.providers.monetix import CallbackParser, Customer, MonetixClient, ProviderEvent
+from services.providers.events import InboundEvent
+from services.providers.monetix import CallbackParser, Customer, MonetixClient
 from services.providers.monetix.sandbox import (
     CollectingSink,
     MonetixSandbox,
@@ -28,11 +29,13 @@ class Sandbox:
     sink: CollectingSink
     parser: CallbackParser
 
-    def events(self) -> list[ProviderEvent]:
+    def events(self) -> list[InboundEvent]:
         return [self.parser.parse_event({}, body) for body in self.sink.received]
 
-    def events_for(self, payment_id: str) -> list[ProviderEvent]:
-        return [e for e in self.events() if e.merchant_id == payment_id]
+    def events_for(self, payment_id: str) -> list[InboundEvent]:
+        """Events about ``payment_id``: its own, and its refunds (known by their purchase)."""
+        return [e for e in self.events()
+                if payment_id in (e.merchant_id, e.parent_merchant_id)]
 
     def paid_sale(self, payment_id: str, amount: str = "100.00", currency: str = "EUR",
                   *, register_cof: bool = False) -> None:

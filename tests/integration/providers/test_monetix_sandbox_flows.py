@@ -15,7 +15,8 @@ from services.providers.base import (
     PayoutLineState,
     RefundState,
 )
-from services.providers.monetix import EventKind, ReceiveType, errors
+from services.providers.events import EventKind
+from services.providers.monetix import ReceiveType, display_of, errors
 from services.providers.monetix.sandbox import ApiFail
 from tests.integration.providers.mx_harness import CUSTOMER, T0, make_sandbox
 
@@ -32,9 +33,9 @@ def test_sale_shows_a_qr_then_pays(sb):
     assert sb.sink.received == []  # accepted is not paid: nothing has happened yet
     sb.sandbox.advance(2)
     (qr,) = sb.events_for("order-1")
-    assert qr.state is OrderState.PENDING and qr.display is not None
-    assert qr.display.links.qr_code_link and qr.display.links.deeplink.startswith("bnc://")
-    assert qr.display.expires_at == datetime.fromtimestamp(T0 // 1000 + 1200, tz=UTC)
+    assert qr.state is OrderState.PENDING and display_of(qr) is not None
+    assert display_of(qr).links.qr_code_link and display_of(qr).links.deeplink.startswith("bnc://")
+    assert display_of(qr).expires_at == datetime.fromtimestamp(T0 // 1000 + 1200, tz=UTC)
     sb.sandbox.pay("order-1")
     sb.sandbox.advance(1)
     paid = sb.events_for("order-1")[-1]
@@ -51,7 +52,7 @@ def test_unpaid_qr_expires_after_twenty_minutes_with_a_decline(sb):
     assert sb.events_for("order-2")[-1].state is OrderState.PENDING
     sb.sandbox.advance(61)
     expired = sb.events_for("order-2")[-1]
-    assert expired.state is OrderState.EXPIRED and expired.code == "20602"
+    assert expired.state is OrderState.EXPIRED and expired.details["code"] == "20602"
     with pytest.raises(ApiFail, match="already decline"):
         sb.sandbox.pay("order-2")
 
@@ -61,7 +62,7 @@ def test_declined_sale(sb):
     sb.sandbox.decline("order-3", "20105")
     sb.sandbox.advance(2)
     event = sb.events_for("order-3")[-1]
-    assert event.state is OrderState.ERROR and event.reason == "Not enough funds"
+    assert event.state is OrderState.ERROR and event.details["reason"] == "Not enough funds"
 
 
 def test_partial_then_full_refund_with_remainders(sb):
@@ -72,11 +73,11 @@ def test_partial_then_full_refund_with_remainders(sb):
     partial = sb.events_for("order-4")[-1]
     assert (partial.kind, partial.state, partial.amount) == (
         EventKind.REFUND, RefundState.SUCCEEDED, Decimal("30.00"))
-    assert partial.payment_status == "partially refunded"
+    assert partial.details["payment_status"] == "partially refunded"
     sb.client.refund(payment_id="order-4", description="the rest")
     sb.sandbox.advance(3)
     full = sb.events_for("order-4")[-1]
-    assert full.amount == Decimal("70.00") and full.payment_status == "refunded"
+    assert full.amount == Decimal("70.00") and full.details["payment_status"] == "refunded"
     status = sb.client.status(payment_id="order-4")
     assert status.payment.sum.amount == Decimal("0.00")
     assert [op.sum_initial.amount for op in status.of_type("refund")] == [
@@ -91,7 +92,7 @@ def test_declined_refund_keeps_the_payment_paid(sb):
     sb.client.refund(payment_id="order-5", description="r")
     sb.sandbox.advance(3)
     event = sb.events_for("order-5")[-1]
-    assert event.state is RefundState.FAILED and event.payment_status == "success"
+    assert event.state is RefundState.FAILED and event.details["payment_status"] == "success"
     assert sb.client.status(payment_id="order-5").payment.sum.amount == Decimal("100.00")
 
 
@@ -140,8 +141,8 @@ def test_payouts(sb, account, receive_type, state, code):
                      customer=CUSTOMER, account=account, receive_type=receive_type)
     sb.sandbox.advance(4)
     event = sb.events_for(f"po-{account}")[-1]
-    assert (event.kind, event.state, event.code) == (EventKind.PAYOUT, state, code)
-    assert event.account == account and event.amount == Decimal("25.00")
+    assert (event.kind, event.state, event.details["code"]) == (EventKind.PAYOUT_LINE, state, code)
+    assert event.details["account"] == account and event.amount == Decimal("25.00")
 
 
 def test_payout_needs_merchant_balance(sb):
@@ -155,20 +156,20 @@ def test_payout_needs_merchant_balance(sb):
 def test_cof_register_charge_decline_and_cancel(sb):
     sb.paid_sale("sub-1", "9.99", register_cof=True)
     registered = sb.events_for("sub-1")[-1]
-    assert registered.state is OrderState.PAID and registered.mandate_id
-    cof = registered.mandate_id
+    assert registered.state is OrderState.PAID and registered.details["mandate_id"]
+    cof = registered.details["mandate_id"]
     sb.client.recurring_charge(payment_id="sub-1-m2", recurring_id=cof, amount=Decimal("9.99"),
                                currency="EUR", customer=CUSTOMER)
     sb.sandbox.advance(3)
     charge = sb.events_for("sub-1-m2")[-1]
-    assert (charge.kind, charge.state, charge.mandate_id) == (
+    assert (charge.kind, charge.state, charge.details["mandate_id"]) == (
         EventKind.DEBIT, DebitState.SUCCEEDED, cof)
     sb.client.recurring_charge(payment_id="sub-1-m3", recurring_id=cof, amount=Decimal("20"),
                                currency="EUR", customer=CUSTOMER)
     sb.sandbox.advance(3)
     declined = sb.events_for("sub-1-m3")[-1]
-    assert declined.state is DebitState.FAILED and declined.payment_status == "success"
-    assert declined.code == "2701"
+    assert declined.state is DebitState.FAILED and declined.details["payment_status"] == "success"
+    assert declined.details["code"] == "2701"
     sb.client.recurring_cancel(payment_id="sub-1-cancel", recurring_id=cof)
     sb.sandbox.advance(2)
     cancel = sb.events_for("sub-1")[-1]
@@ -182,11 +183,11 @@ def test_cof_register_charge_decline_and_cancel(sb):
 
 def test_customer_cancels_the_registration_from_binance(sb):
     sb.paid_sale("sub-2", register_cof=True)
-    cof = sb.events_for("sub-2")[-1].mandate_id
+    cof = sb.events_for("sub-2")[-1].details["mandate_id"]
     sb.sandbox.customer_cancels(cof)
     sb.sandbox.advance(2)
     event = sb.events_for("sub-2")[-1]
-    assert event.state is ContractState.TERMINATED and event.payment_status == "success"
+    assert event.state is ContractState.TERMINATED and event.details["payment_status"] == "success"
 
 
 def test_status_of_an_unknown_payment_is_not_found(sb):

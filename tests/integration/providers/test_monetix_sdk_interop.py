@@ -27,7 +27,7 @@ def sb():
 
 def every_kind_of_callback(sb) -> None:
     sb.paid_sale("sdk-1", "100.00", register_cof=True)  # QR with display_data, then paid
-    cof = sb.events_for("sdk-1")[-1].mandate_id
+    cof = sb.events_for("sdk-1")[-1].details["mandate_id"]
     sb.client.refund(payment_id="sdk-1", description="part", amount=Decimal("10"),
                      currency="EUR")
     sb.sandbox.advance(3)

@@ -19,8 +19,9 @@ from services.providers.base import (
     RefundState,
 )
 from services.providers.errors import SignatureError
+from services.providers.events import EventKind
 from services.providers.monetix.callbacks import CallbackParser, MalformedCallback
-from services.providers.monetix.events import EventKind, Outcome
+from services.providers.monetix.events import Outcome, display_of, is_flagged
 from services.providers.monetix.signature import sign
 
 SECRET = "paydesk-test-secret"
@@ -59,12 +60,12 @@ def signed(body: dict, secret: str = SECRET) -> bytes:
 def test_successful_sale_is_a_paid_payment_with_the_operation_amount():
     event = PARSER.parse_event({}, signed(seed_callback()))
     assert event.kind is EventKind.PAYMENT
-    assert event.state is OrderState.PAID and event.outcome is Outcome.SUCCEEDED
+    assert event.state is OrderState.PAID and event.details["outcome"] == Outcome.SUCCEEDED
     assert (event.merchant_id, event.provider_id) == ("payment_47", "47")
     assert (event.amount, event.currency) == (Decimal("100.00"), "EUR")
     assert event.occurred_at == datetime(2024, 12, 7, 19, 8, 45, tzinfo=UTC)
-    assert event.reason is None and not event.flagged
-    assert event.provider_reference == "123abc123-123"
+    assert event.details["reason"] is None and not is_flagged(event)
+    assert event.details["provider_reference"] == "123abc123-123"
 
 
 def test_declined_refund_with_payment_status_success_is_a_failed_refund():
@@ -74,8 +75,10 @@ def test_declined_refund_with_payment_status_success_is_a_failed_refund():
     event = PARSER.parse_event({}, signed(body))
     assert event.kind is EventKind.REFUND
     assert event.state is RefundState.FAILED
-    assert event.payment_status == "success"
-    assert event.reason == "Declined"
+    # A refund has no id of its own at Monetix: it is known by its purchase.
+    assert (event.merchant_id, event.parent_merchant_id) == (None, "payment_47")
+    assert event.details["payment_status"] == "success"
+    assert event.details["reason"] == "Declined"
 
 
 def test_refund_amount_is_the_operation_sum_not_the_remaining_payment_sum():
@@ -105,8 +108,8 @@ def test_declined_cof_charge_with_payment_status_success_is_a_failed_debit():
                        "description": "fatal: RULES_FAILED_CODE"}]
     event = PARSER.parse_event({}, signed(body))
     assert event.kind is EventKind.DEBIT and event.state is DebitState.FAILED
-    assert event.mandate_id == "12345"
-    assert event.reason == "Refused by Monetix's risk rules"
+    assert event.details["mandate_id"] == "12345"
+    assert event.details["reason"] == "Refused by Monetix's risk rules"
 
 
 def test_cof_cancellation_terminates_the_mandate():
@@ -114,12 +117,14 @@ def test_cof_cancellation_terminates_the_mandate():
                          recurring={"id": 12345})
     event = PARSER.parse_event({}, signed(body))
     assert event.kind is EventKind.MANDATE and event.state is ContractState.TERMINATED
+    assert event.provider_id == "12345"  # the registration, not the operation
 
 
 def test_failed_cof_cancellation_changes_no_state():
     body = seed_callback(operation__type="recurring_cancel", operation__status="decline")
     event = PARSER.parse_event({}, signed(body))
-    assert event.outcome is Outcome.FAILED and event.state is None and not event.flagged
+    assert event.details["outcome"] == Outcome.FAILED
+    assert event.state is None and not is_flagged(event)
 
 
 @pytest.mark.parametrize(
@@ -132,8 +137,8 @@ def test_payout_states(status, code, state):
                          operation__status=status, operation__code=code,
                          account={"number": "1234567890"})
     event = PARSER.parse_event({}, signed(body))
-    assert event.kind is EventKind.PAYOUT and event.state is state
-    assert event.account == "1234567890"
+    assert event.kind is EventKind.PAYOUT_LINE and event.state is state
+    assert event.details["account"] == "1234567890"
 
 
 @pytest.mark.parametrize(
@@ -149,14 +154,14 @@ def test_sale_declines_by_code(code, state):
 def test_unknown_operation_type_is_flagged_and_never_given_a_state():
     body = seed_callback(operation__type="chargeback")
     event = PARSER.parse_event({}, signed(body))
-    assert event.kind is EventKind.UNKNOWN
-    assert event.state is None and event.outcome is None
-    assert event.flagged and "chargeback" in event.unknown_reason
+    assert event.kind is EventKind.OTHER
+    assert event.state is None and event.details["outcome"] is None
+    assert is_flagged(event) and "chargeback" in event.details["unknown_reason"]
 
 
 def test_unknown_operation_status_is_flagged_even_for_a_known_type():
     event = PARSER.parse_event({}, signed(seed_callback(operation__status="held")))
-    assert event.kind is EventKind.PAYMENT and event.state is None and event.flagged
+    assert event.kind is EventKind.PAYMENT and event.state is None and is_flagged(event)
 
 
 QR_ITEMS = [
@@ -177,21 +182,22 @@ def test_intermediate_callback_gives_the_qr_links_and_expiry(as_text):
     body["display_data"] = json.dumps(items) if as_text else items
     event = PARSER.parse_event({}, signed(body))
     assert event.state is OrderState.PENDING
-    links = event.display.links
+    links = display_of(event).links
     assert links.qr_code_link == "https://example.com/qr.jpg"
     assert links.checkout_url == "https://app.binance.com/payment/secpay"
     assert links.deeplink == "bnc://app.binance.com/payment/secpay"
     assert links.universal_url == "https://app.binance.com/payment/universal"
-    assert event.display.expires_at == datetime.fromtimestamp(1707411997, tz=UTC)
+    assert display_of(event).expires_at == datetime.fromtimestamp(1707411997, tz=UTC)
     final = PARSER.parse_event({}, signed(seed_callback()))
-    assert event.dedupe_key != final.dedupe_key
+    assert event.identity != final.identity
 
 
 def test_layout_1_has_no_expiry():
     body = seed_callback(operation__status="processing")
     body["display_data"] = QR_ITEMS[:3]
     event = PARSER.parse_event({}, signed(body))
-    assert event.display.expires_at is None and event.display.links.universal_url is None
+    assert display_of(event).expires_at is None
+    assert display_of(event).links.universal_url is None
 
 
 @pytest.mark.parametrize(
@@ -251,12 +257,12 @@ def test_repeated_and_reordered_deliveries_parse_to_the_same_events():
             PARSER.parse_event({}, json.dumps(_shuffle_keys(json.loads(signed(b)), rng)).encode())
             for b in shuffled
         ]
-        by_key = {e.dedupe_key: e for e in again}
+        by_key = {(e.provider_id, e.provider_status): e for e in again}
         assert len(by_key) == len(first)
         for event in first:
-            twin = by_key[event.dedupe_key]
-            assert (twin.kind, twin.state, twin.amount, twin.display) == (
-                event.kind, event.state, event.amount, event.display)
+            twin = by_key[(event.provider_id, event.provider_status)]
+            assert (twin.kind, twin.state, twin.amount, display_of(twin), twin.details) == (
+                event.kind, event.state, event.amount, display_of(event), event.details)
 
 
 def _shuffle_keys(node, rng):

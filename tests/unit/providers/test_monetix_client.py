@@ -226,3 +226,18 @@ def test_payout_to_an_email_and_cof_cancel_bodies():
     assert payout["payment"]["amount"] == 1234
     assert cancel["recurring"] == {"id": "12345"}
     assert script.paths[1] == "/v2/payment/unify/recurring/cancel"
+
+
+def test_capabilities_say_what_monetix_offers_and_why_not():
+    from services.providers.capabilities import PayoutMode, RecurringMode
+    from services.providers.monetix.capabilities import CAPABILITIES
+
+    assert CAPABILITIES.payment_currencies["EUR"] == 2
+    assert CAPABILITIES.payment_currencies["JPY"] == 0
+    assert "NGN" not in CAPABILITIES.payment_currencies
+    assert "XAU" not in CAPABILITIES.payment_currencies
+    assert CAPABILITIES.max_refunds_in_flight == 1
+    assert CAPABILITIES.payouts is PayoutMode.SINGLE
+    assert CAPABILITIES.recurring is RecurringMode.STORED_CREDENTIAL
+    assert CAPABILITIES.payout_receiver_types == {"BINANCE_ID", "EMAIL"}
+    assert "20 minutes" in CAPABILITIES.why_not("close_payment")
