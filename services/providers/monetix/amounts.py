@@ -74,7 +74,7 @@ def from_minor(value: object, currency: str, overrides: Mapping[str, int] | None
         value = int(value)
     elif isinstance(value, Decimal) and value == value.to_integral_value():
         value = int(value)
-    if not isinstance(value, int):
-        raise AmountError(f"minor-unit amount {value!r} is not an integer")
+    if not isinstance(value, int) or value < 0:
+        raise AmountError(f"minor-unit amount {value!r} is not a whole number of minor units")
     digits = exponent(currency, overrides)
     return Decimal(value).scaleb(-digits)

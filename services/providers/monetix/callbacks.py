@@ -22,6 +22,8 @@ from .events import DisplayData, classify, decline_reason, words
 from .operations import ShapeError, parse_operation, parse_payment, section, text
 
 ACK = b'{"status":"ok"}'
+#: Real callbacks are a few kilobytes; anything far larger is not one.
+MAX_BODY_BYTES = 256 * 1024
 
 
 class MalformedCallback(MonetixError, InvalidRequestError):
@@ -126,23 +128,26 @@ class CallbackParser:
 
     def verify(self, body: bytes) -> dict[str, Any]:
         """The body as a dict once its signature and project check out."""
+        if len(body) > MAX_BODY_BYTES:
+            raise CallbackRejected("callback body is too large", provider=PROVIDER)
         try:
             data = wire.loads(body)
-        except ValueError:
+        except (ValueError, RecursionError):
             raise CallbackRejected("callback body is not JSON", provider=PROVIDER) from None
         if not isinstance(data, dict):
             raise CallbackRejected("callback body is not a JSON object", provider=PROVIDER)
         given = signature.find_signature(data)
         try:
             ok = signature.verify(data, self._secret, given)
-        except signature.UnsignableValue:
+        except (signature.UnsignableValue, RecursionError):
             ok = False
         if not ok:
             raise CallbackRejected("callback signature does not verify", code="3261",
                                    provider=PROVIDER)
-        if self._project_id is not None and text(data.get("project_id")) != self._project_id:
+        project = data.get("project_id")
+        if self._project_id is not None and str(project) != self._project_id:
             raise CallbackRejected(
-                f"callback is for project {data.get('project_id')!r}, not ours",
+                f"callback is for project {project!r}, not ours",
                 provider=PROVIDER,
             )
         return data

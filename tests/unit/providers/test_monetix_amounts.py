@@ -56,7 +56,7 @@ def test_to_minor_takes_finite_decimals_only(value):
         to_minor(value, "EUR")
 
 
-@pytest.mark.parametrize("value", [10.5, "10.5", "ten", True, None, "-5", Decimal("1.5")])
+@pytest.mark.parametrize("value", [10.5, "10.5", "ten", True, None, "-5", -5, Decimal("1.5")])
 def test_from_minor_takes_integers_only(value):
     with pytest.raises(AmountError):
         from_minor(value, "EUR")

@@ -273,3 +273,13 @@ def _shuffle_keys(node, rng):
     if isinstance(node, list):
         return [_shuffle_keys(v, rng) for v in node]
     return node
+
+
+def test_oversized_deeply_nested_or_oddly_typed_bodies_are_refused_not_crashed():
+    with pytest.raises(SignatureError, match="too large"):
+        PARSER.parse_event({}, b"{" + b" " * (300 * 1024) + b"}")
+    with pytest.raises(SignatureError):
+        PARSER.parse_event({}, b"[" * 5000 + b"]" * 5000)
+    odd = seed_callback(project_id={"not": "an id"})
+    with pytest.raises(SignatureError, match="project"):
+        PARSER.parse_event({}, signed(odd))

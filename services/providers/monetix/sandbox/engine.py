@@ -180,15 +180,16 @@ class MonetixSandbox:
         params = payment_page.verify_query(query, self.world.secret)
         if params is None:
             return _html(400, "Invalid signature (3261)")
+        amount = params.get("payment_amount", "")
         body = {
             "general": {"project_id": params.get("project_id"),
                         "payment_id": params.get("payment_id")},
+            # The page asks the customer's IP itself; Gate's required field gets a placeholder.
             "customer": {"id": params.get("customer_id"), "ip_address": "0.0.0.0",
                          "first_name": params.get("customer_first_name"),
                          "last_name": params.get("customer_last_name"),
                          "email": params.get("customer_email")},
-            "payment": {"amount": int(params.get("payment_amount", "0") or 0)
-                        if params.get("payment_amount", "").isdigit() else None,
+            "payment": {"amount": int(amount) if amount.isdigit() else None,
                         "currency": params.get("payment_currency"),
                         "by_method": ep.BY_METHOD},
             "recurring": {"register": '"register":true' in params.get("recurring", "")},

@@ -27,7 +27,7 @@ class ApiFail(Exception):
 
 def platform_date(ms: int) -> str:
     """``2024-12-07T19:08:45+0000``, the platform's format."""
-    return datetime.fromtimestamp(ms / 1000, tz=UTC).strftime("%Y-%m-%dT%H:%M:%S+0000")
+    return datetime.fromtimestamp(ms // 1000, tz=UTC).strftime("%Y-%m-%dT%H:%M:%S+0000")
 
 
 class Scheduler:
