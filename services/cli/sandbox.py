@@ -9,9 +9,6 @@ from __future__ import annotations
 
 import argparse
 
-from services.config import Settings
-from services.providers.binance_pay.server import serve
-
 
 def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     sandbox = commands.add_parser("sandbox", help="serve the Binance Pay sandbox over HTTP")
@@ -21,6 +18,9 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
 
 
 def _serve(args: argparse.Namespace) -> int:
+    from services.config import Settings
+    from services.providers.binance_pay.server import serve
+
     settings = Settings()
     print(f"Binance Pay sandbox on http://{args.host}:{args.port} (control API under /sandbox/)")
     serve(
