@@ -63,6 +63,10 @@ class Order(SQLModel, table=True):
         # Keyset paging of the order list (migration 0003); PostgreSQL-only prefix indexes there.
         Index("ix_orders_created_id", "created_at", "id"),
         Index("ix_orders_amount_id", "amount", "id"),
+        # Payment requests (migration 0008): only orders made in the app say who asked for them.
+        Index("ix_orders_requests_created", "created_at", "id",
+              sqlite_where=text("created_by_id IS NOT NULL"),
+              postgresql_where=text("created_by_id IS NOT NULL")),
         *(
             Index(f"ix_orders_{name}_pattern", name,
                   postgresql_ops={name: "varchar_pattern_ops"}).ddl_if(dialect="postgresql")
@@ -98,7 +102,8 @@ class Order(SQLModel, table=True):
 
 class Refund(SQLModel, table=True):
     __tablename__ = "refunds"
-    __table_args__ = (Index("ix_refunds_created", "created_at"),)
+    # The list's order, newest first (migration 0008 added id: no sort before the first page).
+    __table_args__ = (Index("ix_refunds_created_id", "created_at", "id"),)
 
     id: int | None = Field(default=None, primary_key=True)
     order_id: int = Field(foreign_key="orders.id", index=True)
@@ -180,6 +185,7 @@ class Mandate(SQLModel, table=True):
     """A Binance Pay Direct Debit contract (or a Monetix recurring registration)."""
 
     __tablename__ = "mandates"
+    __table_args__ = (Index("ix_mandates_created", "created_at"),)  # the list, newest first
 
     id: int | None = Field(default=None, primary_key=True)
     merchant_contract_code: str = Field(max_length=64, unique=True)
