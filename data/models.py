@@ -8,7 +8,7 @@ so that a retry can only ever reuse it.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 from sqlalchemy import BigInteger, Column, Index, Text, UniqueConstraint, event, text
@@ -388,6 +388,41 @@ class AppMeta(SQLModel, table=True):
     key: str = Field(max_length=64)
     value: str = Field(max_length=512)
     updated_at: datetime = Field(default_factory=utcnow)
+
+
+# --- day totals (migration 0009) -----------------------------------------------------------------
+# Kept by database triggers in the same transaction as every write to orders and refunds, per
+# local day of the zone recorded in app_meta 'rollup_zone' (data/queries/day_totals.py).
+
+
+class OrderDayTotal(SQLModel, table=True):
+    __tablename__ = "order_day_totals"
+
+    day: date = Field(primary_key=True)
+    provider: str = Field(primary_key=True, max_length=16)
+    currency: str = Field(primary_key=True, max_length=12)
+    status: str = Field(primary_key=True, max_length=16)
+    orders: int = Field(sa_type=BigInteger)
+    amount: Decimal = money_field()
+
+
+class RefundDayTotal(SQLModel, table=True):
+    __tablename__ = "refund_day_totals"
+
+    day: date = Field(primary_key=True)
+    currency: str = Field(primary_key=True, max_length=12)
+    status: str = Field(primary_key=True, max_length=16)
+    refunds: int = Field(sa_type=BigInteger)
+    amount: Decimal = money_field()
+
+
+class RollupZoneOffset(SQLModel, table=True):
+    """SQLite only (PostgreSQL knows zones): the recorded zone's UTC offset from each moment on."""
+
+    __tablename__ = "rollup_zone_offsets"
+
+    starts_at: datetime = Field(primary_key=True)
+    offset_minutes: int
 
 
 # --- reconciliation ------------------------------------------------------------------------------
