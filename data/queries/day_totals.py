@@ -9,7 +9,7 @@ rebuild`), and until then its readers use the direct query over the orders.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -62,6 +62,25 @@ def order_totals(
     )
     return [(_as_date(d), c, s, int(n), a or Decimal(0))
             for d, c, s, n, a in session.execute(statement)]
+
+
+def count_orders(
+    session: Session, *, start: date | None, end: date | None, statuses: Sequence[str],
+    currencies: Sequence[str], providers: Sequence[str],
+) -> int:
+    """Orders created on the local days start..end (open ends: all) with those values (empty:
+    any), from the totals: the "N orders match" of whole-day filters without reading orders."""
+    t = OrderDayTotal
+    statement = select(func.coalesce(func.sum(t.orders), 0))
+    if start is not None:
+        statement = statement.where(t.day >= start)
+    if end is not None:
+        statement = statement.where(t.day <= end)
+    for column, values in ((t.status, statuses), (t.currency, currencies),
+                           (t.provider, providers)):
+        if values:
+            statement = statement.where(column.in_(values))  # type: ignore[attr-defined]
+    return int(session.execute(statement).scalar_one())
 
 
 def refund_totals(

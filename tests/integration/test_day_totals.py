@@ -19,10 +19,12 @@ from sqlalchemy import delete, update
 
 from data.models import Order, OrderDayTotal, Refund
 from data.queries import day_totals
+from data.queries.order_search import count_rows
 from services import overview, rollups
 from services.access import Actor
 from services.bootstrap import Services, build_services
 from services.demo_data import seed_demo_data
+from services.orders import OrderFilters, count_orders
 from tests.conftest import settings_for
 
 ADMIN = Actor(user_id=None, username="rollup-test", role="admin")
@@ -181,5 +183,30 @@ def test_overview_uses_the_totals_only_for_their_zone(sqlite_url: str, zone: str
         rollups.rebuild(services, ADMIN)
         assert overview.get_overview(services, VIEWER, start=date(2026, 5, 1),
                                      end=date(2026, 5, 10)) == first
+    finally:
+        services.engine.dispose()
+
+
+def test_order_counts_from_the_totals_equal_the_rows(store_url: str) -> None:
+    services = build_services(settings_for(store_url, PAYDESK_TIMEZONE="America/St_Johns"))
+    try:
+        rollups.rebuild(services, ADMIN)
+        seed_demo_data(services, orders=500, days=30, seed=4, end=date(2026, 3, 20))
+        cases = [
+            OrderFilters(),
+            OrderFilters(statuses=("PAID", "EXPIRED"), date_from=date(2026, 3, 8)),
+            OrderFilters(currencies=("USDT",), date_from=date(2026, 3, 1),
+                         date_to=date(2026, 3, 8), providers=("binance_pay",)),
+            OrderFilters(date_to=date(2026, 3, 5), time_from=time.min),
+        ]
+        for filters in cases:
+            with services.uow() as uow:
+                rows = count_rows(uow.session, filters.criteria(services.settings.zone))
+            assert count_orders(services, VIEWER, filters=filters) == rows, filters
+        with services.uow() as uow:
+            # Breaking the totals shows that these counts come from them.
+            uow.session.execute(update(OrderDayTotal).values(orders=0))
+            uow.commit()
+        assert count_orders(services, VIEWER, filters=OrderFilters()) == 0
     finally:
         services.engine.dispose()
