@@ -141,15 +141,21 @@ def test_seed_fills_the_totals_and_a_zone_change_rebuilds_them(store_url: str) -
     services = build_services(settings_for(store_url, PAYDESK_TIMEZONE="Asia/Kathmandu"))
     try:
         seed_demo_data(services, orders=600, days=20, seed=3, end=date(2026, 3, 31))
-        # The seed loads with the triggers off and sums the totals once, for the recorded zone.
-        assert rollups.check(services, VIEWER).problems == [
-            "the totals are per day in UTC, the store's zone is Asia/Kathmandu"]
-        assert rollups.follow_zone(services) is True
-        assert rollups.follow_zone(services) is False
+        # The seed loads with the triggers off and sums the totals once, for the store's zone.
         assert rollups.check(services, VIEWER).ok
+        assert rollups.follow_zone(services) is False
+        moved = build_services(settings_for(store_url, PAYDESK_TIMEZONE="Pacific/Chatham"))
+        try:
+            assert rollups.check(moved, VIEWER).problems == [
+                "the totals are per day in Asia/Kathmandu, the store's zone is Pacific/Chatham"]
+            assert rollups.follow_zone(moved) is True
+            assert rollups.check(moved, VIEWER).ok
+        finally:
+            moved.engine.dispose()
         with services.uow() as uow:
             uow.session.execute(update(Order).values(status="EXPIRED"))
             uow.commit()
+        assert rollups.follow_zone(services) is True  # back to Kathmandu
         assert rollups.check(services, VIEWER).ok
     finally:
         services.engine.dispose()
