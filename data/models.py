@@ -63,7 +63,7 @@ class Order(SQLModel, table=True):
         # Keyset paging of the order list (migration 0003); PostgreSQL-only prefix indexes there.
         Index("ix_orders_created_id", "created_at", "id"),
         Index("ix_orders_amount_id", "amount", "id"),
-        # Payment requests (migration 0008): only orders made in the app say who asked for them.
+        # Payment requests (migration 0009): only orders made in the app say who asked for them.
         Index("ix_orders_requests_created", "created_at", "id",
               sqlite_where=text("created_by_id IS NOT NULL"),
               postgresql_where=text("created_by_id IS NOT NULL")),
@@ -98,11 +98,14 @@ class Order(SQLModel, table=True):
     expires_at: datetime | None = None
     paid_at: datetime | None = None
     closed_at: datetime | None = None
+    # Set when provider news disagreed with our figures (services.evidence): kept, shown as
+    # "needs review", never overwritten by the provider's figure.
+    review_note: str | None = Field(default=None, max_length=255)
 
 
 class Refund(SQLModel, table=True):
     __tablename__ = "refunds"
-    # The list's order, newest first (migration 0008 added id: no sort before the first page).
+    # The list's order, newest first (migration 0009 added id: no sort before the first page).
     __table_args__ = (Index("ix_refunds_created_id", "created_at", "id"),)
 
     id: int | None = Field(default=None, primary_key=True)
@@ -124,6 +127,9 @@ class Refund(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
     completed_at: datetime | None = None
+    # Set when provider news disagreed with our figures (services.evidence): kept, shown as
+    # "needs review", never overwritten by the provider's figure.
+    review_note: str | None = Field(default=None, max_length=255)
 
 
 # --- payouts -------------------------------------------------------------------------------------
@@ -176,6 +182,9 @@ class PayoutLine(SQLModel, table=True):
     claim_deadline: datetime | None = None
     error_code: str | None = Field(default=None, max_length=32)
     updated_at: datetime = Field(default_factory=utcnow)
+    # Set when provider news disagreed with our figures (services.evidence): kept, shown as
+    # "needs review", never overwritten by the provider's figure.
+    review_note: str | None = Field(default=None, max_length=255)
 
 
 # --- mandates and direct debits ------------------------------------------------------------------
@@ -251,6 +260,9 @@ class DirectDebit(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
     completed_at: datetime | None = None
+    # Set when provider news disagreed with our figures (services.evidence): kept, shown as
+    # "needs review", never overwritten by the provider's figure.
+    review_note: str | None = Field(default=None, max_length=255)
 
 
 class DebitNotice(SQLModel, table=True):
@@ -295,6 +307,9 @@ class WebhookDelivery(SQLModel, table=True):
     body: str = Field(sa_column=Column(Text, nullable=False))
     signature_valid: bool = False
     duplicate_of_id: int | None = Field(default=None, foreign_key="webhook_deliveries.id")
+    # Set on the one delivery that applied an event (migration 0008): inserted before the event
+    # is applied, so a second receiver with the same delivery fails on it instead of applying.
+    dedupe_key: str | None = Field(default=None, max_length=64, unique=True)
     outcome: str = Field(default="received", max_length=32)
     received_at: datetime = Field(default_factory=utcnow)
     processed_at: datetime | None = None
@@ -390,7 +405,7 @@ class AppMeta(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow)
 
 
-# --- day totals (migration 0009) -----------------------------------------------------------------
+# --- day totals (migration 0010) -----------------------------------------------------------------
 # Kept by database triggers in the same transaction as every write to orders and refunds, per
 # local day of the zone recorded in app_meta 'rollup_zone' (data/queries/day_totals.py).
 

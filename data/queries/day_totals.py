@@ -1,4 +1,4 @@
-"""Order and refund totals per local day (migration 0009): read, rebuilt and checked here.
+"""Order and refund totals per local day (migration 0010): read, rebuilt and checked here.
 
 Database triggers keep `order_day_totals` and `refund_day_totals` in the same transaction as
 every write to orders and refunds, per local day of the zone recorded in app_meta 'rollup_zone'.

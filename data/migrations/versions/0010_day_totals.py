@@ -1,7 +1,7 @@
 """order and refund totals per local day, kept by triggers in the writing transaction
 
-Revision ID: 0009
-Revises: 0008
+Revision ID: 0010
+Revises: 0009
 Create Date: 2026-12-02
 
 The Overview sums these rows instead of every order. Triggers keep them in the same transaction
@@ -18,8 +18,8 @@ from alembic import op
 
 import data.types
 
-revision: str = "0009"
-down_revision: str | None = "0008"
+revision: str = "0010"
+down_revision: str | None = "0009"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
