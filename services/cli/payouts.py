@@ -11,14 +11,13 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from services.config import get_settings
 from services.errors import InputError
 from services.payouts.findings import ERROR, Finding
-from services.payouts.planning import new_upload_ref, plan_batches
-from services.payouts.reading import UnreadableFileError
-from services.payouts.store_history import store_history
-from services.payouts.validation import PayoutRules, ValidationResult, validate_payout_file
+
+if TYPE_CHECKING:
+    from services.payouts.validation import ValidationResult
 
 EXIT_OK, EXIT_ERRORS, EXIT_UNREADABLE = 0, 1, 2
 
@@ -39,6 +38,13 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
 
 
 def _validate(args: argparse.Namespace) -> int:
+    # Imported here so that `paydesk --help` and the other commands start without them.
+    from services.config import get_settings
+    from services.payouts.planning import new_upload_ref, plan_batches
+    from services.payouts.reading import UnreadableFileError
+    from services.payouts.store_history import store_history
+    from services.payouts.validation import PayoutRules, validate_payout_file
+
     path: Path = args.file
     try:
         data = path.read_bytes()
