@@ -22,7 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
 from data.models import ReportRun, ReportSchedule, User
-from data.queries import day_totals as q
+from data.queries import settlement_day as q
 from services import audit
 from services.access import Actor, require
 from services.auth import actor_of

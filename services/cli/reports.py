@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import threading
 
-from services.bootstrap import build_services, store_is_current
 from services.errors import ConfigurationError, InputError
 
 
@@ -24,6 +23,7 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
 
 
 def _run(args: argparse.Namespace, stop: threading.Event | None = None) -> int:
+    from services.bootstrap import build_services, store_is_current
     from services.desk_jobs import run_desk_jobs
 
     if args.interval <= 0:

@@ -80,3 +80,32 @@ def test_checking_open_refunds_updates_the_table_in_the_same_run(
     assert not at.exception, at.exception
     assert _statuses(at, "Refund") == ["Refunded"]
     assert any("1 open refund checked" in i.value for i in at.info)
+
+
+def test_an_upload_label_and_its_batches_show_the_same_news_in_one_run(
+    signed_in_app: Callable[[str], AppTest], ui_services: Services
+) -> None:
+    from tests.ui.test_payout_funding_page import _approver, _submit
+    from tests.ui.test_payouts_page import _table
+
+    _submit(signed_in_app)
+    at = _approver(signed_in_app)
+    sandbox = _quiet_sandbox()
+    sandbox.world.timings.payout_processing_s = 300
+    sandbox.world.timings.payout_settle_s = 300
+    at.text_area(key="payout_comment").input("June sheet")
+    at.button(key="payout_approve").click().run()
+    at.button(key="payout_confirm_yes").click().run()
+    assert not at.exception, at.exception
+    at.segmented_control(key="payout_view").set_value("Uploads & batches").run()
+    assert set(_table(at, "Request id")["Status"]) == {"Accepted"}
+
+    # At the provider: the USDT batch is paid, the BNB one waits for an e-mail receiver to sign
+    # up. No webhook tells PayDesk; the page's own check does.
+    sandbox.advance(700)
+    at.run()
+    assert not at.exception, at.exception
+    shown = set(_table(at, "Request id")["Status"])
+    assert shown == {"Paid", "Partly paid"}
+    label = at.selectbox(key="payout_pick_upload").options[0]
+    assert set(label.rsplit(" · ", 1)[1].split(", ")) == shown, label
