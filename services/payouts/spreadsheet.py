@@ -244,11 +244,12 @@ def _extent(xml: bytes) -> Extent:
     rows = max((int(r) for r in {r for _, r in refs}), default=0)
     cells, referenced_cells = _tags(xml, prefix, b"c")
     unreferenced_cells = max(cells - referenced_cells, 0)
-    if unreferenced_cells:
+    columns += unreferenced_cells
+    # Rows need a second scan only while the columns alone do not already refuse the sheet.
+    if unreferenced_cells and columns <= MAX_COLUMNS:
         row_tags, referenced_rows = _tags(xml, prefix, b"row")
         row_numbers = {int(r) for r in _ROW_REF.findall(xml)}
         rows = max(rows, max(row_numbers, default=0)) + max(row_tags - referenced_rows, 0)
-        columns += unreferenced_cells
     declared = None
     data_starts = xml.find(b"sheetData")
     match = _DIMENSION.search(xml, 0, data_starts if data_starts >= 0 else len(xml))
