@@ -51,6 +51,10 @@ CURSOR = "orders_cursor"
 TOKENS = "orders_tokens"
 OPEN_REF = "orders_open_ref"
 LAST_SELECTION = "orders_last_selection"
+# Streamlit forgets a widget's value when a run does not draw it (the user went to another page).
+WIDGET_KEYS = ("of_status", "of_currency", "of_provider", "of_date_from", "of_time_from",
+               "of_date_to", "of_time_to", "of_min", "of_max", "of_q", "of_sort", "of_size",
+               "of_cols")
 
 services = get_services()
 actor = signed_in_actor()
@@ -115,7 +119,13 @@ def _close_detail() -> None:
 
 
 url = st.query_params.to_dict()
-if st.session_state.get(URL_SEEN) != url:
+if any(key not in st.session_state for key in WIDGET_KEYS):
+    # Coming back from another page (whose link carries no view): the view the user left here,
+    # which URL_SEEN still holds; a link that names a view (the Overview's) wins.
+    url = url or st.session_state.get(URL_SEEN) or {}
+    _init_widgets_from_url(url)
+    st.session_state[URL_SEEN] = url
+elif st.session_state.get(URL_SEEN) != url:
     _init_widgets_from_url(url)
     st.session_state[URL_SEEN] = url
 
@@ -299,6 +309,6 @@ if columns != list(DEFAULT_COLUMNS):
     params["cols"] = ",".join(columns)
 if state.get(OPEN_REF):
     params["order"] = str(state[OPEN_REF])
-if params != url:
+if params != st.query_params.to_dict():
     st.query_params.from_dict(params)
     state[URL_SEEN] = params
