@@ -128,8 +128,9 @@ def browser() -> Iterator[Any]:
         launched.close()
 
 
-def wait_for_app_idle(page: Any, timeout_ms: int = 15_000) -> None:
+def wait_for_app_idle(page: Any, timeout_ms: int = 60_000) -> None:
     """Connected, script finished, no skeletons: what Streamlit's own e2e suite waits for."""
+    # Generous: on a loaded CI machine a sign-in run alone can take longer than 15 s.
     from playwright.sync_api import expect
 
     page.wait_for_timeout(250)  # the frontend debounces the run state
