@@ -14,7 +14,7 @@ import random
 import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -31,6 +31,8 @@ INITIAL_RETRY_DELAY_S = 0.25
 MAX_RETRY_DELAY_S = 8.0
 USER_AGENT = "paydesk-juicyway/0.1"
 LIST_PAGE_LIMIT = 100
+#: How far back a taken reference is looked for; a repeat comes within hours, not weeks.
+REFERENCE_LOOKBACK = timedelta(days=2)
 
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 
@@ -283,6 +285,16 @@ class JuicywayClient:
                 )
             except neutral.UnknownOutcomeError:
                 session = self.find_by_reference(reference, since=since)
+                if session is None:
+                    raise
+            except errors.ValidationFailed as exc:
+                # "reference has already been taken": an earlier attempt whose answer we lost
+                # created it. Carry on with that session; anything else is a real refusal.
+                if "reference" not in {name for name, _ in exc.fields}:
+                    raise
+                session = self.find_by_reference(
+                    reference, since=since or datetime.now(UTC) - REFERENCE_LOOKBACK
+                )
                 if session is None:
                     raise
         self._check_echo(session.payment, amount, currency, reference)

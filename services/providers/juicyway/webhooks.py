@@ -8,13 +8,11 @@ the caller confirms with ``GET /payments/{id}`` before any money state changes.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
-from datetime import datetime
-from decimal import Decimal
 from typing import Any
 
 from services.providers import errors as neutral
 from services.providers.base import OrderState
+from services.providers.events import EventKind, InboundEvent
 
 from . import checksum, wire
 from .errors import PROVIDER
@@ -38,30 +36,11 @@ STATUS_STATES: dict[str, OrderState] = {
 MAX_BODY_BYTES = 256 * 1024
 
 
-@dataclass(frozen=True, slots=True)
-class PaymentEvent:
-    """One notification in the core's terms. ``state`` is None for an event we do not know:
-    it is kept for the record and flagged, never applied."""
-
-    kind: str
-    event_name: str
-    merchant_reference: str | None
-    provider_payment_id: str
-    state: OrderState | None
-    provider_status: str
-    amount: Decimal | None
-    currency: str | None
-    occurred_at: datetime | None
-    checksum_variant: str
-    raw_body: bytes
-    needs_confirmation: bool = True
-
-
 def state_of(payment: Payment) -> OrderState | None:
     return STATUS_STATES.get(payment.status)
 
 
-def parse_event(headers: Mapping[str, str], body: bytes, *, business_id: str) -> PaymentEvent:
+def parse_event(headers: Mapping[str, str], body: bytes, *, business_id: str) -> InboundEvent:
     """Verify the body's checksum and read the event; raises ``SignatureError`` when the
     checksum does not match and ``InvalidRequestError`` when the body is not an event."""
     del headers  # Juicyway signs in the body; no header carries anything we check.
@@ -88,18 +67,19 @@ def parse_event(headers: Mapping[str, str], body: bytes, *, business_id: str) ->
         raise neutral.InvalidRequestError(
             f"webhook data is not a payment: {exc}", provider=PROVIDER
         ) from None
-    return PaymentEvent(
-        kind="payment",
-        event_name=event_name,
-        merchant_reference=payment.reference,
-        provider_payment_id=payment.id,
-        state=EVENT_STATES.get(event_name),
+    return InboundEvent(
+        provider=PROVIDER,
+        kind=EventKind.PAYMENT,
         provider_status=payment.status or event_name,
+        state=EVENT_STATES.get(event_name),
+        merchant_id=payment.reference,
+        provider_id=payment.id,
+        raw_body=body,
         amount=payment.amount,
         currency=payment.currency,
         occurred_at=payment.created_at,
-        checksum_variant=variant,
-        raw_body=body,
+        needs_confirmation=True,
+        details={"event_name": event_name, "checksum_variant": variant},
     )
 
 

@@ -15,6 +15,7 @@ import uvicorn
 
 from services.providers import errors as neutral
 from services.providers.base import OrderState
+from services.providers.events import InboundEvent
 from services.providers.juicyway import errors, webhooks
 from services.providers.juicyway.client import JuicywayClient
 from services.providers.juicyway.models import Customer
@@ -54,7 +55,7 @@ def request(client: JuicywayClient, reference: str = "PD-0001", amount: str = "1
     )
 
 
-def events(sink: CollectingSink) -> list[webhooks.PaymentEvent]:
+def events(sink: CollectingSink) -> list[InboundEvent]:
     return [webhooks.parse_event({}, body, business_id=BUSINESS_ID) for body in sink.received]
 
 
@@ -85,8 +86,8 @@ def test_paid_session_sends_a_verified_success_confirmed_by_query(sandbox, sink)
     sandbox.pay(created.provider_payment_id)
     sandbox.tick()
     [event] = events(sink)
-    assert event.state is OrderState.PAID and event.merchant_reference == "PD-0001"
-    confirmed = client.get_payment(event.provider_payment_id)
+    assert event.state is OrderState.PAID and event.merchant_id == "PD-0001"
+    confirmed = client.get_payment(event.provider_id)
     assert webhooks.state_of(confirmed) is OrderState.PAID
     assert (confirmed.amount, confirmed.currency) == (Decimal("12.50"), "USD")
 

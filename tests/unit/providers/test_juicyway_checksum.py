@@ -93,9 +93,8 @@ def test_parse_event_reads_a_verified_success_as_paid_needing_confirmation() -> 
     event = webhooks.parse_event({}, _body(SUCCEEDED, JV3_TEXT, KEY_B), business_id=KEY_B)
     assert event.state is OrderState.PAID
     assert event.needs_confirmation
-    assert (event.merchant_reference, str(event.amount), event.currency) == ("ord-0001", "1.00",
-                                                                             "USD")
-    assert event.checksum_variant == "canonical"
+    assert (event.merchant_id, str(event.amount), event.currency) == ("ord-0001", "1.00", "USD")
+    assert event.details["checksum_variant"] == "canonical"
 
 
 def test_parse_event_refuses_a_wrong_key_and_a_changed_amount() -> None:
