@@ -5,11 +5,12 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard.auth import gate, render_session_sidebar
-from dashboard.components.chrome import render_mode_banner
+from dashboard.components.chrome import render_layout_fixes, render_mode_banner
 from dashboard.navigation import page_path, sections_for
 
 st.set_page_config(page_title="PayDesk", page_icon=":material/payments:", layout="wide")
 
+render_layout_fixes()
 render_mode_banner()
 # Nothing below runs before sign-in: the gate shows the sign-in page and stops the run.
 actor = gate()

@@ -229,7 +229,7 @@ if len(table):
                          column_config={COLUMNS["status"][0]: st.column_config.TextColumn(
                              width="medium"),
                              **right_aligned(*(COLUMNS[c][0] for c in columns
-                                               if COLUMNS[c][1] == "money"))})
+                                               if COLUMNS[c][1] == "money"), data=table)})
     selected = list(event.selection.rows) if event is not None else []
     # Only a new click opens an order: a leftover selection must not reopen a closed detail.
     if selected != state.get(LAST_SELECTION):

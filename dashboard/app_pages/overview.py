@@ -35,13 +35,13 @@ today = services.now().astimezone(zone).date()
 
 st.title("Overview")
 
-controls = st.columns([3, 2])
-preset = controls[0].segmented_control(
+# The whole width: in a column the five choices overflowed at 800 px ('oday' for 'Today').
+preset = st.segmented_control(
     "Period", list(PRESETS), default="Last 30 days", key="overview_preset"
 ) or "Last 30 days"
 days = PRESETS[preset]
 if days is None:
-    picked = controls[1].date_input(
+    picked = st.columns([2, 3])[0].date_input(
         "From – to",
         value=(today - timedelta(days=29), today),
         max_value=today,
@@ -108,22 +108,24 @@ for index, kpis in enumerate(overview.currencies[:4]):
         f"net {format_money(kpis.net, kpis.currency)}",
         border=True,
     )
+per_currency = [
+    {
+        "Currency": k.currency,
+        "Gross": format_money(k.gross, k.currency),
+        "Refunds": format_money(k.refunds, k.currency),
+        "Net": format_money(k.net, k.currency),
+        "Paid orders": k.paid_orders,
+        "Gross vs previous": format_change(k.gross_change) or "new",
+    }
+    for k in overview.currencies
+]
 st.dataframe(
-    [
-        {
-            "Currency": k.currency,
-            "Gross": format_money(k.gross, k.currency),
-            "Refunds": format_money(k.refunds, k.currency),
-            "Net": format_money(k.net, k.currency),
-            "Paid orders": k.paid_orders,
-            "Gross vs previous": format_change(k.gross_change) or "new",
-        }
-        for k in overview.currencies
-    ],
+    per_currency,
     hide_index=True,
     width="stretch",
     column_config={"Paid orders": st.column_config.NumberColumn(format="localized"),
-                   **right_aligned("Gross", "Refunds", "Net", "Gross vs previous")},
+                   **right_aligned("Gross", "Refunds", "Net", "Gross vs previous",
+                                   data=per_currency)},
 )
 
 chart_column, status_column = st.columns([3, 2])

@@ -96,24 +96,21 @@ def preview_table(frame: pd.DataFrame) -> None:
 
 
 def totals_table(totals: Sequence[CurrencyTotal]) -> None:
-    st.dataframe(
-        pd.DataFrame([{"Currency": t.currency, "Lines": t.line_count,
-                       "Total": format_money(t.total, t.currency)} for t in totals],
-                     columns=["Currency", "Lines", "Total"]),
-        hide_index=True, key="payout_totals", column_config=right_aligned("Total"),
-    )
+    frame = pd.DataFrame([{"Currency": t.currency, "Lines": t.line_count,
+                           "Total": format_money(t.total, t.currency)} for t in totals],
+                         columns=["Currency", "Lines", "Total"])
+    st.dataframe(frame, hide_index=True, key="payout_totals",
+                 column_config=right_aligned("Total", data=frame))
 
 
 def planned_table(batches: Sequence[PlannedBatch]) -> None:
-    st.dataframe(
-        pd.DataFrame([{"Request id": b.request_id, "Currency": b.currency,
-                       "Lines": b.line_count, "Total": format_money(b.total, b.currency),
-                       "File lines": f"{b.lines[0].file_line}–{b.lines[-1].file_line}"}
-                      for b in batches],
-                     columns=["Request id", "Currency", "Lines", "Total", "File lines"]),
-        hide_index=True, width="stretch", key="payout_planned",
-        column_config=right_aligned("Total"),
-    )
+    frame = pd.DataFrame([{"Request id": b.request_id, "Currency": b.currency,
+                           "Lines": b.line_count, "Total": format_money(b.total, b.currency),
+                           "File lines": f"{b.lines[0].file_line}–{b.lines[-1].file_line}"}
+                          for b in batches],
+                         columns=["Request id", "Currency", "Lines", "Total", "File lines"])
+    st.dataframe(frame, hide_index=True, width="stretch", key="payout_planned",
+                 column_config=right_aligned("Total", data=frame))
 
 
 def _when(moment: datetime | None, zone: ZoneInfo) -> str:
@@ -132,7 +129,7 @@ def batches_table(batches: Sequence[BatchView], zone: ZoneInfo, key: str) -> Non
         columns=["Request id", "Currency", "Lines", "Total", "Status", "Paid", "Fee",
                  "Approved by", "Comment", "Sent", "Problem"])
     st.dataframe(styled_status(frame, "Status", "payout_batch"), hide_index=True,
-                 width="stretch", key=key, column_config=right_aligned("Total", "Paid", "Fee"))
+                 width="stretch", key=key, column_config=right_aligned("Total", "Paid", "Fee", data=frame))
 
 
 def lines_table(lines: Sequence[LineView], zone: ZoneInfo, now: datetime, key: str) -> None:
@@ -158,7 +155,7 @@ def lines_table(lines: Sequence[LineView], zone: ZoneInfo, now: datetime, key: s
         "Claim deadline", "Remark", "Merchant send id"])
     shown = styled_status(frame, "Status", "payout_line") if len(frame) <= STYLE_LIMIT else frame
     st.dataframe(shown, hide_index=True, width="stretch", key=key,
-                 column_config=right_aligned("Amount", "Fee"))
+                 column_config=right_aligned("Amount", "Fee", data=frame))
 
 
 def excluded_table(items: Sequence[dict[str, object]], key: str) -> None:
