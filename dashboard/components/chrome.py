@@ -19,12 +19,16 @@ def render_mode_banner() -> None:
 
 
 # Streamlit cuts a metric that does not fit its tile with an ellipsis ('9,…' at 800 px, 'Gross …'
-# for 'Gross USDT'): values and labels wrap instead (at a space first, inside a number only as a
-# last resort) and values shrink with the window, so every digit stays on screen.
+# for 'Gross USDT'), and a link's or button's label too ('Download XLSX (3,0…'): they wrap instead
+# (at a space first, inside a number only as a last resort) and metric values shrink with the
+# window, so every digit stays on screen.
 _LAYOUT_CSS = """
 <style>
 [data-testid="stMetricValue"] { font-size: clamp(1.2rem, 2.2vw, 2.25rem); }
-[data-testid="stMetricValue"] > div, [data-testid="stMetricLabel"] * {
+[data-testid="stMetricValue"] p, [data-testid="stMetricLabel"] p,
+[data-testid="stMetricLabel"] [data-testid="stMarkdownContainer"],
+[data-testid="stPageLink"] p, [data-testid="stPageLink"] [data-testid="stMarkdownContainer"],
+button p, button [data-testid="stMarkdownContainer"] {
   white-space: normal; overflow: visible; text-overflow: clip; overflow-wrap: anywhere;
 }
 </style>

@@ -50,14 +50,20 @@ _GRIDS_JS = """
 # Text the page draws but cuts: an element narrower than its own text, with the rest hidden.
 _CLIPPED_TEXT_JS = """
 () => {
+  const inline = new Set(['P', 'SPAN', 'STRONG', 'EM', 'CODE', 'B', 'I', 'A']);
+  const hides = (el) => {
+    for (let up = el, n = 0; up && n < 6; up = up.parentElement, n++) {
+      const s = getComputedStyle(up);
+      if (s.textOverflow === 'ellipsis' || ['hidden', 'clip'].includes(s.overflowX)) return true;
+    }
+    return false;
+  };
   const cut = [];
   for (const el of document.querySelectorAll('[data-testid="stMain"] *, [role="dialog"] *')) {
-    if (!el.textContent || !/\\d/.test(el.textContent) || el.closest('[data-testid="stDataFrame"]')) continue;
-    const style = getComputedStyle(el);
-    const hides = style.textOverflow === 'ellipsis' || ['hidden', 'clip'].includes(style.overflowX);
-    if (hides && el.scrollWidth > el.clientWidth + 1 && el.clientWidth > 0
-        && [...el.childNodes].some(n => n.nodeType === 3 && /\\d/.test(n.textContent))) {
-      cut.push(el.textContent.trim().slice(0, 80) + ` (${el.clientWidth}px of ${el.scrollWidth}px)`);
+    if (el.closest('[data-testid="stDataFrame"], svg') || !/\\d/.test(el.textContent || '')) continue;
+    if ([...el.children].some(child => !inline.has(child.tagName))) continue;
+    if (el.clientWidth > 0 && el.scrollWidth > el.clientWidth + 1 && hides(el)) {
+      cut.push(`'${el.textContent.trim().slice(0, 80)}' (${el.clientWidth}px of ${el.scrollWidth}px)`);
     }
   }
   return cut;
