@@ -19,7 +19,13 @@ import streamlit as st
 from dashboard.auth import signed_in_actor
 from dashboard.components.badges import badge_css_by_label, badge_text
 from dashboard.components.close_order import render_close_action
-from dashboard.components.formatting import EMPTY, code_label, format_money, status_label
+from dashboard.components.formatting import (
+    EMPTY,
+    code_label,
+    format_money,
+    plural,
+    status_label,
+)
 from dashboard.components.order_detail import render_order_detail
 from dashboard.components.refund_dialog import render_refund_action
 from dashboard.components.tables import right_aligned
@@ -195,9 +201,14 @@ except InputError as error:
     st.error(str(error))
     st.stop()
 state[TOKENS] = (page.previous_token, page.next_token)
+# The count is cached for a few seconds, the rows are not: when an order has just changed (a
+# refund moved it out of the filter) the rows win, so the page never says '1 orders match'
+# above 'No orders match these filters'.
+if not page.previous_token and not page.next_token:
+    total = len(page.rows)
 
-st.caption(f"**{total:,}** orders match · page {page_no} · times in **{zone_name}** · "
-           "select a row to see the order")
+st.caption(f"**{total:,}** {'order matches' if total == 1 else 'orders match'} · "
+           f"page {page_no} · times in **{zone_name}** · select a row to see the order")
 
 
 def _cell(row: Any, column: str) -> Any:
@@ -245,7 +256,8 @@ nav[0].button("← Previous", on_click=_go, args=("before",), disabled=not page.
 nav[1].button("Next →", on_click=_go, args=("after",), disabled=not page.next_token,
               key="orders_next", width="stretch")
 
-with st.expander(f"Export these {total:,} orders", icon=":material/download:"):
+with st.expander(f"Export {'this order' if total == 1 else f'these {total:,} orders'}",
+                 icon=":material/download:"):
     st.caption(f"Exactly the filtered orders with the chosen columns, times in {zone_name}, "
                "amounts as exact decimals with their currency. No row limit.")
     if not can(actor, "orders.export"):
@@ -255,7 +267,7 @@ with st.expander(f"Export these {total:,} orders", icon=":material/download:"):
         for col, fmt, mime in ((buttons[0], "csv", "text/csv"), (buttons[1], "xlsx",
                                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")):
             col.download_button(
-                f"Download {fmt.upper()} ({total:,} rows)",
+                f"Download {fmt.upper()} ({plural(total, 'row')})",
                 data=lambda fmt=fmt: export_orders_bytes(services, actor, filters=filters,
                                                          columns=columns, fmt=fmt),
                 file_name=f"orders.{fmt}", mime=mime, on_click="ignore", key=f"orders_dl_{fmt}",

@@ -149,3 +149,10 @@ def sign_in_as(page: Any, url: str, username: str) -> None:
     page.get_by_label("Password", exact=True).fill(username)
     page.get_by_role("button", name="Sign in").click()
     wait_for_app_idle(page)
+
+
+def choose_option(page: Any, label: str, option: str) -> None:
+    """Pick `option` in the selectbox labelled `label`."""
+    page.get_by_test_id("stSelectbox").filter(has_text=label).click()
+    page.get_by_role("option", name=option, exact=True).click()
+    wait_for_app_idle(page)
