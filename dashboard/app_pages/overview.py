@@ -7,7 +7,11 @@ from datetime import date, timedelta
 import streamlit as st
 
 from dashboard.auth import signed_in_actor
-from dashboard.components.charts import daily_volume_figure, status_breakdown_figure
+from dashboard.components.charts import (
+    daily_volume_figure,
+    hourly_volume_figure,
+    status_breakdown_figure,
+)
 from dashboard.components.formatting import (
     format_change,
     format_money,
@@ -130,11 +134,15 @@ st.dataframe(
 
 chart_column, status_column = st.columns([3, 2])
 with chart_column:
-    st.subheader("Daily paid volume")
+    st.subheader("Paid volume by hour" if overview.start == overview.end
+                 else "Daily paid volume")
     codes = [k.currency for k in overview.currencies]
     if codes:
         chosen = st.selectbox("Currency", codes, key="overview_chart_currency")
-        st.plotly_chart(daily_volume_figure(overview.daily, chosen), width="stretch")
+        if overview.start == overview.end:
+            st.plotly_chart(hourly_volume_figure(overview.hourly, chosen), width="stretch")
+        else:
+            st.plotly_chart(daily_volume_figure(overview.daily, chosen), width="stretch")
         day = st.date_input("Open the orders of one day", value=overview.end,
                             min_value=overview.start, max_value=overview.end,
                             key="overview_orders_day", format="YYYY-MM-DD")
