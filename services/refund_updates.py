@@ -201,7 +201,7 @@ def apply_notification(uow: UnitOfWork, biz_status: str, data: Mapping[str, Any]
         provider_refund_id=str(info["refundId"]) if info.get("refundId") else None,
         remaining_attempts=int(attempts) if attempts is not None else None,
         amount=Decimal(str(amount)) if amount is not None else None,
-        error_message=None if to_status == SUCCESS else f"provider: {biz_status}",
+        error_message=None if to_status == SUCCESS else "Binance Pay reported the refund failed",
     )
     if change is None:
         return None

@@ -160,9 +160,9 @@ def lines_table(lines: Sequence[LineView], zone: ZoneInfo, now: datetime, key: s
 
 def excluded_table(items: Sequence[dict[str, object]], key: str) -> None:
     """Lines left out of an upload: what they were and why."""
-    st.dataframe(
-        pd.DataFrame([{"Line": i["line"], "Receiver": i["receiver"], "Amount": i["amount"],
-                       "Currency": i["currency"], "Why left out": i["problems"]} for i in items],
-                     columns=["Line", "Receiver", "Amount", "Currency", "Why left out"]),
-        hide_index=True, width="stretch", key=key, column_config=right_aligned("Amount"),
-    )
+    frame = pd.DataFrame([{"Line": i["line"], "Receiver": i["receiver"], "Amount": i["amount"],
+                           "Currency": i["currency"], "Why left out": i["problems"]}
+                          for i in items],
+                         columns=["Line", "Receiver", "Amount", "Currency", "Why left out"])
+    st.dataframe(frame, hide_index=True, width="stretch", key=key,
+                 column_config=right_aligned("Amount", data=frame))

@@ -111,7 +111,8 @@ def _batch_views(services: Services, batches: list[PayoutBatch]) -> list[BatchVi
             prepared_by=names.get(b.prepared_by_id or 0),
             approved_by=names.get(b.approved_by_id or 0),
             approval_comment=b.approval_comment,
-            error=f"{b.error_code}: {b.error_message}" if b.error_code else None,
+            # The provider's words; its code ('LOW_BALANCE') stays in the store and the audit log.
+            error=(b.error_message or b.error_code) if b.error_code else None,
             created_at=_aware(b.created_at) or b.created_at, sent_at=_aware(b.sent_at),
         )
         for b in batches
