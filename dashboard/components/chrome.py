@@ -25,7 +25,8 @@ def render_mode_banner() -> None:
 _LAYOUT_CSS = """
 <style>
 [data-testid="stMetricValue"] { font-size: clamp(1.2rem, 2.2vw, 2.25rem); }
-[data-testid="stMetricValue"] p, [data-testid="stMetricLabel"] p,
+[data-testid="stMetricValue"] p, [data-testid="stMetricLabel"] p, [data-testid="stMetricDelta"] p,
+[data-testid="stMetricDelta"] [data-testid="stMarkdownContainer"],
 [data-testid="stMetricLabel"] [data-testid="stMarkdownContainer"],
 [data-testid="stPageLink"] p, [data-testid="stPageLink"] [data-testid="stMarkdownContainer"],
 button p, button [data-testid="stMarkdownContainer"] {
