@@ -130,7 +130,7 @@ def render_refund_action(order_ref: str) -> None:
                                disabled=full or position.last_attempt,
                                placeholder=f"at most {position.refundable.normalize():f}")
         st.selectbox("Reason", list(REASONS), format_func=REASONS.__getitem__,
-                     key="refund_reason", index=None, placeholder="Choose a reason")
+                     key="refund_reason")
         st.text_input("Note", key="refund_note",
                              help="Required when the reason is Other; kept in the audit log.")
         st.button("Refund…", key="refund_open", icon=":material/undo:", on_click=_ask,

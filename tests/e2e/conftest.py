@@ -118,7 +118,10 @@ def browser() -> Iterator[Any]:
     """Debian's Chromium driven by Playwright (never a downloaded browser)."""
     if not CHROMIUM.exists():
         pytest.skip(f"{CHROMIUM} is missing: `apt-get install -y chromium` to run browser tests")
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
+
+    # Assertions wait for the page to catch up: 5 s was too short on a loaded CI machine.
+    expect.set_options(timeout=30_000)
 
     with sync_playwright() as playwright:
         launched = playwright.chromium.launch(
@@ -150,9 +153,3 @@ def sign_in_as(page: Any, url: str, username: str) -> None:
     page.get_by_role("button", name="Sign in").click()
     wait_for_app_idle(page)
 
-
-def choose_option(page: Any, label: str, option: str) -> None:
-    """Pick `option` in the selectbox labelled `label`."""
-    page.get_by_test_id("stSelectbox").filter(has_text=label).click()
-    page.get_by_role("option", name=option, exact=True).click()
-    wait_for_app_idle(page)
