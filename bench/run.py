@@ -104,6 +104,7 @@ def bench_size(size: int) -> dict[str, str]:
 COMPONENTS: tuple[tuple[str, list[str]], ...] = (
     ("Orders: first page and export", ["-m", "bench.orders_bench"]),
     ("Payout file validation", ["-m", "bench.payouts_bench"]),
+    ("Payout XLSX validation and bomb refusal", ["-m", "bench.payouts_xlsx_bench"]),
     ("Reconciliation matching", ["bench/reconcile_bench.py", "1000000"]),
 )
 

@@ -18,6 +18,7 @@ from data.queries import order_search as q
 from services.access import Actor, require
 from services.bootstrap import Services
 from services.errors import InputError, NotFoundError
+from services.money import parse_amount as parse_money_amount
 
 SortKey = Literal["created_at", "amount"]
 SORTS: dict[str, tuple[SortKey, bool]] = {
@@ -100,6 +101,7 @@ class OrderRow:
     expires_at: datetime | None
     paid_at: datetime | None
     closed_at: datetime | None
+    review_note: str | None = None  # provider news disagreed with our figures (services.evidence)
 
 
 @dataclass(frozen=True)
@@ -137,6 +139,7 @@ class RefundInfo:
     reason: str
     created_at: datetime
     completed_at: datetime | None
+    review_note: str | None = None
 
 
 @dataclass(frozen=True)
@@ -276,7 +279,8 @@ def get_order_detail(services: Services, actor: Actor, order_ref: str | int) -> 
                  "Universal link": order.universal_url, "QR content": order.qr_content}
         infos = [RefundInfo(r.refund_request_id, r.amount, r.currency, r.status, r.reason,
                             r.created_at.astimezone(zone),
-                            r.completed_at.astimezone(zone) if r.completed_at else None)
+                            r.completed_at.astimezone(zone) if r.completed_at else None,
+                            r.review_note)
                  for r in refunds]
         events = _timeline(row, refunds, webhooks, audits, zone)
     return OrderDetail(row, links, infos, events, zone.key)
@@ -409,13 +413,8 @@ def parse_local_stamp(value: str, name: str) -> tuple[date, time | None]:
 
 
 def parse_amount(value: str, name: str) -> Decimal:
-    try:
-        amount = Decimal(value.strip())
-    except InvalidOperation:
-        raise InputError(f"'{value}' is not an amount; write e.g. 12.50", field=name) from None
-    if not amount.is_finite() or amount < 0:
-        raise InputError(f"'{value}' is not a positive amount", field=name)
-    return amount
+    """A filter bound, read like every other amount (money.parse_amount, at the store's scale)."""
+    return parse_money_amount(value, None, field=name)
 
 
 def _codes(value: str) -> tuple[str, ...]:

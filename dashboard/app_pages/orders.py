@@ -227,6 +227,10 @@ def _cell(row: Any, column: str) -> Any:
     return value
 
 
+if flagged := [r.merchant_trade_no for r in page.rows if r.review_note]:
+    st.warning("Needs review (the provider reported other figures than ours; nothing was "
+               f"changed): {', '.join(flagged)}. Open the order to see both.",
+               icon=":material/report:")
 table = pd.DataFrame([{COLUMNS[c][0]: _cell(r, c) for c in columns} for r in page.rows],
                      columns=[COLUMNS[c][0] for c in columns])
 if len(table):

@@ -7,6 +7,7 @@ from datetime import date, timedelta
 import streamlit as st
 
 from dashboard.auth import signed_in_actor
+from dashboard.components.balances import balances_panel
 from dashboard.components.charts import (
     daily_volume_figure,
     hourly_volume_figure,
@@ -38,6 +39,7 @@ zone = services.settings.zone
 today = services.now().astimezone(zone).date()
 
 st.title("Overview")
+balances_panel(signed_in_actor(), key="overview_balances")
 
 # The whole width: in a column the five choices overflowed at 800 px ('oday' for 'Today').
 preset = st.segmented_control(
