@@ -129,6 +129,8 @@ def test_no_amount_is_cut_at_any_width(
             for label in ("Paid", "Still refundable"):
                 expect(_metric(page, label)).to_contain_text("1,653.48 USDT")
             _whole(page, f"refund-panel-{width}")
+            page.get_by_text("Full refund (everything still refundable)").click()
+            wait_for_app_idle(page)
             page.get_by_role("button", name="Refund…").click()
             wait_for_app_idle(page)
             dialog = page.get_by_role("dialog")
