@@ -5,13 +5,14 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard.auth import gate, render_session_sidebar
-from dashboard.components.chrome import render_mode_banner
+from dashboard.components.chrome import render_layout_fixes, render_mode_banner
 from dashboard.navigation import inbox_title, page_path, sections_for
 from dashboard.runtime import get_services
 from services import inbox, runtime_settings
 
 st.set_page_config(page_title="PayDesk", page_icon=":material/payments:", layout="wide")
 
+render_layout_fixes()
 render_mode_banner()
 # Nothing below runs before sign-in: the gate shows the sign-in page and stops the run.
 actor = gate()

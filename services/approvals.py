@@ -73,9 +73,9 @@ def _actions(kind: str) -> tuple[str, str]:
                          field="kind") from None
 
 
-def refund_needs_approval(settings: Settings, amount: Decimal) -> bool:
-    """Refunds strictly above PAYDESK_REFUND_APPROVAL_THRESHOLD need a second person."""
-    return amount > settings.refund_approval_threshold
+def refund_needs_approval(settings: Settings, amount: Decimal, currency: str) -> bool:
+    """Refunds strictly above the currency's threshold need a second person."""
+    return amount > settings.refund_threshold_for(currency)
 
 
 def request_approval(

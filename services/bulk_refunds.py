@@ -96,7 +96,8 @@ def preview(services: Services, actor: Actor, data: bytes,
                             f"this order appears on {lines_before} earlier line(s) too")
             # The threshold applies to what the order gives back in all (see refunds).
             if refund_needs_approval(services.settings,
-                                     position.refunded + position.in_progress + earlier + amount):
+                                     position.refunded + position.in_progress + earlier + amount,
+                                     order.currency):
                 out.warning(line, "amount", amount_text, "needs_approval",
                             "with this order's other refunds it is above the approval threshold: "
                             "an approver must release it")

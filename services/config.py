@@ -6,7 +6,7 @@ placeholder secrets, so a copy of the example file can never talk to the real AP
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -20,6 +20,8 @@ SANDBOX_API_KEY = "sandbox-api-key-0000000000000000"
 SANDBOX_API_SECRET = "sandbox-api-secret-000000000000000000000000000000"
 LIVE_BASE_URL = "https://bpay.binanceapi.com"
 _PLACEHOLDER_MARKERS = ("sandbox-", "changeme", "change-me", "your-", "xxx", "placeholder")
+# About 1,000 USD each at the prices of late 2025: review them with the rest of `.env`.
+DEFAULT_CURRENCY_THRESHOLDS = "BTC=0.01,ETH=0.25,BNB=1.5,SOL=5"
 
 
 class Settings(BaseSettings):
@@ -52,6 +54,11 @@ class Settings(BaseSettings):
     refund_approval_threshold: Decimal = Field(
         default=Decimal("1000"), alias="PAYDESK_REFUND_APPROVAL_THRESHOLD", ge=0
     )
+    # 'BTC=0.01,ETH=0.25': per-currency thresholds; the one above applies to every other
+    # currency. Without them a 1,000 threshold would let a 5 BTC refund through on one signature.
+    refund_approval_thresholds_text: str = Field(
+        default=DEFAULT_CURRENCY_THRESHOLDS, alias="PAYDESK_REFUND_APPROVAL_THRESHOLDS"
+    )
     payout_line_cap_usd: Decimal = Field(
         default=Decimal("80000"), alias="PAYDESK_PAYOUT_LINE_CAP_USD", gt=0
     )
@@ -77,6 +84,21 @@ class Settings(BaseSettings):
                 f"PAYDESK_TIMEZONE '{value}' is not an IANA time zone; use e.g. Europe/Berlin"
             ) from None
         return value
+
+    @field_validator("refund_approval_thresholds_text")
+    @classmethod
+    def _readable_thresholds(cls, value: str) -> str:
+        parse_currency_thresholds(value)
+        return value
+
+    @property
+    def refund_approval_thresholds(self) -> dict[str, Decimal]:
+        """Currency -> threshold, for the currencies that have their own."""
+        return parse_currency_thresholds(self.refund_approval_thresholds_text)
+
+    def refund_threshold_for(self, currency: str) -> Decimal:
+        return self.refund_approval_thresholds.get(currency.upper(),
+                                                   self.refund_approval_threshold)
 
     @property
     def is_sandbox(self) -> bool:
@@ -104,6 +126,26 @@ class Settings(BaseSettings):
                 + " and ".join(problems)
                 + " to the merchant's real Binance Pay credentials in .env or the environment"
             )
+
+
+def parse_currency_thresholds(text: str) -> dict[str, Decimal]:
+    """'BTC=0.01, ETH=0.25' -> {'BTC': Decimal('0.01'), 'ETH': Decimal('0.25')}."""
+    thresholds: dict[str, Decimal] = {}
+    for part in (p.strip() for p in text.split(",")):
+        if not part:
+            continue
+        code, sep, amount = (piece.strip() for piece in part.partition("="))
+        try:
+            value = Decimal(amount) if sep and code.isalpha() else None
+        except InvalidOperation:
+            value = None
+        if value is None or not value.is_finite() or value < 0:
+            raise ValueError(
+                f"PAYDESK_REFUND_APPROVAL_THRESHOLDS: '{part}' is not CURRENCY=AMOUNT with an "
+                "amount of 0 or more; write it like BTC=0.01,ETH=0.25"
+            )
+        thresholds[code.upper()] = value
+    return thresholds
 
 
 @lru_cache(maxsize=1)

@@ -7,7 +7,7 @@ individual orders. Days are calendar days in the configured time zone.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -20,6 +20,7 @@ from data.queries.orders import (
     DailyOrderBucket,
     RefundTotal,
     daily_order_buckets,
+    hourly_paid_buckets,
     successful_refund_totals,
 )
 from services.access import Actor, require
@@ -65,6 +66,14 @@ class DailyVolume:
 
 
 @dataclass(frozen=True)
+class HourlyVolume:
+    hour: datetime  # local wall-clock start of the hour
+    currency: str
+    gross: Decimal
+    paid_orders: int
+
+
+@dataclass(frozen=True)
 class Overview:
     start: date
     end: date
@@ -76,6 +85,8 @@ class Overview:
     currencies: list[CurrencyKpis]
     daily: list[DailyVolume]
     statuses: dict[str, int]
+    # Only for a one-day period: its paid volume hour by hour, so 'Today' has a chart in hours.
+    hourly: list[HourlyVolume] = field(default_factory=list)
 
     @property
     def paid_orders_change(self) -> Decimal | None:
@@ -149,6 +160,10 @@ def get_overview(services: Services, actor: Actor, *, start: date, end: date) ->
             refunds_now = successful_refund_totals(uow.session, start_utc=lower, end_utc=upper)
             refunds_before = successful_refund_totals(uow.session, start_utc=previous_lower,
                                                       end_utc=lower)
+        hourly = [] if start != end else [
+            HourlyVolume(b.hour, b.currency, b.amount, b.orders)
+            for b in hourly_paid_buckets(uow.session, start_utc=lower, end_utc=upper, zone=zone)
+        ]
 
     current = [b for b in buckets if start <= b.day <= end]
     previous = [b for b in buckets if previous_start <= b.day <= previous_end]
@@ -198,6 +213,7 @@ def get_overview(services: Services, actor: Actor, *, start: date, end: date) ->
         currencies=currencies,
         daily=daily,
         statuses=dict(sorted(statuses.items(), key=lambda item: -item[1])),
+        hourly=hourly,
     )
 
 

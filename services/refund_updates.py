@@ -212,7 +212,7 @@ def apply_notification(uow: UnitOfWork, biz_status: str, data: Mapping[str, Any]
         remaining_attempts=int(attempts) if attempts is not None else None,
         amount=Decimal(str(amount)) if amount is not None else None,
         currency=str(data["currency"]) if data.get("currency") else None, source="webhook",
-        error_message=None if to_status == SUCCESS else f"provider: {biz_status}",
+        error_message=None if to_status == SUCCESS else "Binance Pay reported the refund failed",
     )
     if change is None:
         return None

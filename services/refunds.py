@@ -215,7 +215,7 @@ def _needs_approval(services: Services, position: RefundPosition, wanted: Decima
     """Four eyes on what the order gives back in all, not on this one refund: otherwise 4,500
     split into nine refunds of 500 would never meet an approver."""
     already = position.refunded + position.in_progress  # every refund not FAIL or REJECTED
-    return approvals.refund_needs_approval(services.settings, already + wanted)
+    return approvals.refund_needs_approval(services.settings, already + wanted, position.currency)
 
 
 def request_refund(
@@ -306,10 +306,11 @@ def request_refund(
         uow.commit()
         request_id, currency = refund.refund_request_id, order.currency
     if needs_approval:
+        threshold = services.settings.refund_threshold_for(currency)
         return RefundOutcome(request_id, NEEDS_APPROVAL, wanted, currency,
                              f"refund of {plain_amount(wanted)} {currency} waits for an approver "
                              f"(with the order's other refunds, above "
-                             f"{plain_amount(services.settings.refund_approval_threshold)} {currency})")
+                             f"{plain_amount(threshold)} {currency})")
     return send_refund(services, request_id, actor=actor)
 
 

@@ -46,6 +46,8 @@ def describe_configuration(services: Services) -> list[ConfigurationRow]:
         ),
         ConfigurationRow("Refund approval above", f"{s.refund_approval_threshold}",
                          "PAYDESK_REFUND_APPROVAL_THRESHOLD"),
+        ConfigurationRow("Refund approval above, per currency",
+                         s.refund_approval_thresholds_text, "PAYDESK_REFUND_APPROVAL_THRESHOLDS"),
         ConfigurationRow("Payout line cap (USD-pegged)", f"{s.payout_line_cap_usd}",
                          "PAYDESK_PAYOUT_LINE_CAP_USD"),
     ]

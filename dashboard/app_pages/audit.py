@@ -80,26 +80,27 @@ usernames = _usernames() if any(r.target_type == "user" for r in result.rows) el
 if result.total == 0:
     st.info("No entries match these filters.")
 else:
+    entries = [
+        {
+            f"Time ({zone_name})": row.at.strftime("%Y-%m-%d %H:%M:%S"),
+            "User": row.user,
+            "Action": audit_action_label(row.action),
+            "Code": row.action,
+            "Target": audit_target_text(row.target_type, row.target_id, usernames),
+            "Amount": format_money(row.amount, row.currency or "")
+            if row.amount is not None else EMPTY,
+            "Outcome": row.outcome,
+            "Detail": audit_detail_text(row.detail) or EMPTY,
+            "Idempotency key": row.idempotency_key or EMPTY,
+            "Provider code": row.provider_code or EMPTY,
+        }
+        for row in result.rows
+    ]
     st.dataframe(
-        [
-            {
-                f"Time ({zone_name})": row.at.strftime("%Y-%m-%d %H:%M:%S"),
-                "User": row.user,
-                "Action": audit_action_label(row.action),
-                "Code": row.action,
-                "Target": audit_target_text(row.target_type, row.target_id, usernames),
-                "Amount": format_money(row.amount, row.currency or "")
-                if row.amount is not None else EMPTY,
-                "Outcome": row.outcome,
-                "Detail": audit_detail_text(row.detail) or EMPTY,
-                "Idempotency key": row.idempotency_key or EMPTY,
-                "Provider code": row.provider_code or EMPTY,
-            }
-            for row in result.rows
-        ],
+        entries,
         hide_index=True,
         width="stretch",
-        column_config=right_aligned("Amount"),
+        column_config=right_aligned("Amount", data=entries),
     )
 
 footer = st.columns([2, 2, 3])

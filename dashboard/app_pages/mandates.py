@@ -71,7 +71,7 @@ with tabs["Mandates"]:
     picked = st.dataframe(styled_status(table, "Status", "mandate"), hide_index=True,
                           key="md_table", on_select="rerun",
                           selection_mode="single-row",
-                          column_config=right_aligned("Single upper limit"))
+                          column_config=right_aligned("Single upper limit", data=table))
     if picked and picked.selection.rows:
         state[OPEN] = rows[picked.selection.rows[0]]["merchant_contract_code"]
     if can(actor, "orders.export"):
@@ -102,7 +102,7 @@ with tabs["Direct debits"]:
         "Needs review": or_empty(d["review_note"]),
     } for d in debits_rows])
     st.dataframe(styled_status(debits_table, "Status", "debit"), hide_index=True,
-                 key="dd_table", column_config=right_aligned("Amount"))
+                 key="dd_table", column_config=right_aligned("Amount", data=debits_table))
     if can(actor, "orders.export"):
         st.download_button(
             f"Export {plural(len(debits_rows), 'debit')} as CSV",

@@ -19,7 +19,13 @@ import streamlit as st
 from dashboard.auth import signed_in_actor
 from dashboard.components.badges import badge_css_by_label, badge_text
 from dashboard.components.close_order import render_close_action
-from dashboard.components.formatting import EMPTY, code_label, format_money, status_label
+from dashboard.components.formatting import (
+    EMPTY,
+    code_label,
+    format_money,
+    plural,
+    status_label,
+)
 from dashboard.components.order_detail import render_order_detail
 from dashboard.components.refund_dialog import render_refund_action
 from dashboard.components.saved_views import render_saved_views
@@ -52,6 +58,10 @@ CURSOR = "orders_cursor"
 TOKENS = "orders_tokens"
 OPEN_REF = "orders_open_ref"
 LAST_SELECTION = "orders_last_selection"
+# Streamlit forgets a widget's value when a run does not draw it (the user went to another page).
+WIDGET_KEYS = ("of_status", "of_currency", "of_provider", "of_date_from", "of_time_from",
+               "of_date_to", "of_time_to", "of_min", "of_max", "of_q", "of_sort", "of_size",
+               "of_cols")
 
 services = get_services()
 actor = signed_in_actor()
@@ -116,7 +126,13 @@ def _close_detail() -> None:
 
 
 url = st.query_params.to_dict()
-if st.session_state.get(URL_SEEN) != url:
+if any(key not in st.session_state for key in WIDGET_KEYS):
+    # Coming back from another page (whose link carries no view): the view the user left here,
+    # which URL_SEEN still holds; a link that names a view (the Overview's) wins.
+    url = url or st.session_state.get(URL_SEEN) or {}
+    _init_widgets_from_url(url)
+    st.session_state[URL_SEEN] = url
+elif st.session_state.get(URL_SEEN) != url:
     _init_widgets_from_url(url)
     st.session_state[URL_SEEN] = url
 
@@ -225,7 +241,7 @@ if len(table):
                          column_config={COLUMNS["status"][0]: st.column_config.TextColumn(
                              width="medium"),
                              **right_aligned(*(COLUMNS[c][0] for c in columns
-                                               if COLUMNS[c][1] == "money"))})
+                                               if COLUMNS[c][1] == "money"), data=table)})
     selected = list(event.selection.rows) if event is not None else []
     # Only a new click opens an order: a leftover selection must not reopen a closed detail.
     if selected != state.get(LAST_SELECTION):
@@ -235,9 +251,13 @@ if len(table):
 else:
     st.info("No orders match these filters. Widen the dates or clear a filter.")
 
-total = _count(services, actor, view[0])
-summary.caption(f"**{total:,}** orders match · page {page_no} · times in **{zone_name}** · "
-                "select a row to see the order")
+# The count is cached for a few seconds, the rows are not: when an order has just changed (a
+# refund moved it out of the filter) the rows win, so the page never says '1 orders match'
+# above 'No orders match these filters'.
+single_page = not page.previous_token and not page.next_token
+total = len(page.rows) if single_page else _count(services, actor, view[0])
+summary.caption(f"**{total:,}** {'order matches' if total == 1 else 'orders match'} · "
+                f"page {page_no} · times in **{zone_name}** · select a row to see the order")
 
 nav = st.columns([1, 1, 6])
 nav[0].button("← Previous", on_click=_go, args=("before",), disabled=not page.previous_token,
@@ -245,7 +265,8 @@ nav[0].button("← Previous", on_click=_go, args=("before",), disabled=not page.
 nav[1].button("Next →", on_click=_go, args=("after",), disabled=not page.next_token,
               key="orders_next", width="stretch")
 
-with st.expander(f"Export these {total:,} orders", icon=":material/download:"):
+with st.expander(f"Export {'this order' if total == 1 else f'these {total:,} orders'}",
+                 icon=":material/download:"):
     st.caption(f"Exactly the filtered orders with the chosen columns, times in {zone_name}, "
                "amounts as exact decimals with their currency. No row limit.")
     if not can(actor, "orders.export"):
@@ -255,7 +276,7 @@ with st.expander(f"Export these {total:,} orders", icon=":material/download:"):
         for col, fmt, mime in ((buttons[0], "csv", "text/csv"), (buttons[1], "xlsx",
                                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")):
             col.download_button(
-                f"Download {fmt.upper()} ({total:,} rows)",
+                f"Download {fmt.upper()} ({plural(total, 'row')})",
                 data=lambda fmt=fmt: export_orders_bytes(services, actor, filters=filters,
                                                          columns=columns, fmt=fmt),
                 file_name=f"orders.{fmt}", mime=mime, on_click="ignore", key=f"orders_dl_{fmt}",
@@ -309,7 +330,7 @@ if columns != list(DEFAULT_COLUMNS):
     params["cols"] = ",".join(columns)
 if state.get(OPEN_REF):
     params["order"] = str(state[OPEN_REF])
-if params != url:
+if params != st.query_params.to_dict():
     st.query_params.from_dict(params)
     state[URL_SEEN] = params
 # A saved view is these same parameters (without the open order), per user, as a link.

@@ -8,7 +8,11 @@ import streamlit as st
 
 from dashboard.auth import signed_in_actor
 from dashboard.components.balances import balances_panel
-from dashboard.components.charts import daily_volume_figure, status_breakdown_figure
+from dashboard.components.charts import (
+    daily_volume_figure,
+    hourly_volume_figure,
+    status_breakdown_figure,
+)
 from dashboard.components.formatting import (
     format_change,
     format_money,
@@ -37,13 +41,13 @@ today = services.now().astimezone(zone).date()
 st.title("Overview")
 balances_panel(signed_in_actor(), key="overview_balances")
 
-controls = st.columns([3, 2])
-preset = controls[0].segmented_control(
+# The whole width: in a column the five choices overflowed at 800 px ('oday' for 'Today').
+preset = st.segmented_control(
     "Period", list(PRESETS), default="Last 30 days", key="overview_preset"
 ) or "Last 30 days"
 days = PRESETS[preset]
 if days is None:
-    picked = controls[1].date_input(
+    picked = st.columns([2, 3])[0].date_input(
         "From – to",
         value=(today - timedelta(days=29), today),
         max_value=today,
@@ -110,31 +114,37 @@ for index, kpis in enumerate(overview.currencies[:4]):
         f"net {format_money(kpis.net, kpis.currency)}",
         border=True,
     )
+per_currency = [
+    {
+        "Currency": k.currency,
+        "Gross": format_money(k.gross, k.currency),
+        "Refunds": format_money(k.refunds, k.currency),
+        "Net": format_money(k.net, k.currency),
+        "Paid orders": k.paid_orders,
+        "Gross vs previous": format_change(k.gross_change) or "new",
+    }
+    for k in overview.currencies
+]
 st.dataframe(
-    [
-        {
-            "Currency": k.currency,
-            "Gross": format_money(k.gross, k.currency),
-            "Refunds": format_money(k.refunds, k.currency),
-            "Net": format_money(k.net, k.currency),
-            "Paid orders": k.paid_orders,
-            "Gross vs previous": format_change(k.gross_change) or "new",
-        }
-        for k in overview.currencies
-    ],
+    per_currency,
     hide_index=True,
     width="stretch",
     column_config={"Paid orders": st.column_config.NumberColumn(format="localized"),
-                   **right_aligned("Gross", "Refunds", "Net", "Gross vs previous")},
+                   **right_aligned("Gross", "Refunds", "Net", "Gross vs previous",
+                                   data=per_currency)},
 )
 
 chart_column, status_column = st.columns([3, 2])
 with chart_column:
-    st.subheader("Daily paid volume")
+    st.subheader("Paid volume by hour" if overview.start == overview.end
+                 else "Daily paid volume")
     codes = [k.currency for k in overview.currencies]
     if codes:
         chosen = st.selectbox("Currency", codes, key="overview_chart_currency")
-        st.plotly_chart(daily_volume_figure(overview.daily, chosen), width="stretch")
+        if overview.start == overview.end:
+            st.plotly_chart(hourly_volume_figure(overview.hourly, chosen), width="stretch")
+        else:
+            st.plotly_chart(daily_volume_figure(overview.daily, chosen), width="stretch")
         day = st.date_input("Open the orders of one day", value=overview.end,
                             min_value=overview.start, max_value=overview.end,
                             key="overview_orders_day", format="YYYY-MM-DD")

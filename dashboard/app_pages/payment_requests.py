@@ -244,7 +244,7 @@ else:
           f"Expires ({zone.key})": _local(r.expires_at), "By": or_empty(r.created_by)}
          for r in recent])
     st.dataframe(styled_status(recent_table, "Status", "order"), hide_index=True,
-                 width="stretch", column_config=right_aligned("Amount"))
+                 width="stretch", column_config=right_aligned("Amount", data=recent_table))
     names = {r.id: f"{r.merchant_trade_no} · {format_money(r.amount, r.currency)} · "
                    f"{status_label(r.status)}" for r in recent}
     st.selectbox("Open a request", list(names), index=None, format_func=names.__getitem__,

@@ -222,7 +222,7 @@ if not any(i.provider_status for i in items):
 picked = st.dataframe(table, hide_index=True, on_select="rerun", selection_mode="single-row",
                       key="recon_lines", width="stretch",
                       column_config=right_aligned("PayDesk", "Provider", "Difference",
-                                                  "Fee difference"))
+                                                  "Fee difference", data=table))
 st.caption(f"{plural(len(items), 'line')}.")
 rows = picked.selection.rows if picked is not None else []  # type: ignore[attr-defined]
 if rows:

@@ -89,7 +89,7 @@ with sections["All refunds"]:
                                                 "export holds all of them" if total > len(rows)
                                                 else "."))
     st.dataframe(styled_status(shown, "Status", "refund"), hide_index=True, key="rf_table",
-                 column_config=right_aligned("Amount"))
+                 column_config=right_aligned("Amount", data=shown))
     if can(actor, "orders.export"):
         st.download_button(
             f"Export {plural(total, 'refund')} as CSV",
@@ -138,13 +138,14 @@ if "Awaiting approval" in sections:
         if not waiting:
             st.info("No refund waits for approval.")
         else:
-            st.dataframe(pd.DataFrame([{
+            waiting_table = pd.DataFrame([{
                 "Refund": r["refund_request_id"], "Order": r["merchant_trade_no"],
                 "Amount": format_money(r["amount"], str(r["currency"])),  # type: ignore[arg-type]
                 "Reason": _reason(r["reason"]), "Note": or_empty(r["note"]),
                 "Requested by": or_empty(r["requested_by"]),
-                f"Requested ({zone})": format_time(r["created_at"])} for r in waiting]),
-                hide_index=True, key="rf_waiting", column_config=right_aligned("Amount"))
+                f"Requested ({zone})": format_time(r["created_at"])} for r in waiting])
+            st.dataframe(waiting_table, hide_index=True, key="rf_waiting",
+                         column_config=right_aligned("Amount", data=waiting_table))
             chosen = st.selectbox("Refund", [r["refund_request_id"] for r in waiting],
                                   key="rf_decide_id")
             comment = st.text_input("Comment (required)", key="rf_decide_comment")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard.components.formatting import format_amount
+from dashboard.components.formatting import format_amount, format_money
 from dashboard.components.runtime_settings_form import render_runtime_settings
 from dashboard.runtime import get_services
 from services.runtime_settings import source_of
@@ -22,10 +22,16 @@ st.caption(
 )
 description = describe_configuration(services)
 # Amounts with thousands separators; every other value is shown as the service words it.
+own_thresholds = services.settings.refund_approval_thresholds
+per_currency = " · ".join(format_money(amount, currency)
+                          for currency, amount in own_thresholds.items()) or "none"
+default_threshold = format_amount(services.settings.refund_approval_threshold)
 amounts = {
-    # A bare number compared with each order's own amount, in its own currency (no conversion).
+    # Compared with each order's own amount, in its own currency (no conversion).
     "PAYDESK_REFUND_APPROVAL_THRESHOLD":
-        f"{format_amount(services.settings.refund_approval_threshold)} in the order's currency",
+        f"{default_threshold} in the order's currency"
+        + (" (currencies without their own)" if own_thresholds else ""),
+    "PAYDESK_REFUND_APPROVAL_THRESHOLDS": per_currency,
     "PAYDESK_PAYOUT_LINE_CAP_USD": format_amount(services.settings.payout_line_cap_usd,
                                                  min_places=0),
 }
@@ -37,6 +43,11 @@ st.dataframe(
     width="stretch",
     column_config={"Value": st.column_config.TextColumn(width="large")},
 )
-st.caption(f"Refunds above {format_amount(services.settings.refund_approval_threshold)} "
-           "in the order's currency (e.g. USDT or BTC; no conversion) need a second person's "
-           "approval.")
+st.caption(
+    "A refund needs a second person's approval when, with the order's earlier refunds, it is "
+    f"above {per_currency.replace(' · ', ', ')} in those currencies, or above "
+    f"{default_threshold} in the order's currency for any other (no conversion)."
+    if own_thresholds else
+    f"Refunds above {default_threshold} in the order's currency (no conversion) need a second "
+    "person's approval."
+)

@@ -81,10 +81,9 @@ def render_bulk_upload(
                            file_name=f"{prefix}_findings.csv", key=f"{prefix}_findings_csv",
                            on_click="ignore")
     if result.lines:
-        st.dataframe(pd.DataFrame([_row(line.line, line.planned, columns)
-                                   for line in result.lines]),
-                     hide_index=True, key=f"{prefix}_preview",
-                     column_config=right_aligned(columns.get("amount", "Amount")))
+        planned = pd.DataFrame([_row(line.line, line.planned, columns) for line in result.lines])
+        st.dataframe(planned, hide_index=True, key=f"{prefix}_preview",
+                     column_config=right_aligned(columns.get("amount", "Amount"), data=planned))
     if result.errors:
         st.warning("Fix the errors and upload the file again; nothing is sent while the file "
                    "has errors.")

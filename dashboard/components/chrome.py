@@ -18,6 +18,28 @@ def render_mode_banner() -> None:
         st.sidebar.warning("**Live mode**: actions move real money.", icon=":material/bolt:")
 
 
+# Streamlit cuts a metric that does not fit its tile with an ellipsis ('9,…' at 800 px, 'Gross …'
+# for 'Gross USDT'), and a link's or button's label too ('Download XLSX (3,0…'): they wrap instead
+# (at a space first, inside a number only as a last resort) and metric values shrink with the
+# window, so every digit stays on screen.
+_LAYOUT_CSS = """
+<style>
+[data-testid="stMetricValue"] { font-size: clamp(1.2rem, 2.2vw, 2.25rem); }
+[data-testid="stMetricValue"] p, [data-testid="stMetricLabel"] p, [data-testid="stMetricDelta"] p,
+[data-testid="stMetricDelta"] [data-testid="stMarkdownContainer"],
+[data-testid="stMetricLabel"] [data-testid="stMarkdownContainer"],
+[data-testid="stPageLink"] p, [data-testid="stPageLink"] [data-testid="stMarkdownContainer"],
+button p, button [data-testid="stMarkdownContainer"] {
+  white-space: normal; overflow: visible; text-overflow: clip; overflow-wrap: anywhere;
+}
+</style>
+"""
+
+
+def render_layout_fixes() -> None:
+    st.html(_LAYOUT_CSS)
+
+
 def not_built_yet(title: str, what: str) -> None:
     st.title(title)
     st.info(f"{what} is not built yet.", icon=":material/construction:")

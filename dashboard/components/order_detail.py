@@ -120,4 +120,4 @@ def render_order_detail(detail: OrderDetail) -> None:
                  for r in detail.refunds])
             st.dataframe(styled_status(refunds, "Status", "refund"), hide_index=True,
                          width="stretch", key="order_detail_refunds",
-                         column_config=right_aligned("Amount"))
+                         column_config=right_aligned("Amount", data=refunds))

@@ -97,24 +97,21 @@ def preview_table(frame: pd.DataFrame) -> None:
 
 
 def totals_table(totals: Sequence[CurrencyTotal]) -> None:
-    st.dataframe(
-        pd.DataFrame([{"Currency": t.currency, "Lines": t.line_count,
-                       "Total": format_money(t.total, t.currency)} for t in totals],
-                     columns=["Currency", "Lines", "Total"]),
-        hide_index=True, key="payout_totals", column_config=right_aligned("Total"),
-    )
+    frame = pd.DataFrame([{"Currency": t.currency, "Lines": t.line_count,
+                           "Total": format_money(t.total, t.currency)} for t in totals],
+                         columns=["Currency", "Lines", "Total"])
+    st.dataframe(frame, hide_index=True, key="payout_totals",
+                 column_config=right_aligned("Total", data=frame))
 
 
 def planned_table(batches: Sequence[PlannedBatch]) -> None:
-    st.dataframe(
-        pd.DataFrame([{"Request id": b.request_id, "Currency": b.currency,
-                       "Lines": b.line_count, "Total": format_money(b.total, b.currency),
-                       "File lines": f"{b.lines[0].file_line}–{b.lines[-1].file_line}"}
-                      for b in batches],
-                     columns=["Request id", "Currency", "Lines", "Total", "File lines"]),
-        hide_index=True, width="stretch", key="payout_planned",
-        column_config=right_aligned("Total"),
-    )
+    frame = pd.DataFrame([{"Request id": b.request_id, "Currency": b.currency,
+                           "Lines": b.line_count, "Total": format_money(b.total, b.currency),
+                           "File lines": f"{b.lines[0].file_line}–{b.lines[-1].file_line}"}
+                          for b in batches],
+                         columns=["Request id", "Currency", "Lines", "Total", "File lines"])
+    st.dataframe(frame, hide_index=True, width="stretch", key="payout_planned",
+                 column_config=right_aligned("Total", data=frame))
 
 
 def _when(moment: datetime | None, zone: ZoneInfo) -> str:
@@ -133,7 +130,7 @@ def batches_table(batches: Sequence[BatchView], zone: ZoneInfo, key: str) -> Non
         columns=["Request id", "Currency", "Lines", "Total", "Status", "Paid", "Fee",
                  "Approved by", "Comment", "Sent", "Problem"])
     st.dataframe(styled_status(frame, "Status", "payout_batch"), hide_index=True,
-                 width="stretch", key=key, column_config=right_aligned("Total", "Paid", "Fee"))
+                 width="stretch", key=key, column_config=right_aligned("Total", "Paid", "Fee", data=frame))
 
 
 def lines_table(lines: Sequence[LineView], zone: ZoneInfo, now: datetime, key: str) -> None:
@@ -163,7 +160,7 @@ def lines_table(lines: Sequence[LineView], zone: ZoneInfo, now: datetime, key: s
     frame = pd.DataFrame(rows, columns=columns)
     shown = styled_status(frame, "Status", "payout_line") if len(frame) <= STYLE_LIMIT else frame
     st.dataframe(shown, hide_index=True, width="stretch", key=key,
-                 column_config=right_aligned("Amount", "Fee"))
+                 column_config=right_aligned("Amount", "Fee", data=frame))
 
 
 FIELD_LABELS = {"receive_type": "Receive type", "receiver": "Receiver", "amount": "Amount",
@@ -185,9 +182,9 @@ def edits_table(items: Sequence[dict[str, object]], key: str) -> None:
 
 def excluded_table(items: Sequence[dict[str, object]], key: str) -> None:
     """Lines left out of an upload: what they were and why."""
-    st.dataframe(
-        pd.DataFrame([{"Line": i["line"], "Receiver": i["receiver"], "Amount": i["amount"],
-                       "Currency": i["currency"], "Why left out": i["problems"]} for i in items],
-                     columns=["Line", "Receiver", "Amount", "Currency", "Why left out"]),
-        hide_index=True, width="stretch", key=key, column_config=right_aligned("Amount"),
-    )
+    frame = pd.DataFrame([{"Line": i["line"], "Receiver": i["receiver"], "Amount": i["amount"],
+                           "Currency": i["currency"], "Why left out": i["problems"]}
+                          for i in items],
+                         columns=["Line", "Receiver", "Amount", "Currency", "Why left out"])
+    st.dataframe(frame, hide_index=True, width="stretch", key=key,
+                 column_config=right_aligned("Amount", data=frame))

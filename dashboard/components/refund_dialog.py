@@ -21,6 +21,10 @@ from services.refunds import REASONS, RefundPosition, plan_refund, refund_positi
 
 PENDING = "refund_pending"
 RESULT = "refund_result"
+# Set when a refund went through: the next draw starts from an empty form (no old amount, note or
+# reason) so the next refund is never the last one's by accident.
+CLEAR_FORM = "refund_clear_form"
+FORM_KEYS = ("refund_full", "refund_amount", "refund_reason", "refund_note")
 
 
 def _ask(order_ref: str, whole: bool) -> None:
@@ -28,9 +32,12 @@ def _ask(order_ref: str, whole: bool) -> None:
     state = st.session_state
     full = bool(whole or state.get("refund_full"))
     amount = None if full else state.get("refund_amount", "")
-    reason, note = state.get("refund_reason", ""), state.get("refund_note", "")
+    reason, note = state.get("refund_reason") or "", state.get("refund_note", "")
     services, actor = get_services(), signed_in_actor()
     st.session_state.pop(RESULT, None)
+    if not reason:
+        st.session_state[RESULT] = (order_ref, "error", "Choose a reason for the refund first.")
+        return
     try:
         plan = plan_refund(services, actor, order_ref=order_ref, amount=amount, reason=reason,
                            note=note, full=full)
@@ -69,6 +76,7 @@ def _confirm(pending: dict[str, Any]) -> None:
                            f"by Binance Pay: {code_label(outcome.status, 'refund').lower()}")
             st.session_state[RESULT] = (pending["order_ref"], kind,
                                         f"{message} — refund {outcome.refund_request_id}")
+            st.session_state[CLEAR_FORM] = True
         except PayDeskError as error:
             st.session_state[RESULT] = (pending["order_ref"], "error", str(error))
         st.session_state.pop(PENDING, None)
@@ -92,6 +100,9 @@ def render_refund_action(order_ref: str) -> None:
     services, actor = get_services(), signed_in_actor()
     if not can(actor, "refund.request"):
         return
+    if st.session_state.pop(CLEAR_FORM, False):
+        for key in FORM_KEYS:
+            st.session_state.pop(key, None)
     result = st.session_state.get(RESULT)
     if result and result[0] == order_ref:
         getattr(st, result[1])(result[2])
@@ -120,7 +131,7 @@ def render_refund_action(order_ref: str) -> None:
                                disabled=full or position.last_attempt,
                                placeholder=f"at most {position.refundable.normalize():f}")
         st.selectbox("Reason", list(REASONS), format_func=REASONS.__getitem__,
-                              key="refund_reason")
+                     key="refund_reason")
         st.text_input("Note", key="refund_note",
                              help="Required when the reason is Other; kept in the audit log.")
         st.button("Refund…", key="refund_open", icon=":material/undo:", on_click=_ask,

@@ -161,7 +161,8 @@ REFUND_NOTES = (
     "service outage credit",
 )
 # The failed first attempt that support retried after topping up the balance.
-REFUND_FAIL = ("400304", "ACCOUNT_REMAINING_AMOUNT_NOT_ENOUGH")
+# The message is what people read in the Refunds table: words, as a live refusal stores them.
+REFUND_FAIL = ("400304", "the merchant balance was too low for this refund")
 
 PAYOUT_CURRENCIES = ("USDT", "USDC", "BNB")
 PAYOUT_CURRENCY_SHARES = np.array([0.72, 0.2, 0.08])

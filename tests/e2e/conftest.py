@@ -118,7 +118,10 @@ def browser() -> Iterator[Any]:
     """Debian's Chromium driven by Playwright (never a downloaded browser)."""
     if not CHROMIUM.exists():
         pytest.skip(f"{CHROMIUM} is missing: `apt-get install -y chromium` to run browser tests")
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
+
+    # Assertions wait for the page to catch up: 5 s was too short on a loaded CI machine.
+    expect.set_options(timeout=30_000)
 
     with sync_playwright() as playwright:
         launched = playwright.chromium.launch(
@@ -128,8 +131,9 @@ def browser() -> Iterator[Any]:
         launched.close()
 
 
-def wait_for_app_idle(page: Any, timeout_ms: int = 15_000) -> None:
+def wait_for_app_idle(page: Any, timeout_ms: int = 60_000) -> None:
     """Connected, script finished, no skeletons: what Streamlit's own e2e suite waits for."""
+    # Generous: on a loaded CI machine a sign-in run alone can take longer than 15 s.
     from playwright.sync_api import expect
 
     page.wait_for_timeout(250)  # the frontend debounces the run state
@@ -148,3 +152,4 @@ def sign_in_as(page: Any, url: str, username: str) -> None:
     page.get_by_label("Password", exact=True).fill(username)
     page.get_by_role("button", name="Sign in").click()
     wait_for_app_idle(page)
+

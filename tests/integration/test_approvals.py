@@ -123,8 +123,20 @@ def test_amounts_are_exact_and_positive(services: Services, staff: dict[str, Act
 
 def test_refund_threshold(services: Services) -> None:
     threshold = services.settings.refund_approval_threshold
-    assert not approvals.refund_needs_approval(services.settings, threshold)
-    assert approvals.refund_needs_approval(services.settings, threshold + Decimal("0.01"))
+    assert not approvals.refund_needs_approval(services.settings, threshold, "USDT")
+    assert approvals.refund_needs_approval(services.settings, threshold + Decimal("0.01"), "USDT")
+
+
+def test_btc_and_eth_refunds_have_their_own_threshold(services: Services) -> None:
+    # Against the one 1,000 threshold, a 5 BTC refund went out on one signature.
+    settings = services.settings
+    assert approvals.refund_needs_approval(settings, Decimal("5"), "BTC")
+    assert approvals.refund_needs_approval(settings, Decimal("1"), "ETH")
+    btc = settings.refund_threshold_for("btc")
+    assert btc < settings.refund_approval_threshold
+    assert not approvals.refund_needs_approval(settings, btc, "BTC")
+    assert approvals.refund_needs_approval(settings, btc + Decimal("0.00000001"), "BTC")
+    assert not approvals.refund_needs_approval(settings, Decimal("999"), "USDC")
 
 
 def test_two_approvers_clicking_together_cannot_both_win(

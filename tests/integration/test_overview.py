@@ -135,3 +135,30 @@ def test_a_local_day_lived_twice_at_midnight_is_counted_whole(store_url: str) ->
     assert {day for day, _ in expected} == {date(2026, 4, 4), date(2026, 4, 5)}
     assert {(d.day, d.currency): d.gross for d in overview.daily} == dict(expected)
     assert sum(overview.statuses.values()) == len(rows)
+
+
+def test_a_single_day_comes_hour_by_hour_in_local_time(berlin: Services) -> None:
+    zone = ZoneInfo("Europe/Berlin")
+    # The spring-forward day: 23 local hours, 02:00 never happens.
+    day = date(2026, 3, 29)
+    start = datetime(2026, 3, 28, 22, tzinfo=UTC)  # local midnight
+    rows = _random_orders(800, start - timedelta(hours=2), timedelta(hours=27), seed=3)
+    with berlin.uow() as uow:
+        uow.session.execute(insert(Order), rows)
+        uow.commit()
+
+    overview = get_overview(berlin, VIEWER, start=day, end=day)
+
+    expected: dict[tuple[datetime, str], tuple[Decimal, int]] = {}
+    for row in rows:
+        local = row["created_at"].astimezone(zone)  # type: ignore[union-attr]
+        if local.date() != day or row["status"] not in PAID:
+            continue
+        key = (local.replace(minute=0, second=0, microsecond=0, tzinfo=None), str(row["currency"]))
+        gross, count = expected.get(key, (Decimal(0), 0))
+        expected[key] = (gross + row["amount"], count + 1)  # type: ignore[operator]
+    got = {(h.hour, h.currency): (h.gross, h.paid_orders) for h in overview.hourly}
+    assert got == expected
+    assert {h.hour.hour for h in overview.hourly} <= set(range(24)) - {2}
+    # A longer period has no hourly breakdown to compute.
+    assert get_overview(berlin, VIEWER, start=day, end=date(2026, 3, 30)).hourly == []

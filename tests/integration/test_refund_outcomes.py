@@ -152,6 +152,17 @@ def test_four_eyes_counts_the_orders_earlier_refunds(services, people) -> None:
     assert ask(services, people["olga"], other, "1").status == "REFUNDING"
 
 
+def test_a_btc_refund_above_its_own_threshold_waits_for_an_approver(services, people) -> None:
+    threshold = services.settings.refund_threshold_for("BTC")
+    order = paid_order(services, "3", currency="BTC")
+    small = ask(services, people["olga"], order, str(threshold))
+    assert small.status == "REFUNDING"
+    # 0.01 BTC more would have passed under the shared 1,000 threshold.
+    big = ask(services, people["olga"], order, "1")
+    assert big.status == "NEEDS_APPROVAL"
+    assert f"above {threshold.normalize():f} BTC" in big.message.replace(",", "")
+
+
 def now_utc() -> datetime:
     return datetime.now(UTC)
 

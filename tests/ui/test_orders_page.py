@@ -153,3 +153,37 @@ def test_overview_links_a_status_and_a_day_to_the_filtered_list(
     assert "status=PAID" in paid.query_string and "from=" in paid.query_string
     assert paid.page == "orders" and paid.label == "Paid · 30 orders"
     assert any("currency=" in link.query_string and "to=" in link.query_string for link in links)
+
+
+def test_coming_back_from_another_page_keeps_the_view(
+    signed_in_app: Callable[[str], AppTest], seeded: list[dict]
+) -> None:
+    at = open_orders(signed_in_app)
+    at.multiselect(key="of_currency").set_value(["BTC"]).run()
+    at.switch_page("app_pages/overview.py").run()
+    at.query_params.clear()  # the sidebar link to Orders names no view
+    at.switch_page(ORDERS_PAGE).run()
+    assert not at.exception, at.exception
+    assert at.multiselect(key="of_currency").value == ["BTC"]
+    assert all(value.endswith(" BTC") for value in table(at)["Amount"])
+    assert param(at, "currency") == "BTC"
+
+
+def test_the_count_never_contradicts_the_rows_after_an_order_changes(
+    signed_in_app: Callable[[str], AppTest], seeded: list[dict], ui_services: Services
+) -> None:
+    at = open_orders(signed_in_app, q="UI0002")
+    assert len(table(at)) == 1
+    assert "**1** order matches" in at.caption[0].value
+    assert any(e.label == "Export this order" for e in at.expander)
+    # A refund moves the order out of a status filter while the count is still cached.
+    at.multiselect(key="of_status").set_value(["PAID"]).run()
+    with ui_services.uow() as uow:
+        order = uow.session.exec(select(Order).where(Order.merchant_trade_no == "UI0002")).one()
+        order.status = "REFUNDED"
+        uow.commit()
+    at.multiselect(key="of_status").set_value(["EXPIRED"]).run()
+    at.multiselect(key="of_status").set_value(["PAID"]).run()
+    assert not at.exception, at.exception
+    assert "**0** orders match" in at.caption[0].value
+    assert not [e for e in at.expander if "1 orders" in e.label]

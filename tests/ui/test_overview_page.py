@@ -60,3 +60,24 @@ def test_a_custom_range_asks_for_its_end_then_shows_figures(
     assert not at.exception
     expected = get_overview(ui_services, VIEWER, start=start, end=end)
     assert _metric(at, "Paid orders") == f"{expected.current.paid_orders:,}"
+
+
+def test_today_is_charted_hour_by_hour(
+    signed_in_app: Callable[[str], AppTest], ui_services: Services
+) -> None:
+    import json
+
+    seed_demo_data(ui_services, orders=3000, days=10, seed=4)
+    at = signed_in_app("viewer")
+    at.segmented_control(key="overview_preset").set_value("Today").run()
+    assert not at.exception, at.exception
+    assert "Paid volume by hour" in [s.value for s in at.subheader]
+    today = default_range(ui_services, days=1)[0]
+    expected = get_overview(ui_services, VIEWER, start=today, end=today)
+    chosen = at.selectbox(key="overview_chart_currency").value
+    spec = json.loads(at.get("plotly_chart")[0].proto.spec)
+    bars = spec["data"][0]
+    # Hours on the axis, not a lone day bar with ticks at '23:59:59.9996'.
+    assert spec["layout"]["xaxis"]["tickformat"] == "%H:%M"
+    assert [x[11:16] for x in bars["x"]] == [
+        h.hour.strftime("%H:%M") for h in expected.hourly if h.currency == chosen]

@@ -35,7 +35,7 @@ def test_every_page_in_the_role_menu_renders(
             assert not [t for t in texts if "(s)" in t], section.title
 
 
-def test_settings_say_the_refund_threshold_is_in_the_order_currency(
+def test_settings_show_the_refund_threshold_of_each_currency(
     signed_in_app: Callable[[str], AppTest],
 ) -> None:
     at = signed_in_app("admin")
@@ -43,5 +43,8 @@ def test_settings_say_the_refund_threshold_is_in_the_order_currency(
     assert not at.exception
     settings = at.dataframe[0].value
     values = dict(zip(settings["Setting"], settings["Value"], strict=True))
-    assert values["Refund approval above"].endswith("in the order's currency")
-    assert any("in the order's currency" in c.value for c in at.caption)
+    assert values["Refund approval above"].startswith("1,000.00 in the order's currency")
+    assert "0.01 BTC" in values["Refund approval above, per currency"]
+    assert "0.25 ETH" in values["Refund approval above, per currency"]
+    assert any("0.01 BTC" in c.value and "in the order's currency" in c.value
+               for c in at.caption)

@@ -73,6 +73,10 @@ def test_partial_refund_through_the_confirmation_dialog(
     assert any("accepted" in s.value for s in at.success)
     assert not any("(REFUNDING)" in s.value or "(SUCCESS)" in s.value for s in at.success)
     assert any(m.label == "Still refundable" and "87.50 USDT" in m.value for m in at.metric)
+    # The form starts empty again: the next refund is never the last one's by accident.
+    assert at.text_input(key="refund_amount").value == ""
+    assert at.text_input(key="refund_note").value == ""
+
 
 
 def test_a_second_yes_for_the_same_dialog_refunds_nothing_more(
@@ -102,6 +106,7 @@ def test_refusals_are_shown_and_nothing_is_asked(
     order = paid(ui_services, "10")
     at = open_order(signed_in_app, order)
     at.text_input(key="refund_amount").input("10.01")
+    at.selectbox(key="refund_reason").select("DUPLICATE")
     at.button(key="refund_open").click().run()
     assert any("more than the 10 still refundable" in e.value for e in at.error)
     at.selectbox(key="refund_reason").select("OTHER")
@@ -119,6 +124,7 @@ def test_warning_before_the_attempt_that_refunds_the_whole_remainder(
     at = open_order(signed_in_app, order)
     assert any("last one Binance Pay allows" in w.value for w in at.warning)
     assert at.text_input(key="refund_amount").disabled
+    at.selectbox(key="refund_reason").select("DUPLICATE")
     at.button(key="refund_open").click().run()
     assert any("41.00 USDT" in m.value for m in at.markdown)
     at.button(key="refund_yes").click().run()

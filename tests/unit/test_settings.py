@@ -24,6 +24,26 @@ def test_environment_overrides_and_decimals_stay_exact(monkeypatch: pytest.Monke
     assert settings.refund_approval_threshold == Decimal("250.10")
 
 
+def test_refund_thresholds_per_currency(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PAYDESK_REFUND_APPROVAL_THRESHOLD", "500")
+    monkeypatch.setenv("PAYDESK_REFUND_APPROVAL_THRESHOLDS", " btc=0.005 , ETH=0.2,")
+    settings = Settings(_env_file=None)  # type: ignore[call-arg]
+    assert settings.refund_approval_thresholds == {"BTC": Decimal("0.005"),
+                                                   "ETH": Decimal("0.2")}
+    assert settings.refund_threshold_for("BTC") == Decimal("0.005")
+    assert settings.refund_threshold_for("USDT") == Decimal("500")
+    monkeypatch.delenv("PAYDESK_REFUND_APPROVAL_THRESHOLDS")
+    # Out of the box BTC and ETH have their own: the shared figure is a stablecoin amount.
+    defaults = Settings(_env_file=None)  # type: ignore[call-arg]
+    assert {"BTC", "ETH"} <= set(defaults.refund_approval_thresholds)
+
+
+@pytest.mark.parametrize("text", ["BTC", "BTC=abc", "BTC=-1", "=5", "BTC=0.1;ETH=1"])
+def test_unreadable_refund_thresholds_are_refused_with_an_example(text: str) -> None:
+    with pytest.raises(ValidationError, match="BTC=0.01,ETH=0.25"):
+        Settings(PAYDESK_REFUND_APPROVAL_THRESHOLDS=text, _env_file=None)  # type: ignore[call-arg]
+
+
 def test_dotenv_file_is_read(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.delenv("PAYDESK_TIMEZONE", raising=False)
     env_file = tmp_path / ".env"
