@@ -30,12 +30,13 @@ def test_a_batch_refused_three_times_waits_and_is_counted(
     assert not_sent.count_not_sent(services) == 1
     assert not_sent.uploads_not_sent(services, staff["vic"]) == {ref: 1}
 
+    import services.bootstrap as bootstrap
     from services.cli import sync as sync_cli
 
-    from services.bootstrap import build_services
-
-    # The command builds (and disposes) services of its own on the same store.
-    monkeypatch.setattr(sync_cli, "build_services", lambda: build_services(services.settings))
+    # The command builds (and disposes) services of its own on the same store; it imports the
+    # builder when it runs (a fast `paydesk --help`), so the builder is replaced where it lives.
+    real_build = bootstrap.build_services
+    monkeypatch.setattr(bootstrap, "build_services", lambda: real_build(services.settings))
     assert sync_cli._run(build_parser().parse_args(["sync", "--kind", "payouts"])) == 0
     out = capsys.readouterr().out
     assert "1 payout batch not sent, waiting for someone to send again" in out
