@@ -11,11 +11,12 @@ from sqlmodel import select
 
 from data.models import Mandate
 from services import debits
-from services.access import Actor, require
+from services.access import Actor
 from services.bootstrap import Services
 from services.bulk_common import BulkPreview, BulkResult, finish, parse_amount, read_table
 from services.errors import PayDeskError
 from services.money import MAX_AMOUNT
+from services.refusals import require
 
 ALIASES = {
     "contract": "contract", "merchantcontractcode": "contract", "contractid": "contract",
@@ -36,7 +37,7 @@ def _find(session, ref: str) -> Mandate | None:  # type: ignore[no-untyped-def]
 
 def preview(services: Services, actor: Actor, data: bytes,
             file_name: str | None = None) -> BulkPreview:
-    require(actor, "debit.request")
+    require(services, actor, "debit.request")
     _, out, rows = read_table(data, file_name, ALIASES,
                               (("contract",), ("amount",), ("product",)))
     planned: dict[int, dict[str, object]] = {}
@@ -103,7 +104,7 @@ def apply(services: Services, actor: Actor, checked: BulkPreview, *,
           request_token: str | None = None) -> list[BulkResult]:
     """`request_token` names this submission of the file: applying it again (a double click, a
     retry after a lost page) answers each line with the debit it already made."""
-    require(actor, "debit.request")
+    require(services, actor, "debit.request")
     results = []
     for item in checked.lines:
         plan = item.planned

@@ -14,19 +14,27 @@ from sqlmodel import col, select
 
 from data.models import DirectDebit, Mandate
 from services import audit
-from services.access import Actor, can, require
+from services.access import Actor, can
 from services.audit import safe_csv_cell
 from services.bootstrap import Services
 from services.debits import DEBIT_CURRENCIES, _mandate
 from services.errors import ConflictError, InputError
 from services.mandate_updates import (
-    CREATING, EXPIRED, INITIAL, REFUSED, SIGNED, TERMINATED, UNKNOWN_CONTRACT, apply_contract,
+    CREATING,
+    EXPIRED,
+    INITIAL,
+    REFUSED,
+    SIGNED,
+    TERMINATED,
+    UNKNOWN_CONTRACT,
+    apply_contract,
     contract_transition,
 )
 from services.money import positive_amount
 from services.providers.base import Contract
 from services.providers.errors import DuplicateRequestError, ProviderError
 from services.providers.errors import NotFoundError as ProviderNotFound
+from services.refusals import require
 from services.row_locks import lock_row
 
 STATUSES = (INITIAL, SIGNED, TERMINATED, EXPIRED, CREATING, UNKNOWN_CONTRACT, REFUSED)
@@ -87,7 +95,7 @@ def _check(request: ContractRequest, now: datetime) -> Decimal:
 
 def create_contract(services: Services, actor: Actor, request: ContractRequest) -> Mandate:
     """Intent (CREATING) first, then the provider; the answer brings the QR code and deeplink."""
-    require(actor, "mandate.create")
+    require(services, actor, "mandate.create")
     now = services.now()
     limit = _check(request, now)
     with services.uow() as uow:
@@ -209,7 +217,7 @@ def _record_query(services: Services, mandate_id: int, contract: Contract | None
 def signing_links(services: Services, actor: Actor,
                   mandate_ref: int | str) -> tuple[str | None, str | None]:
     """(deeplink, QR content) the customer signs with."""
-    require(actor, "orders.view")
+    require(services, actor, "orders.view")
     mandate_id = _mandate(services, mandate_ref)
     with services.uow() as uow:
         row = uow.session.get(Mandate, mandate_id)
@@ -222,7 +230,7 @@ def sync_contract(services: Services, actor: Actor | None, mandate_ref: int | st
     merchantContractCode first and only sent again (same code) when the provider does not know
     it; sending is a create, so a person needs mandate.create for it (viewers only read)."""
     if actor is not None:
-        require(actor, "orders.view")
+        require(services, actor, "orders.view")
     mandate_id = _mandate(services, mandate_ref)
     with services.uow() as uow:
         row = uow.session.get(Mandate, mandate_id)
@@ -239,7 +247,7 @@ def sync_contract(services: Services, actor: Actor | None, mandate_ref: int | st
 
 def terminate_contract(services: Services, actor: Actor, mandate_ref: int | str,
                        notes: str) -> Mandate:
-    require(actor, "mandate.terminate")
+    require(services, actor, "mandate.terminate")
     text = (notes or "").strip()
     if not text or len(text) > NOTES_MAX:
         raise InputError(f"say why the contract ends (1 to {NOTES_MAX} characters)",
@@ -307,7 +315,7 @@ DEBIT_COLUMNS = ("merchant_request_id", "merchant_contract_code", "amount", "cur
 
 def list_mandates(services: Services, actor: Actor, f: ListFilter, *,
                   limit: int = 5000) -> list[dict[str, object]]:
-    require(actor, "orders.view")
+    require(services, actor, "orders.view")
     start, end = _bounds(services, f)
     statement = select(Mandate)
     if f.status:
@@ -332,7 +340,7 @@ def list_mandates(services: Services, actor: Actor, f: ListFilter, *,
 
 def list_debits(services: Services, actor: Actor, f: ListFilter, *,
                 limit: int = 5000) -> list[dict[str, object]]:
-    require(actor, "orders.view")
+    require(services, actor, "orders.view")
     start, end = _bounds(services, f)
     statement = select(DirectDebit, Mandate.merchant_contract_code).join(
         Mandate, col(Mandate.id) == col(DirectDebit.mandate_id))

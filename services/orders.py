@@ -15,9 +15,10 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, Literal
 
 from data.queries import order_search as q
-from services.access import Actor, require
+from services.access import Actor
 from services.bootstrap import Services
 from services.errors import InputError, NotFoundError
+from services.refusals import require
 
 SortKey = Literal["created_at", "amount"]
 SORTS: dict[str, tuple[SortKey, bool]] = {
@@ -196,7 +197,7 @@ def search_orders(
     page_size: int = 50,
 ) -> OrderPage:
     """One page of matching orders; the first page when neither token is given."""
-    require(actor, "orders.view")
+    require(services, actor, "orders.view")
     if sort not in SORTS:
         raise InputError(f"unknown sort '{sort}'; use one of {', '.join(SORTS)}", field="sort")
     if page_after and page_before:
@@ -228,14 +229,14 @@ def search_orders(
 
 
 def count_orders(services: Services, actor: Actor, *, filters: OrderFilters) -> int:
-    require(actor, "orders.view")
+    require(services, actor, "orders.view")
     with services.uow() as uow:
         return q.count_rows(uow.session, filters.criteria(services.settings.zone))
 
 
 def filter_choices(services: Services, actor: Actor) -> dict[str, list[str]]:
     """Values present in the store for the status, currency and provider filters."""
-    require(actor, "orders.view")
+    require(services, actor, "orders.view")
     with services.uow() as uow:
         present = {name: q.distinct_values(uow.session, name)
                    for name in ("status", "currency", "provider")}
@@ -250,7 +251,7 @@ def filter_choices(services: Services, actor: Actor) -> dict[str, list[str]]:
 
 def get_order_detail(services: Services, actor: Actor, order_ref: str | int) -> OrderDetail:
     """Everything about one order (by id, merchantTradeNo or prepayId), with its timeline."""
-    require(actor, "orders.view")
+    require(services, actor, "orders.view")
     zone = services.settings.zone
     with services.uow() as uow:
         order = q.find_order(uow.session, str(order_ref))

@@ -11,10 +11,11 @@ from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 
 from data.models import Order, Refund, User
-from services.access import Actor, require
+from services.access import Actor
 from services.bootstrap import Services
 from services.errors import InputError
 from services.mandates import rows_csv
+from services.refusals import require
 
 STATUSES = ("NEEDS_APPROVAL", "PENDING", "UNKNOWN", "REFUNDING", "SUCCESS", "FAIL", "REJECTED")
 COLUMNS = ("refund_request_id", "merchant_trade_no", "amount", "currency", "status", "reason",
@@ -58,7 +59,7 @@ def _statement(services: Services, f: RefundFilter, what):  # type: ignore[no-un
 
 
 def count_refunds(services: Services, actor: Actor, f: RefundFilter) -> int:
-    require(actor, "orders.view")
+    require(services, actor, "orders.view")
     with services.uow() as uow:
         return int(uow.session.exec(
             _statement(services, f, select(func.count()).select_from(Refund))).one())
@@ -66,7 +67,7 @@ def count_refunds(services: Services, actor: Actor, f: RefundFilter) -> int:
 
 def list_refunds(services: Services, actor: Actor, f: RefundFilter, *,
                  limit: int | None = 1000) -> list[dict[str, object]]:
-    require(actor, "orders.view")
+    require(services, actor, "orders.view")
     requester, approver = aliased(User), aliased(User)
     what = (select(Refund, Order.merchant_trade_no, requester.username, approver.username)
             .select_from(Refund))
@@ -92,7 +93,7 @@ def list_refunds(services: Services, actor: Actor, f: RefundFilter, *,
 
 
 def filter_choices(services: Services, actor: Actor) -> dict[str, list[str]]:
-    require(actor, "orders.view")
+    require(services, actor, "orders.view")
     with services.uow() as uow:
         currencies = uow.session.exec(select(Refund.currency).distinct()).all()
         reasons = uow.session.exec(select(Refund.reason).distinct()).all()
@@ -101,6 +102,6 @@ def filter_choices(services: Services, actor: Actor) -> dict[str, list[str]]:
 
 def export_refunds_csv(services: Services, actor: Actor, f: RefundFilter) -> bytes:
     """Every refund the filters match, no cap."""
-    require(actor, "orders.export")
+    require(services, actor, "orders.export")
     return rows_csv(list_refunds(services, actor, f, limit=None), COLUMNS,
                     services.settings.timezone)

@@ -7,6 +7,8 @@ from types import TracebackType
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session
 
+from services.errors import PermissionDeniedError
+
 
 class UnitOfWork:
     def __init__(self, session_factory: sessionmaker[Session]) -> None:
@@ -32,6 +34,11 @@ class UnitOfWork:
         try:
             # Anything not explicitly committed is thrown away, on success and on error alike.
             self.session.rollback()
+            if isinstance(exc, PermissionDeniedError) and not exc.audited:
+                # The refused work is gone; the refusal itself is kept (who, what, why).
+                from services import refusals  # refusals needs the store's models
+
+                refusals.record(self.session, exc)
         finally:
             self.session.close()
             self._session = None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from dashboard.auth import signed_in_actor
 from dashboard.components.formatting import format_amount
 from dashboard.runtime import get_services
 from services.system import describe_configuration
@@ -14,7 +15,7 @@ st.caption(
     "PayDesk reads its configuration from the environment and `.env` at start-up. "
     "Change a value there and restart; `.env.example` documents every setting."
 )
-description = describe_configuration(services)
+description = describe_configuration(services, signed_in_actor())
 # Amounts with thousands separators; every other value is shown as the service words it.
 amounts = {
     # A bare number compared with each order's own amount, in its own currency (no conversion).

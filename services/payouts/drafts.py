@@ -20,7 +20,7 @@ from sqlmodel import col, select
 
 from data.models import AuditEntry, PayoutBatch, PayoutLine
 from services import audit
-from services.access import Actor, require
+from services.access import Actor
 from services.bootstrap import Services
 from services.errors import ConflictError, InputError, NotFoundError
 from services.payouts import states
@@ -38,6 +38,7 @@ from services.payouts.validation import (
     validate_table,
 )
 from services.providers.errors import ProviderError
+from services.refusals import require
 
 DRAFT_SAVED = "payout.draft_saved"
 _LINE_CHUNK = 1000
@@ -70,7 +71,7 @@ def validate_upload(
 
     Raises UnreadableFileError when the bytes are not a CSV or XLSX we can read.
     """
-    require(actor, "payout.upload")
+    require(services, actor, "payout.upload")
     with services.uow() as uow:
         return validate_payout_file(
             data, file_name=file_name, rules=_rules(services),
@@ -112,7 +113,7 @@ def revalidate(
 ) -> ValidationResult:
     """Validate the uploaded file again with the lines fixed in place; every rule runs again,
     so an edit can never smuggle a bad value past validation."""
-    require(actor, "payout.upload")
+    require(services, actor, "payout.upload")
     raw = apply_edits(read_payout_file(data, file_name=file_name), edits)
     with services.uow() as uow:
         return validate_table(raw, rules=_rules(services), history=StoreHistory(uow.session),
@@ -163,7 +164,7 @@ def save_draft(
     extra_warnings: tuple[Finding, ...] = (),
 ) -> SavedDraft:
     """Store the upload's lines as DRAFT batches in one transaction; returns what was saved."""
-    require(actor, "payout.upload")
+    require(services, actor, "payout.upload")
     errors = result.errors
     if errors and not only_valid:
         raise InputError(
@@ -232,7 +233,7 @@ def save_draft(
 
 def draft_record(services: Services, actor: Actor, upload_ref: str) -> dict[str, Any]:
     """What was recorded when the upload was saved: excluded lines and warnings."""
-    require(actor, "orders.view")
+    require(services, actor, "orders.view")
     with services.uow() as uow:
         detail = uow.session.exec(
             select(AuditEntry.detail).where(
@@ -256,7 +257,7 @@ def recorded_warnings(services: Services, actor: Actor, upload_ref: str) -> list
 
 def discard_draft(services: Services, actor: Actor, upload_ref: str) -> int:
     """Drop a draft nobody submitted; its lines stay (their send ids are never reused)."""
-    require(actor, "payout.upload")
+    require(services, actor, "payout.upload")
     now = services.now()
     with services.uow() as uow:
         result = uow.session.exec(

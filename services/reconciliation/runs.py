@@ -21,10 +21,11 @@ from data.bulk import NULL_INT, insert_columns
 from data.models import ReconciliationItem, ReconciliationRun
 from data.queries import reconciliation as q
 from services import audit
-from services.access import Actor, require
+from services.access import Actor
 from services.bootstrap import Services
 from services.errors import ConflictError, InputError, NotFoundError
 from services.reconciliation import matching as m
+from services.refusals import require
 
 # Which ledger statuses mean money moved (or moved and came back) at the provider.
 _EXPECT: dict[str, dict[str, str]] = {
@@ -161,7 +162,7 @@ def _carry_over(session: object, run_id: int, items: pd.DataFrame) -> tuple[np.n
 
 def start_run(services: Services, actor: Actor, *, start: date, end: date,
               statement_ids: list[int], window_minutes: int = 10) -> RunView:
-    require(actor, "reconciliation.run")
+    require(services, actor, "reconciliation.run")
     check_period(start, end)
     if not 0 <= window_minutes <= 24 * 60:
         raise InputError("the time window is 0 to 1440 minutes", field="window")
@@ -235,13 +236,13 @@ def _view(run: ReconciliationRun) -> RunView:
 
 
 def list_runs(services: Services, actor: Actor, limit: int = 100) -> list[RunView]:
-    require(actor, "orders.view")
+    require(services, actor, "orders.view")
     with services.uow() as uow:
         return [_view(r) for r in q.runs(uow.session, limit)]
 
 
 def get_run(services: Services, actor: Actor, run_id: int) -> RunView:
-    require(actor, "orders.view")
+    require(services, actor, "orders.view")
     with services.uow() as uow:
         run = uow.session.get(ReconciliationRun, run_id)
         if run is None:
@@ -277,7 +278,7 @@ class ItemView:
 
 def list_items(services: Services, actor: Actor, run_id: int, *,
                classes: list[str] | None = None, unresolved_only: bool = False) -> list[ItemView]:
-    require(actor, "orders.view")
+    require(services, actor, "orders.view")
     with services.uow() as uow:
         rows = q.run_items(uow.session, run_id, classes, unresolved_only)
         return [ItemView(
@@ -299,7 +300,7 @@ def _aware(value: datetime) -> datetime:
 
 def resolve_item(services: Services, actor: Actor, item_id: int, note: str) -> None:
     """Mark one break explained; the note says why. Audited, and only once."""
-    require(actor, "reconciliation.resolve")
+    require(services, actor, "reconciliation.resolve")
     note = (note or "").strip()
     if not note:
         raise InputError("say why this difference is acceptable", field="note")
@@ -327,7 +328,7 @@ def unresolved_breaks(services: Services, run_id: int) -> int:
 
 def breaks_per_day(services: Services, actor: Actor, run_id: int) -> list[tuple[date, str, int]]:
     """(local day, class, count) of the run's breaks, for the chart."""
-    require(actor, "orders.view")
+    require(services, actor, "orders.view")
     run = get_run(services, actor, run_id)
     from zoneinfo import ZoneInfo
 
