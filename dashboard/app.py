@@ -7,8 +7,18 @@ import streamlit as st
 from dashboard.auth import gate, render_session_sidebar
 from dashboard.components.chrome import render_mode_banner
 from dashboard.navigation import page_path, sections_for
+from dashboard.runtime import get_services
+from services.errors import ConfigurationError
 
 st.set_page_config(page_title="PayDesk", page_icon=":material/payments:", layout="wide")
+
+try:
+    get_services()
+except ConfigurationError as refusal:
+    # Live mode with unsafe settings or demo accounts: say what to fix, show nothing else.
+    st.title("PayDesk cannot start")
+    st.error(str(refusal), icon=":material/block:")
+    st.stop()
 
 render_mode_banner()
 # Nothing below runs before sign-in: the gate shows the sign-in page and stops the run.
