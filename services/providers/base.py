@@ -78,6 +78,19 @@ class CheckoutLinks:
 
 
 @dataclass(frozen=True, slots=True)
+class Payer:
+    """Who is asked to pay, for providers that need it up front (Juicyway sessions require a
+    named customer with e-mail and phone); providers that identify the payer at checkout
+    (Binance Pay) ignore it."""
+
+    first_name: str
+    last_name: str
+    email: str
+    phone_number: str
+    country: str
+
+
+@dataclass(frozen=True, slots=True)
 class CreatedOrder:
     provider_order_id: str
     merchant_order_id: str
@@ -231,6 +244,7 @@ class PaymentProvider(Protocol):
         webhook_url: str | None = None,
         expires_at: datetime | None = None,
         pass_through: str | None = None,
+        payer: Payer | None = None,
     ) -> CreatedOrder: ...
 
     def get_order(

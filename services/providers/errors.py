@@ -15,7 +15,8 @@ Services catch these classes only; each provider maps its own result codes onto 
     ├── InsufficientBalanceError     the merchant wallet cannot cover the amount
     ├── RateLimitError               slow down
     ├── UnknownOutcomeError          sent, no answer: it may have been executed
-    └── TransientServerError         provider-side failure; safe to retry with the same id
+    ├── TransientServerError         provider-side failure; safe to retry with the same id
+    └── NotOfferedError              the provider has no such operation (see its capabilities)
 
 ``outcome_unknown`` is the flag services branch on when recording a money movement: when it
 is true the request may have been executed, so the intent must be resolved by querying with
@@ -142,3 +143,11 @@ class TransientServerError(ProviderError):
     def __init__(self, message: str, *, outcome_unknown: bool = True, **kwargs) -> None:  # type: ignore[no-untyped-def]
         super().__init__(message, **kwargs)
         self.outcome_unknown = outcome_unknown or self.outcome_unknown
+
+
+class NotOfferedError(ProviderError):
+    """The provider does not offer the operation at all; nothing was sent.
+
+    Services check capabilities first; this is the last line, so a missed check can never
+    turn into a call that half-happens.
+    """

@@ -9,6 +9,7 @@ from decimal import Decimal
 from services.providers import base
 
 from . import models
+from .capabilities import CAPABILITIES
 from .client import BinancePayClient
 
 ORDER_STATES = {
@@ -104,6 +105,7 @@ class BinancePayProvider:
     """Provider-neutral face of Binance Pay. Raises ``services.providers.errors`` only."""
 
     name = "binance_pay"
+    capabilities = CAPABILITIES
 
     def __init__(self, client: BinancePayClient) -> None:
         self.client = client
@@ -121,6 +123,7 @@ class BinancePayProvider:
         webhook_url: str | None = None,
         expires_at: datetime | None = None,
         pass_through: str | None = None,
+        payer: base.Payer | None = None,  # Binance identifies the payer at checkout
     ) -> base.CreatedOrder:
         goods = {
             "goodsType": "02",
