@@ -72,11 +72,11 @@ def _wait_healthy(server: StreamlitServer) -> None:
 
 @pytest.fixture
 def streamlit_server(tmp_path: Path) -> Iterator[Callable[..., StreamlitServer]]:
-    """Factory: `streamlit_server(env=None, script="dashboard/server.py")` -> a running server."""
+    """Factory: `streamlit_server(env=None, script="dashboard/app.py")` -> a running server."""
     started: list[StreamlitServer] = []
 
     def start(
-        env: dict[str, str] | None = None, script: str = "dashboard/server.py"
+        env: dict[str, str] | None = None, script: str = "dashboard/app.py"
     ) -> StreamlitServer:
         extra = dict(env or {})
         if "DATABASE_URL" not in extra:

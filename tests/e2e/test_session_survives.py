@@ -16,6 +16,8 @@ from services.sessions import COOKIE_NAME
 from tests.e2e.conftest import StreamlitServer, sign_in_as, wait_for_app_idle
 
 SIGN_IN = "Sign in to PayDesk"
+# What `make run` serves: the dashboard plus the session cookie route (st.App).
+SERVER = "dashboard/server.py"
 
 
 def _session_cookie(context: Any) -> dict[str, Any]:
@@ -38,7 +40,7 @@ def _open(context: Any, url: str) -> Any:
 def test_refresh_and_new_tabs_keep_the_session_until_sign_out(
     streamlit_server: Callable[..., StreamlitServer], browser: Any
 ) -> None:
-    server = streamlit_server()
+    server = streamlit_server(script=SERVER)
     context = browser.new_context(viewport={"width": 1400, "height": 900})
     page = context.new_page()
     try:
@@ -85,7 +87,7 @@ def test_refresh_and_new_tabs_keep_the_session_until_sign_out(
 def test_disabling_the_user_ends_the_session(
     streamlit_server: Callable[..., StreamlitServer], browser: Any
 ) -> None:
-    server = streamlit_server()
+    server = streamlit_server(script=SERVER)
     context = browser.new_context(viewport={"width": 1400, "height": 900})
     page = context.new_page()
     try:
