@@ -35,6 +35,7 @@ from services.providers.base import Contract
 from services.providers.errors import DuplicateRequestError, ProviderError
 from services.providers.errors import NotFoundError as ProviderNotFound
 from services.refusals import require
+from services.search_text import like_pattern, search_text
 from services.row_locks import lock_row
 
 STATUSES = (INITIAL, SIGNED, TERMINATED, EXPIRED, CREATING, UNKNOWN_CONTRACT, REFUSED)
@@ -322,11 +323,12 @@ def list_mandates(services: Services, actor: Actor, f: ListFilter, *,
         statement = statement.where(col(Mandate.status).in_(f.status))
     if f.currency:
         statement = statement.where(col(Mandate.currency).in_(f.currency))
-    if f.text.strip():
-        like = f"%{f.text.strip()}%"
-        statement = statement.where(col(Mandate.merchant_contract_code).like(like)
-                                    | col(Mandate.contract_id).like(like)
-                                    | col(Mandate.customer_email).like(like))
+    text = search_text(f.text)
+    if text:
+        like = like_pattern(text)
+        statement = statement.where(col(Mandate.merchant_contract_code).like(like, escape="\\")
+                                    | col(Mandate.contract_id).like(like, escape="\\")
+                                    | col(Mandate.customer_email).like(like, escape="\\"))
     if start:
         statement = statement.where(col(Mandate.created_at) >= start)
     if end:
@@ -348,10 +350,12 @@ def list_debits(services: Services, actor: Actor, f: ListFilter, *,
         statement = statement.where(col(DirectDebit.status).in_(f.status))
     if f.currency:
         statement = statement.where(col(DirectDebit.currency).in_(f.currency))
-    if f.text.strip():
-        like = f"%{f.text.strip()}%"
-        statement = statement.where(col(DirectDebit.merchant_request_id).like(like)
-                                    | col(Mandate.merchant_contract_code).like(like))
+    text = search_text(f.text)
+    if text:
+        like = like_pattern(text)
+        statement = statement.where(
+            col(DirectDebit.merchant_request_id).like(like, escape="\\")
+            | col(Mandate.merchant_contract_code).like(like, escape="\\"))
     if start:
         statement = statement.where(col(DirectDebit.created_at) >= start)
     if end:

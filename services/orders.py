@@ -15,10 +15,13 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, Literal
 
 from data.queries import order_search as q
+from data.types import MONEY_SCALE
 from services.access import Actor
 from services.bootstrap import Services
 from services.errors import InputError, NotFoundError
+from services.money import check_magnitude
 from services.refusals import require
+from services.search_text import search_text
 
 SortKey = Literal["created_at", "amount"]
 SORTS: dict[str, tuple[SortKey, bool]] = {
@@ -71,7 +74,10 @@ class OrderFilters:
         if (self.amount_min is not None and self.amount_max is not None
                 and self.amount_min > self.amount_max):
             raise InputError("the minimum amount is above the maximum; swap them", field="amount")
-        text = (self.text or "").strip() or None
+        text = search_text(self.text)
+        for value, name in ((self.amount_min, "min amount"), (self.amount_max, "max amount")):
+            if value is not None:
+                _check_filter_amount(value, name)
         return q.OrderCriteria(
             statuses=self.statuses, currencies=self.currencies, providers=self.providers,
             created_from_utc=lower.astimezone(UTC) if lower else None,
@@ -410,13 +416,26 @@ def parse_local_stamp(value: str, name: str) -> tuple[date, time | None]:
 
 
 def parse_amount(value: str, name: str) -> Decimal:
+    text = value.strip()
     try:
-        amount = Decimal(value.strip())
+        amount = Decimal(text) if text.isascii() and len(text) <= 40 else None
     except InvalidOperation:
-        raise InputError(f"'{value}' is not an amount; write e.g. 12.50", field=name) from None
+        amount = None
+    if amount is None:
+        raise InputError(f"'{value[:40]}' is not an amount; write e.g. 12.50", field=name)
     if not amount.is_finite() or amount < 0:
         raise InputError(f"'{value}' is not a positive amount", field=name)
+    _check_filter_amount(amount, name)
     return amount
+
+
+def _check_filter_amount(amount: Decimal, name: str) -> None:
+    """Amounts PayDesk can store: at most 8 decimals and below the largest recordable amount."""
+    check_magnitude(amount, field=name)
+    exponent = amount.normalize().as_tuple().exponent
+    if isinstance(exponent, int) and exponent < -MONEY_SCALE:
+        raise InputError(f"{amount:f} has more than {MONEY_SCALE} decimal places; no amount "
+                         "is that precise, round it", field=name)
 
 
 def _codes(value: str) -> tuple[str, ...]:
@@ -430,8 +449,11 @@ def filters_from_params(params: Mapping[str, str]) -> tuple[OrderFilters, list[s
         statuses=_codes(params.get("status", "")),
         currencies=_codes(params.get("currency", "")),
         providers=tuple(p.lower() for p in _codes(params.get("provider", ""))),
-        text=(params.get("q") or "").strip() or None,
     )
+    try:
+        filters = replace(filters, text=search_text(params.get("q"), field="q"))
+    except InputError as error:
+        problems.append(str(error))
     for name, date_field, time_field in (("from", "date_from", "time_from"),
                                          ("to", "date_to", "time_to")):
         if params.get(name):

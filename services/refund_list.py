@@ -16,6 +16,7 @@ from services.bootstrap import Services
 from services.errors import InputError
 from services.mandates import rows_csv
 from services.refusals import require
+from services.search_text import search_text
 
 STATUSES = ("NEEDS_APPROVAL", "PENDING", "UNKNOWN", "REFUNDING", "SUCCESS", "FAIL", "REJECTED")
 COLUMNS = ("refund_request_id", "merchant_trade_no", "amount", "currency", "status", "reason",
@@ -44,11 +45,13 @@ def _statement(services: Services, f: RefundFilter, what):  # type: ignore[no-un
         statement = statement.where(col(Refund.currency).in_(f.currency))
     if f.reason:
         statement = statement.where(col(Refund.reason).in_(f.reason))
-    text = f.text.strip()
+    text = search_text(f.text)
     if text:
-        statement = statement.where(col(Refund.refund_request_id).startswith(text)
-                                    | col(Order.merchant_trade_no).startswith(text)
-                                    | col(Order.prepay_id).startswith(text))
+        # autoescape: a typed % or _ matches itself, not every refund.
+        statement = statement.where(
+            col(Refund.refund_request_id).startswith(text, autoescape=True)
+            | col(Order.merchant_trade_no).startswith(text, autoescape=True)
+            | col(Order.prepay_id).startswith(text, autoescape=True))
     if f.date_from:
         statement = statement.where(
             col(Refund.created_at) >= datetime.combine(f.date_from, time.min, zone))
