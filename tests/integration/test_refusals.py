@@ -53,6 +53,7 @@ VIEWER_MAY = {
     "services.refund_list.count_refunds", "services.refund_list.list_refunds",
     "services.refund_list.filter_choices", "services.refund_list.export_refunds_csv",
     "services.refunds.refund_position",
+    "services.sessions.start",  # a signed-in person's own browser session
 }
 # The checks themselves, not services.
 HELPERS = {"services.refusals.require", "services.refusals.refuse"}
