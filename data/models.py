@@ -125,6 +125,9 @@ class Order(SQLModel, table=True):
     expires_at: datetime | None = None
     paid_at: datetime | None = None
     closed_at: datetime | None = None
+    # Set when provider news disagreed with our figures (services.evidence): kept, shown as
+    # "needs review", never overwritten by the provider's figure.
+    review_note: str | None = Field(default=None, max_length=255)
 
 
 class Refund(SQLModel, table=True):
@@ -150,6 +153,9 @@ class Refund(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
     completed_at: datetime | None = None
+    # Set when provider news disagreed with our figures (services.evidence): kept, shown as
+    # "needs review", never overwritten by the provider's figure.
+    review_note: str | None = Field(default=None, max_length=255)
 
 
 # --- payouts -------------------------------------------------------------------------------------
@@ -202,6 +208,9 @@ class PayoutLine(SQLModel, table=True):
     claim_deadline: datetime | None = None
     error_code: str | None = Field(default=None, max_length=32)
     updated_at: datetime = Field(default_factory=utcnow)
+    # Set when provider news disagreed with our figures (services.evidence): kept, shown as
+    # "needs review", never overwritten by the provider's figure.
+    review_note: str | None = Field(default=None, max_length=255)
 
 
 # --- mandates and direct debits ------------------------------------------------------------------
@@ -276,6 +285,9 @@ class DirectDebit(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
     completed_at: datetime | None = None
+    # Set when provider news disagreed with our figures (services.evidence): kept, shown as
+    # "needs review", never overwritten by the provider's figure.
+    review_note: str | None = Field(default=None, max_length=255)
 
 
 class DebitNotice(SQLModel, table=True):
@@ -320,6 +332,9 @@ class WebhookDelivery(SQLModel, table=True):
     body: str = Field(sa_column=Column(Text, nullable=False))
     signature_valid: bool = False
     duplicate_of_id: int | None = Field(default=None, foreign_key="webhook_deliveries.id")
+    # Set on the one delivery that applied an event (migration 0008): inserted before the event
+    # is applied, so a second receiver with the same delivery fails on it instead of applying.
+    dedupe_key: str | None = Field(default=None, max_length=64, unique=True)
     outcome: str = Field(default="received", max_length=32)
     received_at: datetime = Field(default_factory=utcnow)
     processed_at: datetime | None = None

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
+from services.errors import MoneyError
+from services.money import parse_amount as parse_amount_strictly
 from services.payouts.file_format import normalise_header
 from services.payouts.findings import ERROR, WARNING, Finding, FindingList
 from services.payouts.reading import RawTable, read_payout_file
@@ -99,15 +101,12 @@ def read_table(data: bytes, file_name: str | None, aliases: Mapping[str, str],
     return table, out, rows
 
 
-def parse_amount(text: str) -> Decimal | None:
-    """A plain decimal as typed (1234.56); None when it is not one. Never via float."""
-    cleaned = text.strip()
-    if not cleaned or not all(c.isdigit() or c == "." for c in cleaned) or cleaned.count(".") > 1:
-        return None
+def parse_amount(text: str, currency: str | None) -> tuple[Decimal | None, str, str]:
+    """The amount of a line by the one amount parser: (value, "", "") or (None, code, message)."""
     try:
-        return Decimal(cleaned)
-    except InvalidOperation:
-        return None
+        return parse_amount_strictly(text, currency), "", ""
+    except MoneyError as error:
+        return None, error.code, error.message
 
 
 def finish(out: Collector, rows: list[tuple[int, dict[str, str]]],

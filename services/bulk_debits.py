@@ -5,7 +5,6 @@ applying it calls `services.debits.debit_now` per line, under each mandate's loc
 from __future__ import annotations
 
 import hashlib
-from decimal import Decimal
 
 from sqlmodel import select
 
@@ -15,8 +14,11 @@ from services.access import Actor
 from services.bootstrap import Services
 from services.bulk_common import BulkPreview, BulkResult, finish, parse_amount, read_table
 from services.errors import PayDeskError
+<<<<<<< HEAD
 from services.money import MAX_AMOUNT
 from services.refusals import require
+=======
+>>>>>>> main
 
 ALIASES = {
     "contract": "contract", "merchantcontractcode": "contract", "contractid": "contract",
@@ -58,18 +60,9 @@ def preview(services: Services, actor: Actor, data: bytes,
             if not product or len(product) > debits.PRODUCT_MAX:
                 out.error(line, "product", product, "bad_product",
                           f"name what is debited (1 to {debits.PRODUCT_MAX} characters)")
-            amount = parse_amount(amount_text)
+            amount, code, message = parse_amount(amount_text, mandate.currency)
             if amount is None:
-                out.error(line, "amount", amount_text, "bad_amount",
-                          "write the amount like 19.99")
-                continue
-            if abs(amount) > MAX_AMOUNT:
-                out.error(line, "amount", amount_text, "too_large",
-                          f"the amount is larger than PayDesk can record ({MAX_AMOUNT:f})")
-                continue
-            if amount != amount.quantize(Decimal("0.00000001")):
-                out.error(line, "amount", amount_text, "too_many_decimals",
-                          "debits have at most 8 decimal places")
+                out.error(line, "amount", amount_text, code, message)
                 continue
             if amount <= 0:
                 out.error(line, "amount", amount_text, "not_positive",

@@ -13,9 +13,14 @@ from services.access import Actor
 from services.approvals import refund_needs_approval
 from services.bootstrap import Services
 from services.bulk_common import BulkPreview, BulkResult, finish, parse_amount, read_table
+<<<<<<< HEAD
 from services.errors import InputError, MoneyError, PayDeskError
 from services.money import check_magnitude, currency_decimals, exact_amount, plain_amount
 from services.refusals import require
+=======
+from services.errors import InputError, PayDeskError
+from services.money import plain_amount
+>>>>>>> main
 
 ALIASES = {
     "merchanttradeno": "order", "prepayid": "order", "order": "order", "orderid": "order",
@@ -71,22 +76,11 @@ def preview(services: Services, actor: Actor, data: bytes,
                           "earlier lines use up the provider's 10 refunds for this order")
                 continue
             full = amount_text.strip().lower() == "full"
-            amount = left if full else parse_amount(amount_text)
+            amount, code, message = ((left, "", "") if full
+                                     else parse_amount(amount_text, order.currency))
             if amount is None:
-                out.error(line, "amount", amount_text, "bad_amount",
-                          "write the amount like 12.50, or full")
-                continue
-            try:
-                check_magnitude(amount, value=amount_text)
-            except MoneyError as error:
-                out.error(line, "amount", amount_text, "too_large", error.message)
-                continue
-            places = currency_decimals(order.currency)
-            try:
-                exact_amount(amount, order.currency)
-            except MoneyError:
-                out.error(line, "amount", amount_text, "too_many_decimals",
-                          f"{order.currency} has at most {places} decimal places")
+                out.error(line, "amount", amount_text, code,
+                          f"{message} (or write full to refund everything left)")
                 continue
             if amount <= 0:
                 out.error(line, "amount", amount_text, "not_positive",
@@ -135,6 +129,7 @@ def apply(services: Services, actor: Actor, checked: BulkPreview, *,
             outcome = refunds.request_refund(
                 services, actor, order_ref=str(plan["order"]),
                 amount=None if plan["full"] else plan["amount"],  # type: ignore[arg-type]
+                full=bool(plan["full"]),
                 reason=str(plan["reason"]), note=plan["note"],  # type: ignore[arg-type]
                 accept_whole_remainder=bool(plan["full"]),
                 request_token=_line_token(request_token, item.line))

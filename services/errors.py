@@ -50,7 +50,13 @@ class InputError(PayDeskError):
 
 
 class MoneyError(InputError):
-    pass
+    """`code` says which rule refused the amount (bad_amount, too_large, too_many_decimals), for
+    file previews that list findings by kind."""
+
+    def __init__(self, message: str, *, field: str | None = None, row: int | None = None,
+                 value: object = None, code: str = "bad_amount") -> None:
+        super().__init__(message, field=field, row=row, value=value)
+        self.code = code
 
 
 class NotFoundError(PayDeskError):

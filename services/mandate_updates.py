@@ -12,13 +12,14 @@ settled data.
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 from sqlmodel import col, select
 
 from data.models import DebitNotice, DirectDebit, Mandate
 from data.queries.sync_candidates import stale_open_ids
-from services import audit
+from services import audit, evidence
 from services.bootstrap import Services
 from services.errors import PayDeskError
 from services.provider_events import handles
@@ -160,8 +161,12 @@ def sync_open_contracts(services: Services, *, limit: int = 200) -> dict[str, in
 
 def debit_transition(uow: UnitOfWork, merchant_request_id: str, to_status: str, now: datetime,
                      *, prepay_id: str | None = None, provider_pay_id: str | None = None,
-                     error_code: str | None = None,
-                     error_message: str | None = None) -> tuple[str, str] | None:
+                     error_code: str | None = None, error_message: str | None = None,
+                     amount: Decimal | None = None, currency: str | None = None,
+                     source: str = "answer") -> tuple[str, str] | None:
+    """(before, after), or None for a debit we do not hold. `amount` and `currency` are what the
+    provider reported (services.evidence): on a mismatch nothing moves and `after` is
+    evidence.NEEDS_REVIEW."""
     mandate_id = uow.session.exec(select(DirectDebit.mandate_id).where(
         DirectDebit.merchant_request_id == merchant_request_id)).first()
     if mandate_id is None:
@@ -171,6 +176,12 @@ def debit_transition(uow: UnitOfWork, merchant_request_id: str, to_status: str, 
         select(DirectDebit).where(DirectDebit.merchant_request_id == merchant_request_id)
         .execution_options(populate_existing=True)).one()
     before = debit.status
+    if amount is not None and not evidence.check(
+            uow, debit, target_type="debit", target_id=merchant_request_id,
+            ours=evidence.Figures(debit.amount, debit.currency),
+            theirs=evidence.Figures(amount, currency), source=source, now=now,
+            key=merchant_request_id):
+        return before, evidence.NEEDS_REVIEW
     before_error = debit.error_message or debit.error_code or "no reason kept"
     if prepay_id and not debit.prepay_id:
         debit.prepay_id = prepay_id
@@ -253,9 +264,14 @@ def handle_debit_payment(services: Services, uow: UnitOfWork, event: Any) -> str
             DirectDebit.prepay_id == prepay_id)).first()
         request_id = by_prepay or request_id
     change = debit_transition(uow, request_id, to_status, now, prepay_id=prepay_id,
-                              error_message=None if to_status == SUCCESS else f"provider: {status}")
+                              error_message=None if to_status == SUCCESS else f"provider: {status}",
+                              amount=evidence.reported_amount(data.get("totalFee")),
+                              currency=str(data["currency"]) if data.get("currency") else None,
+                              source="webhook")
     if change is None:
         return None  # an ordinary order payment: services.order_updates owns it
+    if change[1] == evidence.NEEDS_REVIEW:
+        return evidence.NEEDS_REVIEW
     if change[0] == change[1]:
         return "debit_duplicate"
     outcome = change_outcome(change)
@@ -298,8 +314,9 @@ def sync_debit(services: Services, merchant_request_id: str) -> str:
     with services.uow() as uow:
         change = debit_transition(uow, merchant_request_id,
                                   _ORDER_TO_DEBIT.get(order.state, PROCESSING), services.now(),
-                                  prepay_id=order.provider_order_id)
-        if change and change[0] != change[1]:
+                                  prepay_id=order.provider_order_id, amount=order.amount,
+                                  currency=order.currency, source="query")
+        if change and change[0] != change[1] and change[1] != evidence.NEEDS_REVIEW:
             audit.record(uow, actor=audit.SYSTEM, action="debit.synced", target_type="debit",
                          target_id=merchant_request_id, idempotency_key=merchant_request_id,
                          provider_code=order.provider_status, outcome=change_outcome(change),

@@ -30,7 +30,7 @@ from sqlalchemy import update
 from sqlmodel import col, select
 
 from data.models import Order
-from services import audit
+from services import audit, evidence
 from services.bootstrap import Services
 from services.provider_events import ProviderEvent, handles
 from services.providers.base import OrderStatus
@@ -80,13 +80,20 @@ class OrderReport:
     payer_id: str | None = None
     fee: Decimal | None = None
     source: str = "webhook"
+    amount: Decimal | None = None  # what the provider says was asked or paid, to compare
+    currency: str | None = None
 
 
 def apply_report(services: Services, uow: UnitOfWork, order: Order, report: OrderReport) -> str:
     """Apply `report` to `order` (already loaded in `uow`, ideally locked); return the outcome."""
     before = order.status
-    verdict = decide(before, report.status)
     now = services.now()
+    if not evidence.check(uow, order, target_type="order", target_id=order.id or 0,
+                          ours=evidence.Figures(order.amount, order.currency),
+                          theirs=evidence.Figures(report.amount, report.currency),
+                          source=report.source, now=now, key=order.merchant_trade_no):
+        return evidence.NEEDS_REVIEW
+    verdict = decide(before, report.status)
     if verdict in (APPLY, SAME) and report.status in PAID_FAMILY:
         _fill_payment(order, report)
     if verdict == APPLY:
@@ -206,6 +213,8 @@ def report_from_event(order: Order, event: ProviderEvent) -> OrderReport | None:
         payer_id=str(payer) if payer else None,
         fee=_decimal(data.get("commission")),
         source="webhook",
+        amount=evidence.reported_amount(data.get("totalFee")),
+        currency=str(data["currency"]) if data.get("currency") else None,
     )
 
 
@@ -234,6 +243,8 @@ def report_from_query(result: OrderStatus) -> OrderReport:
         payer_id=result.payer_id,
         fee=result.commission,
         source="sync",
+        amount=result.amount,
+        currency=result.currency,
     )
 
 

@@ -19,9 +19,13 @@ from data.types import MONEY_SCALE
 from services.access import Actor
 from services.bootstrap import Services
 from services.errors import InputError, NotFoundError
+<<<<<<< HEAD
 from services.money import check_magnitude
 from services.refusals import require
 from services.search_text import search_text
+=======
+from services.money import parse_amount as parse_money_amount
+>>>>>>> main
 
 SortKey = Literal["created_at", "amount"]
 SORTS: dict[str, tuple[SortKey, bool]] = {
@@ -107,6 +111,7 @@ class OrderRow:
     expires_at: datetime | None
     paid_at: datetime | None
     closed_at: datetime | None
+    review_note: str | None = None  # provider news disagreed with our figures (services.evidence)
 
 
 @dataclass(frozen=True)
@@ -144,6 +149,7 @@ class RefundInfo:
     reason: str
     created_at: datetime
     completed_at: datetime | None
+    review_note: str | None = None
 
 
 @dataclass(frozen=True)
@@ -283,7 +289,8 @@ def get_order_detail(services: Services, actor: Actor, order_ref: str | int) -> 
                  "Universal link": order.universal_url, "QR content": order.qr_content}
         infos = [RefundInfo(r.refund_request_id, r.amount, r.currency, r.status, r.reason,
                             r.created_at.astimezone(zone),
-                            r.completed_at.astimezone(zone) if r.completed_at else None)
+                            r.completed_at.astimezone(zone) if r.completed_at else None,
+                            r.review_note)
                  for r in refunds]
         events = _timeline(row, refunds, webhooks, audits, zone)
     return OrderDetail(row, links, infos, events, zone.key)
@@ -416,6 +423,7 @@ def parse_local_stamp(value: str, name: str) -> tuple[date, time | None]:
 
 
 def parse_amount(value: str, name: str) -> Decimal:
+<<<<<<< HEAD
     text = value.strip()
     try:
         amount = Decimal(text) if text.isascii() and len(text) <= 40 else None
@@ -427,6 +435,10 @@ def parse_amount(value: str, name: str) -> Decimal:
         raise InputError(f"'{value}' is not a positive amount", field=name)
     _check_filter_amount(amount, name)
     return amount
+=======
+    """A filter bound, read like every other amount (money.parse_amount, at the store's scale)."""
+    return parse_money_amount(value, None, field=name)
+>>>>>>> main
 
 
 def _check_filter_amount(amount: Decimal, name: str) -> None:

@@ -116,7 +116,7 @@ def validate(*, amount: object, currency: str, product: str, customer_email: str
         problems["currency"] = f"choose one of {', '.join(CURRENCIES)}"
     else:
         try:
-            value = positive_amount(amount if amount not in (None, "") else "0", code)
+            value = positive_amount("" if amount is None else amount, code)
         except MoneyError as error:
             problems["amount"] = error.message
     name = (product or "").strip()

@@ -7,6 +7,7 @@ services.payouts.following, which status queries and the sync job use too.
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 from typing import Any
 
@@ -14,12 +15,17 @@ from sqlalchemy import and_, or_
 from sqlmodel import col, select
 
 from data.models import PayoutBatch, PayoutLine
+from services import evidence
 from services.bootstrap import Services
 from services.payouts import sending, states
 from services.payouts.following import apply_batch_news, apply_line_news, refresh_batch
 from services.provider_events import ProviderEvent, handles
+from services.providers.errors import ProviderError
 from services.sync import sync_job
 from services.unit_of_work import UnitOfWork
+
+
+log = logging.getLogger(__name__)
 
 
 def _text(data: Any, key: str) -> str | None:
@@ -34,7 +40,21 @@ def on_payout(services: Services, uow: UnitOfWork, event: ProviderEvent) -> str 
     status = event.biz_status or _text(event.data, "batchStatus") or ""
     if not request_id:
         return None
-    return apply_batch_news(uow, request_id, status, services.now())
+    outcome = apply_batch_news(uow, request_id, status, services.now())
+    if outcome is not None and outcome != "payout_unchanged":
+        # A batch notification names no line: ask for the lines as soon as this commits, so a
+        # paid batch shows its lines paid without waiting for a sync pass.
+        uow.after_commit(f"payout-lines:{request_id}",
+                         lambda: follow_lines(services, request_id))
+    return outcome
+
+
+def follow_lines(services: Services, request_id: str) -> None:
+    try:
+        refresh_batch(services, request_id)
+    except ProviderError as error:
+        log.warning("lines of payout batch %s not fetched (%s); sync asks again", request_id,
+                    error)
 
 
 @handles("PAYOUT_NON_BN")
@@ -47,7 +67,9 @@ def on_payout_line(services: Services, uow: UnitOfWork, event: ProviderEvent) ->
         return None
     return apply_line_news(uow, request_id, send_id, status, services.now(),
                            provider_line_id=_text(event.data, "orderId"),
-                           occurred_at=event.occurred_at)
+                           occurred_at=event.occurred_at,
+                           amount=evidence.reported_amount(event.data.get("amount")),
+                           currency=_text(event.data, "currency"))
 
 
 # --- the sync job --------------------------------------------------------------------------------
@@ -56,11 +78,14 @@ def on_payout_line(services: Services, uow: UnitOfWork, event: ProviderEvent) ->
 @sync_job("payouts", model=PayoutBatch, batch=100)
 class PayoutSync:
     """Batches sent and not settled (and those whose send has no known outcome), asked about
-    with their stored requestId; PART_SUCCESS only while a line still waits for its receiver."""
+    with their stored requestId. A batch is final for us only when every line is: one the
+    provider calls final is asked about again while any of its lines is not (an e-mail line
+    until its receiver signs up or the claim window ends)."""
 
     @staticmethod
     def candidates(services: Services, now: datetime):  # type: ignore[no-untyped-def]
-        waiting = select(PayoutLine.batch_id).where(PayoutLine.status == states.LINE_AWAITING)
+        waiting = select(PayoutLine.batch_id).where(
+            col(PayoutLine.status).not_in(list(states.FINAL_LINE)))
         return (
             select(PayoutBatch.id)
             .where(or_(
@@ -71,7 +96,7 @@ class PayoutSync:
                      col(PayoutBatch.updated_at) <= now - sending.LOOKUP_SPACING),
                 and_(col(PayoutBatch.status) == states.SENDING,
                      col(PayoutBatch.updated_at) <= now - sending.LEASE),
-                and_(col(PayoutBatch.status) == states.PART_SUCCESS,
+                and_(col(PayoutBatch.status).in_(list(states.PROVIDER_FINAL)),
                      col(PayoutBatch.id).in_(waiting)),
             ))
             .order_by(col(PayoutBatch.updated_at), col(PayoutBatch.id))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import httpx
@@ -27,20 +28,25 @@ def _timeout(settings: Settings) -> httpx.Timeout:
     return httpx.Timeout(seconds, connect=min(seconds, 5.0))  # float-ok
 
 
-def build_provider(settings: Settings) -> ProviderBundle:
+def build_provider(settings: Settings, *,
+                   wrap_transport: Callable[[httpx.BaseTransport], httpx.BaseTransport]
+                   | None = None) -> ProviderBundle:
+    """`wrap_transport` puts something between the client and the sandbox (tests inject faults
+    there, the way a network would)."""
     key = settings.binance_pay_api_key.get_secret_value()
     secret = settings.binance_pay_api_secret.get_secret_value()
     if settings.is_sandbox:
         # The store's paid orders and signed contracts are adopted on first use (demo data, or a
         # store that outlived the in-memory sandbox).
         order_lookup, contract_lookup = store_lookups(settings.database_url)
+        wrap = wrap_transport or (lambda transport: transport)
         engine = SandboxEngine(key, secret, public_base_url=SANDBOX_BASE_URL,
                                order_lookup=order_lookup, contract_lookup=contract_lookup)
         client = BinancePayClient(
             key,
             secret,
             base_url=SANDBOX_BASE_URL,
-            transport=SandboxTransport(engine, auto_tick=True),
+            transport=wrap(SandboxTransport(engine, auto_tick=True)),
             timeout=_timeout(settings),
         )
         return ProviderBundle(BinancePayProvider(client), client, engine)

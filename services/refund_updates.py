@@ -27,7 +27,7 @@ from sqlmodel import col, select
 
 from data.models import Order, Refund
 from data.queries.sync_candidates import stale_open_ids
-from services import audit, order_updates
+from services import audit, evidence, order_updates
 from services.bootstrap import Services
 from services.provider_events import handles
 from services.providers.base import RefundResult, RefundState
@@ -53,6 +53,7 @@ class Change:
     refund_request_id: str
     before: str
     after: str
+    review: bool = False  # the news disagreed with our figures and was not applied
 
     @property
     def moved(self) -> bool:
@@ -68,10 +69,15 @@ def transition(
     provider_refund_id: str | None = None,
     remaining_attempts: int | None = None,
     amount: Decimal | None = None,
+    currency: str | None = None,
+    source: str = "answer",
     error_code: str | None = None,
     error_message: str | None = None,
 ) -> Change | None:
-    """Move one refund towards `to_status` inside `uow` (the caller commits); None if unknown."""
+    """Move one refund towards `to_status` inside `uow` (the caller commits); None if unknown.
+
+    `amount` and `currency` are what the provider reported for this refund: compared with ours
+    (services.evidence), a mismatch changes nothing but the refund's review note."""
     order_id = uow.session.exec(
         select(Refund.order_id).where(Refund.refund_request_id == refund_request_id)
     ).first()
@@ -83,6 +89,13 @@ def transition(
         .execution_options(populate_existing=True)
     ).one()
     before = refund.status
+    if amount is not None and not evidence.check(
+            uow, refund, target_type="refund", target_id=refund_request_id,
+            ours=evidence.Figures(refund.amount, refund.currency),
+            theirs=evidence.Figures(amount, currency), source=source, now=now,
+            key=refund_request_id):
+        # Our figure and state stay; the refund keeps holding its amount until someone checks.
+        return Change(refund_request_id, before, before, review=True)
     if provider_refund_id and not refund.provider_refund_id:
         refund.provider_refund_id = provider_refund_id
     if remaining_attempts is not None:
@@ -104,9 +117,6 @@ def transition(
                                     "its amount is held again"})
         refund.error_code = refund.error_message = None
         refund.completed_at = None
-    if amount is not None and amount != refund.amount and to_status in (REFUNDING, SUCCESS):
-        # The provider's last allowed attempt refunds the whole remainder: its figure is the truth.
-        refund.amount = amount
     refund.status = to_status
     refund.updated_at = now
     if error_code is not None or error_message is not None:
@@ -170,7 +180,7 @@ def apply_result(uow: UnitOfWork, result: RefundResult, now: datetime) -> Change
     return transition(
         uow, result.refund_request_id, _FROM_PROVIDER.get(result.state, REFUNDING), now,
         provider_refund_id=result.provider_refund_id or None,
-        remaining_attempts=result.remaining_attempts, amount=result.amount,
+        remaining_attempts=result.remaining_attempts, amount=result.amount, source="query",
     )
 
 
@@ -201,10 +211,13 @@ def apply_notification(uow: UnitOfWork, biz_status: str, data: Mapping[str, Any]
         provider_refund_id=str(info["refundId"]) if info.get("refundId") else None,
         remaining_attempts=int(attempts) if attempts is not None else None,
         amount=Decimal(str(amount)) if amount is not None else None,
+        currency=str(data["currency"]) if data.get("currency") else None, source="webhook",
         error_message=None if to_status == SUCCESS else f"provider: {biz_status}",
     )
     if change is None:
         return None
+    if change.review:
+        return evidence.NEEDS_REVIEW
     if not change.moved:
         return "refund_duplicate"
     audit.record(uow, actor=audit.SYSTEM, action="refund.webhook", target_type="refund",

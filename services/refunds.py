@@ -24,7 +24,7 @@ from services import approvals, audit, refusals
 from services.access import Actor, can
 from services.bootstrap import Services
 from services.errors import ConflictError, InputError, LimitExceededError, NotFoundError
-from services.money import exact_amount, plain_amount
+from services.money import parse_amount, plain_amount
 from services.providers.errors import ProviderError
 from services.refund_updates import (
     FAIL,
@@ -173,6 +173,17 @@ def _check_reason(reason: str, note: str | None) -> tuple[str, str | None]:
     return code, text
 
 
+def _wanted(amount: Decimal | str | None, full: bool, refundable: Decimal,
+            currency: str) -> Decimal:
+    """A full refund is an explicit choice: a blank amount is a mistake, never "everything"."""
+    if full:
+        return refundable
+    if amount is None or (isinstance(amount, str) and not amount.strip()):
+        raise InputError("the refund amount is empty; type the amount to refund, or choose "
+                         "Full refund to refund everything still refundable", field="amount")
+    return parse_amount(amount, currency, field="amount")
+
+
 @dataclass(frozen=True)
 class RefundPlan:
     """What a refund request would do, for the confirmation dialog; nothing is written."""
@@ -188,15 +199,14 @@ class RefundPlan:
 
 def plan_refund(services: Services, actor: Actor, *, order_ref: str | int,
                 amount: Decimal | str | None, reason: str,
-                note: str | None = None) -> RefundPlan:
+                note: str | None = None, full: bool = False) -> RefundPlan:
     """The same checks as `request_refund`, without the lock: the request re-checks them."""
     require(services, actor, "refund.request")
     reason, note = _check_reason(reason, note)
     position = refund_position(services, actor, order_ref)
     if position.refusal:
         raise ConflictError(f"order {position.merchant_trade_no}: {position.refusal}")
-    wanted = (position.refundable if amount is None or str(amount).strip() == ""
-              else exact_amount(amount, position.currency))
+    wanted = _wanted(amount, full, position.refundable, position.currency)
     if wanted <= 0:
         raise InputError("the refund amount must be greater than zero", field="amount")
     if position.last_attempt:
@@ -226,8 +236,9 @@ def request_refund(
     note: str | None = None,
     accept_whole_remainder: bool = False,
     request_token: str | None = None,
+    full: bool = False,
 ) -> RefundOutcome:
-    """Ask for a refund (amount None = everything still refundable) and send it unless it needs
+    """Ask for a refund (`full` = everything still refundable) and send it unless it needs
     a second person. Raises InputError, ConflictError or LimitExceededError saying why not.
 
     `request_token` is the caller's key for this request (a form's id, a file line): asked again
@@ -259,8 +270,7 @@ def request_refund(
         position = _position(uow, order)
         if position.refusal:
             raise ConflictError(f"order {order.merchant_trade_no}: {position.refusal}")
-        wanted = (position.refundable if amount is None or str(amount).strip() == ""
-                  else exact_amount(amount, order.currency))
+        wanted = _wanted(amount, full, position.refundable, order.currency)
         if wanted <= 0:
             raise InputError("the refund amount must be greater than zero", field="amount")
         if position.last_attempt:

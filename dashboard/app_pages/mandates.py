@@ -106,6 +106,7 @@ with tabs["Direct debits"]:
         f"Created ({zone})": format_time(d["created_at"]),
         f"Completed ({zone})": format_time(d["completed_at"]),
         "Error": or_empty(d["error_message"]),
+        "Needs review": or_empty(d["review_note"]),
     } for d in debits_rows])
     st.dataframe(styled_status(debits_table, "Status", "debit"), hide_index=True,
                  key="dd_table", column_config=right_aligned("Amount"))

@@ -16,7 +16,7 @@ from dashboard.components.formatting import code_label, format_money, or_empty, 
 from dashboard.runtime import get_services
 from services.access import can
 from services.errors import PayDeskError
-from services.payouts import approval, drafts, following, sending, states, views
+from services.payouts import approval, drafts, following, not_sent, sending, states, views
 from services.payouts.file_format import template_csv
 from services.payouts.planning import new_upload_ref, plan_batches
 from services.payouts.reading import UnreadableFileError
@@ -273,7 +273,18 @@ def stored_summary(upload: views.UploadView, *, live_balance: bool) -> None:
         tables.excluded_table(record["excluded"], key="payout_stored_excluded")
 
 
+def not_sent_notice() -> None:
+    """Batches that could not be sent never go again on their own: say so where people look."""
+    waiting = not_sent.uploads_not_sent(services, actor)
+    if waiting:
+        listed = ", ".join(f"{ref} ({plural(count, 'batch', 'batches')})"
+                           for ref, count in waiting.items())
+        st.warning(f"Not sent — send again: {listed}. Open the upload under Follow and send "
+                   "it again when the reason is fixed.", icon=":material/send:")
+
+
 def approval_section() -> None:
+    not_sent_notice()
     refs = approval.awaiting_approval(services, actor)
     if not refs:
         st.info("Nothing awaits approval.", icon=":material/inbox:")
@@ -305,6 +316,7 @@ def approval_section() -> None:
 
 
 def follow_section() -> None:
+    not_sent_notice()
     uploads = views.list_uploads(services, actor)
     if not uploads:
         st.info("No payout has been uploaded yet.", icon=":material/inbox:")

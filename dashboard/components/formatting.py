@@ -115,7 +115,7 @@ CODE_LABELS: dict[str, dict[str, str]] = {
     "payout_batch": {
         "DRAFT": "Draft", "PENDING_APPROVAL": "Awaiting approval", "APPROVED": "Approved",
         "REJECTED": "Rejected", "DISCARDED": "Discarded", "SENDING": "Sending",
-        "UNKNOWN": "Checking", "SEND_FAILED": "Not sent", "ACCEPTED": "Accepted",
+        "UNKNOWN": "Checking", "SEND_FAILED": "Not sent — send again", "ACCEPTED": "Accepted",
         "PROCESSING": "Processing", "SUCCESS": "Paid", "PART_SUCCESS": "Partly paid",
         "FAILED": "Failed", "CANCELED": "Canceled",
     },

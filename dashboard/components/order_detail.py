@@ -55,6 +55,9 @@ def render_order_detail(detail: OrderDetail) -> None:
     with head[1]:
         st.badge(status_label(order.status), color=badge_color(order.status))  # type: ignore[arg-type]
     st.caption(f"Times in **{detail.timezone}** · internal id {order.id}")
+    for note in [order.review_note, *(r.review_note for r in detail.refunds)]:
+        if note:
+            st.warning(f"Needs review: {note}.", icon=":material/report:")
 
     tiles = st.columns(3)
     tiles[0].metric("Amount", format_money(order.amount, order.currency), border=True)

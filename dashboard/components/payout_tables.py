@@ -153,9 +153,13 @@ def lines_table(lines: Sequence[LineView], zone: ZoneInfo, now: datetime, key: s
                      "Fee": EMPTY if ln.fee is None else format_money(ln.fee, ln.currency),
                      "Claim deadline": deadline, "Remark": or_empty(ln.remark),
                      "Merchant send id": ln.merchant_send_id})
-    frame = pd.DataFrame(rows, columns=[
-        "Line", "Batch", "Status", "Receive type", "Receiver", "Amount", "Fee",
-        "Claim deadline", "Remark", "Merchant send id"])
+    columns = ["Line", "Batch", "Status", "Receive type", "Receiver", "Amount", "Fee",
+               "Claim deadline", "Remark", "Merchant send id"]
+    if any(ln.review_note for ln in lines):
+        for row, ln in zip(rows, lines, strict=True):
+            row["Needs review"] = or_empty(ln.review_note)
+        columns.insert(3, "Needs review")
+    frame = pd.DataFrame(rows, columns=columns)
     shown = styled_status(frame, "Status", "payout_line") if len(frame) <= STYLE_LIMIT else frame
     st.dataframe(shown, hide_index=True, width="stretch", key=key,
                  column_config=right_aligned("Amount", "Fee"))

@@ -26,13 +26,14 @@ RESULT = "refund_result"
 def _ask(order_ref: str, whole: bool) -> None:
     """Button callback: runs before the page draws, so a refusal shows on this very click."""
     state = st.session_state
-    amount = None if whole or state.get("refund_full") else state.get("refund_amount", "")
+    full = bool(whole or state.get("refund_full"))
+    amount = None if full else state.get("refund_amount", "")
     reason, note = state.get("refund_reason", ""), state.get("refund_note", "")
     services, actor = get_services(), signed_in_actor()
     st.session_state.pop(RESULT, None)
     try:
         plan = plan_refund(services, actor, order_ref=order_ref, amount=amount, reason=reason,
-                           note=note)
+                           note=note, full=full)
     except PayDeskError as error:
         st.session_state[RESULT] = (order_ref, "error", str(error))
         return
@@ -113,7 +114,7 @@ def render_refund_action(order_ref: str) -> None:
         elif position.attempts_left == 2:
             st.caption("After the next refund only one attempt is left, and that one refunds "
                        "the whole remainder.")
-        full = st.checkbox("Refund everything still refundable", key="refund_full",
+        full = st.checkbox("Full refund (everything still refundable)", key="refund_full",
                            value=position.last_attempt, disabled=position.last_attempt)
         st.text_input(f"Amount ({position.currency})", key="refund_amount",
                                disabled=full or position.last_attempt,

@@ -15,6 +15,7 @@ from sqlalchemy import (
     BigInteger,
     Numeric,
     and_,
+    case,
     cast,
     func,
     literal,
@@ -72,6 +73,15 @@ def _first_in_period(first: Any, fallback: Any, start: datetime,
                and_(first.is_(None), _in_period(fallback, start, end)))
 
 
+#: Ledger status of an item whose provider news disagreed with our figures (services.evidence):
+#: it expects no movement, so whatever the statement says, the item is a break until reviewed.
+NEEDS_REVIEW = "NEEDS_REVIEW"
+
+
+def _reviewed(model: Any) -> ColumnElement[str]:
+    return case((model.review_note.is_not(None), literal(NEEDS_REVIEW)), else_=model.status)
+
+
 def ledger_rows(session: Session, start: datetime, end: datetime) -> list[tuple[Any, ...]]:
     """(kind, ledger_id, ledger_ref, group_ref, provider_ref, currency, amount, fee, status, at)
 
@@ -81,13 +91,13 @@ def ledger_rows(session: Session, start: datetime, end: datetime) -> list[tuple[
     orders = select(
         literal("payment"), Order.id, Order.merchant_trade_no, Order.merchant_trade_no,
         Order.prepay_id, Order.currency, scaled(session, Order.amount),
-        scaled(session, Order.fee), Order.status, paid_or_created,
+        scaled(session, Order.fee), _reviewed(Order), paid_or_created,
     ).where(_first_in_period(Order.paid_at, Order.created_at, start, end))
     refund_at = func.coalesce(Refund.completed_at, Refund.created_at)
     refunds = select(
         literal("refund"), Refund.id, Refund.refund_request_id, Order.merchant_trade_no,
         Refund.provider_refund_id, Refund.currency, scaled(session, Refund.amount, negate=True),
-        literal(None), Refund.status, refund_at,
+        literal(None), _reviewed(Refund), refund_at,
     ).join(Order, Order.id == Refund.order_id).where(
         _first_in_period(Refund.completed_at, Refund.created_at, start, end))
     sent_at = func.coalesce(PayoutBatch.sent_at, PayoutBatch.created_at)
@@ -95,7 +105,7 @@ def ledger_rows(session: Session, start: datetime, end: datetime) -> list[tuple[
         literal("payout"), PayoutLine.id, PayoutLine.merchant_send_id, PayoutBatch.request_id,
         PayoutLine.provider_order_id, PayoutLine.currency,
         scaled(session, PayoutLine.amount, negate=True), scaled(session, PayoutLine.fee),
-        PayoutLine.status, sent_at,
+        _reviewed(PayoutLine), sent_at,
     ).join(PayoutBatch, PayoutBatch.id == PayoutLine.batch_id).where(
         _first_in_period(PayoutBatch.sent_at, PayoutBatch.created_at, start, end))
     debit_at = func.coalesce(DirectDebit.completed_at, DirectDebit.created_at)
@@ -104,7 +114,7 @@ def ledger_rows(session: Session, start: datetime, end: datetime) -> list[tuple[
         DirectDebit.merchant_request_id,
         func.coalesce(DirectDebit.prepay_id, DirectDebit.provider_pay_id),
         DirectDebit.currency, scaled(session, DirectDebit.amount), scaled(session, DirectDebit.fee),
-        DirectDebit.status, debit_at,
+        _reviewed(DirectDebit), debit_at,
     ).where(_first_in_period(DirectDebit.completed_at, DirectDebit.created_at, start, end))
     rows: list[tuple[Any, ...]] = []
     for query in (orders, refunds, payouts, debits):

@@ -26,6 +26,7 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
 
 
 def _run(args: argparse.Namespace, stop: threading.Event | None = None) -> int:
+    from services.payouts.not_sent import count_not_sent
     from services.sync import jobs, run_pass
 
     if args.interval <= 0:
@@ -42,6 +43,11 @@ def _run(args: argparse.Namespace, stop: threading.Event | None = None) -> int:
     try:
         while True:
             print(f"sync: {run_pass(services, kinds=args.kinds).summary()}", flush=True)
+            if waiting := count_not_sent(services):
+                # Never re-sent blindly (the provider may have refused for a reason); a person
+                # decides, so a person must hear of them.
+                print(f"sync: {waiting} payout batch{'es' if waiting != 1 else ''} not sent, "
+                      "waiting for someone to send again (Payouts page)", flush=True)
             if not args.loop or stop.wait(args.interval):
                 return 0
     except KeyboardInterrupt:

@@ -13,9 +13,9 @@ from decimal import Decimal
 import numpy as np
 import pandas as pd
 
-from services.money import currency_decimals
+from services.money import PLAIN_AMOUNT_PATTERN, currency_decimals
 
-PLAIN = r"\d+(?:\.\d+)?"
+PLAIN = PLAIN_AMOUNT_PATTERN
 _NEGATIVE = r"-\s*[\d.,'\s]*\d[\d.,'\s]*"
 _NON_FINITE = r"(?i)[+-]?(?:inf|infinity|nan|snan)"
 _SCIENTIFIC = r"[+-]?(?:\d+(?:[.,]\d*)?|[.,]\d+)[eE][+-]?\d+"

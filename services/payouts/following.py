@@ -12,13 +12,19 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from decimal import Decimal
 
 from sqlalchemy import update
 from sqlmodel import col, select
 
 from data.models import PayoutBatch, PayoutLine
+<<<<<<< HEAD
 from services import audit
 from services.access import Actor
+=======
+from services import audit, evidence
+from services.access import Actor, require
+>>>>>>> main
 from services.bootstrap import Services
 from services.payouts import states
 from services.providers.base import PayoutBatchResult, PayoutBatchState, PayoutLineState
@@ -93,13 +99,25 @@ def _batch_status(batch: PayoutBatch, after: str, now: datetime, actor: str) -> 
 
 def _line_status(line: PayoutLine, after: str, now: datetime, *,
                  occurred_at: datetime | None = None) -> bool:
+    if after == states.LINE_AWAITING:
+        _claim_deadline(line, occurred_at or now)
     if not states.line_may_move(line.status, after):
         return False
     line.status = after
     line.updated_at = now
-    if after == states.LINE_AWAITING and line.claim_deadline is None:
-        line.claim_deadline = (occurred_at or now) + timedelta(hours=states.CLAIM_WINDOW_HOURS)
     return True
+
+
+def _claim_deadline(line: PayoutLine, awaiting_since: datetime) -> None:
+    """The deadline is the first "awaiting receipt" time plus the provider's window, whatever
+    order the news comes in: set even when the line is already final (the final status overtook
+    the awaiting one), and never moved later by a repeated or retried notification."""
+    deadline = awaiting_since + timedelta(hours=states.CLAIM_WINDOW_HOURS)
+    current = line.claim_deadline
+    if current is not None and current.tzinfo is None:
+        current = current.replace(tzinfo=deadline.tzinfo)  # SQLite hands back naive UTC
+    if current is None or deadline < current:
+        line.claim_deadline = deadline
 
 
 def apply_result(uow: UnitOfWork, result: PayoutBatchResult, now: datetime, *,
@@ -126,6 +144,12 @@ def apply_result(uow: UnitOfWork, result: PayoutBatchResult, now: datetime, *,
         for row in rows:
             news = by_id.get(row.merchant_send_id)
             if news is None:
+                continue
+            if not evidence.check(
+                    uow, row, target_type="payout_line", target_id=row.merchant_send_id,
+                    ours=evidence.Figures(row.amount, row.currency),
+                    theirs=evidence.Figures(news.amount, result.currency), source="query",
+                    now=now, key=row.merchant_send_id):
                 continue
             status = LINE_WORDS.get(news.provider_status) or _LINE_FROM_STATE.get(
                 news.state, states.LINE_PROCESSING)
@@ -184,7 +208,8 @@ def apply_batch_news(uow: UnitOfWork, request_id: str, status: str, now: datetim
 
 def apply_line_news(uow: UnitOfWork, request_id: str, send_id: str, provider_status: str,
                     now: datetime, *, provider_line_id: str | None = None,
-                    occurred_at: datetime | None = None) -> str | None:
+                    occurred_at: datetime | None = None, amount: Decimal | None = None,
+                    currency: str | None = None) -> str | None:
     """A PAYOUT_NON_BN webhook: one email receiver's line changed. None when not ours."""
     status = LINE_WORDS.get(provider_status)
     if status is None:
@@ -199,6 +224,11 @@ def apply_line_news(uow: UnitOfWork, request_id: str, send_id: str, provider_sta
     ).first()
     if line is None:
         return None
+    if not evidence.check(uow, line, target_type="payout_line", target_id=send_id,
+                          ours=evidence.Figures(line.amount, line.currency),
+                          theirs=evidence.Figures(amount, currency), source="webhook", now=now,
+                          key=send_id):
+        return evidence.NEEDS_REVIEW
     if provider_line_id and not line.provider_order_id:
         line.provider_order_id = provider_line_id
     moved = _line_status(line, status, now, occurred_at=occurred_at)

@@ -58,6 +58,7 @@ class LineView:
     fee: Decimal | None
     provider_order_id: str | None
     claim_deadline: datetime | None
+    review_note: str | None = None  # provider news disagreed with our figures (services.evidence)
 
 
 @dataclass(frozen=True)
@@ -189,7 +190,7 @@ def lines(services: Services, actor: Actor, *, upload_ref: str | None = None,
         return [
             LineView(rid, ln.file_line, ln.merchant_send_id, ln.receive_type, ln.receiver,
                      ln.amount, ln.currency, ln.remark, ln.status, ln.fee,
-                     ln.provider_order_id, _aware(ln.claim_deadline))
+                     ln.provider_order_id, _aware(ln.claim_deadline), ln.review_note)
             for ln, rid in rows
         ]
 

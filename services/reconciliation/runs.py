@@ -97,6 +97,8 @@ def _nullable_ints(values: list[int | None]) -> np.ndarray:
 
 
 def _expectation(kind: str, status: str, provider_ref: object) -> str:
+    if status == q.NEEDS_REVIEW:
+        return m.REVIEW
     if (kind, status) in _NOTHING_WITHOUT_PROVIDER_ID and (provider_ref is None
                                                           or provider_ref == ""):
         return m.NONE

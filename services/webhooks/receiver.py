@@ -23,7 +23,8 @@ from typing import Any
 
 from pydantic import ValidationError
 from sqlalchemy import text
-from sqlmodel import col, select
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import select
 
 from data.models import WebhookDelivery
 from services.bootstrap import Services
@@ -120,16 +121,32 @@ class WebhookReceiver:
             uow.commit()
 
     def _apply(self, row: WebhookDelivery, event: ProviderEvent) -> None:
+        row.dedupe_key = _dedupe_key(row)
         with self.services.uow() as uow:
             self._serialize(uow, event)
-            original = _original_of(uow, row)
-            if original is not None:
-                row.duplicate_of_id = original
-                row.outcome = DUPLICATE
-            else:
-                row.outcome = dispatch(self.services, uow, event)
+            uow.session.add(row)
+            try:
+                # Insert first: a second receiver holding the same delivery waits on this key
+                # (both stores) and then fails on it, instead of both reading "not seen yet".
+                uow.session.flush()
+            except IntegrityError:
+                uow.rollback()
+                self._store_duplicate(row)
+                return
+            row.outcome = dispatch(self.services, uow, event)
             row.processed_at = self.services.now()
             uow.session.add(row)
+            uow.commit()
+
+    def _store_duplicate(self, row: WebhookDelivery) -> None:
+        copy = WebhookDelivery(**{name: getattr(row, name) for name in _COPIED})
+        with self.services.uow() as uow:
+            copy.duplicate_of_id = uow.session.exec(
+                select(WebhookDelivery.id).where(WebhookDelivery.dedupe_key == row.dedupe_key)
+            ).first()
+            copy.outcome = DUPLICATE
+            copy.processed_at = self.services.now()
+            uow.session.add(copy)
             uow.commit()
 
     def _serialize(self, uow: UnitOfWork, event: ProviderEvent) -> None:
@@ -145,24 +162,15 @@ class WebhookReceiver:
         return self.services.engine.dialect.name == "postgresql"
 
 
-def _original_of(uow: UnitOfWork, row: WebhookDelivery) -> int | None:
-    """The first applied delivery with the same biz type, id, status and body, if any."""
-    statement = (
-        select(WebhookDelivery.id)
-        .where(
-            WebhookDelivery.provider == row.provider,
-            WebhookDelivery.biz_type == row.biz_type,
-            WebhookDelivery.biz_id_str == row.biz_id_str,
-            WebhookDelivery.biz_status == row.biz_status,
-            col(WebhookDelivery.signature_valid).is_(True),
-            col(WebhookDelivery.duplicate_of_id).is_(None),
-            WebhookDelivery.outcome != ERROR,
-            WebhookDelivery.body == row.body,
-        )
-        .order_by(col(WebhookDelivery.id))
-        .limit(1)
-    )
-    return uow.session.exec(statement).first()
+def _dedupe_key(row: WebhookDelivery) -> str:
+    """What makes two deliveries one event: a provider's retry repeats type, id, status and body."""
+    identity = "|".join((row.provider, row.biz_type or "", row.biz_id_str or "",
+                         row.biz_status or "", row.body))
+    return hashlib.sha256(identity.encode()).hexdigest()
+
+
+_COPIED = ("provider", "biz_type", "biz_id_str", "biz_status", "certificate_sn", "nonce",
+           "timestamp_ms", "headers_json", "body", "signature_valid", "received_at")
 
 
 def _loose_envelope(body: bytes) -> dict[str, Any]:

@@ -65,7 +65,7 @@ def test_partial_refunds_settle_by_webhook_and_the_order_follows(services, peopl
     assert _refund(services, first.refund_request_id).status == "SUCCESS"
     after = _order(services, order.id)
     assert (after.refunded_amount, after.status) == (Decimal("30"), "REFUNDED")
-    rest = ask(services, people["olga"], order, None, reason="DUPLICATE")
+    rest = ask(services, people["olga"], order, None, reason="DUPLICATE", full=True)
     assert rest.amount == Decimal("70")
     services.sandbox.advance(10)
     after = _order(services, order.id)

@@ -24,6 +24,8 @@ from typing import Any, TypeVar
 import httpx
 from pydantic import BaseModel, TypeAdapter
 
+from services.providers.attempts import AttemptRecord
+
 from . import endpoints as ep
 from . import errors, models, wire
 from .auth import BinancePaySignature, now_ms, random_nonce
@@ -106,19 +108,22 @@ class BinancePayClient:
         """
         body = wire.encode_body(payload)
         attempt = 0
+        record = AttemptRecord()
         while True:
             try:
                 response = self._http.post(path, content=body)
             except _NOT_SENT as exc:
-                if attempt < self._max_retries:
-                    attempt += 1
-                    self._backoff(attempt)
-                    continue
-                raise errors.Unreachable(
+                refused = errors.Unreachable(
                     f"could not reach Binance Pay: {exc!r}",
                     merchant_request_id=merchant_request_id,
                     provider=errors.PROVIDER,
-                ) from exc
+                )
+                if attempt < self._max_retries:
+                    record.failed(refused)
+                    attempt += 1
+                    self._backoff(attempt)
+                    continue
+                raise record.settle(refused) from exc
             except (*_MAYBE_SENT, httpx.HTTPError) as exc:
                 # Any other httpx failure lands here too: a raw httpx exception must never
                 # reach a user, and "maybe sent" is the only safe reading of one we did not foresee.
@@ -132,10 +137,14 @@ class BinancePayClient:
                 return self._interpret(response, merchant_request_id)
             except errors.BinancePayError as exc:
                 if exc.code in errors.RETRYABLE_CODES and attempt < self._max_retries:
+                    record.failed(exc)
                     attempt += 1
                     self._backoff(attempt)
                     continue
-                raise
+                settled = record.settle(exc)
+                if settled is exc:
+                    raise
+                raise settled from exc
 
     def _backoff(self, attempt: int) -> None:
         delay = min(MAX_RETRY_DELAY, INITIAL_RETRY_DELAY * 2 ** (attempt - 1))

@@ -309,7 +309,7 @@ def test_download_report_is_built_from_the_ledger(sbx):
                                        start_date=date(2023, 11, 1), end_date=date(2023, 11, 30))
     assert [f.transactionDate for f in files] == ["14/11/2023"]
     text = sbx.client.fetch_report_file(files[0].downloadUrl).decode()
-    assert ",PAYMENT,FUNDING_WALLET,USDT,10.00000000,9300000000000000001,REPORT1" in text
+    assert f",PAYMENT,FUNDING_WALLET,USDT,10.00000000,{prepay},REPORT1" in text
     assert ",REFUND,FUNDING_WALLET,USDT,-2.00000000," in text
     settlement = sbx.client.download_report(report_type="Settlement",
                                             start_date=date(2023, 11, 14),

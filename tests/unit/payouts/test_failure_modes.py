@@ -197,3 +197,11 @@ def test_a_missing_required_column_is_reported_once_and_no_line_is_accepted(fixt
     result = validate_payout_file(fixture_bytes("column_missing.csv"))
     assert len(result.findings) == 1
     assert result.instructions() == [] and result.totals() == []
+
+
+@pytest.mark.parametrize("amount", ["\u0661\u0662", "\uff11\uff12", "\u0967\u0968", "1_000"])
+def test_amounts_in_other_digits_are_refused_like_every_typed_amount(amount):
+    data = f"receive_type,receiver,amount,currency\nBINANCE_ID,354678912,{amount},USDT\n"
+    result = validate_payout_file(data.encode())
+    assert [f.code for f in result.findings] == ["amount_not_a_number"]
+    assert result.instructions() == []

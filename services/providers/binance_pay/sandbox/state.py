@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import heapq
 import itertools
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -170,8 +171,19 @@ class IdFactory:
         "submerchant": 300_000_000,
     }
 
-    def __init__(self) -> None:
-        self._counters = {kind: itertools.count(1) for kind in self.BASES}
+    #: Kinds whose ids name things the merchant stores (unique there): these never repeat.
+    STORED = ("prepay", "contract", "pre_contract", "refund", "payout", "payout_line", "notice",
+              "debit")
+
+    def __init__(self, first: int | None = None) -> None:
+        # Counting from 1 on every start re-issued the previous run's ids: the merchant's store
+        # still holds them (a unique-constraint error on the first new order, refunds aimed at
+        # an old order). Starting at the wall clock in microseconds keeps every run above every
+        # earlier one for as long as a run issues fewer ids than microseconds pass before the
+        # next start, and leaves 1e17 ids of room under each base.
+        start = time.time_ns() // 1_000 if first is None else first
+        self._counters = {kind: itertools.count(start + 1 if kind in self.STORED else 1)
+                          for kind in self.BASES}
 
     def next(self, kind: str) -> str:
         return str(self.BASES[kind] + next(self._counters[kind]))
