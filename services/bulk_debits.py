@@ -14,11 +14,7 @@ from services.access import Actor
 from services.bootstrap import Services
 from services.bulk_common import BulkPreview, BulkResult, finish, parse_amount, read_table
 from services.errors import PayDeskError
-<<<<<<< HEAD
-from services.money import MAX_AMOUNT
 from services.refusals import require
-=======
->>>>>>> main
 
 ALIASES = {
     "contract": "contract", "merchantcontractcode": "contract", "contractid": "contract",

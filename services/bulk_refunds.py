@@ -13,14 +13,9 @@ from services.access import Actor
 from services.approvals import refund_needs_approval
 from services.bootstrap import Services
 from services.bulk_common import BulkPreview, BulkResult, finish, parse_amount, read_table
-<<<<<<< HEAD
-from services.errors import InputError, MoneyError, PayDeskError
-from services.money import check_magnitude, currency_decimals, exact_amount, plain_amount
-from services.refusals import require
-=======
 from services.errors import InputError, PayDeskError
 from services.money import plain_amount
->>>>>>> main
+from services.refusals import require
 
 ALIASES = {
     "merchanttradeno": "order", "prepayid": "order", "order": "order", "orderid": "order",

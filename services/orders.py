@@ -19,13 +19,10 @@ from data.types import MONEY_SCALE
 from services.access import Actor
 from services.bootstrap import Services
 from services.errors import InputError, NotFoundError
-<<<<<<< HEAD
 from services.money import check_magnitude
+from services.money import parse_amount as parse_money_amount
 from services.refusals import require
 from services.search_text import search_text
-=======
-from services.money import parse_amount as parse_money_amount
->>>>>>> main
 
 SortKey = Literal["created_at", "amount"]
 SORTS: dict[str, tuple[SortKey, bool]] = {
@@ -423,22 +420,8 @@ def parse_local_stamp(value: str, name: str) -> tuple[date, time | None]:
 
 
 def parse_amount(value: str, name: str) -> Decimal:
-<<<<<<< HEAD
-    text = value.strip()
-    try:
-        amount = Decimal(text) if text.isascii() and len(text) <= 40 else None
-    except InvalidOperation:
-        amount = None
-    if amount is None:
-        raise InputError(f"'{value[:40]}' is not an amount; write e.g. 12.50", field=name)
-    if not amount.is_finite() or amount < 0:
-        raise InputError(f"'{value}' is not a positive amount", field=name)
-    _check_filter_amount(amount, name)
-    return amount
-=======
     """A filter bound, read like every other amount (money.parse_amount, at the store's scale)."""
     return parse_money_amount(value, None, field=name)
->>>>>>> main
 
 
 def _check_filter_amount(amount: Decimal, name: str) -> None:

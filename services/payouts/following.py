@@ -18,13 +18,8 @@ from sqlalchemy import update
 from sqlmodel import col, select
 
 from data.models import PayoutBatch, PayoutLine
-<<<<<<< HEAD
-from services import audit
-from services.access import Actor
-=======
 from services import audit, evidence
-from services.access import Actor, require
->>>>>>> main
+from services.access import Actor
 from services.bootstrap import Services
 from services.payouts import states
 from services.providers.base import PayoutBatchResult, PayoutBatchState, PayoutLineState

@@ -62,19 +62,15 @@ def test_impossible_searches_are_refused_with_a_message(
         assert refused.value.field == "search"
 
 
-@pytest.mark.parametrize(
-    ("value", "message"),
-    [("0.000000001", "decimal places"), ("92233720369", "largest"), ("1e400", "largest"),
-     ("１２", "not an amount"), ("NaN", "not a positive amount")],
-)
-def test_impossible_amounts_are_refused_with_a_message(
-    seeded: Services, value: str, message: str
-) -> None:
-    with pytest.raises(InputError, match=message):
+@pytest.mark.parametrize("value", ["0.000000001", "92233720369", "1e400", "１２", "NaN", "-"])
+def test_impossible_amounts_are_refused_with_a_message(seeded: Services, value: str) -> None:
+    with pytest.raises(InputError) as refused:
         parse_amount(value, "min")
+    assert refused.value.field == "min"
     if value[0].isascii() and value[0].isdigit():
-        with pytest.raises(InputError, match=message):
+        with pytest.raises(InputError) as refused:
             search_orders(seeded, VIEWER, filters=OrderFilters(amount_min=Decimal(value)))
+        assert refused.value.field == "min amount"
 
 
 def test_a_bad_link_parameter_is_dropped_and_named() -> None:
