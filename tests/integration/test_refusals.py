@@ -45,7 +45,7 @@ VIEWER_MAY = {
     "services.payouts.drafts.draft_record", "services.payouts.drafts.excluded_lines",
     "services.payouts.drafts.recorded_warnings", "services.payouts.following.refresh_upload",
     "services.payouts.views.list_uploads", "services.payouts.views.upload",
-    "services.payouts.views.lines",
+    "services.payouts.views.lines", "services.payouts.not_sent.uploads_not_sent",
     "services.reconciliation.reports.build_report", "services.reconciliation.reports.export_report",
     "services.reconciliation.reports.write_all",
     "services.reconciliation.runs.list_runs", "services.reconciliation.runs.get_run",
