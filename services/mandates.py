@@ -32,6 +32,7 @@ from services.mandate_updates import (
 )
 from services.money import positive_amount
 from services.providers.base import Contract
+from services.providers.binance_pay.sandbox.gateway import ApiFail
 from services.providers.errors import DuplicateRequestError, ProviderError
 from services.providers.errors import NotFoundError as ProviderNotFound
 from services.refusals import require
@@ -224,6 +225,26 @@ def signing_links(services: Services, actor: Actor,
         row = uow.session.get(Mandate, mandate_id)
         assert row is not None
         return row.deeplink, row.qr_content
+
+
+def simulate_customer_signing(services: Services, actor: Actor, mandate_ref: int | str) -> Mandate:
+    """Sandbox only: the customer signs in the Binance app; the contract is then asked about
+    at once, as the page would, and comes back signed."""
+    require(services, actor, "mandate.create")
+    if services.sandbox is None:
+        raise ConflictError("customers can only be simulated in sandbox mode")
+    mandate_id = _mandate(services, mandate_ref)
+    with services.uow() as uow:
+        row = uow.session.get(Mandate, mandate_id)
+        assert row is not None
+        code, status = row.merchant_contract_code, row.status
+    if status != "INITIAL":
+        raise ConflictError(f"contract {code} is not waiting for a signature")
+    try:
+        services.sandbox.sign_contract(merchant_contract_code=code)
+    except ApiFail as error:
+        raise ConflictError(f"the sandbox refused the signature: {error.message}") from None
+    return sync_contract(services, actor, mandate_id)
 
 
 def sync_contract(services: Services, actor: Actor | None, mandate_ref: int | str) -> Mandate:

@@ -38,10 +38,11 @@ def build_provider(settings: Settings, *,
     if settings.is_sandbox:
         # The store's paid orders and signed contracts are adopted on first use (demo data, or a
         # store that outlived the in-memory sandbox).
-        order_lookup, contract_lookup = store_lookups(settings.database_url)
+        lookups = store_lookups(settings.database_url)
         wrap = wrap_transport or (lambda transport: transport)
         engine = SandboxEngine(key, secret, public_base_url=SANDBOX_BASE_URL,
-                               order_lookup=order_lookup, contract_lookup=contract_lookup)
+                               order_lookup=lookups.order, contract_lookup=lookups.contract,
+                               refund_lookup=lookups.refund, payout_lookup=lookups.payout)
         client = BinancePayClient(
             key,
             secret,

@@ -17,10 +17,21 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.pool import NullPool
 from sqlmodel import Session, col, select
 
-from data.models import Mandate, Order, Refund
-from services.providers.binance_pay.sandbox import ContractSnapshot, OrderSnapshot
+from data.models import Mandate, Order, PayoutBatch, PayoutLine, Refund
+from services.providers.binance_pay.sandbox import (
+    ContractSnapshot,
+    OrderSnapshot,
+    PayoutLineSnapshot,
+    PayoutSnapshot,
+    RefundSnapshot,
+)
 
 ACCEPTED_REFUND_STATES = ("REFUNDING", "SUCCESS")
+_REFUND_STATES = {"REFUNDING": "REFUND_PENDING", "SUCCESS": "REFUND_SUCCESS"}
+# Batches the provider took (our guesses about a send, SENDING/UNKNOWN, are not adopted: the
+# real provider may not have them).
+_TAKEN_BATCH_STATES = ("ACCEPTED", "PROCESSING", "SUCCESS", "PART_SUCCESS", "FAILED")
+_LINE_STATES = {"PENDING": "PROCESSING"}
 _CONTRACT_STATES = {"INITIAL": "INITIAL", "SIGNED": "CONTRACT_SIGNED",
                     "TERMINATED": "CONTRACT_TERMINATED", "EXPIRED": "CONTRACT_EXPIRED"}
 
@@ -100,12 +111,48 @@ class StoreLookups:
                 termination_ms=_ms(mandate.terminated_at),
             )
 
+    def refund(self, refund_request_id: str) -> RefundSnapshot | None:
+        with self._session() as session:
+            row = session.exec(
+                select(Refund, Order).join(Order, col(Order.id) == col(Refund.order_id))
+                .where(Refund.refund_request_id == refund_request_id)).first()
+            if row is None:
+                return None
+            refund, order = row
+            # Only refunds the provider had accepted: one still being sent may not exist there.
+            if refund.status not in _REFUND_STATES or not order.prepay_id:
+                return None
+            return RefundSnapshot(
+                refund_request_id=refund.refund_request_id, prepay_id=order.prepay_id,
+                merchant_trade_no=order.merchant_trade_no, amount=refund.amount,
+                status=_REFUND_STATES[refund.status], refund_id=refund.provider_refund_id,
+                created_at_ms=_ms(refund.created_at))
+
+    def payout(self, request_id: str) -> PayoutSnapshot | None:
+        with self._session() as session:
+            batch = session.exec(
+                select(PayoutBatch).where(PayoutBatch.request_id == request_id)).first()
+            if batch is None or batch.id is None or batch.status not in _TAKEN_BATCH_STATES:
+                return None
+            lines = session.exec(select(PayoutLine).where(PayoutLine.batch_id == batch.id)
+                                 .order_by(col(PayoutLine.file_line))).all()
+            return PayoutSnapshot(
+                request_id=batch.request_id, batch_name=batch.batch_name or batch.request_id,
+                currency=batch.currency, status=batch.status, created_at_ms=_ms(batch.sent_at),
+                lines=tuple(
+                    PayoutLineSnapshot(
+                        merchant_send_id=line.merchant_send_id, receive_type=line.receive_type,
+                        receiver=line.receiver, amount=line.amount,
+                        status=_LINE_STATES.get(line.status, line.status),
+                        order_id=line.provider_order_id,
+                        claim_deadline_ms=_ms(line.claim_deadline), remark=line.remark)
+                    for line in lines))
+
     def close(self) -> None:
         if self._engine is not None:
             self._engine.dispose()
 
 
-def store_lookups(database_url: str) -> tuple[Callable[..., OrderSnapshot | None],
-                                              Callable[..., ContractSnapshot | None]]:
-    lookups = StoreLookups(database_url)
-    return lookups.order, lookups.contract
+def store_lookups(database_url: str) -> StoreLookups:
+    """The lookups the sandbox adopts unknown orders, contracts, refunds and payouts through."""
+    return StoreLookups(database_url)

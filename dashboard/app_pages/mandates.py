@@ -3,7 +3,7 @@ in detail (QR to sign, sync, debit now, terminate), new contracts and bulk debit
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 
 import pandas as pd
 import streamlit as st
@@ -11,6 +11,7 @@ import streamlit as st
 from dashboard.auth import signed_in_actor
 from dashboard.components.badges import styled_status
 from dashboard.components.bulk_upload import render_bulk_upload
+from dashboard.components.follow import follow_in_progress
 from dashboard.components.formatting import (
     code_label,
     format_cycle,
@@ -96,6 +97,7 @@ with tabs["Mandates"]:
         render_mandate(str(state[OPEN]))
 
 with tabs["Direct debits"]:
+    follow_in_progress("debits", key="dd_follow", noun="debit")
     debit_filters = _filters("dd", DEBIT_STATUSES, "debit")
     debits_rows = _listed(mandates.list_debits, debit_filters)
     st.caption(f"{plural(len(debits_rows), 'debit')} match; times in {zone}.")
@@ -117,37 +119,56 @@ with tabs["Direct debits"]:
             file_name="direct_debits.csv", mime="text/csv", key="dd_export", on_click="ignore",
             icon=":material/download:")
 
+CREATED = "nc_created"
+CYCLE_UNITS = {"MONTH": "Months", "DAY": "Days"}
+
+
+def _create_contract() -> None:
+    """Runs before the page is drawn again, so the new contract is in the list and open at once."""
+    first_day = state.get("nc_first")
+    periodic = bool(state.get("nc_periodic"))
+    request = mandates.ContractRequest(
+        customer_email=state.get("nc_email", ""), service_name=state.get("nc_service", ""),
+        single_upper_limit=state.get("nc_limit", ""), currency=state.get("nc_currency", "USDT"),
+        scenario_code=state.get("nc_scenario", mandates.SCENARIOS[0]), periodic=periodic,
+        cycle_type=state.get("nc_cycle_type") if periodic else None,
+        cycle_value=int(state.get("nc_cycle_value", 1)) if periodic else None,
+        # The first debit is at 09:00 on the chosen day in the zone every time is shown in.
+        first_deduct_at=datetime.combine(first_day, time(9), services.settings.zone)
+        if periodic and first_day else None)
+    try:
+        created = mandates.create_contract(services, actor, request)
+    except PayDeskError as error:
+        state[CREATED] = ("error", str(error))
+        return
+    state[OPEN] = created.merchant_contract_code
+    state[CREATED] = ("success", f"Contract {created.merchant_contract_code} created "
+                                 f"({code_label(created.status, 'mandate').lower()}): it is open "
+                                 "on the Mandates tab, where the customer's QR code is.")
+
+
 if "New contract" in tabs:
-    with tabs["New contract"], st.form("new_contract"):
-        email = st.text_input("Customer email", key="nc_email")
-        service_name = st.text_input("Service name (shown in the Binance app)", max_chars=32,
-                                     key="nc_service")
-        limit = st.text_input("Single upper limit", key="nc_limit")
-        currency = st.selectbox("Currency", ["USDT", "USDC"], key="nc_currency")
-        scenario = st.selectbox("Scenario", mandates.SCENARIOS, key="nc_scenario")
-        periodic = st.checkbox("Periodic (debits on a cycle, with pre-debit notices)",
-                               key="nc_periodic")
-        cycle_type = st.selectbox("Cycle", ["MONTH", "DAY"], key="nc_cycle_type")
-        cycle_value = st.number_input("Every", min_value=1, max_value=365, value=1, step=1,
-                                      key="nc_cycle_value")
-        first_day = st.date_input("First debit (UTC day, 09:00)",
-                                  value=datetime.now(UTC).date() + timedelta(days=3),
-                                  key="nc_first")
-        if st.form_submit_button("Create contract", type="primary"):
-            request = mandates.ContractRequest(
-                customer_email=email, service_name=service_name, single_upper_limit=limit,
-                currency=currency, scenario_code=scenario, periodic=periodic,
-                cycle_type=cycle_type if periodic else None,
-                cycle_value=int(cycle_value) if periodic else None,
-                first_deduct_at=datetime.combine(first_day, time(9), UTC) if periodic else None)
-            try:
-                created = mandates.create_contract(services, actor, request)
-                state[OPEN] = created.merchant_contract_code
-                st.success(f"Contract {created.merchant_contract_code} created "
-                           f"({code_label(created.status, 'mandate').lower()})"
-                           ": the customer scans the QR code on the Mandates tab to sign.")
-            except PayDeskError as error:
-                st.error(str(error))
+    with tabs["New contract"]:
+        if (created_note := state.pop(CREATED, None)) is not None:
+            getattr(st, created_note[0])(created_note[1])
+        local_today = services.now().astimezone(services.settings.zone).date()
+        with st.form("new_contract"):
+            st.text_input("Customer email", key="nc_email")
+            st.text_input("Service name (shown in the Binance app)", max_chars=32,
+                          key="nc_service")
+            st.text_input("Single upper limit", key="nc_limit")
+            st.selectbox("Currency", ["USDT", "USDC"], key="nc_currency")
+            st.selectbox("Scenario", mandates.SCENARIOS, key="nc_scenario")
+            st.checkbox("Periodic (debits on a cycle, with pre-debit notices)",
+                        key="nc_periodic")
+            st.selectbox("Cycle", list(CYCLE_UNITS), key="nc_cycle_type",
+                         format_func=CYCLE_UNITS.__getitem__)
+            st.number_input("Every", min_value=1, max_value=365, value=1, step=1,
+                            key="nc_cycle_value")
+            st.date_input(f"First debit (day in {zone}, at 09:00)",
+                          value=local_today + timedelta(days=3), key="nc_first",
+                          format="YYYY-MM-DD")
+            st.form_submit_button("Create contract", type="primary", on_click=_create_contract)
 
 if "Bulk debits" in tabs:
     with tabs["Bulk debits"]:

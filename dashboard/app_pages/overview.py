@@ -7,6 +7,7 @@ from datetime import date, timedelta
 import streamlit as st
 
 from dashboard.auth import signed_in_actor
+from dashboard.components.balances import balances_panel
 from dashboard.components.charts import daily_volume_figure, status_breakdown_figure
 from dashboard.components.formatting import (
     format_change,
@@ -34,6 +35,7 @@ zone = services.settings.zone
 today = services.now().astimezone(zone).date()
 
 st.title("Overview")
+balances_panel(signed_in_actor(), key="overview_balances")
 
 controls = st.columns([3, 2])
 preset = controls[0].segmented_control(

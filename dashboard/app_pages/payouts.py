@@ -4,6 +4,7 @@ batch and line followed to its end."""
 from __future__ import annotations
 
 import hashlib
+from dataclasses import asdict
 from pathlib import PurePath
 from typing import Any
 
@@ -11,10 +12,13 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.auth import signed_in_actor
+from dashboard.components.balances import balances_panel, funding_table
+from dashboard.components.follow import follow_in_progress
 from dashboard.components import payout_tables as tables
 from dashboard.components.formatting import code_label, format_money, or_empty, plural
 from dashboard.runtime import get_services
 from services.access import can
+from services.balances import FundingCheck
 from services.errors import PayDeskError
 from services.payouts import approval, drafts, following, not_sent, sending, states, views
 from services.payouts.file_format import template_csv
@@ -27,6 +31,8 @@ UPLOAD = "payout_upload_state"
 CONFIRM = "payout_confirm"
 FLASH = "payout_flash"
 NEW, APPROVE, FOLLOW = "New upload", "Awaiting approval", "Uploads & batches"
+FLASH_ICONS = {"success": ":material/check_circle:", "error": ":material/error:",
+               "warning": ":material/warning:", "info": ":material/info:"}
 
 services = get_services()
 actor = signed_in_actor()
@@ -36,7 +42,9 @@ st.title("Payouts")
 st.caption(f"Pay many people from one file. Nothing is sent before a second person approves. "
            f"Times are in **{services.settings.timezone}**.")
 if (flash := st.session_state.pop(FLASH, None)) is not None:
-    st.success(flash, icon=":material/check_circle:")
+    kind, text = flash
+    getattr(st, kind)(text, icon=FLASH_ICONS[kind])
+balances_panel(actor, key="payout_balances")
 
 
 # --- sending, behind a confirmation --------------------------------------------------------------
@@ -59,9 +67,29 @@ def run_send(upload_ref: str) -> list[sending.SendOutcome]:
     return outcomes
 
 
-def _summary(outcomes: list[sending.SendOutcome]) -> str:
-    parts = [f"{o.request_id}: {code_label(o.after, 'payout_batch').lower()}" for o in outcomes]
-    return "; ".join(parts) or "no batch was waiting to be sent"
+def _sent_flash(upload_ref: str, outcomes: list[sending.SendOutcome]) -> tuple[str, str]:
+    """Green only when every batch went out; otherwise an error naming each batch and why."""
+    if not outcomes:
+        return "info", f"Upload {upload_ref}: no batch was waiting to be sent."
+    failed = [o for o in outcomes if o.after == states.SEND_FAILED]
+    unsure = [o for o in outcomes if o.after in states.IN_FLIGHT]
+    went = [o for o in outcomes if o not in failed and o not in unsure]
+    if not failed and not unsure:
+        return "success", f"Upload {upload_ref} sent: " + "; ".join(
+            f"{o.request_id} ({code_label(o.after, 'payout_batch').lower()})" for o in went) + "."
+    parts = []
+    if failed:
+        parts.append(f"{plural(len(failed), 'batch', 'batches')} not sent — "
+                     + "; ".join(f"{o.request_id}: {o.message}" for o in failed)
+                     + ". Their lines were not paid.")
+    if unsure:
+        parts.append(f"{plural(len(unsure), 'batch', 'batches')} without a clear answer yet — "
+                     + "; ".join(f"{o.request_id}: {o.message}" for o in unsure) + ".")
+    if went:
+        parts.append("Sent: " + "; ".join(
+            f"{o.request_id} ({code_label(o.after, 'payout_batch').lower()})" for o in went)
+            + ".")
+    return "error" if failed else "warning", f"Upload {upload_ref}: " + " ".join(parts)
 
 
 @st.dialog("Confirm: money leaves the wallet")
@@ -76,20 +104,37 @@ def confirm_dialog(pending: dict[str, Any]) -> None:
                 if b.status in states.SENDABLE or b.status in states.IN_FLIGHT]
         st.write(f"Send the approved batches of upload **{upload.upload_ref}**:")
     for batch in todo:
-        st.write(f"- `{batch.request_id}`: {batch.line_count} lines, "
+        st.write(f"- `{batch.request_id}`: {plural(batch.line_count, 'line')}, "
                  f"{format_money(batch.total, batch.currency)}")
+    # The figure the send itself checks, read now: a short wallet blocks the send here already.
+    check = sending.funding_check(services, upload.upload_ref,
+                                  approved_only=action != "approve")
+    funding_table(check, key="payout_confirm_funding", blocking=True)
     columns = st.columns(2)
-    if columns[0].button("Yes, send", type="primary", key="payout_confirm_yes"):
+    if columns[0].button("Yes, send", type="primary", key="payout_confirm_yes",
+                         disabled=not check.can_fund):
         try:
             if action == "approve":
                 approval.approve(services, actor, upload.upload_ref, pending["comment"])
             outcomes = run_send(upload.upload_ref)
         except PayDeskError as error:
-            st.error(str(error))
             st.session_state.pop(CONFIRM, None)
+            st.session_state[FLASH] = ("error", f"Upload {upload.upload_ref}: {error}")
+            st.rerun()
+        st.session_state.pop(CONFIRM, None)
+        st.session_state[FLASH] = _sent_flash(upload.upload_ref, outcomes)
+        st.rerun()
+    if action == "approve" and not check.can_fund and columns[0].button(
+            "Approve only; send once funded", key="payout_confirm_approve_only"):
+        try:
+            approval.approve(services, actor, upload.upload_ref, pending["comment"])
+        except PayDeskError as error:
+            st.error(str(error))
             return
         st.session_state.pop(CONFIRM, None)
-        st.session_state[FLASH] = f"Upload {upload.upload_ref} sent: {_summary(outcomes)}"
+        st.session_state[FLASH] = (
+            "warning", f"Upload {upload.upload_ref} approved and not sent: the wallet cannot "
+                       "fund it yet. Send it from Uploads & batches once it is topped up.")
         st.rerun()
     if columns[1].button("Cancel", key="payout_confirm_no"):
         st.session_state.pop(CONFIRM, None)
@@ -105,7 +150,7 @@ def _stem(name: str) -> str:
 
 def _checked(state: dict[str, Any], result: Any) -> None:
     state["result"] = result
-    state["balance"], state["balance_note"] = drafts.balance_check(services, result.totals())
+    state["funding"] = drafts.funding_check(services, result.totals())
 
 
 def upload_section() -> None:
@@ -140,19 +185,18 @@ def upload_section() -> None:
 
 def preview(state: dict[str, Any]) -> None:
     result = state["result"]
-    findings = (*result.findings, *state["balance"])
+    findings = result.findings
     counts = summary_counts(findings)
     metrics = st.columns(4)
     metrics[0].metric("Payment lines", f"{len(result.table):,}")
     metrics[1].metric("Errors", counts["errors"])
     metrics[2].metric("Warnings", counts["warnings"])
     metrics[3].metric("Lines with errors", counts["lines_with_errors"])
-    if state["balance_note"]:
-        st.warning(state["balance_note"], icon=":material/account_balance_wallet:")
     instructions = result.instructions()
     st.subheader("Totals per currency")
-    st.caption("Lines without errors only.")
+    st.caption("Lines without errors only, against the wallet.")
     tables.totals_table(result.totals())
+    funding_table(state["funding"], key="payout_upload_funding", blocking=False)
     st.subheader("Planned batches")
     st.caption("One currency per batch, at most 500 lines; each goes out under its request id.")
     if instructions:
@@ -173,6 +217,11 @@ def preview(state: dict[str, Any]) -> None:
     file_errors = [f for f in result.errors if f.line is None]
     if result.has_errors and not file_errors:
         fix_in_place(state, frame)
+    if result.edits:
+        st.caption(f"Changed here after upload ({plural(len(result.edits), 'cell')}); the "
+                   "approver sees each change beside the file's value:")
+        tables.edits_table([{**asdict(e), "by": actor.username} for e in result.edits],
+                           key="payout_edits_preview")
     submit_area(state, file_errors)
 
 
@@ -226,25 +275,26 @@ def submit_area(state: dict[str, Any], file_errors: list[Any]) -> None:
         try:
             saved = drafts.save_draft(services, actor, result, file_name=state["name"],
                                       only_valid=only_valid, upload_ref=state["ref"],
-                                      extra_warnings=tuple(state["balance"]))
+                                      extra_warnings=tuple(
+                                          drafts.funding_warnings(state["funding"])))
             approval.submit(services, actor, saved.upload_ref)
         except PayDeskError as error:
             st.error(str(error))
             return
         st.session_state.pop(UPLOAD, None)
         st.session_state["payout_file_round"] += 1
-        st.session_state[FLASH] = (
+        st.session_state[FLASH] = ("success", (
             f"Upload {saved.upload_ref} submitted: "
             f"{plural(len(saved.batches), 'batch', 'batches')} "
             f"{'waits' if len(saved.batches) == 1 else 'wait'} for an approver. "
-            "Nothing is sent before approval.")
+            "Nothing is sent before approval."))
         st.rerun()
 
 
 # --- stored uploads: approval and following ------------------------------------------------------
 
 
-def stored_summary(upload: views.UploadView, *, live_balance: bool) -> None:
+def stored_summary(upload: views.UploadView, *, awaiting_approval: bool) -> FundingCheck:
     by = f" by **{upload.prepared_by}**" if upload.prepared_by else ""
     st.caption(f"Upload **{upload.upload_ref}** · file {upload.file_name or '—'} · prepared{by} "
                f"on {upload.created_at.astimezone(zone):%Y-%m-%d %H:%M} "
@@ -253,12 +303,13 @@ def stored_summary(upload: views.UploadView, *, live_balance: bool) -> None:
     tables.totals_table(totals)
     tables.batches_table(upload.batches, zone, key=f"payout_batches_{upload.upload_ref}")
     record = drafts.draft_record(services, actor, upload.upload_ref)
-    warnings = list(record["warnings"])
-    if live_balance:
-        found, note = drafts.balance_check(services, totals)
-        warnings += [f.as_dict() for f in found]
-        if note:
-            st.warning(note)
+    # The wallet as it is now replaces the shortfall noted at upload, which may be stale.
+    warnings = [w for w in record["warnings"] if w.get("code") != "balance_short"]
+    check = sending.funding_check(services, upload.upload_ref,
+                                  approved_only=not awaiting_approval)
+    if check.rows:
+        st.markdown("**Against the wallet**")
+        funding_table(check, key=f"payout_funding_{upload.upload_ref}", blocking=True)
     if warnings:
         st.markdown(f"**Warnings** ({len(warnings)})")
         st.dataframe(pd.DataFrame([{
@@ -268,9 +319,16 @@ def stored_summary(upload: views.UploadView, *, live_balance: bool) -> None:
             hide_index=True, width="stretch", key="payout_stored_warnings",
             column_config={"What it means": st.column_config.TextColumn(width="large"),
                            "Code": st.column_config.TextColumn(width="small")})
+    if record["edits"]:
+        edited_by = sorted({str(e.get("by")) for e in record["edits"]})
+        st.warning(f"{plural(len(record['edits']), 'cell was', 'cells were')} changed in "
+                   f"PayDesk after upload by {', '.join(edited_by)}: compare them with the "
+                   "source before approving.", icon=":material/edit_note:")
+        tables.edits_table(record["edits"], key=f"payout_edits_{upload.upload_ref}")
     if record["excluded"]:
         st.markdown(f"**Lines left out of this upload** ({len(record['excluded'])})")
         tables.excluded_table(record["excluded"], key="payout_stored_excluded")
+    return check
 
 
 def not_sent_notice() -> None:
@@ -291,7 +349,7 @@ def approval_section() -> None:
         return
     ref = st.selectbox("Upload awaiting approval", refs, key="payout_pick_pending")
     upload = views.upload(services, actor, ref)
-    stored_summary(upload, live_balance=True)
+    stored_summary(upload, awaiting_approval=True)
     tables.lines_table(views.lines(services, actor, upload_ref=ref), zone, services.now(),
                        key="payout_pending_lines")
     if upload.prepared_by == actor.username:
@@ -311,7 +369,7 @@ def approval_section() -> None:
         except PayDeskError as error:
             st.error(str(error))
         else:
-            st.session_state[FLASH] = f"Upload {ref} rejected; nothing will be sent."
+            st.session_state[FLASH] = ("info", f"Upload {ref} rejected; nothing will be sent.")
             st.rerun()
 
 
@@ -321,13 +379,21 @@ def follow_section() -> None:
     if not uploads:
         st.info("No payout has been uploaded yet.", icon=":material/inbox:")
         return
+    picked = st.session_state.get("payout_pick_upload")
+    if picked not in {u.upload_ref for u in uploads}:
+        picked = uploads[0].upload_ref
+    # Asked before anything is drawn, the upload's label included: the label, the batches and
+    # the lines all show the provider's latest answer, never two states of one batch.
+    follow_in_progress("payouts", key="payout_follow", noun="batch", nouns="batches",
+                       upload_ref=picked)
+    uploads = views.list_uploads(services, actor)
     labels = {u.upload_ref: f"{u.upload_ref} · {u.file_name or '—'} · "
                             + ", ".join(code_label(s, "payout_batch") for s in u.statuses)
               for u in uploads}
     ref = st.selectbox("Upload", list(labels), format_func=labels.__getitem__,
                        key="payout_pick_upload")
-    upload = next(u for u in uploads if u.upload_ref == ref)
-    stored_summary(upload, live_balance=False)
+    upload = views.upload(services, actor, ref)
+    check = stored_summary(upload, awaiting_approval=False)
     statuses = set(upload.statuses)
     waiting = [b for b in upload.batches if b.approved_by and (
         b.status in states.SENDABLE or b.status in states.IN_FLIGHT)]
@@ -337,7 +403,8 @@ def follow_section() -> None:
     slots = iter(st.columns(3))
     if may_send and next(slots).button(
             f"Send {plural(len(waiting), 'approved batch', 'approved batches')}…",
-            key="payout_send"):
+            key="payout_send", disabled=not check.can_fund,
+            help=None if check.can_fund else "Blocked: the wallet cannot fund these batches."):
         st.session_state[CONFIRM] = {"action": "send", "ref": ref}
     if next(slots).button("Ask the provider for news", key="payout_refresh",
                           help="Asks Binance Pay for the latest status of every batch sent."):

@@ -136,22 +136,47 @@ run_id = st.selectbox(
                           f"{plural(by_id[i].break_count, 'open break')} · "
                           f"by {by_id[i].created_by}")
 run = runs.get_run(services, actor, run_id)
+provider_items = runs.provider_item_count(services, run.id)
 st.caption(f"Period {run.period_start} – {run.period_end} ({run.timezone}) · statements "
            f"{', '.join(f'#{i}' for i in run.statement_ids) or 'none'} · "
-           f"{run.ledger_count:,} PayDesk items · {run.statement_line_count:,} statement lines · "
-           f"window {run.window_minutes} min")
+           f"{plural(run.ledger_count, 'PayDesk item')} · "
+           f"{plural(run.statement_line_count, 'statement line')} making "
+           f"{plural(provider_items, 'provider item')} (fee and return lines count with the "
+           f"payment or payout they belong to) · window {run.window_minutes} min")
 
+summary = runs.break_summary(services, actor, run.id)
 tiles = st.columns(len(CLASS_LABELS))
 for tile, (klass, label) in zip(tiles, CLASS_LABELS.items(), strict=True):
-    tile.metric(label, f"{run.totals.get(klass, 0):,}")
-if run.break_count:
-    st.warning(f"{plural(run.break_count, 'break')} still unresolved.")
+    if klass == "matched":
+        tile.metric(label, f"{run.totals.get(klass, 0):,}")
+        continue
+    resolved = summary.resolved_by_class.get(klass, 0)
+    tile.metric(label, f"{summary.open_by_class.get(klass, 0):,}",
+                help=f"Open breaks of this kind; {resolved:,} resolved, "
+                     f"{run.totals.get(klass, 0):,} found by the run.")
+if summary.open:
+    st.warning(f"{plural(summary.open, 'break')} still unresolved.")
 else:
     st.success("Every item is matched or explained.")
 
-per_day = runs.breaks_per_day(services, actor, run.id)
-if per_day:
-    st.plotly_chart(breaks_figure(per_day, run.timezone), key="recon_chart")
+if summary.open_per_day:
+    st.plotly_chart(breaks_figure(summary.open_per_day, run.timezone), key="recon_chart")
+
+if can(actor, "reconciliation.run"):
+    with st.expander("Remove this run"):
+        st.caption("For a run against the wrong statement or period. PayDesk's records and the "
+                   "statements stay; the removal is in the audit log.")
+        sure = st.checkbox(f"Yes, remove run #{run.id} and its {plural(run.breaks, 'break')}",
+                           key="recon_discard_sure")
+        if st.button("Remove run", key="recon_discard", disabled=not sure):
+            try:
+                runs.discard_run(services, actor, run.id)
+            except PayDeskError as error:
+                st.error(str(error))
+            else:
+                st.session_state.pop(RUN_KEY, None)
+                st.session_state.pop("recon_discard_sure", None)
+                st.rerun()
 
 # --- drill-down ----------------------------------------------------------------------------------
 
@@ -175,9 +200,14 @@ table = pd.DataFrame({
     "Provider": [format_amount(i.provider_amount) for i in items],
     "Difference": [format_amount(i.difference) for i in items],
     "Fee difference": [format_amount(i.fee_difference) for i in items],
-    "Statuses": [f"{i.ledger_status or '—'} / {i.provider_status or '—'}" for i in items],
+    "PayDesk status": [humanize_code(i.ledger_status) if i.ledger_status else EMPTY
+                       for i in items],
+    "Provider status": [humanize_code(i.provider_status) if i.provider_status else EMPTY
+                        for i in items],
     "Resolved": [("✓ " + (i.note or "")) if i.resolved else EMPTY for i in items],
 })
+if not any(i.provider_status for i in items):
+    table = table.drop(columns=["Provider status"])  # the statement does not carry statuses
 picked = st.dataframe(table, hide_index=True, on_select="rerun", selection_mode="single-row",
                       key="recon_lines", width="stretch",
                       column_config=right_aligned("PayDesk", "Provider", "Difference",
@@ -190,7 +220,12 @@ if rows:
                 f"provider `{item.provider_ref or '—'}` · matched by {item.matched_by or '—'}")
     if item.resolved:
         st.info(f"Resolved by {item.resolved_by}: {item.note}")
-    elif item.klass != "matched" and can(actor, "reconciliation.resolve"):
+    elif item.klass == "matched":
+        st.caption("Matched: nothing to resolve.")
+    elif not can(actor, "reconciliation.resolve"):
+        st.info("Only an approver can mark a break resolved (four eyes on the books): ask one "
+                "to open this run, select this line and explain it.", icon=":material/lock:")
+    else:
         note = st.text_area("Why is this difference acceptable?", key="recon_note")
         if st.button("Mark resolved", key="recon_resolve"):
             try:

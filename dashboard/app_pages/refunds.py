@@ -10,6 +10,7 @@ import streamlit as st
 from dashboard.auth import signed_in_actor
 from dashboard.components.badges import styled_status
 from dashboard.components.bulk_upload import render_bulk_upload
+from dashboard.components.follow import follow_in_progress
 from dashboard.components.formatting import (
     code_label,
     format_money,
@@ -45,7 +46,15 @@ if can(actor, "refund.request"):
     tabs.append("Bulk refunds")
 sections = dict(zip(tabs, st.tabs(tabs), strict=True))
 
+def _check_open_refunds() -> None:
+    checked = sync_open_refunds(services, older_than_seconds=0)
+    state["rf_checked"] = f"{plural(checked['checked'], 'open refund')} checked with the provider."
+
+
 with sections["All refunds"]:
+    if (checked_note := state.pop("rf_checked", None)) is not None:
+        st.info(checked_note, icon=":material/sync:")
+    follow_in_progress("refunds", key="rf_follow", noun="refund")
     choices = refund_list.filter_choices(services, actor)
     left, middle, right = st.columns(3)
     statuses = left.multiselect("Status", choices["status"], key="rf_status",
@@ -88,10 +97,10 @@ with sections["All refunds"]:
             file_name="refunds.csv", mime="text/csv", key="rf_export", on_click="ignore",
             icon=":material/download:")
     if can(actor, "refund.request") or can(actor, "refund.approve"):
-        if st.button("Check open refunds with the provider now", key="rf_sync"):
-            with st.spinner("Asking the provider…"):
-                checked = sync_open_refunds(services, older_than_seconds=0)
-            st.toast(f"{plural(checked['checked'], 'open refund')} checked")
+        # A callback runs before the page is drawn again: the table above shows the answers
+        # in the same run as the click.
+        st.button("Check open refunds with the provider now", key="rf_sync",
+                  on_click=_check_open_refunds)
 
 with sections["Refund an order"]:
     ref = st.text_input("Order: id, merchantTradeNo or prepayId", key="rf_order").strip()

@@ -171,6 +171,8 @@ AUDIT_ACTION_LABELS: dict[str, str] = {
     "debit.notice": "Pre-debit notice",
     "reconciliation.run": "Reconciliation run",
     "reconciliation.resolve": "Break resolved",
+    "reconciliation.discard": "Reconciliation run removed",
+    "payout.send_blocked": "Payout not sent: wallet short",
     "reconciliation.statement_import": "Statement imported",
     "debit.notice.sent": "Pre-debit notice sent", "mandate.terminated": "Contract terminated",
     "refund.fail_overturned": "Refund failure overturned by the provider",

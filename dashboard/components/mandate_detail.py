@@ -22,6 +22,7 @@ from services.mandates import (
     ListFilter,
     list_mandates,
     signing_links,
+    simulate_customer_signing,
     sync_contract,
     terminate_contract,
 )
@@ -140,7 +141,7 @@ def render_mandate(code: str) -> None:
     st.subheader(f"Contract {code}")
     st.badge(_status(row["status"]), color=badge_color(str(row["status"]), "mandate"))  # type: ignore[arg-type]
     facts = {
-        "Status": f"{_status(row['status'])} ({row['status']})",
+        "Status": _status(row["status"]),
         "Customer": row["customer_email"] or "—", "Service": row["service_name"] or "—",
         "Single upper limit": format_money(row["single_upper_limit"], str(row["currency"])),  # type: ignore[arg-type]
         "Periodic": (format_cycle(row["cycle_value"], row["cycle_type"])
@@ -189,7 +190,25 @@ def _signing(code: str) -> None:
         left.image(qr_png(qr or deeplink or ""), caption="Scan with the Binance app to sign")
     if deeplink:
         right.markdown(f"Deeplink: `{deeplink}`")
+    if get_services().sandbox is not None and can(signed_in_actor(), "mandate.create"):
+        _sandbox_signing(code)
     _follow_signature(code)
+
+
+def _sandbox_signing(code: str) -> None:
+    with st.container(border=True):
+        st.markdown("**Sandbox only — simulate the customer signing.** No real customer: the "
+                    "in-process Binance Pay sandbox signs this contract as the customer would "
+                    "in the Binance app.")
+        if st.button("Simulate the customer signing", key="md_simulate_sign",
+                     icon=":material/science:"):
+            try:
+                row = simulate_customer_signing(get_services(), signed_in_actor(), code)
+                _flash("success", f"The sandbox customer signed contract {code}: "
+                                  f"{_status(row.status).lower()}.")
+            except PayDeskError as error:
+                _flash("error", str(error))
+            st.rerun()
 
 
 def _debit_form(code: str, row: dict[str, object]) -> None:

@@ -25,6 +25,7 @@ EDITABLE = ("receive_type", "receiver", "amount", "currency", "remark", "merchan
 _ERROR_BG = "background-color: rgba(255, 75, 75, 0.18)"
 _WARNING_BG = "background-color: rgba(255, 189, 69, 0.22)"
 ERROR_MARK, WARNING_MARK, OK_MARK = "Error", "Warning", "OK"
+NOT_SENT = "Not sent"
 
 
 def findings_table(findings: Sequence[Finding]) -> None:
@@ -146,7 +147,7 @@ def lines_table(lines: Sequence[LineView], zone: ZoneInfo, now: datetime, key: s
             deadline = f"{_when(ln.claim_deadline, zone)} ({due})" \
                 if ln.status == "AWAITING_RECEIPT" else _when(ln.claim_deadline, zone)
         rows.append({"Line": ln.file_line, "Batch": ln.request_id,
-                     "Status": code_label(ln.status, "payout_line"),
+                     "Status": NOT_SENT if ln.not_sent else code_label(ln.status, "payout_line"),
                      "Receive type": code_label(ln.receive_type, "receive_type"),
                      "Receiver": ln.receiver,
                      "Amount": format_money(ln.amount, ln.currency),
@@ -163,6 +164,23 @@ def lines_table(lines: Sequence[LineView], zone: ZoneInfo, now: datetime, key: s
     shown = styled_status(frame, "Status", "payout_line") if len(frame) <= STYLE_LIMIT else frame
     st.dataframe(shown, hide_index=True, width="stretch", key=key,
                  column_config=right_aligned("Amount", "Fee"))
+
+
+FIELD_LABELS = {"receive_type": "Receive type", "receiver": "Receiver", "amount": "Amount",
+                "currency": "Currency", "remark": "Remark",
+                "merchant_send_id": "Merchant send id"}
+
+
+def edits_table(items: Sequence[dict[str, object]], key: str) -> None:
+    """Cells changed in PayDesk after upload, beside the value the file had, and by whom."""
+    st.dataframe(
+        pd.DataFrame([{"Line": i["line"], "Field": FIELD_LABELS.get(str(i["field"]),
+                                                                    str(i["field"])),
+                       "Uploaded value": or_empty(i["uploaded"]), "New value": or_empty(i["new"]),
+                       "Edited by": or_empty(i.get("by"))} for i in items],
+                     columns=["Line", "Field", "Uploaded value", "New value", "Edited by"]),
+        hide_index=True, width="stretch", key=key,
+    )
 
 
 def excluded_table(items: Sequence[dict[str, object]], key: str) -> None:

@@ -17,6 +17,7 @@ from sqlalchemy import (
     and_,
     case,
     cast,
+    delete,
     func,
     literal,
     literal_column,
@@ -221,3 +222,16 @@ def set_break_count(session: Session, run_id: int) -> None:
     session.execute(update(ReconciliationRun).where(ReconciliationRun.id == run_id)
                     .values(break_count=open_breaks))
 
+
+
+def items_with_statement(session: Session, run_id: int) -> int:
+    return int(session.execute(
+        select(func.count()).select_from(ReconciliationItem).where(
+            ReconciliationItem.run_id == run_id,
+            ReconciliationItem.statement_line_id.is_not(None))  # type: ignore[union-attr]
+    ).scalar_one())
+
+
+def delete_run(session: Session, run_id: int) -> None:
+    session.execute(delete(ReconciliationItem).where(ReconciliationItem.run_id == run_id))
+    session.execute(delete(ReconciliationRun).where(ReconciliationRun.id == run_id))

@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
-from decimal import Decimal
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 from sqlalchemy import insert, update
@@ -21,6 +20,7 @@ from sqlmodel import col, select
 from data.models import AuditEntry, PayoutBatch, PayoutLine
 from services import audit
 from services.access import Actor
+from services.balances import FundingCheck, check_funding
 from services.bootstrap import Services
 from services.errors import ConflictError, InputError, NotFoundError
 from services.payouts import states
@@ -32,12 +32,12 @@ from services.payouts.report import balance_findings
 from services.payouts.store_history import StoreHistory
 from services.payouts.validation import (
     CurrencyTotal,
+    LineEdit,
     PayoutRules,
     ValidationResult,
     validate_payout_file,
     validate_table,
 )
-from services.providers.errors import ProviderError
 from services.refusals import require
 
 DRAFT_SAVED = "payout.draft_saved"
@@ -79,17 +79,29 @@ def validate_upload(
         )
 
 
-def apply_edits(raw: RawTable, edits: Mapping[int, Mapping[str, str]]) -> RawTable:
-    """The file's cells with some lines corrected: `edits` maps a file line number to
-    {canonical column: new text}. Columns the file lacks cannot be edited in (fix the file)."""
+def _column_positions(raw: RawTable) -> dict[str, int]:
     positions: dict[str, int] = {}
     for index, text in enumerate(raw.header):
         name = canonical_column(text)
         if name is not None and name not in positions:
             positions[name] = index
+    return positions
+
+
+def _cell(row: list[str], index: int) -> str:
+    return row[index] if index < len(row) else ""
+
+
+def apply_edits(raw: RawTable, edits: Mapping[int, Mapping[str, str]]
+                ) -> tuple[RawTable, tuple[LineEdit, ...]]:
+    """The file's cells with some lines corrected, and each change next to the value the file
+    had: `edits` maps a file line number to {canonical column: new text}. Columns the file
+    lacks cannot be edited in (fix the file)."""
+    positions = _column_positions(raw)
     row_of = {line: index for index, line in enumerate(raw.lines)}
     rows = [list(row) for row in raw.rows]
-    for line, changes in edits.items():
+    changed: list[LineEdit] = []
+    for line, changes in sorted(edits.items()):
         if line not in row_of:
             raise InputError(f"there is no payment on line {line}", row=line)
         row = rows[row_of[line]]
@@ -98,9 +110,13 @@ def apply_edits(raw: RawTable, edits: Mapping[int, Mapping[str, str]]) -> RawTab
                 raise InputError(f"the file has no '{name}' column to edit; add it to the file",
                                  row=line, field=name)
             index = positions[name]
+            new = "" if value is None else str(value)
+            uploaded = _cell(raw.rows[row_of[line]], index)
             row.extend([""] * (index + 1 - len(row)))
-            row[index] = "" if value is None else str(value)
-    return replace(raw, rows=rows)
+            row[index] = new
+            if new != uploaded:
+                changed.append(LineEdit(line, name, uploaded, new))
+    return replace(raw, rows=rows), tuple(changed)
 
 
 def revalidate(
@@ -112,28 +128,28 @@ def revalidate(
     edits: Mapping[int, Mapping[str, str]],
 ) -> ValidationResult:
     """Validate the uploaded file again with the lines fixed in place; every rule runs again,
-    so an edit can never smuggle a bad value past validation."""
+    so an edit can never smuggle a bad value past validation, and the result carries every
+    changed cell so that saving records it for the approver."""
     require(services, actor, "payout.upload")
-    raw = apply_edits(read_payout_file(data, file_name=file_name), edits)
+    raw, changed = apply_edits(read_payout_file(data, file_name=file_name), edits)
     with services.uow() as uow:
-        return validate_table(raw, rules=_rules(services), history=StoreHistory(uow.session),
-                              now=services.now())
+        result = validate_table(raw, rules=_rules(services), history=StoreHistory(uow.session),
+                                now=services.now())
+    return replace(result, edits=changed)
 
 
-def balance_check(
-    services: Services, totals: list[CurrencyTotal]
-) -> tuple[list[Finding], str | None]:
-    """Warnings for currencies the wallet cannot cover, and a note when the balance is unknown."""
-    if not totals:
-        return [], None
-    try:
-        balances = services.provider.get_balances()
-    except ProviderError as error:
-        return [], f"the wallet balance could not be read ({error}); check it before sending"
-    available: dict[str, Decimal] = {}
-    for balance in balances:
-        available[balance.asset] = available.get(balance.asset, Decimal(0)) + balance.available
-    return balance_findings(totals, available), None
+def funding_check(services: Services, totals: list[CurrencyTotal]) -> FundingCheck:
+    """The file's totals (lines without errors) against the wallet, read now."""
+    return check_funding(services, {t.currency: t.total for t in totals})
+
+
+def funding_warnings(check: FundingCheck) -> list[Finding]:
+    """The shortfall as warnings for the upload's record (the approver sees a fresh reading)."""
+    if not check.readable:
+        return []
+    return balance_findings(
+        [CurrencyTotal(r.currency, 0, r.needed) for r in check.rows],
+        {r.currency: r.available for r in check.rows if r.available is not None})
 
 
 def excluded_from(result: ValidationResult) -> list[ExcludedLine]:
@@ -225,6 +241,7 @@ def save_draft(
                 ],
                 "excluded": [vars(e) for e in excluded],
                 "warnings": warnings,
+                "edits": [{**asdict(e), "by": actor.username} for e in result.edits],
             },
         )
         uow.commit()
@@ -243,12 +260,18 @@ def draft_record(services: Services, actor: Actor, upload_ref: str) -> dict[str,
     data = json.loads(detail) if detail else {}
     data.setdefault("excluded", [])
     data.setdefault("warnings", [])
+    data.setdefault("edits", [])
     return data
 
 
 def excluded_lines(services: Services, actor: Actor, upload_ref: str) -> list[ExcludedLine]:
     return [ExcludedLine(**item)
             for item in draft_record(services, actor, upload_ref)["excluded"]]
+
+
+def recorded_edits(services: Services, actor: Actor, upload_ref: str) -> list[dict[str, Any]]:
+    """Cells the preparer changed after upload: line, field, uploaded, new, by."""
+    return list(draft_record(services, actor, upload_ref)["edits"])
 
 
 def recorded_warnings(services: Services, actor: Actor, upload_ref: str) -> list[Finding]:

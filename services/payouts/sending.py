@@ -32,19 +32,27 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from decimal import Decimal
 
 from sqlalchemy import update
 from sqlmodel import col, select
 
 from data.models import AuditEntry, PayoutBatch, PayoutLine
-from services import audit, refusals
+from services import audit, balances, refusals
 from services.access import Actor, can
 from services.bootstrap import Services
 from services.errors import NotFoundError
 from services.payouts import states
 from services.payouts.following import apply_result, audit_refusal_overturned, lock_batch
 from services.providers.base import PayoutBatchResult, PayoutLineRequest
-from services.providers.errors import DuplicateRequestError, ProviderError
+from services.providers.errors import (
+    AuthenticationError,
+    DuplicateRequestError,
+    InsufficientBalanceError,
+    InvalidRequestError,
+    ProviderError,
+    RateLimitError,
+)
 from services.providers.errors import NotFoundError as ProviderNotFound
 
 # A claim older than this is taken to belong to a sender that died. Longer than any provider
@@ -171,7 +179,8 @@ def _record(services: Services, actor: Actor | None, request_id: str, *,
         unknown = unknown or error.outcome_unknown
         batch.status = states.UNKNOWN if unknown else states.SEND_FAILED
         batch.error_code = (error.code or type(error).__name__)[:16]
-        batch.error_message = str(error)[:512]
+        reason = refusal_in_words(error, batch.currency)
+        batch.error_message = reason[:512]
         uow.session.add(batch)
         audit.record(uow, actor=_who(actor),
                      action="payout.send_unknown" if unknown else "payout.send_failed",
@@ -179,9 +188,26 @@ def _record(services: Services, actor: Actor | None, request_id: str, *,
                      amount=batch.total_amount, currency=batch.currency,
                      idempotency_key=request_id, provider_code=error.code,
                      outcome="unknown" if unknown else "failed", at=now,
-                     detail={"error": str(error)})
+                     detail={"error": str(error), "reason": reason})
         uow.commit()
-        return SendOutcome(request_id, before, batch.status, str(error))
+        return SendOutcome(request_id, before, batch.status, reason)
+
+
+def refusal_in_words(error: ProviderError, currency: str) -> str:
+    """Why the provider did not take a batch, for the person who pressed send."""
+    if isinstance(error, InsufficientBalanceError):
+        return (f"the wallet did not hold enough {currency} for this batch; top it up and "
+                "send again")
+    if error.outcome_unknown:
+        return ("no clear answer came back; PayDesk looks the batch up by its request id "
+                "before anything is sent again")
+    if isinstance(error, RateLimitError):
+        return "the provider asked PayDesk to slow down; send again in a minute"
+    if isinstance(error, AuthenticationError):
+        return "the provider did not accept PayDesk's credentials; ask an admin to check them"
+    if isinstance(error, InvalidRequestError):
+        return f"the provider refused the batch as written: {error.message}"
+    return f"the provider refused the batch: {error.message}"
 
 
 def _lookup(services: Services, request_id: str) -> PayoutBatchResult | None:
@@ -317,6 +343,63 @@ def _resolve_once(services: Services, actor: Actor | None, request_id: str) -> S
     return _record(services, actor, request_id, result=found)
 
 
+def _needs(services: Services, upload_ref: str, *, approved_only: bool = True
+           ) -> dict[str, list[tuple[str, Decimal]]]:
+    """(request id, total) per currency of the batches whose money has not left yet."""
+    statement = select(PayoutBatch.request_id, PayoutBatch.currency, PayoutBatch.total_amount)
+    if approved_only:
+        statement = statement.where(col(PayoutBatch.status).in_(states.SENDABLE),
+                                    col(PayoutBatch.approved_by_id).is_not(None))
+    else:
+        statement = statement.where(
+            col(PayoutBatch.status).in_([*states.SENDABLE, states.PENDING_APPROVAL]))
+    with services.uow() as uow:
+        rows = uow.session.exec(
+            statement.where(PayoutBatch.upload_ref == upload_ref)
+            .order_by(col(PayoutBatch.request_id))
+        ).all()
+    needs: dict[str, list[tuple[str, Decimal]]] = {}
+    for request_id, currency, total in rows:
+        needs.setdefault(currency, []).append((request_id, total))
+    return needs
+
+
+def _check(services: Services, needs: dict[str, list[tuple[str, Decimal]]]
+           ) -> balances.FundingCheck:
+    return balances.check_funding(
+        services, {c: sum((t for _, t in items), Decimal(0)) for c, items in needs.items()})
+
+
+def funding_check(services: Services, upload_ref: str, *, approved_only: bool = True
+                  ) -> balances.FundingCheck:
+    """The wallet now against the upload's batches still to go out: the approved ones (what
+    send checks first), or with approved_only=False also those awaiting approval."""
+    return _check(services, _needs(services, upload_ref, approved_only=approved_only))
+
+
+def _refuse_unfunded(services: Services, actor: Actor, upload_ref: str) -> None:
+    """Nothing leaves while the wallet cannot fund a batch: a short batch would end with its
+    lines failed one by one, or be refused whole, after the approver meant it to be paid."""
+    needs = _needs(services, upload_ref)
+    if not needs:
+        return
+    check = _check(services, needs)
+    if check.can_fund:
+        return
+    short = {r.currency for r in check.short} if check.readable else set(needs)
+    named = ", ".join(request_id for currency in sorted(short) for request_id, _ in needs[currency])
+    message = (f"nothing was sent: {check.sentence()}. Batches waiting for funds: {named}. "
+               "Top up the wallet, refresh the balance and send again.")
+    now = services.now()
+    with services.uow() as uow:
+        audit.record(uow, actor=actor, action="payout.send_blocked", target_type="payout_upload",
+                     target_id=upload_ref, idempotency_key=upload_ref, outcome="refused", at=now,
+                     detail={"reason": check.sentence(), "batches": named.split(", "),
+                             "balance_read_at": check.reading.read_at.isoformat()})
+        uow.commit()
+    raise balances.FundingShortError(message, check)
+
+
 def upload_batches_to_send(services: Services, upload_ref: str) -> list[str]:
     with services.uow() as uow:
         return list(uow.session.exec(
@@ -330,8 +413,13 @@ def upload_batches_to_send(services: Services, upload_ref: str) -> list[str]:
 
 def send_upload(services: Services, actor: Actor, upload_ref: str, *,
                 progress: Progress | None = None) -> list[SendOutcome]:
-    """Send every approved batch of an upload that has not gone out yet (also: resume)."""
+    """Send every approved batch of an upload that has not gone out yet (also: resume).
+
+    Raises FundingShortError, before anything is sent, while the wallet cannot fund a batch
+    that has not left yet (or its balance cannot be read).
+    """
     _require_sender(services, actor, upload_ref)
+    _refuse_unfunded(services, actor, upload_ref)
     request_ids = upload_batches_to_send(services, upload_ref)
     outcomes = []
     for done, request_id in enumerate(request_ids, start=1):

@@ -59,6 +59,17 @@ class CurrencyTotal:
     total: Decimal
 
 
+@dataclass(frozen=True, slots=True)
+class LineEdit:
+    """One cell changed in the page after upload ("fix the lines here"): the approver and the
+    audit log see it next to the value the file had."""
+
+    line: int
+    field: str
+    uploaded: str
+    new: str
+
+
 @dataclass(frozen=True)
 class ValidationResult:
     """`table` has one row per data line: `line`, the canonical columns as stripped text, and
@@ -69,6 +80,8 @@ class ValidationResult:
     amounts: np.ndarray
     file_sha256: str
     content_sha256: str | None
+    # Cells changed after upload; a result carries them so that saving cannot leave them out.
+    edits: tuple[LineEdit, ...] = ()
 
     @property
     def errors(self) -> tuple[Finding, ...]:

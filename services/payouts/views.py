@@ -59,6 +59,12 @@ class LineView:
     provider_order_id: str | None
     claim_deadline: datetime | None
     review_note: str | None = None  # provider news disagreed with our figures (services.evidence)
+    batch_status: str = ""
+
+    @property
+    def not_sent(self) -> bool:
+        """Still waiting in a batch the provider refused: nothing was paid on this line."""
+        return self.status == states.LINE_PENDING and self.batch_status == states.SEND_FAILED
 
 
 @dataclass(frozen=True)
@@ -113,7 +119,8 @@ def _batch_views(services: Services, batches: list[PayoutBatch]) -> list[BatchVi
             prepared_by=names.get(b.prepared_by_id or 0),
             approved_by=names.get(b.approved_by_id or 0),
             approval_comment=b.approval_comment,
-            error=f"{b.error_code}: {b.error_message}" if b.error_code else None,
+            # The reason in words; the provider's code stays in the audit log for support.
+            error=(b.error_message or b.error_code) if b.error_code else None,
             created_at=_aware(b.created_at) or b.created_at, sent_at=_aware(b.sent_at),
         )
         for b in batches
@@ -179,7 +186,7 @@ def lines(services: Services, actor: Actor, *, upload_ref: str | None = None,
           request_id: str | None = None) -> list[LineView]:
     """Every line of an upload or of one batch, in file order."""
     require(services, actor, "orders.view")
-    statement = select(PayoutLine, PayoutBatch.request_id).join(
+    statement = select(PayoutLine, PayoutBatch.request_id, PayoutBatch.status).join(
         PayoutBatch, col(PayoutBatch.id) == col(PayoutLine.batch_id))
     if upload_ref is not None:
         statement = statement.where(PayoutBatch.upload_ref == upload_ref)
@@ -190,8 +197,9 @@ def lines(services: Services, actor: Actor, *, upload_ref: str | None = None,
         return [
             LineView(rid, ln.file_line, ln.merchant_send_id, ln.receive_type, ln.receiver,
                      ln.amount, ln.currency, ln.remark, ln.status, ln.fee,
-                     ln.provider_order_id, _aware(ln.claim_deadline), ln.review_note)
-            for ln, rid in rows
+                     ln.provider_order_id, _aware(ln.claim_deadline), ln.review_note,
+                     batch_status)
+            for ln, rid, batch_status in rows
         ]
 
 

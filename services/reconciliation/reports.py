@@ -4,7 +4,11 @@ Every money column is additive: PayDesk amounts count only what PayDesk says mov
 amounts only what the statement says moved (a payout that came back counts 0 on that side), and
 `difference` is provider minus PayDesk, so no column repeats another. Each report ends with one
 totals row per currency equal to the sum of the rows above it (balances, which do not add up,
-are left blank there). Nothing in a file depends on when or by whom it was exported, so the same
+are left blank there). A figure nobody stated is not shown rather than shown as zero: a provider
+fee the statement did not give is blank (and not compared), and a column no row fills (balances
+from a statement without them, statuses a statement does not carry) is left out. The summary's
+difference is the sum of the differences of its items, so every difference on a row is a break,
+open or resolved, counted on that row. Nothing in a file depends on when or by whom it was exported, so the same
 run gives the same bytes every time; text cells are neutralised against spreadsheet formulas.
 """
 
@@ -53,6 +57,34 @@ def _sum(values: Iterable[Decimal]) -> Decimal:
     return sum(values, ZERO)
 
 
+def _fee_stated(item: ItemView) -> bool:
+    """False when the statement gave no fee for an item matched on both sides: matching then
+    leaves the provider fee at zero without comparing it (a stated fee that differs is a
+    fee_difference break, and its fee difference is not zero)."""
+    both = item.klass not in (m.MISSING_AT_PROVIDER, m.MISSING_IN_PAYDESK)
+    return not (both and item.provider_fee != item.ledger_fee and item.fee_difference == 0)
+
+
+def _provider_fee(item: ItemView) -> Decimal | None:
+    return item.provider_fee if _fee_stated(item) else None
+
+
+def _drop_empty(report: Report, *headers: str) -> Report:
+    """The report without the named columns where no row has a value."""
+    names = [h for h, _ in report.columns]
+    gone = {names.index(h) for h in headers
+            if h in names and all(r[names.index(h)] in (None, "") for r in report.rows)}
+    if not gone:
+        return report
+
+    def keep(row: list[Any]) -> list[Any]:
+        return [v for i, v in enumerate(row) if i not in gone]
+
+    return Report(report.name, report.title,
+                  tuple(c for i, c in enumerate(report.columns) if i not in gone),
+                  [keep(r) for r in report.rows], [keep(r) for r in report.totals])
+
+
 def _totals(rows: list[list[Any]], columns: tuple[tuple[str, str], ...], currency_at: int,
             label_at: int, skip: frozenset[int] = frozenset()) -> list[list[Any]]:
     by_currency: dict[str, list[list[Any]]] = defaultdict(list)
@@ -67,7 +99,9 @@ def _totals(rows: list[list[Any]], columns: tuple[tuple[str, str], ...], currenc
             if index in skip:
                 continue
             if kind == "money":
-                total[index] = _sum(r[index] for r in by_currency[currency] if r[index] is not None)
+                values = [r[index] for r in by_currency[currency]]
+                # A total over rows that leave a figure blank would not be true: blank too.
+                total[index] = None if None in values else _sum(values)
             elif kind == "int":
                 total[index] = sum(r[index] for r in by_currency[currency])
         out.append(total)
@@ -79,7 +113,8 @@ def _summary(items: list[ItemView], zone: ZoneInfo) -> Report:
                ("Refunds", "money"), ("Payouts", "money"), ("Debits", "money"),
                ("Fees", "money"), ("Net (PayDesk)", "money"), ("Net (provider)", "money"),
                ("Difference", "money"), ("Opening balance", "money"),
-               ("Closing balance", "money"), ("Items", "int"), ("Open breaks", "int"))
+               ("Closing balance", "money"), ("Items", "int"), ("Open breaks", "int"),
+               ("Resolved breaks", "int"))
     groups: dict[tuple[date, str], list[ItemView]] = defaultdict(list)
     for item in items:
         groups[(item.occurred_at.astimezone(zone).date(), item.currency)].append(item)
@@ -89,7 +124,10 @@ def _summary(items: list[ItemView], zone: ZoneInfo) -> Report:
                 for k in ("payment", "refund", "payout", "debit")}
         fees = -_sum(i.ledger_fee for i in group)
         net = _sum(part.values()) + fees
-        provider = _sum(i.provider_amount - i.provider_fee for i in group)
+        # The provider's net is known only where the statement gave every fee of the day.
+        provider = (_sum(i.provider_amount - i.provider_fee for i in group)
+                    if all(_fee_stated(i) for i in group) else None)
+        difference = _sum(i.difference - i.fee_difference for i in group)
         balanced = sorted((i for i in group if i.provider_balance is not None),
                           key=lambda i: i.occurred_at)
         opening = closing = None
@@ -97,12 +135,14 @@ def _summary(items: list[ItemView], zone: ZoneInfo) -> Report:
             first = balanced[0]
             opening = first.provider_balance - (first.provider_amount - first.provider_fee)  # type: ignore[operator]
             closing = balanced[-1].provider_balance
-        breaks = sum(1 for i in group if i.klass != m.MATCHED and not i.resolved)
+        breaks = [i for i in group if i.klass != m.MATCHED]
+        open_breaks = sum(1 for i in breaks if not i.resolved)
         rows.append([day.isoformat(), currency, part["payment"], part["refund"], part["payout"],
-                     part["debit"], fees, net, provider, provider - net, opening, closing,
-                     len(group), breaks])
+                     part["debit"], fees, net, provider, difference, opening, closing,
+                     len(group), open_breaks, len(breaks) - open_breaks])
     totals = _totals(rows, columns, 1, 0, skip=frozenset({10, 11}))
-    return Report("settlement-summary", "Daily settlement summary", columns, rows, totals)
+    report = Report("settlement-summary", "Daily settlement summary", columns, rows, totals)
+    return _drop_empty(report, "Net (provider)", "Opening balance", "Closing balance")
 
 
 def _itemised(items: list[ItemView], zone: ZoneInfo) -> Report:
@@ -115,11 +155,13 @@ def _itemised(items: list[ItemView], zone: ZoneInfo) -> Report:
                ("Resolved by", "text"))
     rows = [[i.occurred_at, i.klass, i.kind, i.ledger_ref, i.group_ref, i.provider_ref,
              i.matched_by, i.currency, i.ledger_status, i.provider_status, i.ledger_amount,
-             i.provider_amount, i.difference, i.ledger_fee, i.provider_fee, i.fee_difference,
+             i.provider_amount, i.difference, i.ledger_fee, _provider_fee(i),
+             i.fee_difference if _fee_stated(i) else None,
              "yes" if i.resolved else ("" if i.klass == m.MATCHED else "no"), i.note,
              i.resolved_by] for i in items]
-    return Report("reconciliation-items", "Itemised reconciliation", columns, rows,
-                  _totals(rows, columns, 7, 1))
+    report = Report("reconciliation-items", "Itemised reconciliation", columns, rows,
+                    _totals(rows, columns, 7, 1))
+    return _drop_empty(report, "Provider status", "Provider fee", "Fee difference")
 
 
 def _payouts(items: list[ItemView], zone: ZoneInfo) -> Report:
@@ -136,9 +178,11 @@ def _payouts(items: list[ItemView], zone: ZoneInfo) -> Report:
         rows.append([batch, currency, len(group), matched, len(group) - matched,
                      _sum(i.ledger_amount for i in group), _sum(i.provider_amount for i in group),
                      _sum(i.difference for i in group), _sum(i.ledger_fee for i in group),
-                     _sum(i.provider_fee for i in group)])
-    return Report("payout-reconciliation", "Payout reconciliation per batch", columns, rows,
-                  _totals(rows, columns, 1, 0))
+                     _sum(i.provider_fee for i in group)
+                     if all(_fee_stated(i) for i in group) else None])
+    report = Report("payout-reconciliation", "Payout reconciliation per batch", columns, rows,
+                    _totals(rows, columns, 1, 0))
+    return _drop_empty(report, "Provider fee")
 
 
 def _refunds(items: list[ItemView], zone: ZoneInfo) -> Report:
@@ -152,7 +196,8 @@ def _refunds(items: list[ItemView], zone: ZoneInfo) -> Report:
              i.difference, i.klass,
              "yes" if i.resolved else ("" if i.klass == m.MATCHED else "no")]
             for i in items if i.kind == "refund"]
-    return Report("refunds", "Refunds", columns, rows, _totals(rows, columns, 4, 1))
+    report = Report("refunds", "Refunds", columns, rows, _totals(rows, columns, 4, 1))
+    return _drop_empty(report, "Provider status")
 
 
 REPORTS: dict[str, tuple[str, Callable[[list[ItemView], ZoneInfo], Report]]] = {

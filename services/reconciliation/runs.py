@@ -168,6 +168,12 @@ def start_run(services: Services, actor: Actor, *, start: date, end: date,
     check_period(start, end)
     if not 0 <= window_minutes <= 24 * 60:
         raise InputError("the time window is 0 to 1440 minutes", field="window")
+    if not statement_ids:
+        # Without the provider's side every PayDesk item would read "missing at provider":
+        # thousands of false breaks that say nothing.
+        raise InputError("choose a statement to reconcile against: pick one already imported, "
+                         "upload one, or pull the provider's reports for the period",
+                         field="statements")
     zone = services.settings.timezone
     lo, hi = period_bounds(start, end, zone)
     margin = timedelta(days=1, minutes=window_minutes)
@@ -328,8 +334,21 @@ def unresolved_breaks(services: Services, run_id: int) -> int:
         return q.unresolved_breaks(uow.session, run_id)
 
 
-def breaks_per_day(services: Services, actor: Actor, run_id: int) -> list[tuple[date, str, int]]:
-    """(local day, class, count) of the run's breaks, for the chart."""
+@dataclass(frozen=True)
+class BreakSummary:
+    """A run's breaks as they stand now: open and resolved per class, open ones per local day."""
+
+    open_by_class: dict[str, int]
+    resolved_by_class: dict[str, int]
+    open_per_day: list[tuple[date, str, int]]
+
+    @property
+    def open(self) -> int:
+        return sum(self.open_by_class.values())
+
+
+def break_summary(services: Services, actor: Actor, run_id: int) -> BreakSummary:
+    """Counts that move when a break is resolved (the stored totals keep what the run found)."""
     require(services, actor, "orders.view")
     run = get_run(services, actor, run_id)
     from zoneinfo import ZoneInfo
@@ -337,6 +356,45 @@ def breaks_per_day(services: Services, actor: Actor, run_id: int) -> list[tuple[
     zone = ZoneInfo(run.timezone)
     with services.uow() as uow:
         rows = q.breaks_by_day(uow.session, run_id)
-    counts = Counter((_aware(at).astimezone(zone).date(), klass) for at, klass, _ in rows)
-    return sorted((day, klass, n) for (day, klass), n in counts.items())
+    open_by: Counter[str] = Counter()
+    resolved_by: Counter[str] = Counter()
+    per_day: Counter[tuple[date, str]] = Counter()
+    for at, klass, resolved in rows:
+        if resolved:
+            resolved_by[klass] += 1
+            continue
+        open_by[klass] += 1
+        per_day[(_aware(at).astimezone(zone).date(), klass)] += 1
+    return BreakSummary(dict(open_by), dict(resolved_by),
+                        sorted((day, klass, n) for (day, klass), n in per_day.items()))
 
+
+def breaks_per_day(services: Services, actor: Actor, run_id: int) -> list[tuple[date, str, int]]:
+    """(local day, class, count) of the run's open breaks, for the chart."""
+    return break_summary(services, actor, run_id).open_per_day
+
+
+def provider_item_count(services: Services, run_id: int) -> int:
+    """Items with a statement side: fee and return lines are folded into the item they belong
+    to, so a statement has more lines than the run has provider items."""
+    with services.uow() as uow:
+        return q.items_with_statement(uow.session, run_id)
+
+
+def discard_run(services: Services, actor: Actor, run_id: int) -> None:
+    """Remove a run and its items (a run against the wrong statement, say); audited. The
+    statements and PayDesk's records are untouched, and resolutions live on in the audit log."""
+    require(services, actor, "reconciliation.run")
+    with services.uow() as uow:
+        run = uow.session.get(ReconciliationRun, run_id)
+        if run is None:
+            raise NotFoundError(f"reconciliation run {run_id} does not exist")
+        view = _view(run)
+        q.delete_run(uow.session, run_id)
+        audit.record(uow, actor=actor, action="reconciliation.discard", target_type="recon_run",
+                     target_id=run_id, at=services.now(),
+                     detail={"from": view.period_start.isoformat(),
+                             "to": view.period_end.isoformat(),
+                             "statements": list(view.statement_ids), **view.totals,
+                             "open_breaks": view.break_count})
+        uow.commit()

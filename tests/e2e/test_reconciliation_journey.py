@@ -65,5 +65,10 @@ def test_run_reconciliation_and_download_the_summary(
         mine = [r for r in days if r["Currency"] == currency]
         for column in ("Gross paid", "Refunds", "Payouts", "Debits", "Fees", "Net (PayDesk)",
                        "Net (provider)", "Difference"):
+            if column not in total:  # left out: no row states it
+                continue
+            if any(r[column] == "" for r in mine):  # not stated on a row: no total either
+                assert total[column] == "", column
+                continue
             assert Decimal(total[column]) == sum((Decimal(r[column]) for r in mine), Decimal(0))
     assert Decimal(totals["USDT"]["Difference"]) != 0  # the injected breaks show in the money

@@ -54,6 +54,9 @@ VIEWER_MAY = {
     "services.refund_list.filter_choices", "services.refund_list.export_refunds_csv",
     "services.refunds.refund_position",
     "services.sessions.start",  # a signed-in person's own browser session
+    "services.balances.read_balances", "services.follow.check_open",
+    "services.follow.open_items", "services.payouts.drafts.recorded_edits",
+    "services.reconciliation.runs.break_summary",
 }
 # The checks themselves, not services.
 HELPERS = {"services.refusals.require", "services.refusals.refuse"}

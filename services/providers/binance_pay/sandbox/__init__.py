@@ -1,6 +1,12 @@
 """A faithful, in-memory Binance Pay sandbox (see README.md in this folder)."""
 
-from .adoption import ContractSnapshot, OrderSnapshot
+from .adoption import (
+    ContractSnapshot,
+    OrderSnapshot,
+    PayoutLineSnapshot,
+    PayoutSnapshot,
+    RefundSnapshot,
+)
 from .asgi import create_app
 from .clock import SandboxClock
 from .engine import SandboxEngine
@@ -15,6 +21,9 @@ __all__ = [
     "FaultKind",
     "HttpSink",
     "OrderSnapshot",
+    "PayoutLineSnapshot",
+    "PayoutSnapshot",
+    "RefundSnapshot",
     "SandboxClock",
     "SandboxEngine",
     "SandboxTransport",

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
-from .state import ZERO, Contract, Order
+from .state import ZERO, Contract, Order, PayoutBatch, PayoutLine, Refund
 from .world import World
 
 FUNDING = "FUNDING_WALLET"
@@ -60,8 +60,47 @@ class ContractSnapshot:
     termination_ms: int | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class RefundSnapshot:
+    """A refund the merchant knows the provider accepted (in flight or done)."""
+
+    refund_request_id: str
+    prepay_id: str
+    merchant_trade_no: str
+    amount: Decimal
+    status: str  # REFUND_PENDING (in flight) or REFUND_SUCCESS
+    refund_id: str | None = None
+    created_at_ms: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PayoutLineSnapshot:
+    merchant_send_id: str
+    receive_type: str
+    receiver: str
+    amount: Decimal
+    status: str  # PROCESSING, SUCCESS, FAIL, AWAITING_RECEIPT, REFUNDED
+    order_id: str | None = None
+    claim_deadline_ms: int | None = None
+    remark: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PayoutSnapshot:
+    """A payout batch the merchant knows the provider took."""
+
+    request_id: str
+    batch_name: str
+    currency: str
+    status: str  # ACCEPTED, PROCESSING, SUCCESS, PART_SUCCESS, FAILED
+    lines: tuple[PayoutLineSnapshot, ...]
+    created_at_ms: int | None = None
+
+
 OrderLookup = Callable[[str | None, str | None], OrderSnapshot | None]
 ContractLookup = Callable[[str | None, str | None], ContractSnapshot | None]
+RefundLookup = Callable[[str], RefundSnapshot | None]
+PayoutLookup = Callable[[str], PayoutSnapshot | None]
 
 _PAID_STATES = frozenset({"PAID", "REFUNDING", "REFUNDED", "FULL_REFUNDED"})
 
@@ -143,3 +182,75 @@ def adopt_contract(world: World, lookup: ContractLookup, code: str | None,
         world.contract_by_id[contract.contract_id] = contract.merchant_contract_code
     world.log("contract_adopted", merchantContractCode=contract.merchant_contract_code)
     return contract
+
+
+def adopt_refund(world: World, lookup: RefundLookup, request_id: str) -> Refund | None:
+    """A refund accepted before this sandbox started. One still in flight settles a refund
+    delay from now, as it would have at Binance; its money already left with the order's."""
+    from . import orders  # orders imports nothing of adoption; imported late to stay acyclic
+
+    snapshot = lookup(request_id)
+    if snapshot is None:
+        return None
+    if request_id in world.refunds:
+        return world.refunds[request_id]
+    order = world.order(snapshot.prepay_id, snapshot.merchant_trade_no)
+    if order is None:
+        return None
+    now = world.now()
+    item = Refund(
+        refund_id=snapshot.refund_id or world.ids.next("refund"),
+        refund_request_id=snapshot.refund_request_id, prepay_id=order.prepay_id,
+        amount=snapshot.amount, refunded_after=order.refunded,
+        remaining_attempts=max(0, orders.MAX_REFUND_ATTEMPTS - order.refund_attempts),
+        commission=ZERO, created_ms=snapshot.created_at_ms or now, origin_path="adopted",
+        status="REFUND_SUCCESS" if snapshot.status == "REFUND_SUCCESS" else "REFUND_PENDING",
+    )
+    world.refunds[item.refund_request_id] = item
+    if item.status == "REFUND_PENDING":
+        order.pending_refunds += 1
+        order.status = "REFUNDING"
+        orders.schedule_refund_settlement(world, order, item, now)
+    world.log("refund_adopted", refundRequestId=request_id, status=item.status)
+    return item
+
+
+def adopt_payout(world: World, lookup: PayoutLookup, request_id: str) -> PayoutBatch | None:
+    """A batch taken before this sandbox started. Lines still moving settle as new ones would;
+    a line awaiting receipt is returned when its claim window closes, unless claimed first."""
+    from . import payouts  # imported late: payouts does not know adoption
+
+    snapshot = lookup(request_id)
+    if snapshot is None:
+        return None
+    if request_id in world.payouts:
+        return world.payouts[request_id]
+    now = world.now()
+    lines = [
+        PayoutLine(order_id=ln.order_id or world.ids.next("payout_line"),
+                   merchant_send_id=ln.merchant_send_id, receive_type=ln.receive_type,
+                   receiver=ln.receiver, amount=ln.amount, transfer_method=FUNDING,
+                   remark=ln.remark, status=ln.status)
+        for ln in snapshot.lines
+    ]
+    batch = PayoutBatch(
+        payout_id=world.ids.next("payout"), request_id=snapshot.request_id,
+        batch_name=snapshot.batch_name, currency=snapshot.currency,
+        total_amount=sum((ln.amount for ln in lines), ZERO), total_number=len(lines),
+        lines=lines, created_ms=snapshot.created_at_ms or now, origin_path="adopted",
+        status=snapshot.status,
+    )
+    world.payouts[batch.request_id] = batch
+    for line, known in zip(lines, snapshot.lines, strict=True):
+        if line.status in ("PROCESSING", "AWAITING_RECEIPT"):
+            # Its money left the wallet before this sandbox started: it waits in frozen.
+            key = (FUNDING, batch.currency)
+            world.wallets.frozen[key] = world.wallets.get(*key)[1] + line.amount
+        if line.status == "AWAITING_RECEIPT":
+            payouts.schedule_unclaimed_return(world, batch, line,
+                                              max(known.claim_deadline_ms or now, now))
+    if any(line.status == "PROCESSING" for line in lines):
+        settle = now + world.timings.payout_settle_s * 1000
+        world.scheduler.at(settle, lambda at: payouts.settle_processing(world, batch, at))
+    world.log("payout_adopted", requestId=request_id, lines=len(lines))
+    return batch

@@ -17,7 +17,7 @@ from .. import endpoints as ep
 from .. import wire
 from ..auth import now_ms
 from . import adoption, direct_debit, orders, payouts, wallet
-from .adoption import ContractLookup, OrderLookup
+from .adoption import ContractLookup, OrderLookup, PayoutLookup, RefundLookup
 from . import validate as v
 from .clock import SandboxClock
 from .faults import REQUEST_KINDS, WEBHOOK_KINDS, Fault, FaultBook, FaultKind
@@ -94,8 +94,9 @@ class SandboxEngine:
             instead of the sink, as Binance does. Off by default so tests never leave the host.
         public_base_url: how links (checkout, report downloads) should start.
         initial_balances: FUNDING_WALLET balances per asset.
-        order_lookup / contract_lookup: asked about a merchantTradeNo/prepayId or contract this
-            sandbox never issued; a snapshot they return is adopted (see ``adoption``).
+        order_lookup / contract_lookup / refund_lookup / payout_lookup: asked about an order,
+            contract, refund or payout batch this sandbox never issued; a snapshot they return
+            is adopted (see ``adoption``).
     """
 
     def __init__(
@@ -115,6 +116,8 @@ class SandboxEngine:
         initial_balances: Mapping[str, Decimal] | None = None,
         order_lookup: OrderLookup | None = None,
         contract_lookup: ContractLookup | None = None,
+        refund_lookup: RefundLookup | None = None,
+        payout_lookup: PayoutLookup | None = None,
     ) -> None:
         self._lock = threading.RLock()
         self._deliver_lock = threading.RLock()
@@ -134,6 +137,10 @@ class SandboxEngine:
         if contract_lookup is not None:
             self.world.adopt_contract = lambda c, i: adoption.adopt_contract(
                 world, contract_lookup, c, i)
+        if refund_lookup is not None:
+            self.world.adopt_refund = lambda r: adoption.adopt_refund(world, refund_lookup, r)
+        if payout_lookup is not None:
+            self.world.adopt_payout = lambda r: adoption.adopt_payout(world, payout_lookup, r)
         self._replays: dict[tuple[str, str], tuple[str, Any]] = {}
         self._sink = HttpSink(webhook_sink) if isinstance(webhook_sink, str) else webhook_sink
         self._follow_urls = follow_request_webhook_urls

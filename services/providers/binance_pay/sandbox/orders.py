@@ -342,12 +342,16 @@ def refund(world: World, params: dict[str, Any], path: str) -> dict[str, Any]:
         reference=item.refund_id,
         merchant_reference=item.refund_request_id,
     )
+    schedule_refund_settlement(world, order, item, now)
+    world.log("refund_requested", refundRequestId=request_id, amount=v.amount_text(amount))
+    return _refund_answer(order, item)
+
+
+def schedule_refund_settlement(world: World, order: Order, item: Refund, now: int) -> None:
     world.scheduler.at(
         now + world.timings.refund_settle_s * 1000,
         lambda at: _settle_refund(world, order, item, at),
     )
-    world.log("refund_requested", refundRequestId=request_id, amount=v.amount_text(amount))
-    return _refund_answer(order, item)
 
 
 def _refund_answer(order: Order, item: Refund) -> dict[str, Any]:
@@ -397,6 +401,8 @@ def _settle_refund(world: World, order: Order, item: Refund, at: int) -> None:
 def refund_query(world: World, params: dict[str, Any], path: str) -> dict[str, Any]:
     request_id = v.text(params, "refundRequestId", max_len=64)
     item = world.refunds.get(request_id)  # type: ignore[arg-type]
+    if item is None and world.adopt_refund is not None:
+        item = world.adopt_refund(str(request_id))
     if item is None:
         raise ApiFail("400202", "Refund not found")
     order = world.orders[item.prepay_id]

@@ -106,16 +106,27 @@ def _start(world: World, batch: PayoutBatch, at: int) -> None:
     world.log("payout_processing", at, requestId=batch.request_id)
 
 
+def schedule_unclaimed_return(world: World, batch: PayoutBatch, line: PayoutLine,
+                              deadline_ms: int) -> None:
+    world.scheduler.at(deadline_ms, lambda when: _return_unclaimed(world, batch, line, when))
+
+
+def settle_processing(world: World, batch: PayoutBatch, at: int) -> None:
+    """Settle the lines still processing (an adopted batch: the others are already settled)."""
+    _settle(world, batch, at)
+
+
 def _settle(world: World, batch: PayoutBatch, at: int) -> None:
     for line in batch.lines:
+        if line.status != "PROCESSING":
+            continue
         if line.receiver in world.failing_parties:
             _finish_line(world, batch, line, "FAIL", at)
         elif line.receive_type == "EMAIL" and line.receiver not in world.registered_receivers:
             line.status = "AWAITING_RECEIPT"
             _notify_line(world, batch, line, at)
-            deadline = at + world.timings.receipt_window_s * 1000
-            world.scheduler.at(deadline, lambda when, ln=line: _return_unclaimed(world, batch,
-                                                                                  ln, when))
+            schedule_unclaimed_return(world, batch, line,
+                                      at + world.timings.receipt_window_s * 1000)
         elif line.receive_type != "EMAIL" and not line.receiver.isdigit():
             _finish_line(world, batch, line, "FAIL", at)
         else:
@@ -196,6 +207,8 @@ def _update_batch(world: World, batch: PayoutBatch, at: int) -> None:
 def query(world: World, params: dict[str, Any], path: str) -> dict[str, Any]:
     request_id = v.text(params, "requestId", max_len=32)
     batch = world.payouts.get(request_id)  # type: ignore[arg-type]
+    if batch is None and world.adopt_payout is not None:
+        batch = world.adopt_payout(str(request_id))
     if batch is None:
         raise ApiFail("400202", "Payout request not found")
     wanted = params.get("detailStatus") or "ALL"

@@ -59,6 +59,8 @@ class World:
         #: Fallbacks for ids this sandbox never issued (see adoption.py); None = unknown stays unknown.
         self.adopt_order: Callable[[str | None, str | None], Order | None] | None = None
         self.adopt_contract: Callable[[str | None, str | None], Contract | None] | None = None
+        self.adopt_refund: Callable[[str], Refund | None] | None = None
+        self.adopt_payout: Callable[[str], PayoutBatch | None] | None = None
 
     def now(self) -> int:
         return self.clock.now_ms()
