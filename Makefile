@@ -18,12 +18,20 @@ $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "PayDesk needs Python 3.11 or newer; set PYTHON=python3.11")'
 	$(PYTHON) -m venv $(VENV)
 
+# uv installs the same packages several times faster than pip; pip is the fallback when uv is
+# missing or cannot reach the package index.
+UV  := $(shell command -v uv 2>/dev/null)
+PIP := $(BIN)/python -m pip install --quiet --disable-pip-version-check
+define install_packages
+	$(if $(UV),$(UV) pip install --quiet --python $(BIN)/python $(1) || $(PIP) $(1),$(PIP) $(1))
+endef
+
 $(RUN_STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e .
+	$(call install_packages,-e .)
 	@touch $@
 
 $(TEST_STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	$(call install_packages,-e '.[dev]')
 	@touch $@ $(RUN_STAMP)
 
 install: $(RUN_STAMP)

@@ -102,8 +102,10 @@ def bench_size(size: int) -> dict[str, str]:
 
 # The other benchmarks print their own markdown; `make bench` runs them and files their output.
 COMPONENTS: tuple[tuple[str, list[str]], ...] = (
+    ("Scale: Overview, order list, requests beside raw SQL and DuckDB", ["-m", "bench.scale_bench"]),
     ("Orders: first page and export", ["-m", "bench.orders_bench"]),
     ("Payout file validation", ["-m", "bench.payouts_bench"]),
+    ("Payout XLSX validation and bomb refusal", ["-m", "bench.payouts_xlsx_bench"]),
     ("Reconciliation matching", ["bench/reconcile_bench.py", "1000000"]),
 )
 

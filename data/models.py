@@ -8,7 +8,7 @@ so that a retry can only ever reuse it.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 from sqlalchemy import BigInteger, Column, Index, Text, UniqueConstraint, event, text
@@ -94,6 +94,10 @@ class Order(SQLModel, table=True):
         # Keyset paging of the order list (migration 0003); PostgreSQL-only prefix indexes there.
         Index("ix_orders_created_id", "created_at", "id"),
         Index("ix_orders_amount_id", "amount", "id"),
+        # Payment requests (migration 0009): only orders made in the app say who asked for them.
+        Index("ix_orders_requests_created", "created_at", "id",
+              sqlite_where=text("created_by_id IS NOT NULL"),
+              postgresql_where=text("created_by_id IS NOT NULL")),
         *(
             Index(f"ix_orders_{name}_pattern", name,
                   postgresql_ops={name: "varchar_pattern_ops"}).ddl_if(dialect="postgresql")
@@ -132,7 +136,8 @@ class Order(SQLModel, table=True):
 
 class Refund(SQLModel, table=True):
     __tablename__ = "refunds"
-    __table_args__ = (Index("ix_refunds_created", "created_at"),)
+    # The list's order, newest first (migration 0009 added id: no sort before the first page).
+    __table_args__ = (Index("ix_refunds_created_id", "created_at", "id"),)
 
     id: int | None = Field(default=None, primary_key=True)
     order_id: int = Field(foreign_key="orders.id", index=True)
@@ -220,6 +225,7 @@ class Mandate(SQLModel, table=True):
     """A Binance Pay Direct Debit contract (or a Monetix recurring registration)."""
 
     __tablename__ = "mandates"
+    __table_args__ = (Index("ix_mandates_created", "created_at"),)  # the list, newest first
 
     id: int | None = Field(default=None, primary_key=True)
     merchant_contract_code: str = Field(max_length=64, unique=True)
@@ -428,6 +434,41 @@ class AppMeta(SQLModel, table=True):
     key: str = Field(max_length=64)
     value: str = Field(max_length=512)
     updated_at: datetime = Field(default_factory=utcnow)
+
+
+# --- day totals (migration 0010) -----------------------------------------------------------------
+# Kept by database triggers in the same transaction as every write to orders and refunds, per
+# local day of the zone recorded in app_meta 'rollup_zone' (data/queries/day_totals.py).
+
+
+class OrderDayTotal(SQLModel, table=True):
+    __tablename__ = "order_day_totals"
+
+    day: date = Field(primary_key=True)
+    provider: str = Field(primary_key=True, max_length=16)
+    currency: str = Field(primary_key=True, max_length=12)
+    status: str = Field(primary_key=True, max_length=16)
+    orders: int = Field(sa_type=BigInteger)
+    amount: Decimal = money_field()
+
+
+class RefundDayTotal(SQLModel, table=True):
+    __tablename__ = "refund_day_totals"
+
+    day: date = Field(primary_key=True)
+    currency: str = Field(primary_key=True, max_length=12)
+    status: str = Field(primary_key=True, max_length=16)
+    refunds: int = Field(sa_type=BigInteger)
+    amount: Decimal = money_field()
+
+
+class RollupZoneOffset(SQLModel, table=True):
+    """SQLite only (PostgreSQL knows zones): the recorded zone's UTC offset from each moment on."""
+
+    __tablename__ = "rollup_zone_offsets"
+
+    starts_at: datetime = Field(primary_key=True)
+    offset_minutes: int
 
 
 # --- reconciliation ------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from services.errors import MoneyError
 from services.money import parse_amount as parse_amount_strictly
 from services.payouts.file_format import normalise_header
 from services.payouts.findings import ERROR, WARNING, Finding, FindingList
-from services.payouts.reading import RawTable, read_payout_file
+from services.payouts.reading import FileNote, RawTable, cell_notes, read_payout_file
 
 MAX_LINES = 500
 
@@ -28,6 +28,8 @@ class BulkPreview:
     lines: tuple[BulkLine, ...]  # lines without errors, in file order
     findings: tuple[Finding, ...]
     total_lines: int
+    sheet: str | None = None  # the workbook's sheet that was read
+    sheets: tuple[str, ...] = ()  # all its sheets, for choosing another
 
     @property
     def errors(self) -> int:
@@ -57,6 +59,9 @@ class Collector:
         self.headers = headers  # canonical -> (position, header as written)
         self.items = FindingList()
         self.bad_lines: set[int] = set()
+        self.file_error = False  # a whole-file error (a hidden sheet): no line may go
+        self.sheet: str | None = None
+        self.sheets: tuple[str, ...] = ()
 
     def error(self, line: int | None, column: str | None, value: str | None, code: str,
               message: str) -> None:
@@ -68,22 +73,34 @@ class Collector:
                 message: str) -> None:
         self._add(line, column, value, WARNING, code, message)
 
+    def note(self, table: RawTable, note: FileNote) -> None:
+        """A finding from the reader, named by the header written above the cell."""
+        label = table.column_label(note.column)
+        self.items.add(Finding(note.line, label, note.value, note.severity, note.code,
+                               note.message), -1 if note.column is None else note.column)
+        if note.severity == ERROR and note.line is not None:
+            self.bad_lines.add(note.line)
+        elif note.severity == ERROR:
+            self.file_error = True
+
     def _add(self, line, column, value, severity, code, message) -> None:  # type: ignore[no-untyped-def]
         position, written = self.headers.get(column or "", (-1, column))
         self.items.add(Finding(line, written, value, severity, code, message), position)
 
 
 def read_table(data: bytes, file_name: str | None, aliases: Mapping[str, str],
-               required: tuple[tuple[str, ...], ...]) -> tuple[RawTable, Collector,
-                                                               list[tuple[int, dict[str, str]]]]:
-    """Read the file and map its headers; `required` lists groups of which one must exist."""
-    table = read_payout_file(data, file_name=file_name)
+               required: tuple[tuple[str, ...], ...], *, sheet: str | None = None,
+               ) -> tuple[RawTable, Collector, list[tuple[int, dict[str, str]]]]:
+    """Read the file and map its headers; `required` lists groups of which one must exist.
+    `sheet` picks a workbook's sheet (by default the first visible one)."""
+    table = read_payout_file(data, file_name=file_name, sheet=sheet)
     headers: dict[str, tuple[int, str]] = {}
     for position, header in enumerate(table.header):
         name = aliases.get(normalise_header(header))
         if name and name not in headers:
             headers[name] = (position, header)
     out = Collector(headers)
+    out.sheet, out.sheets = table.sheet, table.sheets
     for group in required:
         if not any(name in headers for name in group):
             out.error(None, group[0], None, "missing_column",
@@ -93,8 +110,17 @@ def read_table(data: bytes, file_name: str | None, aliases: Mapping[str, str],
         out.error(None, None, None, "too_many_lines",
                   f"the file has {len(table.rows)} lines; split it into files of at most "
                   f"{MAX_LINES}")
+    for note in (*table.notes, *cell_notes(table)):
+        out.note(table, note)
+    width = len(table.header)
     rows = []
     for cells, line in zip(table.rows, table.lines, strict=True):
+        extra = [index for index in range(width, len(cells)) if cells[index].strip()]
+        if extra:
+            out.error(line, f"column {extra[0] + 1}", cells[extra[0]], "extra_cells",
+                      f"this line has {len(cells)} cells but the header has {width}, so the "
+                      "values may have shifted: put a value that holds the separator in quotes, "
+                      "or remove the extra cells")
         values = {name: (cells[pos].strip() if pos < len(cells) else "")
                   for name, (pos, _) in headers.items()}
         rows.append((line, values))
@@ -112,7 +138,8 @@ def parse_amount(text: str, currency: str | None) -> tuple[Decimal | None, str, 
 def finish(out: Collector, rows: list[tuple[int, dict[str, str]]],
            planned: dict[int, dict[str, object]]) -> BulkPreview:
     good = tuple(BulkLine(line, values, planned.get(line, {}))
-                 for line, values in rows if line not in out.bad_lines and line in planned)
+                 for line, values in rows
+                 if line not in out.bad_lines and line in planned and not out.file_error)
     if not rows:
         out.error(None, None, None, "empty_file", "the file has a header but no lines")
-    return BulkPreview(good, out.items.sorted(), len(rows))
+    return BulkPreview(good, out.items.sorted(), len(rows), out.sheet, out.sheets)

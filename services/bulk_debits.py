@@ -34,10 +34,10 @@ def _find(session, ref: str) -> Mandate | None:  # type: ignore[no-untyped-def]
 
 
 def preview(services: Services, actor: Actor, data: bytes,
-            file_name: str | None = None) -> BulkPreview:
+            file_name: str | None = None, *, sheet: str | None = None) -> BulkPreview:
     require(services, actor, "debit.request")
     _, out, rows = read_table(data, file_name, ALIASES,
-                              (("contract",), ("amount",), ("product",)))
+                              (("contract",), ("amount",), ("product",)), sheet=sheet)
     planned: dict[int, dict[str, object]] = {}
     seen: dict[int, int] = {}
     now = services.now()

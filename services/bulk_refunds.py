@@ -35,9 +35,10 @@ def _reason(text: str) -> str | None:
 
 
 def preview(services: Services, actor: Actor, data: bytes,
-            file_name: str | None = None) -> BulkPreview:
+            file_name: str | None = None, *, sheet: str | None = None) -> BulkPreview:
     require(services, actor, "refund.request")
-    _, out, rows = read_table(data, file_name, ALIASES, (("order",), ("amount",), ("reason",)))
+    _, out, rows = read_table(data, file_name, ALIASES, (("order",), ("amount",), ("reason",)),
+                              sheet=sheet)
     planned: dict[int, dict[str, object]] = {}
     asked: dict[int, tuple[Decimal, int]] = {}  # order id -> (amount held by earlier lines, n)
     with services.uow() as uow:

@@ -387,6 +387,8 @@ def recent_requests(services: Services, actor: Actor, *, limit: int = 20) -> lis
     with services.uow() as uow:
         rows = uow.session.exec(
             select(Order, User.username).join(User, col(Order.created_by_id) == User.id)
+            # Spelled out so both stores pick the partial index holding only these orders.
+            .where(col(Order.created_by_id).is_not(None))
             .order_by(col(Order.created_at).desc(), col(Order.id).desc()).limit(limit)).all()
         return [_view(order, name) for order, name in rows]
 

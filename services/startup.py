@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from services.bootstrap import Services, upgrade_store
 from services.demo_data import SeedReport, seed_demo_data, store_has_orders
 from services.errors import ConfigurationError
+from services.rollups import follow_zone
 from services.users import enabled_demo_accounts, ensure_demo_users
 
 
@@ -33,6 +34,8 @@ def check_live_store(services: Services) -> None:
 def prepare_store(services: Services) -> PreparedStore:
     """Idempotent: a second call on a prepared store only checks and returns quickly."""
     upgrade_store(services)
+    # After a change of PAYDESK_TIMEZONE the Overview's day totals follow the new zone.
+    follow_zone(services)
     if not services.settings.is_sandbox:
         check_live_store(services)
         return PreparedStore(seeded=None, demo_users_created=0)

@@ -174,7 +174,8 @@ if "Bulk debits" in tabs:
     with tabs["Bulk debits"]:
         render_bulk_upload(
             prefix="bulk_debit", noun="debit", template=bulk_debits.TEMPLATE,
-            preview=lambda data, name: bulk_debits.preview(services, actor, data, name),
+            preview=lambda data, name, sheet: bulk_debits.preview(services, actor, data, name,
+                                              sheet=sheet),
             apply=lambda checked, token: bulk_debits.apply(services, actor, checked,
                                                            request_token=token),
             columns={"contract": "Contract", "amount": "Amount", "product": "For",

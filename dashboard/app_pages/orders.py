@@ -182,14 +182,15 @@ try:
         page_after=token if direction == "after" else None,
         page_before=token if direction == "before" else None,
     )
-    total = _count(services, actor, view[0])
 except InputError as error:
     st.error(str(error))
     st.stop()
 state[TOKENS] = (page.previous_token, page.next_token)
 
-st.caption(f"**{total:,}** orders match · page {page_no} · times in **{zone_name}** · "
-           "select a row to see the order")
+# The count is filled in after the table: the first page never waits for it.
+summary = st.empty()
+summary.caption(f"Counting… · page {page_no} · times in **{zone_name}** · "
+                "select a row to see the order")
 
 
 def _cell(row: Any, column: str) -> Any:
@@ -208,6 +209,10 @@ def _cell(row: Any, column: str) -> Any:
     return value
 
 
+if flagged := [r.merchant_trade_no for r in page.rows if r.review_note]:
+    st.warning("Needs review (the provider reported other figures than ours; nothing was "
+               f"changed): {', '.join(flagged)}. Open the order to see both.",
+               icon=":material/report:")
 table = pd.DataFrame([{COLUMNS[c][0]: _cell(r, c) for c in columns} for r in page.rows],
                      columns=[COLUMNS[c][0] for c in columns])
 if len(table):
@@ -230,6 +235,10 @@ if len(table):
             state[OPEN_REF] = str(page.rows[selected[0]].id)
 else:
     st.info("No orders match these filters. Widen the dates or clear a filter.")
+
+total = _count(services, actor, view[0])
+summary.caption(f"**{total:,}** orders match · page {page_no} · times in **{zone_name}** · "
+                "select a row to see the order")
 
 nav = st.columns([1, 1, 6])
 nav[0].button("← Previous", on_click=_go, args=("before",), disabled=not page.previous_token,

@@ -30,6 +30,7 @@ from services.payouts.validation import CurrencyTotal
 UPLOAD = "payout_upload_state"
 CONFIRM = "payout_confirm"
 FLASH = "payout_flash"
+SHEET = "payout_sheet"
 NEW, APPROVE, FOLLOW = "New upload", "Awaiting approval", "Uploads & batches"
 FLASH_ICONS = {"success": ":material/check_circle:", "error": ":material/error:",
                "warning": ":material/warning:", "info": ":material/info:"}
@@ -169,18 +170,35 @@ def upload_section() -> None:
     data = file.getvalue()
     digest = hashlib.sha256(data).hexdigest()
     state = st.session_state.get(UPLOAD)
-    if state is None or state["sha"] != digest or state["name"] != file.name:
+    sheet = _sheet_choice(state, digest, file.name)
+    if (state is None or state["sha"] != digest or state["name"] != file.name
+            or state.get("sheet") != sheet):
         with st.spinner("Checking every line…"):
             try:
-                result = drafts.validate_upload(services, actor, data, file_name=file.name)
+                result = drafts.validate_upload(services, actor, data, file_name=file.name,
+                                                sheet=sheet)
             except UnreadableFileError as error:
                 st.error(f"PayDesk cannot read this file: {error}", icon=":material/error:")
                 return
         state = {"sha": digest, "name": file.name, "data": data, "ref": new_upload_ref(),
-                 "edits": {}, "editor": 0}
+                 "edits": {}, "editor": 0, "sheet": result.sheet}
         _checked(state, result)
         st.session_state[UPLOAD] = state
+    if len(state["result"].sheets) > 1:
+        sheets = list(state["result"].sheets)
+        st.selectbox("Sheet", sheets, index=sheets.index(state["result"].sheet),
+                     key=SHEET, help="The workbook has several sheets; PayDesk reads one. "
+                     "Choose the sheet that holds the payments.")
     preview(state)
+
+
+def _sheet_choice(state: dict[str, Any] | None, digest: str, name: str) -> str | None:
+    """The sheet picked for this very file; a new file starts from its first visible sheet."""
+    if state is None or state["sha"] != digest or state["name"] != name:
+        st.session_state.pop(SHEET, None)
+        return None
+    picked = st.session_state.get(SHEET)
+    return picked if picked is not None else state.get("sheet")
 
 
 def preview(state: dict[str, Any]) -> None:
@@ -243,7 +261,8 @@ def fix_in_place(state: dict[str, Any], frame: pd.DataFrame) -> None:
                      if name in tables.EDITABLE})
             try:
                 result = drafts.revalidate(services, actor, state["data"],
-                                           file_name=state["name"], edits=edits)
+                                           file_name=state["name"], edits=edits,
+                                           sheet=state.get("sheet"))
             except PayDeskError as error:
                 st.error(str(error))
                 return

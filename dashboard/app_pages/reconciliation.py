@@ -64,14 +64,25 @@ if can(actor, "reconciliation.run"):
                                   key="recon_upload")
         mapping = None
         source = ""
+        sheet = None
         if upload is not None:
             source = st.text_input("Whose statement is it (source)?", value="upload",
                                    key="recon_source")
+            if st.session_state.get("recon_sheet_file") != (upload.name, upload.size):
+                # Another file: its sheets are not the last one's.
+                st.session_state["recon_sheet_file"] = (upload.name, upload.size)
+                st.session_state.pop("recon_sheet", None)
+            sheet = st.session_state.get("recon_sheet")
             try:
-                header = statements.preview_header(upload.getvalue(), upload.name)
+                header, read_sheet, sheets = statements.preview_upload(
+                    upload.getvalue(), upload.name, sheet)
             except PayDeskError as error:
                 st.error(str(error))
-                header = []
+                header, read_sheet, sheets = [], None, ()
+            if len(sheets) > 1 and read_sheet in sheets:
+                sheet = st.selectbox("Sheet", list(sheets), index=sheets.index(read_sheet),
+                                     key="recon_sheet", help="The workbook has several sheets; "
+                                     "PayDesk reads the one chosen here.")
             saved = (statements.saved_mapping(services, source)
                      or statements.guess_mapping(header) or ColumnMapping(columns={}))
             st.caption("Which column holds what (saved for this source on import).")
@@ -98,7 +109,7 @@ if can(actor, "reconciliation.run"):
                     if upload is not None:
                         result = statements.import_statement(
                             services, actor, upload.getvalue(), file_name=upload.name,
-                            source=source, mapping=mapping)
+                            source=source, mapping=mapping, sheet=sheet)
                         if result.already_imported:
                             st.info(f"{upload.name} was imported before (statement "
                                     f"#{result.statement_id}); using that one.")

@@ -169,7 +169,8 @@ if "Bulk refunds" in sections:
     with sections["Bulk refunds"]:
         render_bulk_upload(
             prefix="bulk_refund", noun="refund", template=bulk_refunds.TEMPLATE,
-            preview=lambda data, name: bulk_refunds.preview(services, actor, data, name),
+            preview=lambda data, name, sheet: bulk_refunds.preview(services, actor, data, name,
+                                              sheet=sheet),
             apply=lambda checked, token: bulk_refunds.apply(services, actor, checked,
                                                             request_token=token),
             columns={"order": "Order", "amount": "Amount", "reason": "Reason", "note": "Note",

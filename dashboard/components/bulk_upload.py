@@ -22,14 +22,16 @@ def render_bulk_upload(
     prefix: str,
     noun: str,
     template: str,
-    preview: Callable[[bytes, str], BulkPreview],
+    preview: Callable[[bytes, str, str | None], BulkPreview],
     apply: Callable[[BulkPreview, str], list[BulkResult]],
     columns: dict[str, str],
 ) -> None:
-    """`prefix` keys the widgets and state; `columns` maps planned fields to table headers."""
+    """`prefix` keys the widgets and state; `columns` maps planned fields to table headers;
+    `preview(data, file name, sheet)` checks a file (sheet None: the first visible one)."""
     state = st.session_state
     checked_key, confirm_key, results_key = (f"{prefix}_checked", f"{prefix}_confirm",
                                              f"{prefix}_results")
+    sheet_key = f"{prefix}_sheet"
     st.download_button("Template CSV", template.encode("utf-8-sig"),
                        file_name=f"{prefix}_template.csv", key=f"{prefix}_template",
                        icon=":material/download:", on_click="ignore")
@@ -40,9 +42,13 @@ def render_bulk_upload(
     else:
         data = upload.getvalue()
         digest = hashlib.sha256(data).hexdigest()
-        if state.get(checked_key, (None,))[0] != digest:
+        checked_before = state.get(checked_key, (None, None))
+        if checked_before[0] != digest:
+            state.pop(sheet_key, None)  # a new file starts from its first visible sheet
+        wanted = state.get(sheet_key)
+        if checked_before[0] != digest or (wanted and wanted != checked_before[1].sheet):
             try:
-                state[checked_key] = (digest, preview(data, upload.name))
+                state[checked_key] = (digest, preview(data, upload.name, wanted))
             except PayDeskError as error:
                 state.pop(checked_key, None)
                 st.error(str(error))
@@ -55,6 +61,10 @@ def render_bulk_upload(
     if not checked:
         return
     result: BulkPreview = checked[1]
+    if len(result.sheets) > 1 and result.sheet in result.sheets:
+        st.selectbox("Sheet", list(result.sheets), index=result.sheets.index(result.sheet),
+                     key=sheet_key, help="The workbook has several sheets; PayDesk reads one. "
+                     "Choose the sheet that holds the lines.")
     st.markdown(f"{_bold(plural(result.total_lines, 'line'))}: **{len(result.lines):,}** ready, "
                 f"{_bold(plural(result.errors, 'error'))}, "
                 f"{_bold(plural(result.warnings, 'warning'))}.")

@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import argparse
 
-from data import migrate
-from services.bootstrap import build_services, upgrade_store
-
 
 def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     db = commands.add_parser("db", help="database migrations")
@@ -18,6 +15,9 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
 
 
 def _upgrade(_args: argparse.Namespace) -> int:
+    from data import migrate
+    from services.bootstrap import build_services, upgrade_store
+
     services = build_services()
     upgrade_store(services)
     print(f"store at revision {migrate.current_revision(services.engine)}")
@@ -25,6 +25,9 @@ def _upgrade(_args: argparse.Namespace) -> int:
 
 
 def _current(_args: argparse.Namespace) -> int:
+    from data import migrate
+    from services.bootstrap import build_services
+
     services = build_services()
     current = migrate.current_revision(services.engine)
     head = migrate.head_revision()

@@ -11,11 +11,8 @@ import os
 import sys
 from pathlib import Path
 
-from services.access import cli_actor
-from services.bootstrap import build_services
 from services.errors import InputError
-from services.exports.orders import COLUMNS, export_orders
-from services.orders import OrderFilters, parse_amount, parse_local_stamp
+from services.exports.columns import COLUMNS
 
 
 def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -47,6 +44,11 @@ def _split(values: list[str]) -> tuple[str, ...]:
 
 
 def _orders(args: argparse.Namespace) -> int:
+    from services.access import cli_actor
+    from services.bootstrap import build_services
+    from services.exports.orders import export_orders
+    from services.orders import OrderFilters, parse_amount, parse_local_stamp
+
     suffix = args.out.suffix.lower().lstrip(".")
     if suffix not in ("csv", "xlsx"):
         raise InputError("the output file must end in .csv or .xlsx", field="--out")

@@ -11,17 +11,15 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from services.config import get_settings
+from services.errors import InputError
 from services.payouts.findings import ERROR, Finding
-from services.payouts.planning import plan_batches
-from services.payouts.reading import UnreadableFileError
-from services.payouts.store_history import store_history
-from services.payouts.validation import PayoutRules, ValidationResult, validate_payout_file
+
+if TYPE_CHECKING:
+    from services.payouts.validation import ValidationResult
 
 EXIT_OK, EXIT_ERRORS, EXIT_UNREADABLE = 0, 1, 2
-# Batches are only previewed here; real request ids come from the upload's own reference.
-_PREVIEW_REF = "PREVIEW"
 
 
 def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -34,10 +32,19 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
     )
     validate.add_argument("file", type=Path, metavar="FILE")
     validate.add_argument("--json", action="store_true", help="print findings and batches as JSON")
+    validate.add_argument("--sheet", metavar="NAME",
+                          help="the workbook's sheet to check (default: the first visible one)")
     validate.set_defaults(handler=_validate)
 
 
 def _validate(args: argparse.Namespace) -> int:
+    # Imported here so that `paydesk --help` and the other commands start without them.
+    from services.config import get_settings
+    from services.payouts.planning import new_upload_ref, plan_batches
+    from services.payouts.reading import UnreadableFileError
+    from services.payouts.store_history import store_history
+    from services.payouts.validation import PayoutRules, validate_payout_file
+
     path: Path = args.file
     try:
         data = path.read_bytes()
@@ -49,19 +56,31 @@ def _validate(args: argparse.Namespace) -> int:
         if note:
             print(f"paydesk: {note}; checked without earlier payouts", file=sys.stderr)
         try:
-            result = validate_payout_file(data, file_name=path.name, rules=rules, history=history)
+            result = validate_payout_file(data, file_name=path.name, rules=rules,
+                                          history=history, sheet=args.sheet)
         except UnreadableFileError as error:
             return _unreadable(args, f"{path}: {error}")
+    findings = list(result.findings)
+    try:
+        # A fresh reference, as an upload gets: a fixed one could equal a send id in the file.
+        planned = plan_batches(result.instructions(), upload_ref=new_upload_ref())
+    except InputError as error:
+        planned = []
+        findings.append(Finding(error.row, error.field, None, ERROR, "plan_refused", error.message))
     batches = [
         {"currency": b.currency, "line_count": b.line_count, "total": f"{b.total:f}"}
-        for b in plan_batches(result.instructions(), upload_ref=_PREVIEW_REF)
+        for b in planned
     ]
     if args.json:
-        print(json.dumps({"findings": [_json_finding(f) for f in result.findings],
-                          "batches": batches}, indent=2, ensure_ascii=False))
+        report: dict[str, object] = {"findings": [_json_finding(f) for f in findings],
+                                     "batches": batches}
+        if result.sheet is not None:
+            report["sheet"] = result.sheet
+        print(json.dumps(report, indent=2, ensure_ascii=False))
     else:
-        _print_text(result, batches)
-    return EXIT_ERRORS if result.has_errors else EXIT_OK
+        _print_text(result, findings, batches)
+    has_errors = any(f.severity == ERROR for f in findings)
+    return EXIT_ERRORS if has_errors else EXIT_OK
 
 
 def _json_finding(finding: Finding) -> dict[str, object]:
@@ -82,14 +101,18 @@ def _unreadable(args: argparse.Namespace, message: str) -> int:
     return EXIT_UNREADABLE
 
 
-def _print_text(result: ValidationResult, batches: list[dict[str, object]]) -> None:
-    for finding in result.findings:
+def _print_text(result: ValidationResult, findings: list[Finding],
+                batches: list[dict[str, object]]) -> None:
+    if result.sheet is not None:
+        print(f"sheet: {result.sheet}")
+    for finding in findings:
         where = "file" if finding.line is None else f"line {finding.line}"
         if finding.column:
             where += f", {finding.column}"
         print(f"{where}: {finding.severity} {finding.code}: {finding.message}")
     lines = len(result.table)
-    print(f"{len(result.errors)} error(s), {len(result.warnings)} warning(s) in {lines} line(s)")
+    errors = sum(f.severity == ERROR for f in findings)
+    print(f"{errors} error(s), {len(findings) - errors} warning(s) in {lines} line(s)")
     if batches:
         print("batches for the lines without errors:")
         for batch in batches:

@@ -4,10 +4,6 @@ from __future__ import annotations
 
 import argparse
 
-from services.bootstrap import build_services
-from services.config import mask_database_url
-from services.startup import prepare_store
-
 
 def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     prepare = commands.add_parser(
@@ -17,12 +13,17 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
 
 
 def _prepare(_args: argparse.Namespace) -> int:
+    from services.bootstrap import build_services
+    from services.config import mask_database_url
+    from services.startup import prepare_store
+
     services = build_services()
     result = prepare_store(services)
     mode = "sandbox" if services.settings.is_sandbox else "live"
     print(f"store ready ({mode} mode, {mask_database_url(services.settings.database_url)})")
     if result.demo_users_created:
-        print(f"created {result.demo_users_created} demo users (their passwords show on the sign-in page)")
+        print(f"created {result.demo_users_created} demo users "
+              "(their passwords show on the sign-in page)")
     if result.seeded is not None:
         print(f"seeded demo data: {result.seeded.message}")
     return 0

@@ -15,9 +15,7 @@ from datetime import date
 from pathlib import Path
 
 from services.access import OPERATOR, Actor
-from services.bootstrap import build_services
 from services.errors import InputError
-from services.reconciliation import reports, runs, statements
 
 
 def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -45,6 +43,9 @@ def _day(text: str, flag: str) -> date:
 
 
 def _reconcile(args: argparse.Namespace) -> int:
+    from services.bootstrap import build_services
+    from services.reconciliation import reports, runs, statements
+
     start, end = _day(args.date_from, "--from"), _day(args.date_to, "--to")
     runs.check_period(start, end)
     services = build_services()

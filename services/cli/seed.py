@@ -5,9 +5,6 @@ from __future__ import annotations
 import argparse
 from datetime import date
 
-from services.bootstrap import build_services
-from services.demo_data import seed_demo_data
-
 
 def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     seed = commands.add_parser(
@@ -44,6 +41,9 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
 
 
 def _seed(args: argparse.Namespace) -> int:
+    from services.bootstrap import build_services
+    from services.demo_data import seed_demo_data
+
     services = build_services()
     settings = services.settings
     report = seed_demo_data(

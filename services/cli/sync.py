@@ -11,7 +11,6 @@ import argparse
 import logging
 import threading
 
-from services.bootstrap import build_services, store_is_current
 from services.errors import ConfigurationError, InputError
 
 
@@ -26,6 +25,7 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
 
 
 def _run(args: argparse.Namespace, stop: threading.Event | None = None) -> int:
+    from services.bootstrap import build_services, store_is_current
     from services.payouts.not_sent import count_not_sent
     from services.sync import jobs, run_pass
 

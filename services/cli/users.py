@@ -10,11 +10,13 @@ from __future__ import annotations
 import argparse
 import getpass
 import sys
+from typing import TYPE_CHECKING
 
-from services import secret_box, users
 from services.access import ROLES, Actor, cli_actor
-from services.bootstrap import build_services
 from services.errors import InputError
+
+if TYPE_CHECKING:
+    from services.bootstrap import Services
 
 
 def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -66,10 +68,25 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
 
 
 def _rotate_totp_keys(_args: argparse.Namespace) -> int:
+    from services import secret_box
+
     count = secret_box.rotate(build_services())
     print(f"re-encrypted {count} TOTP secret(s) with the newest key; older keys may now be "
           "removed from PAYDESK_TOTP_KEYS")
     return 0
+
+
+def _users():  # type: ignore[no-untyped-def]
+    # The store and its services load only when a users command runs, not for `--help`.
+    from services import users
+
+    return users
+
+
+def build_services() -> Services:
+    from services.bootstrap import build_services as build
+
+    return build()
 
 
 def _actor() -> Actor:
@@ -91,7 +108,7 @@ def _read_password(args: argparse.Namespace) -> str:
 def _add(args: argparse.Namespace) -> int:
     services = build_services()
     password = None if args.sso_only else _read_password(args)
-    user = users.create_user(
+    user = _users().create_user(
         services, _actor(), username=args.username, role=args.role, password=password,
         display_name=args.display_name, email=args.email, totp_required=args.totp_required,
     )
@@ -100,19 +117,19 @@ def _add(args: argparse.Namespace) -> int:
 
 
 def _disable(args: argparse.Namespace) -> int:
-    user = users.disable_user(build_services(), _actor(), args.username)
+    user = _users().disable_user(build_services(), _actor(), args.username)
     print(f"disabled {user.username}")
     return 0
 
 
 def _enable(args: argparse.Namespace) -> int:
-    user = users.enable_user(build_services(), _actor(), args.username)
+    user = _users().enable_user(build_services(), _actor(), args.username)
     print(f"enabled {user.username}")
     return 0
 
 
 def _reset_totp(args: argparse.Namespace) -> int:
-    user = users.reset_totp(build_services(), _actor(), args.username)
+    user = _users().reset_totp(build_services(), _actor(), args.username)
     print(f"{user.username} will set up an authenticator app again at next sign-in"
           if user.totp_required else f"{user.username} has no authenticator app now")
     return 0
@@ -120,7 +137,7 @@ def _reset_totp(args: argparse.Namespace) -> int:
 
 def _reset_password(args: argparse.Namespace) -> int:
     services = build_services()
-    user = users.reset_password(services, _actor(), args.username, _read_password(args))
+    user = _users().reset_password(services, _actor(), args.username, _read_password(args))
     print(f"new password set for {user.username}; any lockout is lifted")
     return 0
 
@@ -128,12 +145,12 @@ def _reset_password(args: argparse.Namespace) -> int:
 def _require_totp(args: argparse.Namespace) -> int:
     services = build_services()
     if args.username and not args.role:
-        user = users.set_totp_required(services, _actor(), args.username, not args.off)
+        user = _users().set_totp_required(services, _actor(), args.username, not args.off)
         state = "requires" if user.totp_required else "no longer requires"
         print(f"{user.username} {state} an authenticator app")
         return 0
     if args.role and not args.username and not args.off:
-        changed = users.require_totp_for_roles(services, _actor(), args.role)
+        changed = _users().require_totp_for_roles(services, _actor(), args.role)
         print(f"now required for: {', '.join(changed) or 'nobody new'}")
         return 0
     raise InputError("give either a username or --role (and --off only with a username)")
@@ -141,7 +158,7 @@ def _require_totp(args: argparse.Namespace) -> int:
 
 def _list(_args: argparse.Namespace) -> int:
     services = build_services()
-    rows = users.list_users(services, _actor())
+    rows = _users().list_users(services, _actor())
     if not rows:
         print("no users yet: add one with `paydesk users add NAME --role admin`")
         return 0

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 
-from services.bootstrap import build_services, store_is_current
 from services.errors import ConfigurationError
 
 
@@ -23,6 +22,7 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
 
 
 def _serve(args: argparse.Namespace) -> int:
+    from services.bootstrap import build_services, store_is_current
     from services.webhooks.app import WEBHOOK_PATH, serve
 
     services = build_services()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, insert, select
 from sqlalchemy.engine import Connection
@@ -11,6 +12,7 @@ from sqlmodel import SQLModel
 
 from data import bulk
 from data.models import AppMeta, Order
+from data.queries import day_totals
 from services.demo_data.tables import FOREIGN_KEYS, TABLE_ORDER, DemoData
 
 META_KEY = "demo_data"
@@ -41,12 +43,15 @@ def write(
         shifted["id"] = columns["id"] + shifts[name]
         for column, parent in FOREIGN_KEYS.get(name, {}).items():
             shifted[column] = columns[column] + shifts[parent]
-        if len(shifted["id"]) >= DEFER_INDEXES_FROM_ROWS:
-            with bulk.secondary_indexes_deferred(connection, table):
+        with day_totals.triggers_deferred(connection, table):
+            if len(shifted["id"]) >= DEFER_INDEXES_FROM_ROWS:
+                with bulk.secondary_indexes_deferred(connection, table):
+                    counts[name] = bulk.insert_columns(connection, table, shifted)
+            else:
                 counts[name] = bulk.insert_columns(connection, table, shifted)
-        else:
-            counts[name] = bulk.insert_columns(connection, table, shifted)
         bulk.sync_id_sequence(connection, table)
+    # The day totals were not kept row by row during the load: sum them once, in bulk.
+    day_totals.refill(connection, ZoneInfo(day_totals.recorded_zone(connection)))
     connection.execute(delete(AppMeta).where(AppMeta.key == META_KEY))
     connection.execute(
         insert(AppMeta).values(

@@ -28,38 +28,13 @@ from services.access import Actor
 from services.bootstrap import Services
 from services.errors import InputError
 from services.exports.cells import FORMULA_PATTERN, neutralise
+from services.exports.columns import COLUMNS, DEFAULT_COLUMNS
 from services.orders import OrderFilters, filters_to_params
 from services.refusals import require
 
 Format = Literal["csv", "xlsx"]
 Progress = Callable[[int, int], None]
 
-# key -> (header, kind); kind decides formatting and neutralisation.
-COLUMNS: dict[str, tuple[str, str]] = {
-    "id": ("Order id", "int"),
-    "merchant_trade_no": ("Merchant trade no", "text"),
-    "prepay_id": ("Prepay id", "text"),
-    "transaction_id": ("Transaction id", "text"),
-    "provider": ("Provider", "text"),
-    "status": ("Status", "text"),
-    "amount": ("Amount", "money"),
-    "currency": ("Currency", "text"),
-    "refunded_amount": ("Refunded", "money"),
-    "fee": ("Fee", "money"),
-    "customer_email": ("Customer email", "text"),
-    "payer_id": ("Payer id", "text"),
-    "product_name": ("Product", "text"),
-    "product_type": ("Product type", "text"),
-    "created_at": ("Created", "time"),
-    "paid_at": ("Paid", "time"),
-    "expires_at": ("Expires", "time"),
-    "closed_at": ("Closed", "time"),
-    "updated_at": ("Updated", "time"),
-}
-DEFAULT_COLUMNS: tuple[str, ...] = (
-    "created_at", "merchant_trade_no", "status", "amount", "currency", "refunded_amount",
-    "customer_email", "product_name", "prepay_id", "transaction_id", "provider",
-)
 CHUNK = 10_000
 CSV_CHUNK = 50_000
 _UNIT = 10**8

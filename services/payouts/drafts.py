@@ -65,7 +65,8 @@ def _rules(services: Services) -> PayoutRules:
 
 
 def validate_upload(
-    services: Services, actor: Actor, data: bytes, *, file_name: str | None
+    services: Services, actor: Actor, data: bytes, *, file_name: str | None,
+    sheet: str | None = None,
 ) -> ValidationResult:
     """The page's check of an uploaded file, against earlier payouts in the store. Writes nothing.
 
@@ -75,7 +76,7 @@ def validate_upload(
     with services.uow() as uow:
         return validate_payout_file(
             data, file_name=file_name, rules=_rules(services),
-            history=StoreHistory(uow.session), now=services.now(),
+            history=StoreHistory(uow.session), now=services.now(), sheet=sheet,
         )
 
 
@@ -100,6 +101,7 @@ def apply_edits(raw: RawTable, edits: Mapping[int, Mapping[str, str]]
     positions = _column_positions(raw)
     row_of = {line: index for index, line in enumerate(raw.lines)}
     rows = [list(row) for row in raw.rows]
+    edited: set[tuple[int, int]] = set()
     changed: list[LineEdit] = []
     for line, changes in sorted(edits.items()):
         if line not in row_of:
@@ -114,9 +116,12 @@ def apply_edits(raw: RawTable, edits: Mapping[int, Mapping[str, str]]
             uploaded = _cell(raw.rows[row_of[line]], index)
             row.extend([""] * (index + 1 - len(row)))
             row[index] = new
+            edited.add((line, index))
             if new != uploaded:
                 changed.append(LineEdit(line, name, uploaded, new))
-    return replace(raw, rows=rows), tuple(changed)
+    # What the reader noted about a cell (an inexact number) no longer holds once it is retyped.
+    notes = tuple(n for n in raw.notes if (n.line, n.column) not in edited)
+    return replace(raw, rows=rows, notes=notes), tuple(changed)
 
 
 def revalidate(
@@ -126,12 +131,13 @@ def revalidate(
     *,
     file_name: str | None,
     edits: Mapping[int, Mapping[str, str]],
+    sheet: str | None = None,
 ) -> ValidationResult:
     """Validate the uploaded file again with the lines fixed in place; every rule runs again,
     so an edit can never smuggle a bad value past validation, and the result carries every
     changed cell so that saving records it for the approver."""
     require(services, actor, "payout.upload")
-    raw, changed = apply_edits(read_payout_file(data, file_name=file_name), edits)
+    raw, changed = apply_edits(read_payout_file(data, file_name=file_name, sheet=sheet), edits)
     with services.uow() as uow:
         result = validate_table(raw, rules=_rules(services), history=StoreHistory(uow.session),
                                 now=services.now())

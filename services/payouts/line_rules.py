@@ -176,7 +176,11 @@ def check_lines(
         "currency",
         ERROR,
         "currency_unsupported",
-        lambda _i, v: f"'{v}' cannot be paid out; Binance Pay pays out crypto only: {listed}",
+        lambda _i, v: (
+            f"'{v}' cannot be paid out: Binance Pay pays out crypto only; write one of {listed} "
+            "and the amount in that coin (convert the amount first if it was meant in "
+            f"{v})"
+        ),
     )
 
     too_long = frame["remark"].str.len().gt(REMARK_MAX_CHARS).to_numpy(dtype=bool)
@@ -213,6 +217,19 @@ def check_lines(
                 lambda _i, _v: (
                     "a spreadsheet would run this cell as a formula; "
                     "check the value and remove the leading = + - or @"
+                ),
+            )
+            # Leading spaces are trimmed before the value is stored, which would turn ' =X' into
+            # a live formula that no warning above has seen.
+            hidden = frame[column.name].str.match(FORMULA_START).to_numpy(dtype=bool) & ~formula
+            out.emit(
+                hidden,
+                column.name,
+                ERROR,
+                "formula_hidden",
+                lambda _i, _v: (
+                    "the value starts with spaces and then = + - or @, so once the spaces are "
+                    "trimmed a spreadsheet would run it as a formula; remove that character"
                 ),
             )
     return out.errors

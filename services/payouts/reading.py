@@ -13,21 +13,58 @@ import csv
 import gc
 import hashlib
 import io
-import zipfile
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from services.errors import InputError
+from services.payouts.findings import ERROR, WARNING, Severity
+from services.payouts.spreadsheet import (
+    MAX_COLUMNS,
+    SheetCells,
+    SpreadsheetError,
+    column_name,
+    read_workbook,
+    sheet_rows,
+)
 
 DELIMITERS = (",", ";", "\t")
 _ZIP_MAGIC = b"PK\x03\x04"
+# Excel's own limit for one cell; anything longer was not typed into a payout file.
+MAX_CELL_CHARS = 32_767
+# The csv module refuses a field over 128 KB with an error that names no cell; the reader lets it
+# through and says which cell is too long instead (the limit is process-wide, hence set once).
+csv.field_size_limit(2**31 - 1)
+# C0 and C1 controls, DEL, line and paragraph separators, and the bidirectional overrides that
+# make a value display differently from what it is. NUL also breaks saving on PostgreSQL.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+# A CSV with more lines than this (blank ones included) is not a payout file or a statement, and
+# reading it would take longer than refusing it.
+MAX_PHYSICAL_LINES = 1_000_000
+# Column names are short; a longer first line is not a header (often: no header, or one value).
+MAX_HEADER_CHARS = 1_000
+# Excel keeps 15 significant digits: a number cell with more was computed, not typed.
+_TYPED_DIGITS = 15
 
 
 class UnreadableFileError(InputError):
     """The bytes are not a CSV or XLSX file we can read at all (the CLI exits 2)."""
+
+
+@dataclass(frozen=True, slots=True)
+class FileNote:
+    """A problem the reader saw: `column` is the cell's index in its row (None: the whole line or
+    file); every entry point turns notes into its own findings."""
+
+    line: int | None
+    column: int | None
+    value: str | None
+    severity: Severity
+    code: str
+    message: str
 
 
 @dataclass(frozen=True)
@@ -43,25 +80,49 @@ class RawTable:
     delimiter: str | None
     size_bytes: int
     file_sha256: str
+    sheet: str | None = None  # the sheet read, for a workbook
+    sheets: tuple[str, ...] = ()  # every sheet of the workbook, in order
+    notes: tuple[FileNote, ...] = ()  # what the reader saw in the file itself (sheets, numbers)
+
+    def column_label(self, index: int | None) -> str | None:
+        """The header as written above a cell, or 'column N' where the header has none."""
+        if index is None:
+            return None
+        label = self.header[index].strip() if index < len(self.header) else ""
+        return label or f"column {index + 1}"
 
 
-def read_payout_file(data: bytes, *, file_name: str | None = None) -> RawTable:
-    """Read CSV (UTF-8 ± BOM, UTF-16, Windows-1252; , ; or tab) or XLSX bytes into text cells."""
+def read_payout_file(data: bytes, *, file_name: str | None = None,
+                     sheet: str | None = None) -> RawTable:
+    """Read CSV (UTF-8 ± BOM, UTF-16, Windows-1252; , ; or tab) or XLSX bytes into text cells.
+
+    `sheet` names the workbook's sheet to read; by default the first visible one."""
     digest = hashlib.sha256(data).hexdigest()
     looks_like_xlsx = data.startswith(_ZIP_MAGIC) or (
         file_name is not None and file_name.lower().endswith((".xlsx", ".xlsm"))
     )
     if looks_like_xlsx:
-        header_line, rows, lines = _read_xlsx(data)
+        table = _read_xlsx(data, digest, sheet)
+    else:
+        text, encoding = decode_text(data)
+        physical = max(text.count("\n"), text.count("\r"))
+        if physical > MAX_PHYSICAL_LINES:
+            raise UnreadableFileError(
+                f"the file has {physical:,} lines, over the {MAX_PHYSICAL_LINES:,} PayDesk reads "
+                "(blank ones included); remove the empty lines or split the file")
+        delimiter = sniff_delimiter(text)
+        header_line, rows, lines = _read_csv(text, delimiter)
         header = rows.pop(0) if rows else []
         lines = lines[1:]
-        return RawTable(header, header_line, rows, lines, "xlsx", None, None, len(data), digest)
-    text, encoding = decode_text(data)
-    delimiter = sniff_delimiter(text)
-    header_line, rows, lines = _read_csv(text, delimiter)
-    header = rows.pop(0) if rows else []
-    lines = lines[1:]
-    return RawTable(header, header_line, rows, lines, "csv", encoding, delimiter, len(data), digest)
+        table = RawTable(header, header_line, rows, lines, "csv", encoding, delimiter, len(data),
+                         digest)
+    for index, name in enumerate(table.header):
+        if len(name) > MAX_HEADER_CHARS:
+            raise UnreadableFileError(
+                f"line {table.header_line}: column {index + 1} of the first line holds "
+                f"{len(name):,} characters, so it is not a header; the first non-blank line must "
+                "name the columns (see the template)")
+    return table
 
 
 def decode_text(data: bytes) -> tuple[str, str]:
@@ -78,14 +139,16 @@ def decode_text(data: bytes) -> tuple[str, str]:
     bom_less_utf16 = _bom_less_utf16(data)
     if bom_less_utf16:
         return _decode(data, bom_less_utf16), bom_less_utf16
-    if b"\x00" in data:
-        raise UnreadableFileError(
-            "the file holds binary data, not text; save it as CSV (UTF-8) or XLSX and upload again"
-        )
+    binary = "the file holds binary data, not text; save it as CSV (UTF-8) or XLSX and upload again"
+    # A stray NUL in a text file is reported on its line and column; many are a binary file.
+    if data.count(b"\x00") * 100 > len(data):
+        raise UnreadableFileError(binary)
     try:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
         pass
+    if b"\x00" in data:
+        raise UnreadableFileError(binary)
     return _decode(data, "cp1252"), "cp1252"
 
 
@@ -116,9 +179,12 @@ def _decode(data: bytes, encoding: str) -> str:
 
 def sniff_delimiter(text: str) -> str:
     """The separator used in the header line: the most frequent of , ; and tab outside quotes."""
-    for line in text.splitlines():
-        if not line.strip():
-            continue
+    first = re.search(r"\S", text)
+    if first is None:
+        return ","
+    start = text.rfind("\n", 0, first.start()) + 1
+    # The header line, and no more of it than a header could hold.
+    for line in text[start:start + 65_536].splitlines()[:1]:
         counts = dict.fromkeys(DELIMITERS, 0)
         quoted = False
         for char in line:
@@ -153,54 +219,171 @@ def collector_paused() -> Iterator[None]:
 
 
 def _read_csv(text: str, delimiter: str) -> tuple[int | None, list[list[str]], list[int]]:
+    try:
+        return _csv_records(text, delimiter)
+    except csv.Error as error:
+        if "unexpected end of data" not in str(error):
+            raise UnreadableFileError(
+                f"the file cannot be read as CSV ({error}); save it again as CSV UTF-8"
+            ) from None
+    # A quote left open runs to the end of the file: closing it there keeps every line, and the
+    # value that swallowed the lines after it is then reported on the line where it starts.
+    return _csv_records(text + '"', delimiter)
+
+
+def _csv_records(text: str, delimiter: str) -> tuple[int | None, list[list[str]], list[int]]:
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=False)
     rows: list[list[str]] = []
     lines: list[int] = []
     last_line = 0
-    try:
-        with collector_paused():
-            for cells in reader:
-                # A quoted value may span lines: the record starts after the previous one ended.
-                first_line = last_line + 1
-                last_line = reader.line_num
-                # Checking the first cell first keeps the common, non-blank line cheap.
-                if not cells or (not cells[0].strip() and _is_blank(cells)):
-                    continue
-                rows.append(cells)
-                lines.append(first_line)
-    except csv.Error as error:
-        raise UnreadableFileError(
-            f"line {last_line + 1}: the file cannot be read as CSV ({error}); "
-            "check for an unclosed quote"
-        ) from None
-    return (lines[0] if lines else None), rows, lines
-
-
-def _read_xlsx(data: bytes) -> tuple[int | None, list[list[str]], list[int]]:
-    import openpyxl  # heavy, and only needed for spreadsheets
-    from openpyxl.utils.exceptions import InvalidFileException
-
-    try:
-        # data_only=False: a formula arrives as its text ("=A1*2") and is reported, never paid.
-        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False)
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError) as error:
-        raise UnreadableFileError(
-            f"the spreadsheet cannot be opened ({error}); save it again as .xlsx or as CSV"
-        ) from None
-    try:
-        sheet = book.worksheets[0]
-        rows: list[list[str]] = []
-        lines: list[int] = []
-        # Read-only sheets yield empty tuples for empty rows, so enumerate gives sheet row numbers.
-        for number, values in enumerate(sheet.iter_rows(min_row=1, values_only=True), start=1):
-            cells = [cell_text(value) for value in values]
-            if not cells or _is_blank(cells):
+    with collector_paused():
+        for cells in reader:
+            # A quoted value may span lines: the record starts after the previous one ended.
+            first_line = last_line + 1
+            last_line = reader.line_num
+            if len(cells) > MAX_COLUMNS:
+                raise UnreadableFileError(
+                    f"line {first_line} has {len(cells):,} cells; PayDesk reads at most "
+                    f"{MAX_COLUMNS} columns: check that the file is separated by commas, "
+                    "semicolons or tabs")
+            # Checking the first cell first keeps the common, non-blank line cheap.
+            if not cells or (not cells[0].strip() and _is_blank(cells)):
                 continue
             rows.append(cells)
-            lines.append(number)
-    finally:
-        book.close()
+            lines.append(first_line)
     return (lines[0] if lines else None), rows, lines
+
+
+def _read_xlsx(data: bytes, digest: str, sheet: str | None) -> RawTable:
+    try:
+        book = read_workbook(data, sheet)
+        notes = _sheet_notes(data, book)
+    except SpreadsheetError as error:
+        raise UnreadableFileError(str(error)) from None
+    rows: list[list[str]] = []
+    lines: list[int] = []
+    formulas = book.formulas
+    for number, values in enumerate(book.rows, start=1):
+        cells = _row_text(values, number, notes)
+        if formulas:
+            for column in range(len(cells)):
+                # The cached result of a formula is never what is paid: the formula is reported.
+                formula = formulas.get((number, column + 1))
+                if formula is not None:
+                    cells[column] = formula
+        if not cells or _is_blank(cells):
+            continue
+        rows.append(cells)
+        lines.append(number)
+    header = rows.pop(0) if rows else []
+    header_line = lines.pop(0) if lines else None
+    return RawTable(header, header_line, rows, lines, "xlsx", None, None, len(data), digest,
+                    book.sheet, tuple(s.name for s in book.sheets), tuple(notes))
+
+
+def _sheet_notes(data: bytes, book: SheetCells) -> list[FileNote]:
+    notes: list[FileNote] = []
+    declared, (last_row, last_column) = book.extent.declared, book.last_cell
+    if declared and (last_row > declared[0] or last_column > declared[1]):
+        notes.append(FileNote(
+            None, None, None, ERROR, "sheet_dimension_stale",
+            f"the sheet '{book.sheet}' says its cells end at {column_name(declared[1])}"
+            f"{declared[0]}, but it holds cells up to {column_name(last_column)}"
+            f"{last_row}; some programs would read fewer lines than PayDesk: open the "
+            "file in your spreadsheet program, save it again, and upload that"))
+    for info in book.sheets:
+        if info.visible or info.name == book.sheet:
+            continue
+        if any(not _is_blank([cell_text(v) for v in row]) for row in sheet_rows(data, info.name)):
+            notes.append(FileNote(
+                None, None, None, ERROR, "sheet_hidden",
+                f"the workbook has a hidden sheet '{info.name}' with data, which PayDesk does not "
+                "read; unhide it to see what it holds, then delete it (or move the payments to "
+                "one visible sheet) and upload again"))
+    if len(book.sheets) > 1:
+        others = ", ".join(f"'{s.name}'" for s in book.sheets if s.name != book.sheet)
+        notes.append(FileNote(
+            None, None, None, WARNING, "sheet_chosen",
+            f"the workbook has {len(book.sheets)} sheets: PayDesk read '{book.sheet}'; if the "
+            f"payments are on another sheet ({others}), choose it (the Sheet box on the page, "
+            "--sheet on the command line)"))
+    return notes
+
+
+def _row_text(values: list[object], number: int, notes: list[FileNote]) -> list[str]:
+    """One row of calamine values as text; 100,000 rows pass here, so the common cases (text,
+    whole numbers) are tested first and cheaply."""
+    cells: list[str] = []
+    append = cells.append
+    for column, value in enumerate(values):
+        kind = value.__class__
+        if kind is str:
+            append(value)  # type: ignore[arg-type]
+        elif kind is float:
+            if value.is_integer() and -1e15 < value < 1e15:  # type: ignore[attr-defined,operator]
+                append(str(int(value)))  # type: ignore[call-overload]
+                continue
+            text = repr(value)
+            # '0.' and 15 digits fit in 17 characters; only longer numbers can be inexact.
+            if len(text) > _TYPED_DIGITS + 1 and _inexact(text):
+                notes.append(_inexact_note(number, column, text))
+            append(text)
+        else:
+            append(cell_text(value))
+    return cells
+
+
+def _inexact(text: str) -> bool:
+    digits = text.lstrip("-").split("e")[0].replace(".", "").lstrip("0")
+    return len(digits) > _TYPED_DIGITS
+
+
+def _inexact_note(line: int, column: int, text: str) -> FileNote:
+    return FileNote(
+        line, column, text, ERROR, "number_inexact",
+        f"the cell holds the number {text}, the result of spreadsheet arithmetic rather than a "
+        "typed value (the spreadsheet may show it rounded); type the value itself, or format the "
+        "column as text and type it again")
+
+
+def cell_notes(table: RawTable) -> list[FileNote]:
+    """Cells no payment field may hold: control characters (line breaks included) and values
+    longer than a spreadsheet cell. Checked on the rows as they are now, so an edit in place is
+    checked again."""
+    notes: list[FileNote] = []
+    for cells, line in zip(table.rows, table.lines, strict=True):
+        joined = "".join(cells)
+        if len(joined) <= MAX_CELL_CHARS and not _CONTROL.search(joined):
+            continue
+        for column, cell in enumerate(cells):
+            note = _cell_note(table, line, column, cell)
+            if note is not None:
+                notes.append(note)
+    return notes
+
+
+def _cell_note(table: RawTable, line: int, column: int, cell: str) -> FileNote | None:
+    if len(cell) > MAX_CELL_CHARS:
+        return FileNote(line, column, cell[:40] + "…", ERROR, "cell_too_long",
+                        f"the cell holds {len(cell):,} characters; a cell holds at most "
+                        f"{MAX_CELL_CHARS:,}: check that this is the right file and value")
+    found = _CONTROL.search(cell)
+    if found is None:
+        return None
+    shown = cell if len(cell) <= 60 else cell[:60] + "…"
+    if found.group() in "\r\n" and table.kind == "csv" and cell.strip("\r\n"):
+        return FileNote(line, column, shown, ERROR, "cell_line_break",
+                        "this value runs over several lines: a quote opened here is probably "
+                        "never closed, so the lines after it became part of this value; close "
+                        "the quote (or remove the line break)")
+    return FileNote(line, column, shown, ERROR, "cell_control_character",
+                    f"the value holds an invisible control character ({_describe(found.group())}"
+                    f", position {found.start() + 1}); retype the value without it")
+
+
+def _describe(char: str) -> str:
+    names = {"\x00": "NUL", "\t": "tab", "\n": "line break", "\r": "carriage return"}
+    return names.get(char, f"U+{ord(char):04X}")
 
 
 def cell_text(value: object) -> str:
@@ -213,8 +396,13 @@ def cell_text(value: object) -> str:
         return value
     if isinstance(value, int | Decimal):
         return str(value)
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        # Spreadsheets store every number as a double: 354678912 arrives as 354678912.0.
+        return str(int(value))
     if isinstance(value, datetime | date | time):
         return value.isoformat()
+    if isinstance(value, timedelta):
+        return str(value)
     # A number cell: repr gives the shortest text that reads back as the same double, so 12.5
     # stays 12.5 and 1e+16 keeps its exponent (which validation then reports).
     return repr(value)

@@ -9,7 +9,7 @@ import pyarrow as pa
 
 from services.payouts.file_format import COLUMN_BY_NAME, COLUMNS, REQUIRED_COLUMNS, canonical_column
 from services.payouts.findings import ERROR, Finding, FindingList
-from services.payouts.reading import RawTable
+from services.payouts.reading import RawTable, cell_notes
 
 
 def map_header(raw: RawTable, findings: FindingList) -> tuple[dict[str, int], bool]:
@@ -111,22 +111,60 @@ def build_frame(
 
 
 def extra_cell_findings(raw: RawTable, findings: FindingList) -> np.ndarray:
+    """Lines with more cells than the header. Trailing empty cells are only forgiven when every
+    line has the same number of them (a program's habit); otherwise an unquoted separator in a
+    value has shifted the cells after it into the wrong columns."""
     width = len(raw.header)
     flags = np.zeros(len(raw.rows), dtype=bool)
     lengths = np.fromiter(map(len, raw.rows), dtype=np.int64, count=len(raw.rows))
+    uniform = bool(len(lengths)) and bool((lengths == lengths[0]).all())
     for i in np.flatnonzero(lengths > width).tolist():
         row = raw.rows[i]
-        if any(cell.strip() for cell in row[width:]):
-            flags[i] = True
-            findings.add(
-                Finding(
-                    raw.lines[i],
-                    None,
-                    None,
-                    ERROR,
-                    "line_extra_cells",
-                    f"this line has {len(row)} cells but the header has {width}; remove the extra "
-                    "cells or quote a value that contains the separator",
-                )
-            )
+        filled = [index for index in range(width, len(row)) if row[index].strip()]
+        if not filled and uniform:
+            continue
+        index = filled[0] if filled else width
+        flags[i] = True
+        findings.add(
+            Finding(
+                raw.lines[i],
+                f"column {index + 1}",
+                row[index],
+                ERROR,
+                "line_extra_cells",
+                f"this line has {len(row)} cells but the header has {width}, so column "
+                f"{index + 1} has no name and the values before it may have shifted: a value "
+                "probably holds an unquoted separator; put that value in quotes "
+                '(like "thanks, paid") or remove the extra cells',
+            ),
+            index,
+        )
+    return flags
+
+
+def file_note_findings(raw: RawTable, findings: FindingList) -> bool:
+    """The reader's notes about the whole file (which sheet, hidden sheets); True on an error."""
+    file_error = False
+    for note in raw.notes:
+        if note.line is None:
+            findings.add(Finding(None, None, None, note.severity, note.code, note.message))
+            file_error = file_error or note.severity == ERROR
+    return file_error
+
+
+def note_findings(raw: RawTable, findings: FindingList) -> np.ndarray:
+    """The reader's notes on cells and the cell checks as findings; returns the lines with an
+    error."""
+    flags = np.zeros(len(raw.rows), dtype=bool)
+    row_of = {line: index for index, line in enumerate(raw.lines)}
+    for note in (*raw.notes, *cell_notes(raw)):
+        if note.line is None:
+            continue
+        findings.add(
+            Finding(note.line, raw.column_label(note.column), note.value, note.severity,
+                    note.code, note.message),
+            -1 if note.column is None else note.column,
+        )
+        if note.severity == ERROR and note.line in row_of:
+            flags[row_of[note.line]] = True
     return flags

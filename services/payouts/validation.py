@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
@@ -25,7 +25,13 @@ from services.payouts.history import NO_HISTORY, PayoutHistory
 from services.payouts.line_rules import check_lines
 from services.payouts.planning import PayoutInstruction
 from services.payouts.reading import RawTable, collector_paused, read_payout_file
-from services.payouts.table import build_frame, extra_cell_findings, map_header
+from services.payouts.table import (
+    build_frame,
+    extra_cell_findings,
+    file_note_findings,
+    map_header,
+    note_findings,
+)
 
 DEFAULT_LINE_CAP_USD = Decimal("80000")
 # Whatever the coin, no single line pays more: a typo of a few extra digits must never pass
@@ -80,6 +86,8 @@ class ValidationResult:
     amounts: np.ndarray
     file_sha256: str
     content_sha256: str | None
+    sheet: str | None = None  # the workbook's sheet that was read
+    sheets: tuple[str, ...] = ()  # all of the workbook's sheets, for choosing another
     # Cells changed after upload; a result carries them so that saving cannot leave them out.
     edits: tuple[LineEdit, ...] = ()
 
@@ -146,8 +154,10 @@ def validate_payout_file(
     rules: PayoutRules | None = None,
     history: PayoutHistory = NO_HISTORY,
     now: datetime | None = None,
+    sheet: str | None = None,
 ) -> ValidationResult:
-    """Read and validate uploaded bytes. Raises UnreadableFileError when they cannot be read."""
+    """Read and validate uploaded bytes (`sheet`: the workbook's sheet to read, by default the
+    first visible one). Raises UnreadableFileError when they cannot be read."""
     rules = rules or PayoutRules()
     if len(data) > rules.max_bytes:
         findings = FindingList()
@@ -162,7 +172,7 @@ def validate_payout_file(
     # One pause over both, and the rows are dropped inside it: freed by reference counting,
     # they are never scanned by the collector at all.
     with collector_paused():
-        table = read_payout_file(data, file_name=file_name)
+        table = read_payout_file(data, file_name=file_name, sheet=sheet)
         result = validate_table(table, rules=rules, history=history, now=now)
         del table
     return result
@@ -176,7 +186,8 @@ def validate_table(
     now: datetime | None = None,
 ) -> ValidationResult:
     with collector_paused():
-        return _validate_table(raw, rules=rules or PayoutRules(), history=history, now=now)
+        result = _validate_table(raw, rules=rules or PayoutRules(), history=history, now=now)
+    return replace(result, sheet=raw.sheet, sheets=raw.sheets)
 
 
 def _validate_table(
@@ -184,6 +195,7 @@ def _validate_table(
 ) -> ValidationResult:
     now = now or datetime.now(UTC)
     findings = FindingList()
+    file_error = file_note_findings(raw, findings)
     if raw.header_line is None:
         findings.add(
             _file_finding(
@@ -216,6 +228,7 @@ def _validate_table(
     frame, raw_cells = build_frame(raw, positions)
     headers = {name: raw.header[index].strip() for name, index in positions.items()}
     has_error = extra_cell_findings(raw, findings)
+    has_error |= note_findings(raw, findings)
     decimals = {cur: currency_decimals(cur) for cur in rules.currencies}
     caps = {cur: rules.line_caps.get(cur, ABSOLUTE_LINE_CAP) for cur in rules.currencies}
     amounts: AmountCheck = classify_amounts(
@@ -255,7 +268,7 @@ def _validate_table(
                 ),
                 positions.get("amount", -1),
             )
-    if not header_ok:
+    if not header_ok or file_error:
         has_error[:] = True
 
     content_sha256 = _content_sha256(frame)

@@ -26,7 +26,8 @@ from services.access import Actor
 from services.bootstrap import Services
 from services.errors import InputError, MoneyError, ProviderCallError
 from services.money import to_decimal
-from services.payouts.reading import RawTable, read_payout_file
+from services.payouts.findings import ERROR
+from services.payouts.reading import RawTable, cell_notes, read_payout_file
 from services.providers.errors import ProviderError
 from services.refusals import require
 
@@ -134,6 +135,7 @@ def parse_lines(table: RawTable, mapping: ColumnMapping) -> dict[str, np.ndarray
             raise InputError(f"the file has no column '{column}' (it has {', '.join(header)})",
                              field=name)
         index[name] = header.index(column.strip())
+    _refuse_bad_cells(table, set(index.values()))
     zone = ZoneInfo(mapping.timezone)
     out: dict[str, list[object]] = {k: [] for k in (
         "line_no", "kind", "provider_ref", "merchant_ref", "amount", "fee", "balance",
@@ -171,9 +173,18 @@ def parse_lines(table: RawTable, mapping: ColumnMapping) -> dict[str, np.ndarray
     return {k: np.array(v, dtype=np.int64 if k in ints else object) for k, v in out.items()}
 
 
+def _refuse_bad_cells(table: RawTable, columns: set[int]) -> None:
+    """The reader's errors (hidden sheets, control characters, inexact numbers) on the mapped
+    columns stop the import like any bad cell; other columns are never stored."""
+    for note in (*table.notes, *cell_notes(table)):
+        if note.severity == ERROR and (note.column is None or note.column in columns):
+            raise InputError(note.message, row=note.line, field=table.column_label(note.column),
+                             value=note.value)
+
+
 def import_statement(services: Services, actor: Actor, data: bytes, *, file_name: str,
                      source: str, mapping: ColumnMapping | None = None,
-                     remember_mapping: bool = True) -> ImportResult:
+                     remember_mapping: bool = True, sheet: str | None = None) -> ImportResult:
     """Store a statement file; the same bytes from the same source come back as already there."""
     require(services, actor, "reconciliation.run")
     source = source.strip() or "upload"
@@ -183,7 +194,7 @@ def import_statement(services: Services, actor: Actor, data: bytes, *, file_name
         if existing is not None:
             return ImportResult(existing.id or 0, source, existing.file_name, existing.line_count,
                                 True, (existing.period_start, existing.period_end))
-        table = read_payout_file(data, file_name=file_name)
+        table = read_payout_file(data, file_name=file_name, sheet=sheet)
         if mapping is None:
             saved = q.mapping_for(uow.session, source)
             mapping = (ColumnMapping.from_json(saved.mapping_json) if saved
@@ -209,7 +220,9 @@ def import_statement(services: Services, actor: Actor, data: bytes, *, file_name
                      detail={"source": source, "file": file_name, "sha256": sha,
                              "lines": len(times)})
         uow.commit()
-        return ImportResult(statement.id or 0, source, file_name, len(times), False, period)
+        warnings = [n.message for n in table.notes if n.severity != ERROR]
+        return ImportResult(statement.id or 0, source, file_name, len(times), False, period,
+                            warnings)
 
 
 def _utc(micros: int) -> datetime:
@@ -239,9 +252,16 @@ def save_mapping(services: Services, actor: Actor, source: str, mapping: ColumnM
         uow.commit()
 
 
-def preview_header(data: bytes, file_name: str) -> list[str]:
+def preview_header(data: bytes, file_name: str, sheet: str | None = None) -> list[str]:
     """The column headers of an upload, for the mapping form."""
-    return [h.strip() for h in read_payout_file(data, file_name=file_name).header]
+    return preview_upload(data, file_name, sheet)[0]
+
+
+def preview_upload(data: bytes, file_name: str,
+                   sheet: str | None = None) -> tuple[list[str], str | None, tuple[str, ...]]:
+    """The headers of an upload, the workbook's sheet they come from and all its sheets."""
+    table = read_payout_file(data, file_name=file_name, sheet=sheet)
+    return [h.strip() for h in table.header], table.sheet, table.sheets
 
 
 def _download(services: Services, file_name: str, url: str) -> bytes:

@@ -32,8 +32,10 @@ def test_a_batch_refused_three_times_waits_and_is_counted(
 
     from services.cli import sync as sync_cli
 
-    monkeypatch.setattr(sync_cli, "build_services", lambda: services)
-    monkeypatch.setattr(services.engine, "dispose", lambda: None)
+    from services.bootstrap import build_services
+
+    # The command builds (and disposes) services of its own on the same store.
+    monkeypatch.setattr(sync_cli, "build_services", lambda: build_services(services.settings))
     assert sync_cli._run(build_parser().parse_args(["sync", "--kind", "payouts"])) == 0
     out = capsys.readouterr().out
     assert "1 payout batch not sent, waiting for someone to send again" in out

@@ -56,7 +56,7 @@ VIEWER_MAY = {
     "services.sessions.start",  # a signed-in person's own browser session
     "services.balances.read_balances", "services.follow.check_open",
     "services.follow.open_items", "services.payouts.drafts.recorded_edits",
-    "services.reconciliation.runs.break_summary",
+    "services.reconciliation.runs.break_summary", "services.rollups.check",
 }
 # The checks themselves, not services.
 HELPERS = {"services.refusals.require", "services.refusals.refuse"}

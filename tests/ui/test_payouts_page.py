@@ -124,3 +124,24 @@ def test_batch_page_filters_lines_and_shows_the_results(
     at.multiselect(key="payout_f_status").select("SUCCESS").run()
     assert _table(at, "Merchant send id").empty
     assert not [b for b in at.button if b.key == "payout_send"]
+
+
+def test_a_workbook_with_several_sheets_lets_the_user_pick_the_sheet(
+    signed_in_app: Callable[[str], AppTest], ui_services: Services
+) -> None:
+    from tests.fixtures import hostile
+
+    at = _open(signed_in_app, "operator")
+    at.file_uploader[0].set_value(("months.xlsx", hostile.two_visible_sheets(),
+                                   "application/octet-stream")).run()
+    assert not at.exception, at.exception
+    picker = at.selectbox(key="payout_sheet")
+    assert (picker.options, picker.value) == (["June", "July"], "June")
+    messages = _table(at, "Problem and how to fix it")["Problem and how to fix it"].tolist()
+    assert any("PayDesk read 'June'" in message for message in messages)
+    picker.set_value("July").run()
+    assert not at.exception, at.exception
+    assert at.selectbox(key="payout_sheet").value == "July"
+    assert _table(at, "Total")["Lines"].tolist() == [1]
+    messages = _table(at, "Problem and how to fix it")["Problem and how to fix it"].tolist()
+    assert any("PayDesk read 'July'" in message for message in messages)

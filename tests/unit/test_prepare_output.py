@@ -6,8 +6,8 @@ from types import SimpleNamespace
 
 import pytest
 
+from services import bootstrap, startup
 from services.cli import main
-from services.cli import prepare as prepare_command
 from services.config import Settings
 from services.startup import PreparedStore
 
@@ -17,9 +17,8 @@ def test_prepare_masks_the_database_password(
 ) -> None:
     settings = Settings(DATABASE_URL="postgresql+psycopg://paydesk:hunter2@db:5432/paydesk",  # type: ignore[call-arg]
                         _env_file=None)
-    monkeypatch.setattr(prepare_command, "build_services", lambda: SimpleNamespace(
-        settings=settings))
-    monkeypatch.setattr(prepare_command, "prepare_store",
+    monkeypatch.setattr(bootstrap, "build_services", lambda: SimpleNamespace(settings=settings))
+    monkeypatch.setattr(startup, "prepare_store",
                         lambda _services: PreparedStore(seeded=None, demo_users_created=0))
     assert main(["prepare"]) == 0
     out = capsys.readouterr().out

@@ -67,7 +67,7 @@ EXPECTED: dict[str, list[tuple[object, ...]]] = {
         (3, S, "JUN1", E, "send_id_repeated"),
     ],
     "send_id_used_before": [(3, S, "MAY1", E, "send_id_used_before")],
-    "line_extra_cells": [(3, None, None, E, "line_extra_cells")],
+    "line_extra_cells": [(3, "column 7", "surplus", E, "line_extra_cells")],
     "duplicate_in_file": [
         (2, R, "354678912", W, "duplicate_in_file"),
         (4, R, "354678912", W, "duplicate_in_file"),
