@@ -6,8 +6,9 @@ import streamlit as st
 
 from dashboard.auth import gate, render_session_sidebar
 from dashboard.components.chrome import render_mode_banner
-from dashboard.navigation import page_path, sections_for
+from dashboard.navigation import inbox_title, page_path, sections_for
 from dashboard.runtime import get_services
+from services import inbox, runtime_settings
 from services.errors import ConfigurationError
 
 st.set_page_config(page_title="PayDesk", page_icon=":material/payments:", layout="wide")
@@ -23,6 +24,9 @@ except ConfigurationError as refusal:
 render_mode_banner()
 # Nothing below runs before sign-in: the gate shows the sign-in page and stops the run.
 actor = gate()
+# An admin's run-time setting changes (threshold, time zone...) apply from the next click on.
+runtime_settings.apply(get_services())
+waiting = inbox.count(get_services(), actor)
 
 # Only the sections the role may use are registered, so their URLs do not even exist for others.
 pages: dict[str, list] = {}
@@ -30,7 +34,7 @@ for section in sections_for(actor.role):
     pages.setdefault(section.group, []).append(
         st.Page(
             page_path(section),
-            title=section.title,
+            title=inbox_title(waiting) if section.url_path == "inbox" else section.title,
             icon=section.icon,
             url_path=section.url_path,
             default=section.url_path == "overview",
@@ -38,4 +42,6 @@ for section in sections_for(actor.role):
     )
 
 render_session_sidebar(actor)
-st.navigation(pages).run()
+# Every section stays listed: with the desk pages an admin has more than the 12 Streamlit shows
+# before folding the rest behind "View more".
+st.navigation(pages, expanded=True).run()

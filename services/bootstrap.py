@@ -33,6 +33,12 @@ class Services:
     provider_factory: Callable[[Settings], ProviderBundle] = field(default=build_provider)
     _providers: ProviderBundle | None = field(default=None, init=False, repr=False)
     _providers_lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
+    #: The settings as the environment gave them; `settings` may carry an admin's run-time
+    #: changes on top (services.runtime_settings.apply).
+    env_settings: Settings = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.env_settings = self.settings
 
     def _provider_bundle(self) -> ProviderBundle:
         # Built on first use: most commands and tests never call the provider, and the sandbox

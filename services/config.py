@@ -81,6 +81,17 @@ class Settings(BaseSettings):
         default=Decimal("80000"), alias="PAYDESK_PAYOUT_LINE_CAP_USD", gt=0
     )
 
+    # The finance desk (issue 17): default payment request expiry, alerts, scheduled reports.
+    payment_request_expiry_minutes: int = Field(
+        default=15, alias="PAYDESK_PAYMENT_REQUEST_EXPIRY_MINUTES", ge=1, le=60
+    )
+    alert_emails: str = Field(default="", alias="PAYDESK_ALERT_EMAILS")
+    alert_webhook_url: str = Field(default="", alias="PAYDESK_ALERT_WEBHOOK_URL")
+    smtp_host: str = Field(default="", alias="PAYDESK_SMTP_HOST")
+    smtp_port: int = Field(default=25, alias="PAYDESK_SMTP_PORT", ge=1, le=65535)
+    alert_email_from: str = Field(default="paydesk@localhost", alias="PAYDESK_ALERT_FROM")
+    reports_dir: str = Field(default="var/reports", alias="PAYDESK_REPORTS_DIR")
+
     @field_validator("timezone")
     @classmethod
     def _known_timezone(cls, value: str) -> str:

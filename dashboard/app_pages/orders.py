@@ -22,6 +22,7 @@ from dashboard.components.close_order import render_close_action
 from dashboard.components.formatting import EMPTY, code_label, format_money, status_label
 from dashboard.components.order_detail import render_order_detail
 from dashboard.components.refund_dialog import render_refund_action
+from dashboard.components.saved_views import render_saved_views
 from dashboard.components.tables import right_aligned
 from dashboard.runtime import get_services
 from services.access import Actor, can
@@ -313,3 +314,6 @@ if state.get(OPEN_REF):
 if params != url:
     st.query_params.from_dict(params)
     state[URL_SEEN] = params
+# A saved view is these same parameters (without the open order), per user, as a link.
+render_saved_views("orders", "app_pages/orders.py",
+                   {k: v for k, v in params.items() if k != "order"})

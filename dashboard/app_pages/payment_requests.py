@@ -21,7 +21,6 @@ from services.access import can
 from services.errors import PayDeskError
 from services.payment_requests import (
     CURRENCIES,
-    EXPIRY_MINUTES_DEFAULT,
     EXPIRY_MINUTES_MAX,
     PaymentRequest,
     PaymentRequestInvalid,
@@ -144,7 +143,8 @@ def _form() -> None:
         left, right = st.columns(2)
         left.text_input("Customer email", key=_field("email", form_round))
         right.number_input("Expires after (minutes)", min_value=1, max_value=EXPIRY_MINUTES_MAX,
-                           value=EXPIRY_MINUTES_DEFAULT, step=1, key=_field("expiry", form_round),
+                           value=services.settings.payment_request_expiry_minutes, step=1,
+                           key=_field("expiry", form_round),
                            help="Binance Pay closes an unpaid order after at most an hour.")
         st.form_submit_button("Create payment request", type="primary", on_click=_create,
                               args=(form_round,), icon=":material/add_card:",

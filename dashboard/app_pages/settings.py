@@ -1,4 +1,4 @@
-"""Settings: how this PayDesk is configured (read-only; configuration lives in .env)."""
+"""Settings: the few that may change while running (audited), and the rest with their source."""
 
 from __future__ import annotations
 
@@ -6,13 +6,19 @@ import streamlit as st
 
 from dashboard.auth import signed_in_actor
 from dashboard.components.formatting import format_amount
+from dashboard.components.runtime_settings_form import render_runtime_settings
 from dashboard.runtime import get_services
+from services.runtime_settings import source_of
 from services.system import describe_configuration
 
 services = get_services()
 st.title("Settings")
+if (flash := st.session_state.pop("settings_flash", None)) is not None:
+    st.success(flash, icon=":material/check_circle:")
+render_runtime_settings()
+st.subheader("Configuration")
 st.caption(
-    "PayDesk reads its configuration from the environment and `.env` at start-up. "
+    "PayDesk reads the rest of its configuration from the environment and `.env` at start-up. "
     "Change a value there and restart; `.env.example` documents every setting."
 )
 description = describe_configuration(services, signed_in_actor())
@@ -26,7 +32,8 @@ amounts = {
 }
 st.dataframe(
     [{"Setting": row.label, "Value": amounts.get(row.variable, row.value),
-      "Variable": row.variable} for row in description],
+      "Variable": row.variable, "Comes from": source_of(services, row.variable)}
+     for row in description],
     hide_index=True,
     width="stretch",
     column_config={"Value": st.column_config.TextColumn(width="large")},

@@ -13,6 +13,7 @@ from dashboard.auth import signed_in_actor
 from dashboard.components.badges import badge_color
 from dashboard.components.formatting import code_label, format_cycle, format_money, format_time
 from dashboard.components.qr import qr_png
+from dashboard.navigation import CUSTOMERS_PAGE
 from dashboard.runtime import get_services
 from services.access import can
 from services.debits import debit_now, plan_debit, send_notice
@@ -156,6 +157,9 @@ def render_mandate(code: str) -> None:
                           f"({TERMINATION_WAYS.get(way, way or 'unknown way')})")
         facts["Notes"] = row["termination_notes"] or "—"
     st.table({"Field": list(facts), "Value": [str(v) for v in facts.values()]})
+    if row["customer_email"]:
+        st.page_link(CUSTOMERS_PAGE, label="Everything from this customer",
+                     icon=":material/person:", query_params={"email": row["customer_email"]})
     if st.button("Sync status from the provider", key="md_sync"):
         try:
             synced = sync_contract(services, actor, code)

@@ -16,6 +16,7 @@ from dashboard.components.formatting import (
     status_label,
 )
 from dashboard.components.tables import right_aligned
+from dashboard.navigation import CUSTOMERS_PAGE
 from services.orders import OrderDetail, TimelineEvent
 
 # Material icons: emoji depend on the viewer's fonts and show as empty boxes on some desktops.
@@ -90,6 +91,9 @@ def render_order_detail(detail: OrderDetail) -> None:
              {"Field": "Payer id", "Value": order.payer_id or "—"}],
             hide_index=True, width="stretch", key="order_detail_payer",
         )
+        if order.customer_email:
+            st.page_link(CUSTOMERS_PAGE, label="Everything from this customer",
+                         icon=":material/person:", query_params={"email": order.customer_email})
         links = {k: v for k, v in detail.links.items() if v}
         if links:
             st.markdown("**Links**")

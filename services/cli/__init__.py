@@ -11,6 +11,7 @@ from services.cli import export as export_commands
 from services.cli import payouts as payouts_commands
 from services.cli import prepare as prepare_commands
 from services.cli import reconcile as reconcile_commands
+from services.cli import reports as reports_commands
 from services.cli import rollups as rollups_commands
 from services.cli import sandbox as sandbox_commands
 from services.cli import seed as seed_commands
@@ -26,6 +27,7 @@ _COMMAND_GROUPS: list[Callable[[argparse._SubParsersAction], None]] = [  # type:
     payouts_commands.register,
     prepare_commands.register,
     reconcile_commands.register,
+    reports_commands.register,
     rollups_commands.register,
     sandbox_commands.register,
     users_commands.register,

@@ -1,5 +1,8 @@
 """`paydesk sync [--loop] [--interval S] [--kind K]`: the status sync worker.
 
+After each pass it also does the finance desk's work (services.desk_jobs): alerts for new
+failures, their delivery where configured, and the scheduled reports that are due.
+
 One pass asks the provider about every non-final order, refund, payout batch and debit (the
 registered jobs, see services/sync/__init__.py) and resolves UNKNOWN intents with their stored
 merchant ids. Run as many workers as you like on PostgreSQL: rows are claimed, never shared.
@@ -26,6 +29,7 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
 
 def _run(args: argparse.Namespace, stop: threading.Event | None = None) -> int:
     from services.bootstrap import build_services, store_is_current
+    from services.desk_jobs import run_desk_jobs
     from services.payouts.not_sent import count_not_sent
     from services.sync import jobs, run_pass
 
@@ -48,6 +52,7 @@ def _run(args: argparse.Namespace, stop: threading.Event | None = None) -> int:
                 # decides, so a person must hear of them.
                 print(f"sync: {waiting} payout batch{'es' if waiting != 1 else ''} not sent, "
                       "waiting for someone to send again (Payouts page)", flush=True)
+            print(f"desk: {run_desk_jobs(services)}", flush=True)
             if not args.loop or stop.wait(args.interval):
                 return 0
     except KeyboardInterrupt:
