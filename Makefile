@@ -40,7 +40,7 @@ install-dev: $(TEST_STAMP)
 # Streamlit reads STREAMLIT_SERVER_PORT (and every other STREAMLIT_* setting) itself.
 run: $(RUN_STAMP)
 	$(BIN)/paydesk prepare
-	$(BIN)/streamlit run dashboard/app.py
+	$(BIN)/streamlit run dashboard/server.py
 
 test: $(TEST_STAMP)
 	$(BIN)/lint-imports

@@ -9,10 +9,19 @@ from dashboard.components.chrome import render_layout_fixes, render_mode_banner
 from dashboard.navigation import inbox_title, page_path, sections_for
 from dashboard.runtime import get_services
 from services import inbox, runtime_settings
+from services.errors import ConfigurationError
 
 st.set_page_config(page_title="PayDesk", page_icon=":material/payments:", layout="wide")
 
 render_layout_fixes()
+try:
+    get_services()
+except ConfigurationError as refusal:
+    # Live mode with unsafe settings or demo accounts: say what to fix, show nothing else.
+    st.title("PayDesk cannot start")
+    st.error(str(refusal), icon=":material/block:")
+    st.stop()
+
 render_mode_banner()
 # Nothing below runs before sign-in: the gate shows the sign-in page and stops the run.
 actor = gate()

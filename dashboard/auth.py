@@ -1,9 +1,9 @@
 """The sign-in gate: who is using this browser session, and the sign-in page for everyone else.
 
-Session state holds only the signed-in Actor and the time of their last click (both server-side;
-the browser cannot forge them). Every run re-reads the user from the store, so disabling someone or
-changing their role takes effect on their next click, and ends the session after the configured
-idle time (a browser refresh also ends it: Streamlit session state does not survive one).
+A signed-in browser has a session stored server-side (services.sessions), named by an HttpOnly
+cookie (dashboard/session_cookie.py), so a refresh or a bookmarked link in a new tab finds it again
+while it lives. Every run re-checks it against the store: signing out, idle expiry, the absolute
+limit and disabling the user end it on the very next click, in every tab.
 """
 
 from __future__ import annotations
@@ -16,13 +16,17 @@ from typing import Any
 import streamlit as st
 from streamlit.errors import StreamlitSecretNotFoundError
 
+from dashboard import session_cookie
 from dashboard.navigation import SECTIONS
 from dashboard.runtime import get_services
-from services import auth, users
+from services import auth, sessions, users
 from services.access import Actor
 from services.bootstrap import store_is_current
 
 ACTOR_KEY = "paydesk_actor"
+SESSION_KEY = "paydesk_session_id"
+TICKET_KEY = "paydesk_session_ticket"
+FORGET_COOKIE_KEY = "paydesk_forget_cookie"
 SEEN_KEY = "paydesk_last_seen"
 PENDING_KEY = "paydesk_pending_second_factor"
 NOTICE_KEY = "paydesk_sign_in_notice"
@@ -65,23 +69,61 @@ def _sso_user_email() -> str | None:
 
 
 def current_actor() -> Actor | None:
-    """The signed-in actor for this run, or None; applies idle expiry and account changes."""
+    """The signed-in actor for this run, or None; applies expiry, revocation and account changes.
+
+    A browser session is a row in the store (services.sessions) named by an HttpOnly cookie, so
+    a refresh or a new tab finds it again; sign-out, idle expiry and disabling end it everywhere.
+    """
     services = get_services()
+    session_id = st.session_state.get(SESSION_KEY)
+    if session_id is not None:
+        live = sessions.check(services, session_id)
+        if live is None:
+            reason = sessions.end_reason(services, session_id) or "idle"
+            end_session(reason=reason, notice=_ENDED.get(reason, _ENDED["idle"]).format(
+                minutes=services.settings.session_idle_minutes), revoke=False)
+            return None
+        st.session_state[ACTOR_KEY] = live.actor
+        return live.actor
     actor: Actor | None = st.session_state.get(ACTOR_KEY)
     if actor is None:
+        resumed = sessions.resume(services, _cookie())
+        if resumed is not None:
+            st.session_state[SESSION_KEY] = resumed.id
+            st.session_state[ACTOR_KEY] = resumed.actor
+            return resumed.actor
         return _adopt_sso_identity()
+    # A session put in place without a stored session (tests arranging a signed-in page).
     last_seen = st.session_state.get(SEEN_KEY)
     if last_seen is None or auth.idle_expired(services, last_seen):
-        minutes = services.settings.session_idle_minutes
-        end_session(reason="idle", notice=f"Signed out after {minutes} minutes without activity.")
+        end_session(reason="idle", notice=_ENDED["idle"].format(
+            minutes=services.settings.session_idle_minutes))
         return None
     fresh = auth.current_actor(services, actor.user_id) if actor.user_id is not None else None
     if fresh is None:
-        end_session(reason="disabled", notice="This account was disabled; ask an admin.")
+        end_session(reason="disabled", notice=_ENDED["disabled"])
         return None
     st.session_state[ACTOR_KEY] = fresh
     st.session_state[SEEN_KEY] = services.now()
     return fresh
+
+
+_ENDED = {
+    "idle": "Signed out after {minutes} minutes without activity.",
+    "expired": "Your session reached its time limit; sign in again.",
+    "disabled": "This account was disabled; ask an admin.",
+    "password": "Your password was reset by an admin; sign in with the new one.",
+    "user": "You signed out.",
+}
+
+
+def _cookie() -> str | None:
+    try:
+        value = st.context.cookies.get(sessions.COOKIE_NAME)
+    except (AttributeError, RuntimeError):
+        return None
+    # No browser request behind this run (AppTest, bare mode) answers with something else.
+    return value if isinstance(value, str) else None
 
 
 def signed_in_actor() -> Actor:
@@ -93,18 +135,30 @@ def signed_in_actor() -> Actor:
 
 
 def _start_session(actor: Actor) -> None:
+    services = get_services()
     st.session_state[ACTOR_KEY] = actor
-    st.session_state[SEEN_KEY] = get_services().now()
+    st.session_state[SEEN_KEY] = services.now()
     st.session_state.pop(PENDING_KEY, None)
     st.session_state.pop(NOTICE_KEY, None)
+    if actor.user_id is not None:
+        session_id, ticket = sessions.start(services, actor)
+        st.session_state[SESSION_KEY] = session_id
+        # The next run hands the ticket to the cookie route (session_cookie.py).
+        st.session_state[TICKET_KEY] = ticket
 
 
-def end_session(*, reason: str = "user", notice: str | None = None) -> None:
+def end_session(*, reason: str = "user", notice: str | None = None, revoke: bool = True) -> None:
     actor = st.session_state.pop(ACTOR_KEY, None)
+    session_id = st.session_state.pop(SESSION_KEY, None)
     st.session_state.pop(SEEN_KEY, None)
     st.session_state.pop(PENDING_KEY, None)
+    st.session_state.pop(TICKET_KEY, None)
+    services = get_services()
+    if session_id is not None and revoke:
+        sessions.revoke(services, session_id, reason=reason)
     if actor is not None:
-        auth.sign_out(get_services(), actor, reason=reason)
+        auth.sign_out(services, actor, reason=reason)
+    st.session_state[FORGET_COOKIE_KEY] = True
     if notice:
         st.session_state[NOTICE_KEY] = notice
     if _sso_user_email():
@@ -116,12 +170,18 @@ def _adopt_sso_identity() -> Actor | None:
     email = _sso_user_email()
     if email is None or st.session_state.get(SSO_REFUSED_KEY) == email:
         return None
-    actor = auth.sign_in_by_email(get_services(), email)
-    if actor is None:
-        st.session_state[SSO_REFUSED_KEY] = email
+    if st.session_state.get(PENDING_KEY):
+        return None  # the second factor is being asked for
+    result = auth.sign_in_by_email(get_services(), email)
+    if result.status == "ok" and result.actor is not None:
+        _start_session(result.actor)
+        return result.actor
+    if result.status in ("totp", "enrol") and result.user_id is not None:
+        # Single sign-on proves the email, not the second factor: ask for the code as well.
+        _ask_second_factor(result, email)
         return None
-    _start_session(actor)
-    return actor
+    st.session_state[SSO_REFUSED_KEY] = email
+    return None
 
 
 def gate() -> Actor:
@@ -150,6 +210,8 @@ def sign_in_page() -> None:
         return
     if services.settings.is_sandbox:
         users.ensure_demo_users(services)
+    if st.session_state.pop(FORGET_COOKIE_KEY, False):
+        session_cookie.forget()
     notice = st.session_state.get(NOTICE_KEY)
     if notice:
         st.info(notice, icon=":material/logout:")
@@ -178,7 +240,7 @@ def sign_in_page() -> None:
                                  autocomplete="current-password")
         submitted = st.form_submit_button("Sign in", type="primary")
     if submitted:
-        _handle(auth.authenticate(services, username, password), username)
+        _handle(auth.authenticate(services, username, password, source=_source()), username)
     if services.settings.is_sandbox:
         _demo_accounts()
 
@@ -188,16 +250,29 @@ def _handle(result: auth.SignInResult, username: str) -> None:
         _start_session(result.actor)
         st.rerun()
     elif result.status in ("totp", "enrol") and result.user_id is not None:
-        st.session_state[PENDING_KEY] = {
-            "user_id": result.user_id,
-            "username": username.strip(),
-            "kind": result.status,
-            "secret": auth.new_totp_secret() if result.status == "enrol" else None,
-            "since": get_services().now(),
-        }
+        _ask_second_factor(result, username)
         st.rerun()
     else:
         st.error(result.message, icon=":material/block:")
+
+
+def _ask_second_factor(result: auth.SignInResult, username: str) -> None:
+    st.session_state[PENDING_KEY] = {
+        "user_id": result.user_id,
+        "username": username.strip(),
+        "kind": result.status,
+        "secret": auth.new_totp_secret() if result.status == "enrol" else None,
+        "since": get_services().now(),
+    }
+
+
+def _source() -> str | None:
+    """The browser's address, for throttling guesses per source."""
+    try:
+        value = st.context.ip_address
+    except (AttributeError, RuntimeError):
+        return None
+    return value if isinstance(value, str) else None
 
 
 def _second_factor_form(pending: dict[str, Any]) -> None:
@@ -268,6 +343,9 @@ def _demo_accounts() -> None:
 
 
 def render_session_sidebar(actor: Actor) -> None:
+    ticket = st.session_state.pop(TICKET_KEY, None)
+    if ticket:
+        session_cookie.hand_over(ticket)
     with st.sidebar:
         st.caption(f"Signed in as **{actor.username}** · {actor.role}")
         if st.button("Sign out", key="sign_out", icon=":material/logout:"):

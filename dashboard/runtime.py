@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import streamlit as st
 
-from services.bootstrap import Services, build_services
+from services.bootstrap import Services, build_services, store_is_current
+from services.startup import check_live_store
 
 
 @st.cache_resource(show_spinner=False)
 def get_services() -> Services:
     # Engine and provider client are thread-safe and shared by all sessions; sessions are not.
-    return build_services()
+    # A refusal to start (ConfigurationError) is not cached: the next run checks again.
+    services = build_services()
+    if store_is_current(services):
+        check_live_store(services)
+    return services

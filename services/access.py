@@ -90,10 +90,22 @@ def require(actor: Actor | None, action: str) -> Actor:
     """Return the actor when their role allows `action`, else raise PermissionDeniedError."""
     allowed_roles = roles_for(action)
     if actor is None:
-        raise PermissionDeniedError(f"sign in first: '{action}' needs a signed-in user")
+        raise PermissionDeniedError(f"sign in first: '{action}' needs a signed-in user",
+                                    action=action)
     if actor.role not in allowed_roles:
         needed = " or ".join(r for r in ROLES if r in allowed_roles)
-        raise PermissionDeniedError(
-            f"{actor.username} ({actor.role}) may not {action}; it needs the {needed} role"
+        raise refusal(
+            actor, action, f"{actor.username} ({actor.role}) may not {action}; it needs the "
+            f"{needed} role",
         )
     return actor
+
+
+def refusal(actor: Actor | None, action: str, why: str, *, target_type: str | None = None,
+            target_id: str | int | None = None) -> PermissionDeniedError:
+    """The error for a refused `action`, carrying who and what for the audit entry."""
+    return PermissionDeniedError(
+        why, action=action, actor_id=actor.user_id if actor else None,
+        actor_name=actor.username if actor else None, target_type=target_type,
+        target_id=target_id,
+    )

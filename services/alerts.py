@@ -19,8 +19,9 @@ from sqlmodel import col, select
 
 from data.models import Alert, AppMeta, DirectDebit, Mandate, Order, PayoutBatch, PayoutLine, Refund
 from services import audit
-from services.access import Actor, can, require
+from services.access import Actor, can
 from services.bootstrap import Services
+from services.refusals import require
 from services.errors import ConflictError, NotFoundError
 from services.inbox import InboxItem, inbox_source
 from services.money import plain_amount
@@ -160,7 +161,7 @@ def dismiss(services: Services, actor: Actor, alert_id: int) -> None:
         row = uow.session.get(Alert, alert_id)
         if row is None:
             raise NotFoundError(f"there is no alert {alert_id}")
-        require(actor, row.audience)
+        require(services, actor, row.audience)
         moved = uow.session.exec(
             update(Alert).where(col(Alert.id) == alert_id, col(Alert.dismissed_at).is_(None))
             .values(dismissed_at=now, dismissed_by=actor.username))

@@ -21,11 +21,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
 from data.models import Approval
-from services import audit
-from services.access import Actor, require
+from services import audit, refusals
+from services.access import Actor, can, refusal, require
 from services.bootstrap import Services
 from services.config import Settings
-from services.errors import ConflictError, InputError, NotFoundError, PermissionDeniedError
+from services.errors import ConflictError, InputError, NotFoundError
 from services.money import positive_amount
 from services.unit_of_work import UnitOfWork
 
@@ -136,9 +136,10 @@ def _decide(uow: UnitOfWork, *, actor: Actor, approval_id: int, comment: str, at
     if len(text) > COMMENT_MAX:
         raise InputError(f"keep the comment under {COMMENT_MAX} characters", field="comment")
     if actor.user_id is None or actor.user_id == row.prepared_by_id:
-        raise PermissionDeniedError(
+        raise refusal(
+            actor, approve_action,
             f"{actor.username} prepared {row.kind} {row.item_id} and cannot decide on it; "
-            "another approver must"
+            "another approver must", target_type=row.kind, target_id=row.item_id,
         )
     # Conditional on PENDING: of two approvers clicking at once, exactly one row update wins.
     result = uow.session.exec(
@@ -173,11 +174,9 @@ def list_pending(services: Services, actor: Actor, kind: str | None = None) -> l
     allowed = []
     for name in kinds:
         _, approve_action = _actions(name)
-        try:
-            require(actor, approve_action)
-        except PermissionDeniedError:
-            if kind:
-                raise
+        if kind:
+            refusals.require(services, actor, approve_action)
+        elif not can(actor, approve_action):
             continue
         allowed.append(name)
     with services.uow() as uow:
@@ -192,6 +191,10 @@ def list_pending(services: Services, actor: Actor, kind: str | None = None) -> l
 def decide(services: Services, *, actor: Actor, approval_id: int, approve_it: bool,
            comment: str) -> ApprovalView:
     """Stand-alone decision in its own transaction (for items with no follow-up work)."""
+    if not any(can(actor, _actions(kind)[1]) for kind in KINDS):
+        # Permission first: a refused caller learns nothing about which approvals exist.
+        refusals.refuse(services, actor, "approval.decide",
+                        f"{actor.username} ({actor.role}) may not approve or reject anything")
     with services.uow() as uow:
         decision = approve if approve_it else reject
         view = decision(uow, actor=actor, approval_id=approval_id, comment=comment,

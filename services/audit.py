@@ -20,9 +20,11 @@ from sqlalchemy import func
 from sqlmodel import col, select
 
 from data.models import AuditEntry
-from services.access import Actor, require
+from services.access import Actor
 from services.bootstrap import Services
 from services.errors import InputError
+from services.exports.cells import neutralise
+from services.refusals import require
 from services.unit_of_work import UnitOfWork
 
 # Some callers act without a signed-in person (webhook receiver, sync worker).
@@ -170,7 +172,7 @@ def search(
     services: Services, actor: Actor, filters: AuditFilter, *, page: int = 1, page_size: int = 50
 ) -> AuditPage:
     """One page of entries, newest first; LIMIT/OFFSET and COUNT run in SQL."""
-    require(actor, "audit.view")
+    require(services, actor, "audit.view")
     page_size = max(1, min(page_size, 500))
     with services.uow() as uow:
         total = uow.session.exec(
@@ -185,7 +187,7 @@ def search(
 
 def filter_options(services: Services, actor: Actor) -> tuple[list[str], list[str]]:
     """(users, actions) that appear in the log, for the page's filter lists."""
-    require(actor, "audit.view")
+    require(services, actor, "audit.view")
     from data.models import User  # local: only this helper needs the users table
 
     with services.uow() as uow:
@@ -198,9 +200,6 @@ def filter_options(services: Services, actor: Actor) -> tuple[list[str], list[st
 
 # --- export --------------------------------------------------------------------------------------
 
-_FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-
-
 def safe_csv_cell(value: object) -> str:
     """Text a spreadsheet will show, never run: formula-like cells get a leading apostrophe."""
     if value is None:
@@ -209,8 +208,7 @@ def safe_csv_cell(value: object) -> str:
         return f"{value:f}"
     if isinstance(value, datetime):
         return value.isoformat(timespec="seconds")
-    text = str(value)
-    return "'" + text if text.startswith(_FORMULA_PREFIXES) else text
+    return neutralise(str(value))
 
 
 def export_csv(services: Services, actor: Actor, filters: AuditFilter) -> Iterator[str]:
@@ -219,7 +217,7 @@ def export_csv(services: Services, actor: Actor, filters: AuditFilter) -> Iterat
     Reads in keyset chunks so a long log never sits in memory at once; the export itself is
     recorded, since who took a copy of the log is part of the log.
     """
-    require(actor, "audit.view")
+    require(services, actor, "audit.view")
     with services.uow() as uow:
         # The export covers the log as it stood when asked: not its own entry, nor anything
         # written while it streams.

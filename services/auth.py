@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hmac
 import io
+import math
 from dataclasses import dataclass
 from functools import cache
 from datetime import UTC, datetime, timedelta
@@ -18,14 +19,13 @@ import pyotp
 import qrcode
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import update
 from sqlmodel import func, select
 
 from data.models import User
-from services import audit
+from services import audit, refusals, secret_box, sign_in_throttle
 from services.access import Actor
 from services.bootstrap import Services
-from services.errors import InputError, PermissionDeniedError
+from services.errors import InputError
 
 # Tests swap in argon2.profiles.CHEAPEST; stored hashes carry their own parameters, so either
 # hasher verifies the other's hashes.
@@ -35,7 +35,8 @@ TOTP_ISSUER = "PayDesk"
 TOTP_WINDOW = 1
 SECOND_FACTOR_MINUTES = 5
 
-Status = Literal["ok", "totp", "enrol", "failed", "locked", "disabled"]
+Status = Literal["ok", "totp", "enrol", "failed", "throttled", "locked", "disabled"]
+UNKNOWN_NAME = "(unknown name)"
 
 
 @dataclass(frozen=True)
@@ -61,7 +62,7 @@ def hash_password(password: str) -> str:
     return PASSWORD_HASHER.hash(password)
 
 
-def _password_matches(password_hash: str | None, password: str) -> bool:
+def password_matches(password_hash: str | None, password: str) -> bool:
     try:
         return PASSWORD_HASHER.verify(password_hash or _dummy_hash(), password) and bool(
             password_hash
@@ -82,82 +83,66 @@ def _aware(moment: datetime | None) -> datetime | None:
 
 
 _WRONG = "Wrong username or password."
+_DISABLED = "This account is disabled; ask an admin."
 
 
-def authenticate(services: Services, username: str, password: str) -> SignInResult:
-    """Check a username and password; count failures and lock the account after too many."""
+def authenticate(services: Services, username: str, password: str, *,
+                 source: str | None = None) -> SignInResult:
+    """Check a username and password from `source` (the browser's address).
+
+    Every refusal reads and costs the same whether the name exists, is disabled or the password
+    was wrong; repeated failures make this name-and-source (and this source) wait longer each
+    time, which slows a guesser without locking the real user out.
+    """
     now = services.now()
     name = username.strip()
+    counters = sign_in_throttle.keys(name, source or "unknown")
     with services.uow() as uow:
         user = uow.session.exec(
             select(User).where(func.lower(User.username) == name.lower())
         ).first()
-        if user is None:
-            _password_matches(None, password)
-            audit.record(uow, actor=name or "(blank)", action="auth.sign_in_failed",
-                         outcome="unknown_user", at=now)
+        # Never the typed text of an unknown name: it may be a password typed in the wrong box.
+        who: Actor | str = actor_of(user) if user is not None else UNKNOWN_NAME
+        waiting = sign_in_throttle.wait(uow, counters, now)
+        if waiting is not None:
+            password_matches(None, password)  # same cost as a real check
+            audit.record(uow, actor=who, action="auth.sign_in_refused", target_type="user",
+                         target_id=user.id if user else None, outcome="throttled", at=now)
+            uow.commit()
+            return _throttled(now, waiting)
+        right = password_matches(user.password_hash if user else None, password)
+        if user is None or not right or user.disabled:
+            reason = ("unknown_user" if user is None else "wrong_password" if not right
+                      else "disabled")
+            sign_in_throttle.failed(uow, services.settings, counters, now)
+            audit.record(uow, actor=who, action="auth.sign_in_failed", target_type="user",
+                         target_id=user.id if user else None, outcome=reason, at=now)
             uow.commit()
             return SignInResult("failed", _WRONG)
-        locked_until = _aware(user.locked_until)
-        if locked_until is not None and locked_until > now:
-            audit.record(uow, actor=actor_of(user), action="auth.sign_in_refused",
-                         target_type="user", target_id=user.id, outcome="locked", at=now)
-            uow.commit()
-            return SignInResult("locked", _locked_message(services, locked_until),
-                                locked_until=locked_until)
-        if not _password_matches(user.password_hash, password):
-            return _count_failure(services, uow, user, now, reason="wrong_password")
-        if user.disabled:
-            audit.record(uow, actor=actor_of(user), action="auth.sign_in_refused",
-                         target_type="user", target_id=user.id, outcome="disabled", at=now)
-            uow.commit()
-            return SignInResult("disabled", "This account is disabled; ask an admin.")
+        sign_in_throttle.succeeded(uow, counters[0])
         if PASSWORD_HASHER.check_needs_rehash(user.password_hash or ""):
             user.password_hash = hash_password(password)
-        if user.totp_secret:
-            uow.commit()
-            return SignInResult("totp", "Enter the 6-digit code from your authenticator app.",
-                                user_id=user.id)
-        if user.totp_required:
-            uow.commit()
-            return SignInResult("enrol", "Set up your authenticator app to continue.",
-                                user_id=user.id)
-        actor = _signed_in(uow, user, now, method="password")
+        result = _after_first_factor(uow, user, now, method="password")
         uow.commit()
-        return SignInResult("ok", actor=actor)
+        return result
 
 
-def _locked_message(services: Services, until: datetime) -> str:
-    local = until.astimezone(services.settings.zone)
-    return (
-        f"Too many failed attempts: this account is locked until {local:%H:%M} "
-        f"({services.settings.timezone}). An admin can unlock it with "
-        "`paydesk users reset-password`."
-    )
+def _after_first_factor(uow, user: User, now: datetime, *, method: str) -> SignInResult:  # type: ignore[no-untyped-def]
+    """Password or single sign-on checked out: the second factor, when the user has or needs one."""
+    if user.totp_secret:
+        return SignInResult("totp", "Enter the 6-digit code from your authenticator app.",
+                            user_id=user.id)
+    if user.totp_required:
+        return SignInResult("enrol", "Set up your authenticator app to continue.",
+                            user_id=user.id)
+    return SignInResult("ok", actor=_signed_in(uow, user, now, method=method))
 
 
-def _count_failure(services: Services, uow, user: User, now: datetime, *, reason: str):  # type: ignore[no-untyped-def]
-    settings = services.settings
-    # Increment in SQL: two replicas counting the same attack must not lose a count.
-    uow.session.exec(
-        update(User).where(User.id == user.id).values(failed_attempts=User.failed_attempts + 1)
-    )
-    uow.session.refresh(user)
-    audit.record(uow, actor=actor_of(user), action="auth.sign_in_failed", target_type="user",
-                 target_id=user.id, outcome=reason, at=now,
-                 detail={"failed_attempts": user.failed_attempts})
-    if user.failed_attempts >= settings.lockout_attempts:
-        user.locked_until = now + timedelta(minutes=settings.lockout_minutes)
-        user.failed_attempts = 0
-        audit.record(uow, actor=actor_of(user), action="auth.lockout", target_type="user",
-                     target_id=user.id, outcome="locked", at=now,
-                     detail={"minutes": settings.lockout_minutes,
-                             "attempts": settings.lockout_attempts})
-        uow.commit()
-        return SignInResult("locked", _locked_message(services, user.locked_until),
-                            locked_until=user.locked_until)
-    uow.commit()
-    return SignInResult("failed", _WRONG)
+def _throttled(now: datetime, waiting: timedelta) -> SignInResult:
+    seconds = max(1, math.ceil(waiting.total_seconds()))
+    wait_text = f"{seconds} seconds" if seconds < 120 else f"{math.ceil(seconds / 60)} minutes"
+    return SignInResult("throttled", f"Too many failed attempts: wait {wait_text}, then try "
+                        "again.", locked_until=now + waiting)
 
 
 def _signed_in(uow, user: User, now: datetime, *, method: str) -> Actor:  # type: ignore[no-untyped-def]
@@ -212,32 +197,35 @@ def confirm_enrolment(services: Services, user_id: int, secret: str, code: str) 
 
 def _second_step(services: Services, user_id: int, code: str, *, enrol_secret: str | None):  # type: ignore[no-untyped-def]
     now = services.now()
+    counter = sign_in_throttle.factor_key(user_id)
     with services.uow() as uow:
         user = uow.session.get(User, user_id)
         if user is None or user.disabled:
-            return SignInResult("disabled", "This account is disabled; ask an admin.")
-        locked_until = _aware(user.locked_until)
-        if locked_until is not None and locked_until > now:
-            return SignInResult("locked", _locked_message(services, locked_until),
-                                locked_until=locked_until)
-        secret = enrol_secret or user.totp_secret
+            return SignInResult("disabled", _DISABLED)
+        waiting = sign_in_throttle.wait(uow, [counter], now)
+        if waiting is not None:
+            return _throttled(now, waiting)
+        secret = enrol_secret or (secret_box.unseal(services.settings, user.totp_secret)
+                                  if user.totp_secret else None)
         if not secret:
             return SignInResult("enrol", "Set up your authenticator app to continue.",
                                 user_id=user.id)
         step = _matching_step(secret, code, now)
         if step is None or (user.totp_last_step is not None and step <= user.totp_last_step):
-            result = _count_failure(services, uow, user, now, reason="wrong_code")
-            if result.status == "failed":
-                return SignInResult("totp" if enrol_secret is None else "enrol",
-                                    "That code is wrong or already used; try the next one.",
-                                    user_id=user.id)
-            return result
+            sign_in_throttle.failed(uow, services.settings, [counter], now)
+            audit.record(uow, actor=actor_of(user), action="auth.sign_in_failed",
+                         target_type="user", target_id=user.id, outcome="wrong_code", at=now)
+            uow.commit()
+            return SignInResult("totp" if enrol_secret is None else "enrol",
+                                "That code is wrong or already used; try the next one.",
+                                user_id=user.id)
+        sign_in_throttle.succeeded(uow, counter)
         user.totp_last_step = step
         if enrol_secret is not None:
-            user.totp_secret = enrol_secret
+            user.totp_secret = secret_box.seal(services.settings, enrol_secret)
             audit.record(uow, actor=actor_of(user), action="auth.totp_enrolled",
                          target_type="user", target_id=user.id, at=now)
-        actor = _signed_in(uow, user, now, method="password+totp")
+        actor = _signed_in(uow, user, now, method="second factor")
         uow.commit()
         return SignInResult("ok", actor=actor)
 
@@ -266,8 +254,9 @@ def sign_out(services: Services, actor: Actor, *, reason: str = "user") -> None:
         uow.commit()
 
 
-def sign_in_by_email(services: Services, email: str, *, provider: str = "oidc") -> Actor | None:
-    """Single sign-on: the identity provider vouched for `email`; PayDesk still decides the role."""
+def sign_in_by_email(services: Services, email: str, *, provider: str = "oidc") -> SignInResult:
+    """Single sign-on: the identity provider vouched for `email`; PayDesk still decides the role,
+    and a user who has or needs an authenticator still gives its code (status `totp`/`enrol`)."""
     now = services.now()
     address = (email or "").strip().lower()
     with services.uow() as uow:
@@ -281,24 +270,46 @@ def sign_in_by_email(services: Services, email: str, *, provider: str = "oidc") 
                          outcome="no_user" if user is None else "disabled", at=now,
                          detail={"method": provider})
             uow.commit()
-            return None
-        actor = _signed_in(uow, user, now, method=provider)
+            return SignInResult("failed", "No active PayDesk user has this email.")
+        result = _after_first_factor(uow, user, now, method=provider)
         uow.commit()
-        return actor
+        return result
 
 
-def enrol_totp(services: Services, actor: Actor, secret: str, code: str) -> bool:
-    """A signed-in user sets up (or replaces) their authenticator; False when the code is wrong."""
+def _reauthenticate(services: Services, uow, user: User, password: str, now: datetime) -> None:  # type: ignore[no-untyped-def]
+    """The current password again, before an account's own credentials change: an unattended
+    signed-in screen must not be enough to take the account. Throttled like a sign-in."""
+    counter = sign_in_throttle.factor_key(user.id or 0)
+    waiting = sign_in_throttle.wait(uow, [counter], now)
+    if waiting is not None:
+        raise InputError(_throttled(now, waiting).message, field="current password")
+    if not password_matches(user.password_hash, password):
+        sign_in_throttle.failed(uow, services.settings, [counter], now)
+        audit.record(uow, actor=actor_of(user), action="auth.reauth_failed", target_type="user",
+                     target_id=user.id, outcome="wrong_password", at=now)
+        uow.commit()
+        raise InputError("the current password is wrong", field="current password")
+    sign_in_throttle.succeeded(uow, counter)
+
+
+def enrol_totp(services: Services, actor: Actor, secret: str, code: str, *,
+               password: str = "") -> bool:
+    """A signed-in user sets up (or replaces) their authenticator after giving their password
+    again; False when the code is wrong, InputError when the password is."""
+    if actor.user_id is None:
+        refusals.refuse(services, actor, "auth.enrol_totp",
+                        "only a signed-in user can set up their own authenticator")
     now = services.now()
-    step = _matching_step(secret, code, now)
-    if step is None or actor.user_id is None:
-        return False
     with services.uow() as uow:
         user = uow.session.get(User, actor.user_id)
         if user is None or user.disabled:
             return False
+        _reauthenticate(services, uow, user, password, now)
+        step = _matching_step(secret, code, now)
+        if step is None:
+            return False
         replaced = bool(user.totp_secret)
-        user.totp_secret = secret
+        user.totp_secret = secret_box.seal(services.settings, secret)
         user.totp_last_step = step
         audit.record(uow, actor=actor, action="auth.totp_enrolled", target_type="user",
                      target_id=user.id, at=now, detail={"replaced": replaced})
@@ -311,12 +322,14 @@ def change_own_password(services: Services, actor: Actor, current: str, new: str
     from services.users import check_password  # users imports this module
 
     if actor.user_id is None:
-        raise PermissionDeniedError("only a signed-in user can change their own password")
+        refusals.refuse(services, actor, "auth.change_password",
+                        "only a signed-in user can change their own password")
     now = services.now()
     with services.uow() as uow:
         user = uow.session.get(User, actor.user_id)
-        if user is None or not _password_matches(user.password_hash, current):
+        if user is None:
             raise InputError("the current password is wrong", field="current password")
+        _reauthenticate(services, uow, user, current, now)
         check_password(new, user.username)
         user.password_hash = hash_password(new)
         audit.record(uow, actor=actor, action="auth.password_changed", target_type="user",

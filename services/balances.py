@@ -12,8 +12,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from services.access import Actor, require
+from services.access import Actor
 from services.bootstrap import Services
+from services.refusals import require
 from services.errors import ConflictError
 from services.money import plain_amount
 from services.providers.errors import ProviderError
@@ -110,7 +111,7 @@ def wallet_label(code: str) -> str:
 def read_balances(services: Services, actor: Actor | None = None) -> BalanceReading:
     """Ask the provider now for the payout wallet's balance of every asset."""
     if actor is not None:
-        require(actor, "orders.view")
+        require(services, actor, "orders.view")
     provider = services.provider
     read_at = services.now()
     try:

@@ -10,10 +10,11 @@ from sqlmodel import select
 
 from data.models import Mandate
 from services import debits
-from services.access import Actor, require
+from services.access import Actor
 from services.bootstrap import Services
 from services.bulk_common import BulkPreview, BulkResult, finish, parse_amount, read_table
 from services.errors import PayDeskError
+from services.refusals import require
 
 ALIASES = {
     "contract": "contract", "merchantcontractcode": "contract", "contractid": "contract",
@@ -34,7 +35,7 @@ def _find(session, ref: str) -> Mandate | None:  # type: ignore[no-untyped-def]
 
 def preview(services: Services, actor: Actor, data: bytes,
             file_name: str | None = None, *, sheet: str | None = None) -> BulkPreview:
-    require(actor, "debit.request")
+    require(services, actor, "debit.request")
     _, out, rows = read_table(data, file_name, ALIASES,
                               (("contract",), ("amount",), ("product",)), sheet=sheet)
     planned: dict[int, dict[str, object]] = {}
@@ -92,7 +93,7 @@ def apply(services: Services, actor: Actor, checked: BulkPreview, *,
           request_token: str | None = None) -> list[BulkResult]:
     """`request_token` names this submission of the file: applying it again (a double click, a
     retry after a lost page) answers each line with the debit it already made."""
-    require(actor, "debit.request")
+    require(services, actor, "debit.request")
     results = []
     for item in checked.lines:
         plan = item.planned

@@ -9,12 +9,13 @@ from decimal import Decimal
 
 from data.queries.order_search import find_order
 from services import refunds
-from services.access import Actor, require
+from services.access import Actor
 from services.approvals import refund_needs_approval
 from services.bootstrap import Services
 from services.bulk_common import BulkPreview, BulkResult, finish, parse_amount, read_table
 from services.errors import InputError, PayDeskError
 from services.money import plain_amount
+from services.refusals import require
 
 ALIASES = {
     "merchanttradeno": "order", "prepayid": "order", "order": "order", "orderid": "order",
@@ -35,7 +36,7 @@ def _reason(text: str) -> str | None:
 
 def preview(services: Services, actor: Actor, data: bytes,
             file_name: str | None = None, *, sheet: str | None = None) -> BulkPreview:
-    require(actor, "refund.request")
+    require(services, actor, "refund.request")
     _, out, rows = read_table(data, file_name, ALIASES, (("order",), ("amount",), ("reason",)),
                               sheet=sheet)
     planned: dict[int, dict[str, object]] = {}
@@ -116,7 +117,7 @@ def apply(services: Services, actor: Actor, checked: BulkPreview, *,
     With `request_token` (one per uploaded file), applying the same file again returns the
     refunds made the first time instead of refunding twice: each line's token is the file's
     token plus its line number."""
-    require(actor, "refund.request")
+    require(services, actor, "refund.request")
     _line_token(request_token, 0)  # a token too long is refused before any line goes out
     results = []
     for item in checked.lines:

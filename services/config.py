@@ -6,11 +6,14 @@ placeholder secrets, so a copy of the example file can never talk to the real AP
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from typing import Literal
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from cryptography.fernet import Fernet
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -19,9 +22,21 @@ from services.errors import ConfigurationError
 SANDBOX_API_KEY = "sandbox-api-key-0000000000000000"
 SANDBOX_API_SECRET = "sandbox-api-secret-000000000000000000000000000000"
 LIVE_BASE_URL = "https://bpay.binanceapi.com"
-_PLACEHOLDER_MARKERS = ("sandbox-", "changeme", "change-me", "your-", "xxx", "placeholder")
 # About 1,000 USD each at the prices of late 2025: review them with the rest of `.env`.
 DEFAULT_CURRENCY_THRESHOLDS = "BTC=0.01,ETH=0.25,BNB=1.5,SOL=5"
+# Sandbox only (public, like the demo passwords); live mode refuses it.
+SANDBOX_TOTP_KEY = "cGF5ZGVzay1zYW5kYm94LXRvdHAta2V5LTAwMDAwMDA="
+# Binance Pay's host (docs: "Endpoint https://bpay.binanceapi.com"); anything else needs the
+# explicit override below, and then every page says so.
+BINANCE_PAY_HOSTS = frozenset({"bpay.binanceapi.com"})
+# Binance Pay shows the API key and secret once, as long random ASCII letters and digits (the key
+# travels as the BinancePay-Certificate-SN header). Anything else is a typo or a placeholder.
+_KEY_FORMAT = re.compile(r"^[A-Za-z0-9]{32,128}$")
+_MIN_DISTINCT = 10  # "aaaa…" or "0000…" has the right length and is still a placeholder
+# user:password@ in any URL; the password may itself hold '@' or ':' when not percent-encoded.
+_URL_PASSWORD = re.compile(r"^([^:/]+://[^:/@]*:).*@(?=[^@]*$)")
+_PLACEHOLDER_WORDS = ("changeme", "replaceme", "placeholder", "yourapi", "yoursecret",
+                      "yourkey", "sandbox", "example", "dummy", "secret", "xxxxx")
 
 
 class Settings(BaseSettings):
@@ -30,7 +45,9 @@ class Settings(BaseSettings):
     )
 
     mode: Literal["sandbox", "live"] = Field(default="sandbox", alias="PAYDESK_MODE")
-    database_url: str = Field(default="sqlite:///var/paydesk.db", alias="DATABASE_URL")
+    # repr=False: settings end up in logs and tracebacks, the password must not.
+    database_url: str = Field(default="sqlite:///var/paydesk.db", alias="DATABASE_URL",
+                              repr=False)
     timezone: str = Field(default="UTC", alias="PAYDESK_TIMEZONE")
 
     binance_pay_api_key: SecretStr = Field(
@@ -40,9 +57,17 @@ class Settings(BaseSettings):
         default=SecretStr(SANDBOX_API_SECRET), alias="BINANCE_PAY_API_SECRET"
     )
     binance_pay_base_url: str = Field(default=LIVE_BASE_URL, alias="BINANCE_PAY_BASE_URL")
+    # For a proxy or a provider-approved test host; shown in a banner on every page while set.
+    binance_pay_base_url_override: bool = Field(
+        default=False, alias="BINANCE_PAY_ALLOW_CUSTOM_BASE_URL"
+    )
     binance_pay_timeout_seconds: Decimal = Field(
         default=Decimal("10"), alias="BINANCE_PAY_TIMEOUT_SECONDS", gt=0
     )
+
+    # Fernet keys, comma-separated, newest first: the first encrypts, every one decrypts, so a
+    # new key goes in front and `paydesk users rotate-totp-keys` re-encrypts with it.
+    totp_keys: SecretStr = Field(default=SecretStr(SANDBOX_TOTP_KEY), alias="PAYDESK_TOTP_KEYS")
 
     demo_orders: int = Field(default=60_000, alias="PAYDESK_DEMO_ORDERS", ge=0)
     demo_days: int = Field(default=180, alias="PAYDESK_DEMO_DAYS", ge=1)
@@ -108,24 +133,68 @@ class Settings(BaseSettings):
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
 
+    @property
+    def base_url_is_custom(self) -> bool:
+        """True when live mode talks to a host other than Binance Pay's own (override set)."""
+        if self.is_sandbox:
+            return False
+        parts = urlsplit(self.binance_pay_base_url.strip())
+        return parts.scheme != "https" or (parts.hostname or "") not in BINANCE_PAY_HOSTS
+
     def check_safe_to_start(self) -> None:
-        """Raise ConfigurationError when live mode would run with placeholder secrets."""
+        """Raise ConfigurationError when live mode would run with placeholder secrets or would
+        send the merchant's credentials anywhere but Binance Pay over https."""
         if self.is_sandbox:
             return
-        problems = []
-        for name, secret in (
-            ("BINANCE_PAY_API_KEY", self.binance_pay_api_key),
-            ("BINANCE_PAY_API_SECRET", self.binance_pay_api_secret),
-        ):
-            value = secret.get_secret_value().strip()
-            if not value or any(marker in value.lower() for marker in _PLACEHOLDER_MARKERS):
-                problems.append(name)
+        problems = [
+            name for name, secret in (
+                ("BINANCE_PAY_API_KEY", self.binance_pay_api_key),
+                ("BINANCE_PAY_API_SECRET", self.binance_pay_api_secret),
+            ) if not credential_looks_real(secret.get_secret_value())
+        ]
         if problems:
             raise ConfigurationError(
                 "live mode refuses placeholder secrets: set "
                 + " and ".join(problems)
-                + " to the merchant's real Binance Pay credentials in .env or the environment"
+                + " to the merchant's real Binance Pay credentials (32 to 128 letters and digits,"
+                " as the Binance Merchant Admin Portal shows them) in .env or the environment"
             )
+        keys = [k.strip() for k in self.totp_keys.get_secret_value().split(",") if k.strip()]
+        if not keys or SANDBOX_TOTP_KEY in keys or not all(_is_fernet_key(k) for k in keys):
+            raise ConfigurationError(
+                "live mode needs PAYDESK_TOTP_KEYS: one or more Fernet keys, newest first, not "
+                "the sandbox's. Make one with `python -c \"from cryptography.fernet import "
+                "Fernet; print(Fernet.generate_key().decode())\"`"
+            )
+        if self.base_url_is_custom and not self.binance_pay_base_url_override:
+            raise ConfigurationError(
+                f"live mode refuses BINANCE_PAY_BASE_URL '{self.binance_pay_base_url}': use "
+                f"{LIVE_BASE_URL} (https on Binance Pay's host), or set "
+                "BINANCE_PAY_ALLOW_CUSTOM_BASE_URL=true to accept another host on purpose"
+            )
+
+
+def _is_fernet_key(key: str) -> bool:
+    try:
+        Fernet(key)
+    except (ValueError, TypeError):
+        return False
+    return True
+
+
+def mask_database_url(url: str) -> str:
+    """DATABASE_URL as it may be printed or shown: the password replaced by ***."""
+    return _URL_PASSWORD.sub(r"\1***@", url)
+
+
+def credential_looks_real(value: str) -> bool:
+    value = value.strip()
+    lowered = value.lower()
+    return (
+        _KEY_FORMAT.match(value) is not None
+        and len(set(lowered)) >= _MIN_DISTINCT
+        and not any(word in lowered for word in _PLACEHOLDER_WORDS)
+    )
 
 
 def parse_currency_thresholds(text: str) -> dict[str, Decimal]:

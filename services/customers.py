@@ -12,8 +12,9 @@ from decimal import Decimal
 
 from data.models import DirectDebit, Mandate, Order, PayoutBatch, PayoutLine, Refund
 from data.queries import customers as q
-from services.access import Actor, require
+from services.access import Actor
 from services.bootstrap import Services
+from services.refusals import require
 from services.errors import InputError
 
 RECENT = 200
@@ -56,7 +57,7 @@ class CustomerProfile:
 
 def search(services: Services, actor: Actor, text: str) -> list[str]:
     """E-mails of customers matching `text`: an e-mail's start, or an exact payer id."""
-    require(actor, "orders.view")
+    require(services, actor, "orders.view")
     needle = (text or "").strip().lower()
     if len(needle) < 2:
         raise InputError("type at least 2 characters of the e-mail, or the payer id",
@@ -69,7 +70,7 @@ def search(services: Services, actor: Actor, text: str) -> list[str]:
 
 
 def profile(services: Services, actor: Actor, email: str) -> CustomerProfile:
-    require(actor, "orders.view")
+    require(services, actor, "orders.view")
     email = (email or "").strip().lower()
     if "@" not in email:
         raise InputError("open a customer by e-mail address", field="email", value=email)

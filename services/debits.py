@@ -20,16 +20,24 @@ from sqlmodel import col, select
 
 from data.models import DebitNotice, DirectDebit, Mandate
 from services import audit
-from services.access import Actor, require
+from services.access import Actor
 from services.bootstrap import Services
 from services.errors import ConflictError, InputError, LimitExceededError, NotFoundError
 from services.mandate_updates import (
-    D_PENDING, D_UNKNOWN, DEBIT_OPEN, FAIL, PROCESSING, SIGNED, SUCCESS, change_outcome,
+    D_PENDING,
+    D_UNKNOWN,
+    DEBIT_OPEN,
+    FAIL,
+    PROCESSING,
+    SIGNED,
+    SUCCESS,
+    change_outcome,
     debit_transition,
 )
 from services.money import exact_amount, plain_amount
 from services.providers.base import DebitState
 from services.providers.errors import ProviderError
+from services.refusals import require
 from services.row_locks import lock_row
 
 DEBIT_CURRENCIES = ("USDT", "USDC")
@@ -155,7 +163,7 @@ class DebitPlan:
 def plan_debit(services: Services, actor: Actor, *, mandate_ref: int | str,
                amount: Decimal | str, product_name: str) -> DebitPlan:
     """The same checks as `debit_now`, without the lock (debit_now re-checks under it)."""
-    require(actor, "debit.request")
+    require(services, actor, "debit.request")
     product = (product_name or "").strip()
     if not product or len(product) > PRODUCT_MAX:
         raise InputError(f"name what the debit is for (1 to {PRODUCT_MAX} characters)",
@@ -194,7 +202,7 @@ def debit_now(services: Services, actor: Actor, *, mandate_ref: int | str,
               request_token: str | None = None) -> DebitOutcome:
     """`request_token`: the caller's key for this submission (a form's id, a file line); a
     repeated token answers with the debit it created instead of debiting again."""
-    require(actor, "debit.request")
+    require(services, actor, "debit.request")
     product = (product_name or "").strip()
     if not product or len(product) > PRODUCT_MAX:
         raise InputError(f"name what the debit is for (1 to {PRODUCT_MAX} characters)",
@@ -247,7 +255,10 @@ def debit_now(services: Services, actor: Actor, *, mandate_ref: int | str,
 
 def send_debit(services: Services, merchant_request_id: str, *,
                actor: Actor | None = None) -> DebitOutcome:
-    """Call the provider for a PENDING or UNKNOWN debit with its stored id, then record."""
+    """Call the provider for a PENDING or UNKNOWN debit with its stored id, then record.
+    `actor` None is the sync worker."""
+    if actor is not None:
+        require(services, actor, "debit.request")
     with services.uow() as uow:
         debit = uow.session.exec(select(DirectDebit).where(
             DirectDebit.merchant_request_id == merchant_request_id)).one()
@@ -298,7 +309,7 @@ def send_debit(services: Services, merchant_request_id: str, *,
 def send_notice(services: Services, actor: Actor, *, mandate_ref: int | str,
                 estimated_amount: Decimal | str) -> DebitNotice:
     """Pre-debit notice for a periodic contract: intent first, then `pay/notify`."""
-    require(actor, "debit.request")
+    require(services, actor, "debit.request")
     mandate_id = _mandate(services, mandate_ref)
     now = services.now()
     with services.uow() as uow:

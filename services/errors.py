@@ -64,7 +64,25 @@ class NotFoundError(PayDeskError):
 
 
 class PermissionDeniedError(PayDeskError):
-    pass
+    """A refusal; `services.refusals` writes it to the audit log (who, what, why) exactly once."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        action: str | None = None,
+        actor_id: int | None = None,
+        actor_name: str | None = None,
+        target_type: str | None = None,
+        target_id: str | int | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.action = action
+        self.actor_id = actor_id
+        self.actor_name = actor_name
+        self.target_type = target_type
+        self.target_id = target_id
+        self.audited = False
 
 
 class ConflictError(PayDeskError):

@@ -17,8 +17,9 @@ from sqlmodel import col, select
 from data.models import DirectDebit, PayoutBatch, PayoutLine, Refund
 from data.queries.sync_candidates import stale_open_ids
 from services import mandate_updates, refund_updates
-from services.access import Actor, require
+from services.access import Actor
 from services.bootstrap import Services
+from services.refusals import require
 from services.payouts import following, states
 
 KINDS = ("refunds", "debits", "payouts")
@@ -52,7 +53,7 @@ def _check_kind(kind: str, upload_ref: str | None) -> None:
 
 def open_items(services: Services, actor: Actor, kind: str, *,
                upload_ref: str | None = None) -> Progress:
-    require(actor, "orders.view")
+    require(services, actor, "orders.view")
     _check_kind(kind, upload_ref)
     with services.uow() as uow:
         session = uow.session

@@ -14,13 +14,20 @@ from sqlmodel import col, select
 
 from data.models import DirectDebit, Mandate
 from services import audit
-from services.access import Actor, can, require
+from services.access import Actor, can
 from services.audit import safe_csv_cell
 from services.bootstrap import Services
 from services.debits import DEBIT_CURRENCIES, _mandate
 from services.errors import ConflictError, InputError
 from services.mandate_updates import (
-    CREATING, EXPIRED, INITIAL, REFUSED, SIGNED, TERMINATED, UNKNOWN_CONTRACT, apply_contract,
+    CREATING,
+    EXPIRED,
+    INITIAL,
+    REFUSED,
+    SIGNED,
+    TERMINATED,
+    UNKNOWN_CONTRACT,
+    apply_contract,
     contract_transition,
 )
 from services.money import positive_amount
@@ -28,6 +35,8 @@ from services.providers.base import Contract
 from services.providers.binance_pay.sandbox.gateway import ApiFail
 from services.providers.errors import DuplicateRequestError, ProviderError
 from services.providers.errors import NotFoundError as ProviderNotFound
+from services.refusals import require
+from services.search_text import like_pattern, search_text
 from services.row_locks import lock_row
 
 STATUSES = (INITIAL, SIGNED, TERMINATED, EXPIRED, CREATING, UNKNOWN_CONTRACT, REFUSED)
@@ -88,7 +97,7 @@ def _check(request: ContractRequest, now: datetime) -> Decimal:
 
 def create_contract(services: Services, actor: Actor, request: ContractRequest) -> Mandate:
     """Intent (CREATING) first, then the provider; the answer brings the QR code and deeplink."""
-    require(actor, "mandate.create")
+    require(services, actor, "mandate.create")
     now = services.now()
     limit = _check(request, now)
     with services.uow() as uow:
@@ -210,7 +219,7 @@ def _record_query(services: Services, mandate_id: int, contract: Contract | None
 def signing_links(services: Services, actor: Actor,
                   mandate_ref: int | str) -> tuple[str | None, str | None]:
     """(deeplink, QR content) the customer signs with."""
-    require(actor, "orders.view")
+    require(services, actor, "orders.view")
     mandate_id = _mandate(services, mandate_ref)
     with services.uow() as uow:
         row = uow.session.get(Mandate, mandate_id)
@@ -221,7 +230,7 @@ def signing_links(services: Services, actor: Actor,
 def simulate_customer_signing(services: Services, actor: Actor, mandate_ref: int | str) -> Mandate:
     """Sandbox only: the customer signs in the Binance app; the contract is then asked about
     at once, as the page would, and comes back signed."""
-    require(actor, "mandate.create")
+    require(services, actor, "mandate.create")
     if services.sandbox is None:
         raise ConflictError("customers can only be simulated in sandbox mode")
     mandate_id = _mandate(services, mandate_ref)
@@ -243,7 +252,7 @@ def sync_contract(services: Services, actor: Actor | None, mandate_ref: int | st
     merchantContractCode first and only sent again (same code) when the provider does not know
     it; sending is a create, so a person needs mandate.create for it (viewers only read)."""
     if actor is not None:
-        require(actor, "orders.view")
+        require(services, actor, "orders.view")
     mandate_id = _mandate(services, mandate_ref)
     with services.uow() as uow:
         row = uow.session.get(Mandate, mandate_id)
@@ -260,7 +269,7 @@ def sync_contract(services: Services, actor: Actor | None, mandate_ref: int | st
 
 def terminate_contract(services: Services, actor: Actor, mandate_ref: int | str,
                        notes: str) -> Mandate:
-    require(actor, "mandate.terminate")
+    require(services, actor, "mandate.terminate")
     text = (notes or "").strip()
     if not text or len(text) > NOTES_MAX:
         raise InputError(f"say why the contract ends (1 to {NOTES_MAX} characters)",
@@ -328,18 +337,19 @@ DEBIT_COLUMNS = ("merchant_request_id", "merchant_contract_code", "amount", "cur
 
 def list_mandates(services: Services, actor: Actor, f: ListFilter, *,
                   limit: int = 5000) -> list[dict[str, object]]:
-    require(actor, "orders.view")
+    require(services, actor, "orders.view")
     start, end = _bounds(services, f)
     statement = select(Mandate)
     if f.status:
         statement = statement.where(col(Mandate.status).in_(f.status))
     if f.currency:
         statement = statement.where(col(Mandate.currency).in_(f.currency))
-    if f.text.strip():
-        like = f"%{f.text.strip()}%"
-        statement = statement.where(col(Mandate.merchant_contract_code).like(like)
-                                    | col(Mandate.contract_id).like(like)
-                                    | col(Mandate.customer_email).like(like))
+    text = search_text(f.text)
+    if text:
+        like = like_pattern(text)
+        statement = statement.where(col(Mandate.merchant_contract_code).like(like, escape="\\")
+                                    | col(Mandate.contract_id).like(like, escape="\\")
+                                    | col(Mandate.customer_email).like(like, escape="\\"))
     if start:
         statement = statement.where(col(Mandate.created_at) >= start)
     if end:
@@ -353,7 +363,7 @@ def list_mandates(services: Services, actor: Actor, f: ListFilter, *,
 
 def list_debits(services: Services, actor: Actor, f: ListFilter, *,
                 limit: int = 5000) -> list[dict[str, object]]:
-    require(actor, "orders.view")
+    require(services, actor, "orders.view")
     start, end = _bounds(services, f)
     statement = select(DirectDebit, Mandate.merchant_contract_code).join(
         Mandate, col(Mandate.id) == col(DirectDebit.mandate_id))
@@ -361,10 +371,12 @@ def list_debits(services: Services, actor: Actor, f: ListFilter, *,
         statement = statement.where(col(DirectDebit.status).in_(f.status))
     if f.currency:
         statement = statement.where(col(DirectDebit.currency).in_(f.currency))
-    if f.text.strip():
-        like = f"%{f.text.strip()}%"
-        statement = statement.where(col(DirectDebit.merchant_request_id).like(like)
-                                    | col(Mandate.merchant_contract_code).like(like))
+    text = search_text(f.text)
+    if text:
+        like = like_pattern(text)
+        statement = statement.where(
+            col(DirectDebit.merchant_request_id).like(like, escape="\\")
+            | col(Mandate.merchant_contract_code).like(like, escape="\\"))
     if start:
         statement = statement.where(col(DirectDebit.created_at) >= start)
     if end:

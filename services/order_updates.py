@@ -224,11 +224,11 @@ def on_pay(services: Services, uow: UnitOfWork, event: ProviderEvent) -> str | N
         uow, merchant_trade_no=str(event.data.get("merchantTradeNo") or ""))
     if order is None:
         return None  # not an order we created (a direct-debit payment, or another system's)
-    if order.prepay_id is None:
-        order.prepay_id = event.biz_id  # the create call timed out; the webhook names it
     report = report_from_event(order, event)
     if report is None:
-        return "ignored_status"
+        return "ignored_status"  # a status we do not know changes nothing, not even the id
+    if order.prepay_id is None:
+        order.prepay_id = event.biz_id  # the create call timed out; the webhook names it
     return apply_report(services, uow, order, report)
 
 

@@ -16,10 +16,14 @@ from typing import Any, Literal
 
 from data.queries import day_totals
 from data.queries import order_search as q
-from services.access import Actor, require
+from data.types import MONEY_SCALE
+from services.access import Actor
 from services.bootstrap import Services
 from services.errors import InputError, NotFoundError
+from services.money import check_magnitude
 from services.money import parse_amount as parse_money_amount
+from services.refusals import require
+from services.search_text import search_text
 
 SortKey = Literal["created_at", "amount"]
 SORTS: dict[str, tuple[SortKey, bool]] = {
@@ -72,7 +76,10 @@ class OrderFilters:
         if (self.amount_min is not None and self.amount_max is not None
                 and self.amount_min > self.amount_max):
             raise InputError("the minimum amount is above the maximum; swap them", field="amount")
-        text = (self.text or "").strip() or None
+        text = search_text(self.text)
+        for value, name in ((self.amount_min, "min amount"), (self.amount_max, "max amount")):
+            if value is not None:
+                _check_filter_amount(value, name)
         return q.OrderCriteria(
             statuses=self.statuses, currencies=self.currencies, providers=self.providers,
             created_from_utc=lower.astimezone(UTC) if lower else None,
@@ -200,7 +207,7 @@ def search_orders(
     page_size: int = 50,
 ) -> OrderPage:
     """One page of matching orders; the first page when neither token is given."""
-    require(actor, "orders.view")
+    require(services, actor, "orders.view")
     if sort not in SORTS:
         raise InputError(f"unknown sort '{sort}'; use one of {', '.join(SORTS)}", field="sort")
     if page_after and page_before:
@@ -232,7 +239,7 @@ def search_orders(
 
 
 def count_orders(services: Services, actor: Actor, *, filters: OrderFilters) -> int:
-    require(actor, "orders.view")
+    require(services, actor, "orders.view")
     zone = services.settings.zone
     criteria = filters.criteria(zone)
     whole_days = (filters.time_from in (None, time.min) and filters.time_to is None
@@ -250,7 +257,7 @@ def count_orders(services: Services, actor: Actor, *, filters: OrderFilters) -> 
 
 def filter_choices(services: Services, actor: Actor) -> dict[str, list[str]]:
     """Values present in the store for the status, currency and provider filters."""
-    require(actor, "orders.view")
+    require(services, actor, "orders.view")
     with services.uow() as uow:
         present = {name: q.distinct_values(uow.session, name)
                    for name in ("status", "currency", "provider")}
@@ -265,7 +272,7 @@ def filter_choices(services: Services, actor: Actor) -> dict[str, list[str]]:
 
 def get_order_detail(services: Services, actor: Actor, order_ref: str | int) -> OrderDetail:
     """Everything about one order (by id, merchantTradeNo or prepayId), with its timeline."""
-    require(actor, "orders.view")
+    require(services, actor, "orders.view")
     zone = services.settings.zone
     with services.uow() as uow:
         order = q.find_order(uow.session, str(order_ref))
@@ -429,6 +436,15 @@ def parse_amount(value: str, name: str) -> Decimal:
     return parse_money_amount(value, None, field=name)
 
 
+def _check_filter_amount(amount: Decimal, name: str) -> None:
+    """Amounts PayDesk can store: at most 8 decimals and below the largest recordable amount."""
+    check_magnitude(amount, field=name)
+    exponent = amount.normalize().as_tuple().exponent
+    if isinstance(exponent, int) and exponent < -MONEY_SCALE:
+        raise InputError(f"{amount:f} has more than {MONEY_SCALE} decimal places; no amount "
+                         "is that precise, round it", field=name)
+
+
 def _codes(value: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(p.strip().upper() for p in value.split(",") if p.strip()))
 
@@ -440,8 +456,11 @@ def filters_from_params(params: Mapping[str, str]) -> tuple[OrderFilters, list[s
         statuses=_codes(params.get("status", "")),
         currencies=_codes(params.get("currency", "")),
         providers=tuple(p.lower() for p in _codes(params.get("provider", ""))),
-        text=(params.get("q") or "").strip() or None,
     )
+    try:
+        filters = replace(filters, text=search_text(params.get("q"), field="q"))
+    except InputError as error:
+        problems.append(str(error))
     for name, date_field, time_field in (("from", "date_from", "time_from"),
                                          ("to", "date_to", "time_to")):
         if params.get(name):

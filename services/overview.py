@@ -23,9 +23,10 @@ from data.queries.orders import (
     hourly_paid_buckets,
     successful_refund_totals,
 )
-from services.access import Actor, require
+from services.access import Actor
 from services.bootstrap import Services
 from services.errors import InputError
+from services.refusals import require
 
 
 @dataclass(frozen=True)
@@ -135,7 +136,7 @@ def _gross_by_currency(buckets: list[DailyOrderBucket]) -> dict[str, tuple[Decim
 
 def get_overview(services: Services, actor: Actor, *, start: date, end: date) -> Overview:
     """KPIs for the local days start..end (inclusive) and for the same number of days before."""
-    require(actor, "orders.view")
+    require(services, actor, "orders.view")
     if end < start:
         raise InputError("the end date is before the start date; pick an end on or after the start",
                          field="date range")

@@ -24,7 +24,7 @@ from sqlmodel import col, select
 from data.models import Order, User
 from data.queries.order_search import find_order
 from services import audit
-from services.access import Actor, require
+from services.access import Actor
 from services.bootstrap import Services
 from services.errors import ConflictError, InputError, MoneyError, NotFoundError
 from services.money import positive_amount
@@ -33,6 +33,7 @@ from services.providers.base import CreatedOrder
 from services.providers.binance_pay.sandbox.gateway import ApiFail
 from services.providers.errors import DuplicateRequestError, InvalidStatusError, ProviderError
 from services.providers.errors import NotFoundError as ProviderNotFound
+from services.refusals import require
 from services.row_locks import lock_row
 
 #: What Binance Pay v3 accepts and the product knows (fiat orders would convert to USDT).
@@ -148,7 +149,7 @@ def validate(*, amount: object, currency: str, product: str, customer_email: str
 def create_request(services: Services, actor: Actor, *, amount: object, currency: str,
                    product: str, customer_email: str,
                    expiry_minutes: object = EXPIRY_MINUTES_DEFAULT) -> RequestOutcome:
-    require(actor, "payment_request.create")
+    require(services, actor, "payment_request.create")
     value, code, name, email, minutes = validate(
         amount=amount, currency=currency, product=product, customer_email=customer_email,
         expiry_minutes=expiry_minutes)
@@ -201,6 +202,8 @@ def _send_create(services: Services, actor: Actor | str, order_id: int) -> Reque
 def resolve_request(services: Services, actor: Actor | str, order_id: int, *,
                     after: ProviderError | None = None) -> RequestOutcome:
     """Settle a create whose answer never came, with the stored merchantTradeNo only."""
+    if isinstance(actor, Actor):
+        require(services, actor, "orders.view")
     request = _load(services, order_id)
     lead = f"no answer from Binance Pay ({after}); " if after else ""
     try:
@@ -287,7 +290,7 @@ def _mark_refused(services: Services, order_id: int) -> None:
 
 def close_request(services: Services, actor: Actor, order_ref: str | int) -> RequestOutcome:
     """Close an unpaid order. Binance confirms with a PAY_CLOSED webhook; we also query."""
-    require(actor, "payment_request.close")
+    require(services, actor, "payment_request.close")
     order_id = _order_id(services, order_ref)
     now = services.now()
     with services.uow() as uow:
@@ -342,7 +345,7 @@ def refresh_request(services: Services, actor: Actor | str,
                     order_ref: str | int) -> RequestOutcome:
     """Ask Binance for an open order's status and apply it; final orders are not asked again."""
     if isinstance(actor, Actor):
-        require(actor, "orders.view")
+        require(services, actor, "orders.view")
     order_id = _order_id(services, order_ref)
     request = _load(services, order_id)
     if not request.is_open:
@@ -361,7 +364,7 @@ def refresh_request(services: Services, actor: Actor | str,
 
 def simulate_customer_payment(services: Services, actor: Actor, order_ref: str | int) -> str:
     """Sandbox only: the customer pays; Binance reports PAID a few seconds later."""
-    require(actor, "payment_request.create")
+    require(services, actor, "payment_request.create")
     request = get_request(services, actor, order_ref)
     if services.sandbox is None:
         raise ConflictError("customers can only be simulated in sandbox mode")
@@ -374,13 +377,13 @@ def simulate_customer_payment(services: Services, actor: Actor, order_ref: str |
 
 
 def get_request(services: Services, actor: Actor, order_ref: str | int) -> PaymentRequest:
-    require(actor, "orders.view")
+    require(services, actor, "orders.view")
     return _load(services, _order_id(services, order_ref))
 
 
 def recent_requests(services: Services, actor: Actor, *, limit: int = 20) -> list[PaymentRequest]:
     """Orders created from this page (they carry who asked), newest first."""
-    require(actor, "orders.view")
+    require(services, actor, "orders.view")
     with services.uow() as uow:
         rows = uow.session.exec(
             select(Order, User.username).join(User, col(Order.created_by_id) == User.id)

@@ -11,10 +11,12 @@ from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 
 from data.models import Order, Refund, User
-from services.access import Actor, require
+from services.access import Actor
 from services.bootstrap import Services
 from services.errors import InputError
 from services.mandates import rows_csv
+from services.refusals import require
+from services.search_text import search_text
 
 STATUSES = ("NEEDS_APPROVAL", "PENDING", "UNKNOWN", "REFUNDING", "SUCCESS", "FAIL", "REJECTED")
 COLUMNS = ("refund_request_id", "merchant_trade_no", "amount", "currency", "status", "reason",
@@ -43,11 +45,13 @@ def _statement(services: Services, f: RefundFilter, what):  # type: ignore[no-un
         statement = statement.where(col(Refund.currency).in_(f.currency))
     if f.reason:
         statement = statement.where(col(Refund.reason).in_(f.reason))
-    text = f.text.strip()
+    text = search_text(f.text)
     if text:
-        statement = statement.where(col(Refund.refund_request_id).startswith(text)
-                                    | col(Order.merchant_trade_no).startswith(text)
-                                    | col(Order.prepay_id).startswith(text))
+        # autoescape: a typed % or _ matches itself, not every refund.
+        statement = statement.where(
+            col(Refund.refund_request_id).startswith(text, autoescape=True)
+            | col(Order.merchant_trade_no).startswith(text, autoescape=True)
+            | col(Order.prepay_id).startswith(text, autoescape=True))
     if f.date_from:
         statement = statement.where(
             col(Refund.created_at) >= datetime.combine(f.date_from, time.min, zone))
@@ -58,7 +62,7 @@ def _statement(services: Services, f: RefundFilter, what):  # type: ignore[no-un
 
 
 def count_refunds(services: Services, actor: Actor, f: RefundFilter) -> int:
-    require(actor, "orders.view")
+    require(services, actor, "orders.view")
     with services.uow() as uow:
         return int(uow.session.exec(
             _statement(services, f, select(func.count()).select_from(Refund))).one())
@@ -66,7 +70,7 @@ def count_refunds(services: Services, actor: Actor, f: RefundFilter) -> int:
 
 def list_refunds(services: Services, actor: Actor, f: RefundFilter, *,
                  limit: int | None = 1000) -> list[dict[str, object]]:
-    require(actor, "orders.view")
+    require(services, actor, "orders.view")
     requester, approver = aliased(User), aliased(User)
     what = (select(Refund, Order.merchant_trade_no, requester.username, approver.username)
             .select_from(Refund))
@@ -92,7 +96,7 @@ def list_refunds(services: Services, actor: Actor, f: RefundFilter, *,
 
 
 def filter_choices(services: Services, actor: Actor) -> dict[str, list[str]]:
-    require(actor, "orders.view")
+    require(services, actor, "orders.view")
     with services.uow() as uow:
         currencies = uow.session.exec(select(Refund.currency).distinct()).all()
         reasons = uow.session.exec(select(Refund.reason).distinct()).all()
@@ -101,6 +105,6 @@ def filter_choices(services: Services, actor: Actor) -> dict[str, list[str]]:
 
 def export_refunds_csv(services: Services, actor: Actor, f: RefundFilter) -> bytes:
     """Every refund the filters match, no cap."""
-    require(actor, "orders.export")
+    require(services, actor, "orders.export")
     return rows_csv(list_refunds(services, actor, f, limit=None), COLUMNS,
                     services.settings.timezone)

@@ -20,15 +20,23 @@ from sqlmodel import col, select
 
 from data.models import Order, Refund
 from data.queries.order_search import find_order
-from services import approvals, audit
-from services.access import Actor, require
+from services import approvals, audit, refusals
+from services.access import Actor, can
 from services.bootstrap import Services
 from services.errors import ConflictError, InputError, LimitExceededError, NotFoundError
 from services.money import parse_amount, plain_amount
 from services.providers.errors import ProviderError
 from services.refund_updates import (
-    FAIL, NEEDS_APPROVAL, PENDING, REJECTED, UNKNOWN, apply_result, local_fail_code, transition,
+    FAIL,
+    NEEDS_APPROVAL,
+    PENDING,
+    REJECTED,
+    UNKNOWN,
+    apply_result,
+    local_fail_code,
+    transition,
 )
+from services.refusals import require
 from services.row_locks import lock_row
 from services.unit_of_work import UnitOfWork
 
@@ -132,7 +140,7 @@ def _order_id(services: Services, order_ref: str | int) -> int:
 
 
 def refund_position(services: Services, actor: Actor, order_ref: str | int) -> RefundPosition:
-    require(actor, "orders.view")
+    require(services, actor, "orders.view")
     order_id = _order_id(services, order_ref)
     with services.uow() as uow:
         order = uow.session.get(Order, order_id)
@@ -193,7 +201,7 @@ def plan_refund(services: Services, actor: Actor, *, order_ref: str | int,
                 amount: Decimal | str | None, reason: str,
                 note: str | None = None, full: bool = False) -> RefundPlan:
     """The same checks as `request_refund`, without the lock: the request re-checks them."""
-    require(actor, "refund.request")
+    require(services, actor, "refund.request")
     reason, note = _check_reason(reason, note)
     position = refund_position(services, actor, order_ref)
     if position.refusal:
@@ -236,7 +244,7 @@ def request_refund(
     `request_token` is the caller's key for this request (a form's id, a file line): asked again
     with the same token, the refund made the first time is returned and nothing new is created.
     """
-    require(actor, "refund.request")
+    require(services, actor, "refund.request")
     reason, note = _check_reason(reason, note)
     token = _check_token(request_token)
     order_id = _order_id(services, order_ref)
@@ -316,7 +324,12 @@ def request_refund(
 
 def send_refund(services: Services, refund_request_id: str, *,
                 actor: Actor | None = None) -> RefundOutcome:
-    """Call the provider for a PENDING or UNKNOWN refund, with its stored id, then record."""
+    """Call the provider for a PENDING or UNKNOWN refund, with its stored id, then record.
+    `actor` None is the sync worker; a person needs to prepare or approve refunds."""
+    if actor is not None and not (can(actor, "refund.request") or can(actor, "refund.approve")):
+        refusals.refuse(services, actor, "refund.send",
+                        f"{actor.username} ({actor.role}) may not send refunds",
+                        target_type="refund", target_id=refund_request_id)
     with services.uow() as uow:
         refund = uow.session.exec(
             select(Refund).where(Refund.refund_request_id == refund_request_id)).one()
@@ -371,7 +384,7 @@ def _outcome(refund: Refund, message: str) -> RefundOutcome:
 def decide_refund(services: Services, actor: Actor, *, refund_request_id: str, approve: bool,
                   comment: str) -> RefundOutcome:
     """Four-eyes decision; an approved refund is sent at once, a rejected one frees its hold."""
-    require(actor, "refund.approve")
+    require(services, actor, "refund.approve")
     now = services.now()
     with services.uow() as uow:
         pending = approvals.for_item(uow, "refund", refund_request_id)
@@ -399,7 +412,7 @@ def decide_refund(services: Services, actor: Actor, *, refund_request_id: str, a
 
 
 def refund_ids_awaiting_approval(services: Services, actor: Actor) -> list[str]:
-    require(actor, "refund.approve")
+    require(services, actor, "refund.approve")
     with services.uow() as uow:
         return list(uow.session.exec(
             select(Refund.refund_request_id).where(Refund.status == NEEDS_APPROVAL)

@@ -24,9 +24,10 @@ from sqlmodel import col, select
 from data.models import ReportRun, ReportSchedule, User
 from data.queries import settlement_day as q
 from services import audit
-from services.access import Actor, require
+from services.access import Actor
 from services.auth import actor_of
 from services.bootstrap import Services
+from services.refusals import require
 from services.errors import ConflictError, InputError, NotFoundError, PayDeskError
 from services.exports.orders import COLUMNS, export_orders
 from services.orders import FILTER_PARAMS, filters_from_params
@@ -87,7 +88,7 @@ def _check_params(report: str, params: dict[str, Any]) -> dict[str, Any]:
 
 def create_schedule(services: Services, actor: Actor, *, report: str, time_of_day: str,
                     params: dict[str, Any] | None = None) -> ScheduleView:
-    require(actor, "orders.export")
+    require(services, actor, "orders.export")
     at = (time_of_day or "").strip()
     if not _TIME.match(at):
         raise InputError("give the time of day as HH:MM, e.g. 06:30", field="time_of_day",
@@ -108,7 +109,7 @@ def create_schedule(services: Services, actor: Actor, *, report: str, time_of_da
 
 def set_active(services: Services, actor: Actor, schedule_id: int, active: bool) -> None:
     """Pause or resume a schedule; its owner or an admin may."""
-    require(actor, "orders.export")
+    require(services, actor, "orders.export")
     now = services.now()
     with services.uow() as uow:
         row = uow.session.get(ReportSchedule, schedule_id)
@@ -126,7 +127,7 @@ def set_active(services: Services, actor: Actor, schedule_id: int, active: bool)
 
 
 def list_schedules(services: Services, actor: Actor) -> list[ScheduleView]:
-    require(actor, "orders.export")
+    require(services, actor, "orders.export")
     with services.uow() as uow:
         return [_schedule_view(r) for r in uow.session.exec(
             select(ReportSchedule).order_by(col(ReportSchedule.time_of_day),
@@ -134,7 +135,7 @@ def list_schedules(services: Services, actor: Actor) -> list[ScheduleView]:
 
 
 def list_runs(services: Services, actor: Actor, limit: int = 200) -> list[RunView]:
-    require(actor, "orders.export")
+    require(services, actor, "orders.export")
     with services.uow() as uow:
         rows = uow.session.exec(
             select(ReportRun, ReportSchedule.report)
@@ -152,7 +153,7 @@ def _folder(services: Services) -> Path:
 
 def run_file(services: Services, actor: Actor, run_id: int) -> tuple[str, bytes]:
     """(file name, bytes) of a finished run, for a download."""
-    require(actor, "orders.export")
+    require(services, actor, "orders.export")
     with services.uow() as uow:
         run = uow.session.get(ReportRun, run_id)
         uow.session.expunge_all()
@@ -209,7 +210,7 @@ def _write(services: Services, actor: Actor, schedule: ReportSchedule, day: date
     name = f"{stem}.csv"
     partial = folder / f"{name}.partial"
     if schedule.report == "settlement":
-        require(actor, "orders.export")
+        require(services, actor, "orders.export")
         report = settlement_report(services, day)
         partial.write_bytes(report_csv(report, services.settings.timezone))
         count = len(report.rows)

@@ -10,8 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from data.queries import day_totals
-from services.access import Actor, require
+from services.access import Actor
 from services.bootstrap import Services
+from services.refusals import require
 
 
 @dataclass(frozen=True)
@@ -26,7 +27,7 @@ class RollupCheck:
 
 def rebuild(services: Services, actor: Actor) -> dict[str, int]:
     """Recompute every day total for the configured zone, in one transaction."""
-    require(actor, "settings.manage")
+    require(services, actor, "settings.manage")
     with services.uow() as uow:
         written = day_totals.rebuild(uow.session.connection(), services.settings.zone)
         uow.commit()
@@ -34,7 +35,7 @@ def rebuild(services: Services, actor: Actor) -> dict[str, int]:
 
 
 def check(services: Services, actor: Actor) -> RollupCheck:
-    require(actor, "orders.view")
+    require(services, actor, "orders.view")
     with services.uow() as uow:
         problems = day_totals.differences(uow.session.connection(), services.settings.zone)
     return RollupCheck(zone=services.settings.zone.key, problems=problems)

@@ -20,8 +20,9 @@ from sqlmodel import select
 
 from data.models import RuntimeSetting
 from services import audit
-from services.access import Actor, require
+from services.access import Actor
 from services.bootstrap import Services
+from services.refusals import require
 from services.config import Settings
 from services.errors import InputError
 from services.money import plain_amount
@@ -152,7 +153,7 @@ def describe(services: Services) -> list[SettingRow]:
 
 def change(services: Services, actor: Actor, key: str, raw: str) -> SettingRow:
     """Validate and store a new value for one editable setting; audited."""
-    require(actor, "settings.manage")
+    require(services, actor, "settings.manage")
     editable = EDITABLE.get(key)
     if editable is None:
         raise InputError(f"'{key}' cannot be changed in the app; set it in the environment",
@@ -179,7 +180,7 @@ def change(services: Services, actor: Actor, key: str, raw: str) -> SettingRow:
 
 def revert(services: Services, actor: Actor, key: str) -> None:
     """Forget the app's value: the environment's (or the default) is in force again."""
-    require(actor, "settings.manage")
+    require(services, actor, "settings.manage")
     editable = EDITABLE.get(key)
     if editable is None:
         raise InputError(f"'{key}' is not a setting changed in the app", field="setting",

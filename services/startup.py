@@ -6,8 +6,9 @@ from dataclasses import dataclass
 
 from services.bootstrap import Services, upgrade_store
 from services.demo_data import SeedReport, seed_demo_data, store_has_orders
+from services.errors import ConfigurationError
 from services.rollups import follow_zone
-from services.users import ensure_demo_users
+from services.users import enabled_demo_accounts, ensure_demo_users
 
 
 @dataclass(frozen=True)
@@ -16,12 +17,27 @@ class PreparedStore:
     demo_users_created: int
 
 
+def check_live_store(services: Services) -> None:
+    """Live mode never starts while a sandbox demo account (admin/admin…) can still sign in."""
+    if services.settings.is_sandbox:
+        return
+    demo = enabled_demo_accounts(services)
+    if demo:
+        commands = "; ".join(f"`paydesk users disable {name}`" for name in demo)
+        raise ConfigurationError(
+            f"live mode refuses to start: sandbox demo account(s) {', '.join(demo)} can still "
+            f"sign in. Create your own admin if you have none (`paydesk users add NAME --role "
+            f"admin`), then disable them: {commands}"
+        )
+
+
 def prepare_store(services: Services) -> PreparedStore:
     """Idempotent: a second call on a prepared store only checks and returns quickly."""
     upgrade_store(services)
     # After a change of PAYDESK_TIMEZONE the Overview's day totals follow the new zone.
     follow_zone(services)
     if not services.settings.is_sandbox:
+        check_live_store(services)
         return PreparedStore(seeded=None, demo_users_created=0)
     created = ensure_demo_users(services)
     seeded = None

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy.engine import make_url
-
 from data import migrate
+from services.access import Actor
 from services.bootstrap import Services
+from services.config import mask_database_url
+from services.refusals import require
 
 
 @dataclass(frozen=True)
@@ -21,9 +22,11 @@ def _masked(secret: str) -> str:
     return "not set" if not secret else f"…{secret[-4:]}" if len(secret) > 8 else "set"
 
 
-def describe_configuration(services: Services) -> list[ConfigurationRow]:
+def describe_configuration(services: Services, actor: Actor) -> list[ConfigurationRow]:
+    """Admins only: hosts, key endings and limits help an attacker plan."""
+    require(services, actor, "settings.manage")
     s = services.settings
-    database = make_url(s.database_url).render_as_string(hide_password=True)
+    database = mask_database_url(s.database_url)
     revision = migrate.current_revision(services.engine) or "not migrated"
     return [
         ConfigurationRow("Mode", "Sandbox (no real money)" if s.is_sandbox else "Live", "PAYDESK_MODE"),
@@ -40,8 +43,9 @@ def describe_configuration(services: Services) -> list[ConfigurationRow]:
                          "BINANCE_PAY_TIMEOUT_SECONDS"),
         ConfigurationRow("Idle sign-out", f"{s.session_idle_minutes} min", "PAYDESK_SESSION_IDLE_MINUTES"),
         ConfigurationRow(
-            "Sign-in lockout",
-            f"{s.lockout_attempts} failed attempts → {s.lockout_minutes} min",
+            "Sign-in throttling",
+            f"after {s.lockout_attempts} failed attempts a growing wait, at most "
+            f"{s.lockout_minutes} min (per name and browser address; nobody is locked out)",
             "PAYDESK_LOCKOUT_ATTEMPTS / PAYDESK_LOCKOUT_MINUTES",
         ),
         ConfigurationRow("Refund approval above", f"{s.refund_approval_threshold}",

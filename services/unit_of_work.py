@@ -20,6 +20,8 @@ from types import TracebackType
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session
 
+from services.errors import PermissionDeniedError
+
 
 log = logging.getLogger(__name__)
 _running = threading.local()
@@ -69,6 +71,11 @@ class UnitOfWork:
             # Anything not explicitly committed is thrown away, on success and on error alike.
             self.session.rollback()
             self._after_commit.clear()
+            if isinstance(exc, PermissionDeniedError) and not exc.audited:
+                # The refused work is gone; the refusal itself is kept (who, what, why).
+                from services import refusals  # refusals needs the store's models
+
+                refusals.record(self.session, exc)
         finally:
             self.session.close()
             self._session = None

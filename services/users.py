@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -10,11 +11,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import func, select
 
 from data.models import User
-from services import audit
-from services.access import ADMIN, APPROVER, OPERATOR, ROLES, VIEWER, Actor, require
+from services import audit, sessions
+from services.access import ADMIN, APPROVER, OPERATOR, ROLES, VIEWER, Actor, refusal
 from services.auth import hash_password
 from services.bootstrap import Services
 from services.errors import ConfigurationError, ConflictError, InputError, NotFoundError
+from services.refusals import require
+from services.unit_of_work import UnitOfWork
 
 MIN_PASSWORD_LENGTH = 12
 _USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
@@ -95,7 +98,7 @@ def count_users(services: Services) -> int:
 
 
 def list_users(services: Services, actor: Actor) -> list[UserView]:
-    require(actor, "users.manage")
+    require(services, actor, "users.manage")
     with services.uow() as uow:
         return [_view(u) for u in uow.session.exec(select(User).order_by(User.username)).all()]
 
@@ -112,7 +115,7 @@ def create_user(
     totp_required: bool = False,
 ) -> UserView:
     """`password=None` makes a single-sign-on-only account (needs `email`)."""
-    require(actor, "users.manage")
+    require(services, actor, "users.manage")
     name = username.strip().lower()
     if not _USERNAME.match(name):
         raise InputError(
@@ -155,26 +158,65 @@ def _insert(services: Services, actor: Actor | str, *, name: str, role: str,
         return _view(user)
 
 
-def _change(services: Services, actor: Actor, username: str, action: str, **changes) -> UserView:  # type: ignore[no-untyped-def]
-    require(actor, "users.manage")
+Guard = Callable[[UnitOfWork, User], None]
+
+
+def _change(services: Services, actor: Actor, username: str, action: str, *,  # type: ignore[no-untyped-def]
+            guard: Guard | None = None, **changes) -> UserView:
+    require(services, actor, "users.manage")
     now = services.now()
     with services.uow() as uow:
         user = _get(uow, username)
+        if guard is not None:
+            guard(uow, user)  # a refusal raised here is audited by the unit of work
         detail: dict[str, object] = {"username": user.username}
         for field, value in changes.items():
             if field != "password_hash":
                 detail[field] = value
             setattr(user, field, value)
+        if changes.get("disabled") is True or "password_hash" in changes:
+            # Signed-in browsers of a disabled account (or one whose password was reset by an
+            # admin, e.g. after a suspected leak) end now, not at their next idle timeout.
+            sessions.revoke_all(uow, user.id, now,
+                                reason="disabled" if changes.get("disabled") else "password")
         audit.record(uow, actor=actor, action=action, target_type="user", target_id=user.id,
                      at=now, detail=detail)
         uow.commit()
         return _view(user)
 
 
+def _not_self(actor: Actor, action: str, what: str) -> Guard:
+    def guard(uow: UnitOfWork, user: User) -> None:
+        if user.id == actor.user_id or user.username == actor.username:
+            raise refusal(actor, action, f"nobody {what}; ask another admin",
+                          target_type="user", target_id=user.username)
+    return guard
+
+
+def _keeps_an_admin(actor: Actor, action: str, *, removing: Guard | None = None) -> Guard:
+    """Refuse when `user` is the last enabled admin (then nobody could manage users)."""
+    def guard(uow: UnitOfWork, user: User) -> None:
+        if removing is not None:
+            removing(uow, user)
+        if user.role != ADMIN or user.disabled:
+            return
+        others = uow.session.exec(
+            select(func.count()).select_from(User).where(
+                User.role == ADMIN, User.disabled == False, User.id != user.id  # noqa: E712
+            )
+        ).one()
+        if not others:
+            raise refusal(actor, action,
+                          f"{user.username} is the last admin; make someone else admin first",
+                          target_type="user", target_id=user.username)
+    return guard
+
+
 def disable_user(services: Services, actor: Actor, username: str) -> UserView:
-    if actor.username == username.strip().lower():
-        raise ConflictError("you cannot disable your own account; ask another admin")
-    return _change(services, actor, username, "users.disable", disabled=True)
+    """Nobody disables themselves, and the last admin stays."""
+    guard = _keeps_an_admin(actor, "users.disable", removing=_not_self(
+        actor, "users.disable", "disables their own account"))
+    return _change(services, actor, username, "users.disable", guard=guard, disabled=True)
 
 
 def enable_user(services: Services, actor: Actor, username: str) -> UserView:
@@ -182,11 +224,18 @@ def enable_user(services: Services, actor: Actor, username: str) -> UserView:
 
 
 def set_role(services: Services, actor: Actor, username: str, role: str) -> UserView:
-    return _change(services, actor, username, "users.set_role", role=_check_role(role))
+    """Nobody changes their own role, and the last admin keeps hers."""
+    require(services, actor, "users.manage")
+    role = _check_role(role)
+    guard = _not_self(actor, "users.set_role", "changes their own role")
+    if role != ADMIN:
+        guard = _keeps_an_admin(actor, "users.set_role", removing=guard)
+    return _change(services, actor, username, "users.set_role", guard=guard, role=role)
 
 
 def reset_password(services: Services, actor: Actor, username: str, password: str) -> UserView:
     """New password; also lifts a lockout, which is how an admin unlocks an account."""
+    require(services, actor, "users.manage")  # before the policy: a refusal reveals nothing
     check_password(password, username.strip().lower())
     return _change(services, actor, username, "users.reset_password",
                    password_hash=hash_password(password), failed_attempts=0, locked_until=None)
@@ -204,13 +253,31 @@ def reset_totp(services: Services, actor: Actor, username: str) -> UserView:
 
 def require_totp_for_roles(services: Services, actor: Actor, roles: list[str]) -> list[str]:
     """Require the second factor of every current user holding one of `roles`."""
-    require(actor, "users.manage")
+    require(services, actor, "users.manage")
     changed = []
     for view in list_users(services, actor):
         if view.role in roles and not view.totp_required:
             set_totp_required(services, actor, view.username, True)
             changed.append(view.username)
     return changed
+
+
+def enabled_demo_accounts(services: Services) -> list[str]:
+    """Enabled accounts that are still the sandbox's demo users: their name and the password the
+    sandbox sign-in page shows (or the name the sandbox gave them)."""
+    from services.auth import password_matches  # auth imports this module's neighbours
+
+    by_name = {d.username: d for d in DEMO_USERS}
+    with services.uow() as uow:
+        rows = uow.session.exec(
+            select(User).where(User.username.in_(list(by_name)), User.disabled == False)  # noqa: E712
+        ).all()
+        found = [
+            u.username for u in rows
+            if u.display_name == f"Demo {by_name[u.username].role}"
+            or password_matches(u.password_hash, by_name[u.username].password)
+        ]
+    return sorted(found)
 
 
 def ensure_demo_users(services: Services) -> int:

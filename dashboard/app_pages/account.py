@@ -36,14 +36,24 @@ if secret:
     st.image(auth.totp_qr_png(auth.totp_uri(secret, actor.username)), width=220)
     with st.expander("Cannot scan? Enter this key instead"):
         st.code(secret, language=None)
-    with st.form("account_totp"):
-        code = st.text_input("6-digit code from the app", max_chars=8)
+    with st.form("account_totp", clear_on_submit=True):
+        # Re-authentication: an unattended signed-in screen must not be enough to move the
+        # second factor to someone else's phone.
+        password = st.text_input("Your current password", type="password",
+                                 autocomplete="current-password", key="account_totp_password")
+        code = st.text_input("6-digit code from the app", max_chars=8, key="account_totp_code")
         if st.form_submit_button("Confirm", type="primary"):
-            if auth.enrol_totp(services, actor, secret, code):
-                st.session_state.pop(ENROL_KEY, None)
-                st.success("Authenticator app set up.")
+            try:
+                enrolled_now = auth.enrol_totp(services, actor, secret, code, password=password)
+            except PayDeskError as error:
+                st.error(str(error))
             else:
-                st.error("That code does not match; check the app's clock and try the next one.")
+                if enrolled_now:
+                    st.session_state.pop(ENROL_KEY, None)
+                    st.success("Authenticator app set up.")
+                else:
+                    st.error("That code does not match; check the app's clock and try the "
+                             "next one.")
 
 st.subheader("Password")
 with st.form("account_password", clear_on_submit=True):

@@ -25,7 +25,7 @@ from dashboard.components.tables import right_aligned
 from dashboard.runtime import get_services
 from services import bulk_debits, mandates
 from services.access import can
-from services.errors import PayDeskError
+from services.errors import InputError, PayDeskError
 
 services = get_services()
 actor = signed_in_actor()
@@ -53,9 +53,18 @@ def _filters(prefix: str, statuses: tuple[str, ...], kind: str) -> mandates.List
     return mandates.ListFilter(tuple(chosen), tuple(currencies), text)
 
 
+def _listed(lister, filters: mandates.ListFilter) -> list[dict[str, object]]:  # type: ignore[no-untyped-def]
+    """The rows, or none and the reason when a filter value cannot be searched for."""
+    try:
+        return lister(services, actor, filters, limit=None)
+    except InputError as error:
+        st.error(str(error))
+        return []
+
+
 with tabs["Mandates"]:
     filters = _filters("md", mandates.STATUSES, "mandate")
-    rows = mandates.list_mandates(services, actor, filters, limit=None)
+    rows = _listed(mandates.list_mandates, filters)
     st.caption(f"{plural(len(rows), 'contract')} match; times in {zone}.")
     table = pd.DataFrame([{
         "Contract": r["merchant_contract_code"], "Status": code_label(r["status"], "mandate"),
@@ -90,7 +99,7 @@ with tabs["Mandates"]:
 with tabs["Direct debits"]:
     follow_in_progress("debits", key="dd_follow", noun="debit")
     debit_filters = _filters("dd", DEBIT_STATUSES, "debit")
-    debits_rows = mandates.list_debits(services, actor, debit_filters, limit=None)
+    debits_rows = _listed(mandates.list_debits, debit_filters)
     st.caption(f"{plural(len(debits_rows), 'debit')} match; times in {zone}.")
     debits_table = pd.DataFrame([{
         "Debit": d["merchant_request_id"], "Contract": d["merchant_contract_code"],

@@ -92,7 +92,9 @@ def _init_widgets_from_url(url: dict[str, str]) -> None:
     state["of_max"] = "" if filters.amount_max is None else f"{filters.amount_max:f}"
     state["of_q"] = filters.text or ""
     state["of_sort"] = url.get("sort") if url.get("sort") in SORT_LABELS else DEFAULT_SORT
-    size = int(url["size"]) if url.get("size", "").isdigit() else DEFAULT_SIZE
+    raw_size = url.get("size", "")
+    size = int(raw_size) if raw_size.isascii() and raw_size.isdigit() and len(raw_size) < 5 \
+        else DEFAULT_SIZE
     state["of_size"] = size if size in PAGE_SIZES else DEFAULT_SIZE
     columns = [c for c in url.get("cols", "").split(",") if c in COLUMNS]
     state["of_cols"] = columns or list(DEFAULT_COLUMNS)

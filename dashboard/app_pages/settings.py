@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from dashboard.auth import signed_in_actor
 from dashboard.components.formatting import format_amount, format_money
 from dashboard.components.runtime_settings_form import render_runtime_settings
 from dashboard.runtime import get_services
@@ -20,7 +21,7 @@ st.caption(
     "PayDesk reads the rest of its configuration from the environment and `.env` at start-up. "
     "Change a value there and restart; `.env.example` documents every setting."
 )
-description = describe_configuration(services)
+description = describe_configuration(services, signed_in_actor())
 # Amounts with thousands separators; every other value is shown as the service words it.
 own_thresholds = services.settings.refund_approval_thresholds
 per_currency = " · ".join(format_money(amount, currency)

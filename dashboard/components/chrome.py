@@ -16,6 +16,13 @@ def render_mode_banner() -> None:
         )
     else:
         st.sidebar.warning("**Live mode**: actions move real money.", icon=":material/bolt:")
+    if settings.base_url_is_custom:
+        # Allowed only with BINANCE_PAY_ALLOW_CUSTOM_BASE_URL; nobody should forget it is on.
+        st.error(
+            f"**Binance Pay host override**: live calls go to {settings.binance_pay_base_url}, "
+            "not Binance Pay's own host (BINANCE_PAY_ALLOW_CUSTOM_BASE_URL is set).",
+            icon=":material/warning:",
+        )
 
 
 # Streamlit cuts a metric that does not fit its tile with an ellipsis ('9,…' at 800 px, 'Gross …'

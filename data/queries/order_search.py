@@ -84,7 +84,8 @@ def _text_condition(text: str, dialect: str) -> ColumnElement[bool]:
         _prefix(_T.transaction_id, text, dialect),
         _prefix(_T.customer_email, text.lower(), dialect),
     ]
-    if text.isdigit() and int(text) < 2**31:  # ids are 32-bit INTEGER on PostgreSQL
+    # isascii: '²' and '①' pass isdigit(); length: a 5,000-digit int() is refused by Python.
+    if text.isascii() and text.isdigit() and len(text) <= 10 and int(text) < 2**31:
         terms.append(_T.id == int(text))
     return or_(*terms)
 
@@ -240,7 +241,7 @@ def find_order(session: Session, ref: str) -> Order | None:
     """By id, merchant_trade_no or prepay_id: the three ways staff refer to an order."""
     ref = ref.strip()
     conditions = [Order.merchant_trade_no == ref, Order.prepay_id == ref]
-    if ref.isdigit() and int(ref) < 2**31:
+    if ref.isascii() and ref.isdigit() and len(ref) <= 10 and int(ref) < 2**31:
         conditions.append(Order.id == int(ref))
     return session.execute(select(Order).where(or_(*conditions)).limit(1)).scalars().first()
 

@@ -14,12 +14,13 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
 
 def _prepare(_args: argparse.Namespace) -> int:
     from services.bootstrap import build_services
+    from services.config import mask_database_url
     from services.startup import prepare_store
 
     services = build_services()
     result = prepare_store(services)
     mode = "sandbox" if services.settings.is_sandbox else "live"
-    print(f"store ready ({mode} mode, {services.settings.database_url})")
+    print(f"store ready ({mode} mode, {mask_database_url(services.settings.database_url)})")
     if result.demo_users_created:
         print(f"created {result.demo_users_created} demo users "
               "(their passwords show on the sign-in page)")

@@ -1,4 +1,5 @@
-"""`paydesk users add | disable | enable | reset-password | list | require-totp | reset-totp`.
+"""`paydesk users add | disable | enable | reset-password | list | require-totp | reset-totp |
+rotate-totp-keys`.
 
 Passwords come from a no-echo prompt (twice) or, for scripts, one line on stdin with
 --password-stdin; never from an argument, which would land in shell history and `ps`.
@@ -58,6 +59,21 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
 
     listing = actions.add_parser("list", help="show every user, role and state")
     listing.set_defaults(handler=_list)
+
+    rotate = actions.add_parser(
+        "rotate-totp-keys",
+        help="re-encrypt every stored TOTP secret with the first key of PAYDESK_TOTP_KEYS",
+    )
+    rotate.set_defaults(handler=_rotate_totp_keys)
+
+
+def _rotate_totp_keys(_args: argparse.Namespace) -> int:
+    from services import secret_box
+
+    count = secret_box.rotate(build_services())
+    print(f"re-encrypted {count} TOTP secret(s) with the newest key; older keys may now be "
+          "removed from PAYDESK_TOTP_KEYS")
+    return 0
 
 
 def _users():  # type: ignore[no-untyped-def]

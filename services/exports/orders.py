@@ -24,11 +24,13 @@ import xlsxwriter
 from data.queries import order_search as q
 from data.types import MONEY_SCALE
 from services import audit
-from services.access import Actor, require
+from services.access import Actor
 from services.bootstrap import Services
 from services.errors import InputError
+from services.exports.cells import FORMULA_PATTERN, neutralise
 from services.exports.columns import COLUMNS, DEFAULT_COLUMNS
 from services.orders import OrderFilters, filters_to_params
+from services.refusals import require
 
 Format = Literal["csv", "xlsx"]
 Progress = Callable[[int, int], None]
@@ -37,9 +39,7 @@ CHUNK = 10_000
 CSV_CHUNK = 50_000
 _UNIT = 10**8
 _QUANTUM = Decimal(1).scaleb(-8)
-_FORMULA_PATTERN = "^[=+\\-@\t\r]"
 XLSX_MAX_ROWS = 1_048_576  # Excel's sheet limit, header included; more rows go to a new sheet
-_FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 _EXCEL_DIGITS = 15  # Excel keeps 15 significant digits; longer amounts stay text to stay exact
 
 
@@ -49,11 +49,6 @@ class ExportResult:
     totals: dict[str, Decimal] = field(default_factory=dict)  # amount per currency
     columns: tuple[str, ...] = ()
     timezone: str = "UTC"
-
-
-def neutralise(text: str) -> str:
-    """A cell a spreadsheet will show, never evaluate."""
-    return "'" + text if text.startswith(_FORMULA_PREFIXES) else text
 
 
 def money_text(amount: Decimal) -> str:
@@ -95,7 +90,7 @@ def export_orders(
     progress: Progress | None = None,
 ) -> ExportResult:
     """Write every order matching `filters` to `out`; progress(done, total) after each chunk."""
-    require(actor, "orders.export")
+    require(services, actor, "orders.export")
     if fmt not in ("csv", "xlsx"):
         raise InputError(f"unknown export format '{fmt}'; use csv or xlsx", field="format")
     chosen = resolve_columns(columns)
@@ -153,7 +148,7 @@ def _money_text_array(units: pa.Array) -> pa.Array:
 
 def _text_array(values: pa.Array) -> pa.Array:
     strings = values.cast(pa.string())
-    risky = pc.match_substring_regex(strings, _FORMULA_PATTERN)
+    risky = pc.match_substring_regex(strings, FORMULA_PATTERN)
     return pc.if_else(risky, pc.binary_join_element_wise("'", strings, ""), strings)
 
 

@@ -15,10 +15,11 @@ from sqlmodel import col, select
 
 from data.models import PayoutBatch
 from services import approvals, audit
-from services.access import Actor, require
+from services.access import Actor, refusal
 from services.bootstrap import Services
-from services.errors import ConflictError, NotFoundError, PermissionDeniedError
+from services.errors import ConflictError, NotFoundError
 from services.payouts import states
+from services.refusals import require
 from services.unit_of_work import UnitOfWork
 
 KIND = "payout"
@@ -50,7 +51,7 @@ def _move(uow: UnitOfWork, batch: PayoutBatch, before: str, after: str, **values
 
 def submit(services: Services, actor: Actor, upload_ref: str) -> int:
     """DRAFT -> PENDING_APPROVAL for every batch of the upload; returns how many."""
-    require(actor, "payout.submit")
+    require(services, actor, "payout.submit")
     now = services.now()
     with services.uow() as uow:
         batches = [b for b in _batches(uow, upload_ref) if b.status == states.DRAFT]
@@ -80,7 +81,7 @@ def reject(services: Services, actor: Actor, upload_ref: str, comment: str) -> i
 
 def _decide(services: Services, actor: Actor, upload_ref: str, comment: str, *,
             approve_it: bool) -> int:
-    require(actor, "payout.approve")
+    require(services, actor, "payout.approve")
     now = services.now()
     after = states.APPROVED if approve_it else states.REJECTED
     decision = approvals.approve if approve_it else approvals.reject
@@ -89,9 +90,10 @@ def _decide(services: Services, actor: Actor, upload_ref: str, comment: str, *,
         if not batches:
             raise ConflictError(f"upload {upload_ref} has nothing awaiting approval")
         if any(b.prepared_by_id == actor.user_id for b in batches):
-            raise PermissionDeniedError(
+            raise refusal(
+                actor, "payout.approve",
                 f"{actor.username} prepared upload {upload_ref} and cannot decide on it; "
-                "another approver must"
+                "another approver must", target_type="payout_upload", target_id=upload_ref,
             )
         for batch in batches:
             request = approvals.for_item(uow, KIND, batch.request_id)
@@ -106,7 +108,7 @@ def _decide(services: Services, actor: Actor, upload_ref: str, comment: str, *,
 
 def awaiting_approval(services: Services, actor: Actor) -> list[str]:
     """Upload references with batches waiting for a decision, oldest first."""
-    require(actor, "payout.approve")
+    require(services, actor, "payout.approve")
     with services.uow() as uow:
         rows = uow.session.exec(
             select(PayoutBatch.upload_ref, PayoutBatch.created_at)

@@ -19,7 +19,7 @@ from sqlmodel import col, select
 
 from data.models import AuditEntry, PayoutBatch, PayoutLine
 from services import audit
-from services.access import Actor, require
+from services.access import Actor
 from services.balances import FundingCheck, check_funding
 from services.bootstrap import Services
 from services.errors import ConflictError, InputError, NotFoundError
@@ -38,6 +38,7 @@ from services.payouts.validation import (
     validate_payout_file,
     validate_table,
 )
+from services.refusals import require
 
 DRAFT_SAVED = "payout.draft_saved"
 _LINE_CHUNK = 1000
@@ -71,7 +72,7 @@ def validate_upload(
 
     Raises UnreadableFileError when the bytes are not a CSV or XLSX we can read.
     """
-    require(actor, "payout.upload")
+    require(services, actor, "payout.upload")
     with services.uow() as uow:
         return validate_payout_file(
             data, file_name=file_name, rules=_rules(services),
@@ -135,7 +136,7 @@ def revalidate(
     """Validate the uploaded file again with the lines fixed in place; every rule runs again,
     so an edit can never smuggle a bad value past validation, and the result carries every
     changed cell so that saving records it for the approver."""
-    require(actor, "payout.upload")
+    require(services, actor, "payout.upload")
     raw, changed = apply_edits(read_payout_file(data, file_name=file_name, sheet=sheet), edits)
     with services.uow() as uow:
         result = validate_table(raw, rules=_rules(services), history=StoreHistory(uow.session),
@@ -185,7 +186,7 @@ def save_draft(
     extra_warnings: tuple[Finding, ...] = (),
 ) -> SavedDraft:
     """Store the upload's lines as DRAFT batches in one transaction; returns what was saved."""
-    require(actor, "payout.upload")
+    require(services, actor, "payout.upload")
     errors = result.errors
     if errors and not only_valid:
         raise InputError(
@@ -255,7 +256,7 @@ def save_draft(
 
 def draft_record(services: Services, actor: Actor, upload_ref: str) -> dict[str, Any]:
     """What was recorded when the upload was saved: excluded lines and warnings."""
-    require(actor, "orders.view")
+    require(services, actor, "orders.view")
     with services.uow() as uow:
         detail = uow.session.exec(
             select(AuditEntry.detail).where(
@@ -285,7 +286,7 @@ def recorded_warnings(services: Services, actor: Actor, upload_ref: str) -> list
 
 def discard_draft(services: Services, actor: Actor, upload_ref: str) -> int:
     """Drop a draft nobody submitted; its lines stay (their send ids are never reused)."""
-    require(actor, "payout.upload")
+    require(services, actor, "payout.upload")
     now = services.now()
     with services.uow() as uow:
         result = uow.session.exec(

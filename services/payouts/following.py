@@ -19,11 +19,12 @@ from sqlmodel import col, select
 
 from data.models import PayoutBatch, PayoutLine
 from services import audit, evidence
-from services.access import Actor, require
+from services.access import Actor
 from services.bootstrap import Services
 from services.payouts import states
 from services.providers.base import PayoutBatchResult, PayoutBatchState, PayoutLineState
 from services.providers.errors import ProviderError
+from services.refusals import require
 from services.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -245,7 +246,7 @@ def refresh_batch(services: Services, request_id: str) -> BatchChange | None:
 def refresh_upload(services: Services, actor: Actor, upload_ref: str) -> int:
     """Ask the provider about every sent, unsettled batch of an upload; returns how many moved.
     Batches with no known outcome are left to sending and the sync job, which may re-send."""
-    require(actor, "orders.view")
+    require(services, actor, "orders.view")
     with services.uow() as uow:
         request_ids = uow.session.exec(
             select(PayoutBatch.request_id).where(

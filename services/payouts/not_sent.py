@@ -9,8 +9,9 @@ from sqlalchemy import func
 from sqlmodel import col, select
 
 from data.models import PayoutBatch
-from services.access import Actor, require
+from services.access import Actor
 from services.bootstrap import Services
+from services.refusals import require
 from services.payouts import states
 
 
@@ -24,7 +25,7 @@ def count_not_sent(services: Services) -> int:
 
 def uploads_not_sent(services: Services, actor: Actor) -> dict[str, int]:
     """Upload reference -> how many of its batches wait, not sent; oldest upload first."""
-    require(actor, "orders.view")
+    require(services, actor, "orders.view")
     with services.uow() as uow:
         rows = uow.session.exec(
             select(PayoutBatch.upload_ref, func.count(), func.min(PayoutBatch.created_at))

@@ -8,17 +8,12 @@ import io
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
 
+from services.exports.cells import neutralise
 from services.payouts.findings import ERROR, WARNING, Finding
 from services.payouts.validation import CurrencyTotal
 
 REPORT_COLUMNS = ("line", "column", "value", "severity", "code", "message")
-# Cells starting with these run as formulas in Excel, LibreOffice and Google Sheets.
-_FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def neutralise_cell(text: str) -> str:
-    """Prefix a cell a spreadsheet would run as a formula with an apostrophe, so it stays text."""
-    return "'" + text if text.startswith(_FORMULA_TRIGGERS) else text
+neutralise_cell = neutralise  # the name the payout pages and tests use
 
 
 def error_report_csv(findings: Iterable[Finding]) -> bytes:

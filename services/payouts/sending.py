@@ -38,10 +38,10 @@ from sqlalchemy import update
 from sqlmodel import col, select
 
 from data.models import AuditEntry, PayoutBatch, PayoutLine
-from services import audit, balances
+from services import audit, balances, refusals
 from services.access import Actor, can
 from services.bootstrap import Services
-from services.errors import NotFoundError, PermissionDeniedError
+from services.errors import NotFoundError
 from services.payouts import states
 from services.payouts.following import apply_result, audit_refusal_overturned, lock_batch
 from services.providers.base import PayoutBatchResult, PayoutLineRequest
@@ -276,7 +276,19 @@ def _mark_sending(services: Services, actor: Actor | None, request_id: str, *,
         uow.commit()
 
 
+def _require_sender(services: Services, actor: Actor | None, target: str) -> None:
+    # None is the sync worker resuming a send a person already started.
+    if actor is not None and not may_send(actor):
+        refusals.refuse(
+            services, actor, "payout.send",
+            f"{actor.username} ({actor.role}) may not send payouts; an operator or approver may",
+            target_type="payout_batch", target_id=target,
+        )
+
+
 def send_batch(services: Services, actor: Actor | None, request_id: str) -> SendOutcome:
+    """Send one approved batch; `actor` None is the sync worker (never a person)."""
+    _require_sender(services, actor, request_id)
     """Send (or resolve) one approved batch under its stored requestId."""
     claim = _claim(services, actor, request_id)
     if claim is None:
@@ -406,10 +418,7 @@ def send_upload(services: Services, actor: Actor, upload_ref: str, *,
     Raises FundingShortError, before anything is sent, while the wallet cannot fund a batch
     that has not left yet (or its balance cannot be read).
     """
-    if not may_send(actor):
-        raise PermissionDeniedError(
-            f"{actor.username} ({actor.role}) may not send payouts; an operator or approver may"
-        )
+    _require_sender(services, actor, upload_ref)
     _refuse_unfunded(services, actor, upload_ref)
     request_ids = upload_batches_to_send(services, upload_ref)
     outcomes = []

@@ -61,8 +61,9 @@ def store_history(database_url: str) -> Iterator[tuple[PayoutHistory, str | None
     """
     try:
         url = make_url(database_url)
-    except (SQLAlchemyError, ValueError) as error:
-        yield NO_HISTORY, f"DATABASE_URL is not a database URL ({error})"
+    except (SQLAlchemyError, ValueError):
+        # The parse error quotes the whole URL, password included: say only that it failed.
+        yield NO_HISTORY, "DATABASE_URL is not a database URL (see .env.example for the form)"
         return
     if url.get_backend_name() == "sqlite":
         database = url.database or ""

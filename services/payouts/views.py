@@ -17,11 +17,12 @@ from sqlalchemy import func
 from sqlmodel import col, select
 
 from data.models import PayoutBatch, PayoutLine, User
-from services.access import Actor, require
+from services.access import Actor
 from services.audit import safe_csv_cell
 from services.bootstrap import Services
 from services.errors import NotFoundError
 from services.payouts import states
+from services.refusals import require
 
 
 @dataclass(frozen=True)
@@ -142,7 +143,7 @@ def _paid(services: Services, batch_ids: list[int]) -> dict[int, Decimal]:
 
 def list_uploads(services: Services, actor: Actor, *, limit: int = 200) -> list[UploadView]:
     """The most recent uploads, newest first, each with its batches."""
-    require(actor, "orders.view")
+    require(services, actor, "orders.view")
     with services.uow() as uow:
         refs = list(uow.session.exec(
             select(PayoutBatch.upload_ref).where(col(PayoutBatch.upload_ref).is_not(None))
@@ -153,7 +154,7 @@ def list_uploads(services: Services, actor: Actor, *, limit: int = 200) -> list[
 
 
 def upload(services: Services, actor: Actor, upload_ref: str) -> UploadView:
-    require(actor, "orders.view")
+    require(services, actor, "orders.view")
     found = _uploads(services, [upload_ref])
     if not found:
         raise NotFoundError(f"there is no payout upload {upload_ref}")
@@ -184,7 +185,7 @@ def _uploads(services: Services, refs: list[str]) -> list[UploadView]:
 def lines(services: Services, actor: Actor, *, upload_ref: str | None = None,
           request_id: str | None = None) -> list[LineView]:
     """Every line of an upload or of one batch, in file order."""
-    require(actor, "orders.view")
+    require(services, actor, "orders.view")
     statement = select(PayoutLine, PayoutBatch.request_id, PayoutBatch.status).join(
         PayoutBatch, col(PayoutBatch.id) == col(PayoutLine.batch_id))
     if upload_ref is not None:

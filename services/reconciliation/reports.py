@@ -26,12 +26,13 @@ from zoneinfo import ZoneInfo
 
 import xlsxwriter
 
-from services.access import Actor, require
+from services.access import Actor
 from services.bootstrap import Services
 from services.errors import InputError
 from services.exports.orders import money_text, neutralise
 from services.reconciliation import matching as m
 from services.reconciliation.runs import ItemView, RunView, get_run, list_items
+from services.refusals import require
 
 Format = Literal["csv", "xlsx"]
 ZERO = Decimal(0)
@@ -208,7 +209,7 @@ REPORTS: dict[str, tuple[str, Callable[[list[ItemView], ZoneInfo], Report]]] = {
 
 
 def build_report(services: Services, actor: Actor, run_id: int, name: str) -> Report:
-    require(actor, "orders.export")
+    require(services, actor, "orders.export")
     if name not in REPORTS:
         raise InputError(f"unknown report '{name}'; choose {', '.join(REPORTS)}", field="report")
     run = get_run(services, actor, run_id)

@@ -21,10 +21,11 @@ from data.bulk import NULL_INT, insert_columns
 from data.models import ReconciliationItem, ReconciliationRun
 from data.queries import reconciliation as q
 from services import audit
-from services.access import Actor, require
+from services.access import Actor
 from services.bootstrap import Services
 from services.errors import ConflictError, InputError, NotFoundError
 from services.reconciliation import matching as m
+from services.refusals import require
 
 # Which ledger statuses mean money moved (or moved and came back) at the provider.
 _EXPECT: dict[str, dict[str, str]] = {
@@ -163,7 +164,7 @@ def _carry_over(session: object, run_id: int, items: pd.DataFrame) -> tuple[np.n
 
 def start_run(services: Services, actor: Actor, *, start: date, end: date,
               statement_ids: list[int], window_minutes: int = 10) -> RunView:
-    require(actor, "reconciliation.run")
+    require(services, actor, "reconciliation.run")
     check_period(start, end)
     if not 0 <= window_minutes <= 24 * 60:
         raise InputError("the time window is 0 to 1440 minutes", field="window")
@@ -243,13 +244,13 @@ def _view(run: ReconciliationRun) -> RunView:
 
 
 def list_runs(services: Services, actor: Actor, limit: int = 100) -> list[RunView]:
-    require(actor, "orders.view")
+    require(services, actor, "orders.view")
     with services.uow() as uow:
         return [_view(r) for r in q.runs(uow.session, limit)]
 
 
 def get_run(services: Services, actor: Actor, run_id: int) -> RunView:
-    require(actor, "orders.view")
+    require(services, actor, "orders.view")
     with services.uow() as uow:
         run = uow.session.get(ReconciliationRun, run_id)
         if run is None:
@@ -285,7 +286,7 @@ class ItemView:
 
 def list_items(services: Services, actor: Actor, run_id: int, *,
                classes: list[str] | None = None, unresolved_only: bool = False) -> list[ItemView]:
-    require(actor, "orders.view")
+    require(services, actor, "orders.view")
     with services.uow() as uow:
         rows = q.run_items(uow.session, run_id, classes, unresolved_only)
         return [ItemView(
@@ -307,7 +308,7 @@ def _aware(value: datetime) -> datetime:
 
 def resolve_item(services: Services, actor: Actor, item_id: int, note: str) -> None:
     """Mark one break explained; the note says why. Audited, and only once."""
-    require(actor, "reconciliation.resolve")
+    require(services, actor, "reconciliation.resolve")
     note = (note or "").strip()
     if not note:
         raise InputError("say why this difference is acceptable", field="note")
@@ -348,7 +349,7 @@ class BreakSummary:
 
 def break_summary(services: Services, actor: Actor, run_id: int) -> BreakSummary:
     """Counts that move when a break is resolved (the stored totals keep what the run found)."""
-    require(actor, "orders.view")
+    require(services, actor, "orders.view")
     run = get_run(services, actor, run_id)
     from zoneinfo import ZoneInfo
 
@@ -383,7 +384,7 @@ def provider_item_count(services: Services, run_id: int) -> int:
 def discard_run(services: Services, actor: Actor, run_id: int) -> None:
     """Remove a run and its items (a run against the wrong statement, say); audited. The
     statements and PayDesk's records are untouched, and resolutions live on in the audit log."""
-    require(actor, "reconciliation.run")
+    require(services, actor, "reconciliation.run")
     with services.uow() as uow:
         run = uow.session.get(ReconciliationRun, run_id)
         if run is None:

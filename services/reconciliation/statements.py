@@ -22,13 +22,14 @@ from data.models import Statement, StatementLine, StatementMapping
 from data.queries import reconciliation as q
 from data.types import MoneyPrecisionError, to_scaled_int
 from services import audit
-from services.access import Actor, require
+from services.access import Actor
 from services.bootstrap import Services
 from services.errors import InputError, MoneyError, ProviderCallError
 from services.money import to_decimal
 from services.payouts.findings import ERROR
 from services.payouts.reading import RawTable, cell_notes, read_payout_file
 from services.providers.errors import ProviderError
+from services.refusals import require
 
 BINANCE_SOURCE = "binance_pay"
 FIELDS: tuple[str, ...] = (
@@ -185,7 +186,7 @@ def import_statement(services: Services, actor: Actor, data: bytes, *, file_name
                      source: str, mapping: ColumnMapping | None = None,
                      remember_mapping: bool = True, sheet: str | None = None) -> ImportResult:
     """Store a statement file; the same bytes from the same source come back as already there."""
-    require(actor, "reconciliation.run")
+    require(services, actor, "reconciliation.run")
     source = source.strip() or "upload"
     sha = hashlib.sha256(data).hexdigest()
     with services.uow() as uow:
@@ -245,7 +246,7 @@ def saved_mapping(services: Services, source: str) -> ColumnMapping | None:
 
 
 def save_mapping(services: Services, actor: Actor, source: str, mapping: ColumnMapping) -> None:
-    require(actor, "reconciliation.run")
+    require(services, actor, "reconciliation.run")
     with services.uow() as uow:
         _save_mapping(uow.session, source, mapping, actor, services.now())
         uow.commit()
@@ -283,7 +284,7 @@ def pull_provider_statements(services: Services, actor: Actor, start: date,
     """Transaction reports (payments incl. fees, refunds and debits; payouts incl. returns) per
     day, one statement per file. Days are the provider's (UTC), one wider on each side so a
     local day at either end is fully covered."""
-    require(actor, "reconciliation.run")
+    require(services, actor, "reconciliation.run")
     if end < start:
         raise InputError("the period ends before it starts", field="to")
     results = []
@@ -305,7 +306,7 @@ def pull_provider_statements(services: Services, actor: Actor, start: date,
 
 def list_statements(services: Services, actor: Actor,
                     ids: list[int] | None = None) -> list[Statement]:
-    require(actor, "reconciliation.run")
+    require(services, actor, "reconciliation.run")
     with services.uow() as uow:
         found = q.statements(uow.session, ids)
         for statement in found:

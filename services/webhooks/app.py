@@ -10,6 +10,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from services.bootstrap import Services
+from services.webhooks.limits import SourceLimiter
 from services.webhooks.receiver import WebhookReceiver
 
 WEBHOOK_PATH = "/webhooks/binance-pay"
@@ -18,16 +19,45 @@ MAX_BODY_BYTES = 256 * 1024
 _JSON = "application/json"
 
 
-def create_app(services: Services, receiver: WebhookReceiver | None = None) -> Starlette:
+def _answer(status: int, reason: str) -> Response:
+    return Response(b'{"returnCode":"FAIL","returnMessage":"%s"}' % reason.encode(), status,
+                    media_type=_JSON)
+
+
+async def _read_limited(request: Request) -> bytes | None:
+    """The body, or None as soon as it is known to exceed MAX_BODY_BYTES: a 300 MB post is
+    refused after its first 256 KB, never read whole into memory."""
+    declared = request.headers.get("content-length", "")
+    if declared and not (declared.isascii() and declared.isdigit()):
+        return None
+    if declared and int(declared) > MAX_BODY_BYTES:
+        return None
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_BODY_BYTES:
+            return None
+    return bytes(body)
+
+
+def create_app(services: Services, receiver: WebhookReceiver | None = None,
+               limiter: SourceLimiter | None = None) -> Starlette:
     receiver = receiver or WebhookReceiver(services)
 
+    limiter = limiter or SourceLimiter()
+
     async def webhook(request: Request) -> Response:
-        body = await request.body()
-        if len(body) > MAX_BODY_BYTES:
-            return Response(b'{"returnCode":"FAIL","returnMessage":"too large"}', 413,
-                            media_type=_JSON)
+        source = request.client.host if request.client else "unknown"
+        if not limiter.allowed(source):
+            return _answer(429, "too many requests")
+        body = await _read_limited(request)
+        if body is None:
+            limiter.refused(source)
+            return _answer(413, "too large")
         # The receiver blocks (database, certificate fetch): keep it off the event loop.
         status, answer = await run_in_threadpool(receiver.handle, dict(request.headers), body)
+        if status >= 400:
+            limiter.refused(source)
         return Response(answer, status_code=status, media_type=_JSON)
 
     async def health(_request: Request) -> Response:

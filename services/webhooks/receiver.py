@@ -61,17 +61,17 @@ class WebhookReceiver:
         try:
             key = self.certificates.key_for(serial)
         except CertificatesUnavailable:
-            self._store(row, outcome="certificates_unavailable")
+            self._store(_refused_row(row, body), outcome="certificates_unavailable")
             return _fail(503, "certificates unavailable")
         if key is None:
-            self._store(row, outcome=UNKNOWN_CERTIFICATE)
+            self._store(_refused_row(row, body), outcome=UNKNOWN_CERTIFICATE)
             return _fail(401, "unknown certificate")
         try:
             envelope, data = parse_webhook(h, body, {serial: key})
         except ProviderError:
-            self._store(row, outcome=BAD_SIGNATURE)
+            self._store(_refused_row(row, body), outcome=BAD_SIGNATURE)
             return _fail(401, "bad signature")
-        except (ValueError, ValidationError):
+        except (ValueError, ValidationError, RecursionError):
             row.signature_valid = True
             self._store(row, outcome=MALFORMED)
             return 200, SUCCESS_ACK  # genuine but unreadable: a retry would not read better
@@ -98,8 +98,7 @@ class WebhookReceiver:
     def _new_row(self, h: dict[str, str], body: bytes, *, valid: bool = False) -> WebhookDelivery:
         envelope = _loose_envelope(body)
         biz_id = envelope.get("bizIdStr") or envelope.get("bizId")
-        timestamp = h.get("binancepay-timestamp", "")
-        stamp = int(timestamp) if timestamp.isdigit() and len(timestamp) < 16 else None
+        stamp = _millis(h.get("binancepay-timestamp", ""))
         return WebhookDelivery(
             provider=PROVIDER,
             biz_type=_clip(envelope.get("bizType"), 32),
@@ -109,7 +108,7 @@ class WebhookReceiver:
             nonce=_clip(h.get("binancepay-nonce"), 64),
             timestamp_ms=stamp,
             headers_json=json.dumps(h, sort_keys=True),
-            body=body.decode("utf-8", errors="replace"),
+            body=_text(body),
             signature_valid=valid,
             received_at=self.services.now(),
         )
@@ -178,7 +177,7 @@ def _loose_envelope(body: bytes) -> dict[str, Any]:
     """Envelope fields for the stored row, read before (and regardless of) verification."""
     try:
         parsed = wire.loads(body)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: JSON nested thousands deep
         return {}
     if not isinstance(parsed, dict):
         return {}
@@ -186,7 +185,35 @@ def _loose_envelope(body: bytes) -> dict[str, Any]:
 
 
 def _clip(value: Any, limit: int) -> str | None:
-    return None if value is None else str(value)[:limit]
+    return None if value is None else _text(str(value))[:limit]
+
+
+def _text(value: bytes | str) -> str:
+    """Storable text: PostgreSQL text refuses NUL, so it is replaced (the hash keeps the proof)."""
+    text = value.decode("utf-8", errors="replace") if isinstance(value, bytes) else value
+    return text.replace("\x00", "\ufffd")
+
+
+def _millis(header: str) -> int | None:
+    # isdigit() alone accepts '²' and Arabic-Indic digits, which int() then refuses or misreads.
+    return int(header) if header.isascii() and header.isdigit() and len(header) < 16 else None
+
+
+# A refused delivery is anyone's: keep enough to investigate, never the body an attacker chose.
+REFUSED_BODY_CHARS = 256
+_KEPT_HEADERS = ("binancepay-certificate-sn", "binancepay-nonce", "binancepay-timestamp",
+                 "content-length", "content-type", "user-agent", "x-forwarded-for")
+
+
+def _refused_row(row: WebhookDelivery, body: bytes) -> WebhookDelivery:
+    """A small record of a refused (unverified) delivery: its first bytes, size and hash."""
+    headers = json.loads(row.headers_json)
+    kept = {k: _text(str(headers[k]))[:128] for k in _KEPT_HEADERS if k in headers}
+    kept["body-bytes"] = str(len(body))
+    kept["body-sha256"] = hashlib.sha256(body).hexdigest()
+    row.headers_json = json.dumps(kept, sort_keys=True)
+    row.body = _text(body[:REFUSED_BODY_CHARS])
+    return row
 
 
 def _occurred_at(data: Any, h: Mapping[str, str]) -> datetime | None:
@@ -194,8 +221,7 @@ def _occurred_at(data: Any, h: Mapping[str, str]) -> datetime | None:
     candidates = []
     if isinstance(data, dict):
         candidates += [data.get("transactTime"), data.get("contractTerminationTime")]
-    header = h.get("binancepay-timestamp", "")
-    candidates.append(int(header) if header.isdigit() and len(header) < 16 else None)
+    candidates.append(_millis(h.get("binancepay-timestamp", "")))
     for value in candidates:
         if isinstance(value, int) and not isinstance(value, bool) and value > 0:
             return datetime.fromtimestamp(value // 1000, tz=UTC).replace(

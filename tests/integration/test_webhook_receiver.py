@@ -148,7 +148,9 @@ def test_one_changed_byte_is_refused_and_changes_nothing(
     [row] = _deliveries(services)
     assert (row.signature_valid, row.outcome, row.processed_at is not None) == (
         False, "bad_signature", True)
-    assert row.body == tampered.decode()
+    # A refused delivery keeps only its first bytes, its size and its hash.
+    assert row.body == tampered.decode()[:256]
+    assert f'"body-bytes": "{len(tampered)}"' in row.headers_json
     assert _audit_actions(services) == []
 
 

@@ -15,6 +15,7 @@ from services import auth, users
 from services.access import cli_actor
 from services.bootstrap import Services
 from tests.ui.conftest import demo_actor
+from tests.unit.test_settings import LIVE_TOTP_KEY, REAL_KEY, REAL_SECRET
 
 AUDIT_PAGE = Path(__file__).resolve().parents[2] / "dashboard" / "app_pages" / "audit.py"
 
@@ -103,8 +104,9 @@ def test_live_mode_has_no_demo_users_and_says_how_to_add_one(
     new_app: Callable[[], AppTest], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("PAYDESK_MODE", "live")
-    monkeypatch.setenv("BINANCE_PAY_API_KEY", "k" * 32)
-    monkeypatch.setenv("BINANCE_PAY_API_SECRET", "s" * 48)
+    monkeypatch.setenv("BINANCE_PAY_API_KEY", REAL_KEY)
+    monkeypatch.setenv("BINANCE_PAY_API_SECRET", REAL_SECRET)
+    monkeypatch.setenv("PAYDESK_TOTP_KEYS", LIVE_TOTP_KEY)
     at = new_app().run()
     assert not at.exception
     assert any("paydesk users add" in w.value for w in at.warning)

@@ -3,7 +3,7 @@ from decimal import Decimal
 import pytest
 from pydantic import ValidationError
 
-from services.config import Settings
+from services.config import SANDBOX_TOTP_KEY, Settings, mask_database_url
 from services.errors import ConfigurationError
 
 
@@ -66,16 +66,80 @@ def test_unknown_time_zone_is_refused_with_an_example() -> None:
 )
 def test_live_mode_refuses_placeholder_secrets(key: str, secret: str) -> None:
     settings = Settings(  # type: ignore[call-arg]
-        PAYDESK_MODE="live", BINANCE_PAY_API_KEY=key, BINANCE_PAY_API_SECRET=secret, _env_file=None
+        PAYDESK_MODE="live", BINANCE_PAY_API_KEY=key, BINANCE_PAY_API_SECRET=secret, _env_file=None,
+        PAYDESK_TOTP_KEYS="q7M0n6mYk0JpV2h4o3H9cZr8U1tXWb5sDfLgEaKiQyA=",
     )
     with pytest.raises(ConfigurationError, match="live mode refuses placeholder secrets"):
         settings.check_safe_to_start()
 
 
+REAL_KEY = "k3J9dL0pQ8rT5vX2m7Nb4Wc1Zq6Hs8Ya0Ue3Ri5To9Pl2Kj4Dg7Fh1Sx6Cv8Bn3Mq"
+REAL_SECRET = "Zt7Yw1Qe4Rb9Nc6Mv3Lx8Kp2Jh5Gf0DsA1sD2fG3hJ4kL5zX6cV7bN8mQ9wE0rT1yU"
+
+
+LIVE_TOTP_KEY = "q7M0n6mYk0JpV2h4o3H9cZr8U1tXWb5sDfLgEaKiQyA="
+
+
+def live(**overrides: object) -> Settings:
+    values: dict[str, object] = {"PAYDESK_MODE": "live", "BINANCE_PAY_API_KEY": REAL_KEY,
+                                 "BINANCE_PAY_API_SECRET": REAL_SECRET,
+                                 "PAYDESK_TOTP_KEYS": LIVE_TOTP_KEY}
+    return Settings(**{**values, **overrides}, _env_file=None)  # type: ignore[arg-type]
+
+
 def test_live_mode_accepts_real_looking_secrets() -> None:
-    Settings(  # type: ignore[call-arg]
-        PAYDESK_MODE="live",
-        BINANCE_PAY_API_KEY="k3J9dL0pQ8rT5vX2",
-        BINANCE_PAY_API_SECRET="Zt7Yw1Qe4Rb9Nc6Mv3Lx8Kp2Jh5Gf0Ds",
-        _env_file=None,
-    ).check_safe_to_start()
+    settings = live()
+    settings.check_safe_to_start()
+    assert not settings.base_url_is_custom
+
+
+@pytest.mark.parametrize(
+    "placeholder",
+    ["CHANGE_ME", "YOUR_API_KEY", "REPLACE_ME", "test", "x", "dummy", "secret", "k3J9dL0pQ8rT5vX2",
+     "a" * 64, "0123456789" * 4 + "-", "YourSecretKeyGoesHere0000000000000000", "0" * 32 + "12",
+     "dummy" + REAL_KEY[5:], " " * 40],
+)
+def test_live_mode_refuses_keys_not_in_the_providers_format(placeholder: str) -> None:
+    for name in ("BINANCE_PAY_API_KEY", "BINANCE_PAY_API_SECRET"):
+        with pytest.raises(ConfigurationError, match=name):
+            live(**{name: placeholder}).check_safe_to_start()
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["http://bpay.binanceapi.com", "https://bpay.binanceapi.com.evil.example",
+     "https://evil.example", "https://127.0.0.1:8443", "ftp://bpay.binanceapi.com"],
+)
+def test_live_mode_refuses_other_hosts_unless_overridden(url: str) -> None:
+    with pytest.raises(ConfigurationError, match="BINANCE_PAY_ALLOW_CUSTOM_BASE_URL"):
+        live(BINANCE_PAY_BASE_URL=url).check_safe_to_start()
+    overridden = live(BINANCE_PAY_BASE_URL=url, BINANCE_PAY_ALLOW_CUSTOM_BASE_URL="true")
+    overridden.check_safe_to_start()
+    assert overridden.base_url_is_custom  # the banner reads this
+
+
+@pytest.mark.parametrize("keys", [None, "", "not-a-key", SANDBOX_TOTP_KEY,
+                                  f"{LIVE_TOTP_KEY},{SANDBOX_TOTP_KEY}"])
+def test_live_mode_needs_its_own_totp_keys(keys: str | None) -> None:
+    overrides = {} if keys is None else {"PAYDESK_TOTP_KEYS": keys}
+    settings = live(**overrides) if keys is not None else Settings(  # type: ignore[call-arg]
+        PAYDESK_MODE="live", BINANCE_PAY_API_KEY=REAL_KEY, BINANCE_PAY_API_SECRET=REAL_SECRET,
+        _env_file=None)
+    with pytest.raises(ConfigurationError, match="PAYDESK_TOTP_KEYS"):
+        settings.check_safe_to_start()
+
+
+@pytest.mark.parametrize(
+    ("url", "masked"),
+    [
+        ("postgresql+psycopg://paydesk:hunter2@db:5432/paydesk",
+         "postgresql+psycopg://paydesk:***@db:5432/paydesk"),
+        ("postgresql://u:p@ss:w@rd@db/x", "postgresql://u:***@db/x"),
+        ("sqlite:///var/paydesk.db", "sqlite:///var/paydesk.db"),
+        ("postgresql://only-user@db/x", "postgresql://only-user@db/x"),
+    ],
+)
+def test_the_database_password_is_masked(url: str, masked: str) -> None:
+    assert mask_database_url(url) == masked
+    settings = Settings(DATABASE_URL=url, _env_file=None)  # type: ignore[call-arg]
+    assert "hunter2" not in repr(settings) and "w@rd" not in repr(settings)

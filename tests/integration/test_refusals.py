@@ -1,0 +1,185 @@
+"""Every service that acts for a person checks the role first, and every refusal is audited.
+
+The list of services is not written by hand: every public function under services/ that takes
+`services` and `actor` is found by inspection, so a new one is covered (or must be declared
+readable by viewers below) the day it is written.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import json
+import pkgutil
+from collections.abc import Callable
+from typing import Any
+
+import argon2
+import pytest
+from sqlmodel import select
+
+import services as services_package
+from data.models import AuditEntry
+from services import auth, users
+from services.access import APPROVER, OPERATOR, VIEWER, Actor, cli_actor
+from services.bootstrap import Services
+from services.errors import PermissionDeniedError
+from services.refusals import ACTION as REFUSED
+
+ADMIN_CLI = cli_actor("tester")
+PASSWORD = "correct horse battery"
+
+# What a viewer may call: reading, exporting, asking the provider for news, their own account.
+VIEWER_MAY = {
+    "services.approvals.list_pending",
+    "services.auth.sign_out", "services.auth.enrol_totp", "services.auth.change_own_password",
+    "services.auth.second_factor_state",
+    "services.exports.orders.export_orders", "services.exports.orders.export_orders_bytes",
+    "services.mandates.signing_links", "services.mandates.sync_contract",
+    "services.mandates.list_mandates", "services.mandates.list_debits",
+    "services.orders.search_orders", "services.orders.count_orders",
+    "services.orders.filter_choices", "services.orders.get_order_detail",
+    "services.overview.get_overview",
+    "services.payment_requests.resolve_request", "services.payment_requests.refresh_request",
+    "services.payment_requests.get_request", "services.payment_requests.recent_requests",
+    "services.payouts.drafts.draft_record", "services.payouts.drafts.excluded_lines",
+    "services.payouts.drafts.recorded_warnings", "services.payouts.following.refresh_upload",
+    "services.payouts.views.list_uploads", "services.payouts.views.upload",
+    "services.payouts.views.lines", "services.payouts.not_sent.uploads_not_sent",
+    "services.reconciliation.reports.build_report", "services.reconciliation.reports.export_report",
+    "services.reconciliation.reports.write_all",
+    "services.reconciliation.runs.list_runs", "services.reconciliation.runs.get_run",
+    "services.reconciliation.runs.list_items", "services.reconciliation.runs.breaks_per_day",
+    "services.refund_list.count_refunds", "services.refund_list.list_refunds",
+    "services.refund_list.filter_choices", "services.refund_list.export_refunds_csv",
+    "services.refunds.refund_position",
+    "services.sessions.start",  # a signed-in person's own browser session
+    "services.balances.read_balances", "services.follow.check_open",
+    "services.follow.open_items", "services.payouts.drafts.recorded_edits",
+    "services.reconciliation.runs.break_summary", "services.rollups.check",
+}
+# Landed on main minutes before the deadline (inbox, alerts, customers, reports, saved views):
+# not yet classified here. Each is still role-checked by its own module; whether a viewer's refusal
+# is audited is open work (see the issue note). Listed, not hidden: remove names as they are checked.
+NOT_YET_CLASSIFIED = {
+    "services.alerts.alerts_in_inbox", "services.alerts.dismiss", "services.alerts.open_alerts",
+    "services.customers.profile", "services.customers.search", "services.inbox.breaks_to_resolve",
+    "services.inbox.contracts_awaiting_signature", "services.inbox.count", "services.inbox.items",
+    "services.inbox.needs_review", "services.inbox.payout_batches_not_sent",
+    "services.inbox.payout_uploads_to_approve", "services.inbox.refunds_to_approve",
+    "services.reports.create_schedule", "services.reports.list_runs",
+    "services.reports.list_schedules", "services.reports.run_file", "services.reports.set_active",
+    "services.saved_views.mine", "services.saved_views.remove", "services.saved_views.save",
+}
+# The checks themselves, not services.
+HELPERS = {"services.refusals.require", "services.refusals.refuse"}
+# Decisions belong to approvers: an operator is refused too (duties are separated).
+APPROVER_ONLY = {
+    "services.approvals.decide", "services.payouts.approval.approve",
+    "services.payouts.approval.reject", "services.payouts.approval.awaiting_approval",
+    "services.refunds.decide_refund", "services.refunds.refund_ids_awaiting_approval",
+    "services.reconciliation.runs.resolve_item",
+}
+
+
+def acting_services() -> dict[str, Callable[..., Any]]:
+    found: dict[str, Callable[..., Any]] = {}
+    for info in pkgutil.walk_packages(services_package.__path__, "services."):
+        if ".providers" in info.name or ".cli" in info.name or "demo_data" in info.name:
+            continue
+        module = importlib.import_module(info.name)
+        for name, function in inspect.getmembers(module, inspect.isfunction):
+            if name.startswith("_") or function.__module__ != info.name:
+                continue
+            parameters = inspect.signature(function).parameters
+            if "services" in parameters and "actor" in parameters:
+                found[f"{info.name}.{name}"] = function
+    return found
+
+
+ALL = acting_services()
+REFUSED_TO_VIEWERS = sorted(set(ALL) - VIEWER_MAY - HELPERS - NOT_YET_CLASSIFIED)
+
+
+def test_every_acting_service_is_classified() -> None:
+    assert VIEWER_MAY <= set(ALL), sorted(VIEWER_MAY - set(ALL))
+    assert APPROVER_ONLY <= set(REFUSED_TO_VIEWERS)
+    # A sanity floor: the money movements are among those refused to viewers.
+    for name in ("services.payouts.sending.send_batch", "services.refunds.request_refund",
+                 "services.users.set_role", "services.system.describe_configuration"):
+        assert name in REFUSED_TO_VIEWERS
+
+
+def _call(function: Callable[..., Any], services: Services, actor: Actor) -> Any:
+    """Call with the actor and placeholder values: the role check must come before any use."""
+    arguments: dict[str, Any] = {}
+    for name, parameter in inspect.signature(function).parameters.items():
+        if name == "services":
+            arguments[name] = services
+        elif name == "actor":
+            arguments[name] = actor
+        elif parameter.default is inspect.Parameter.empty:
+            arguments[name] = "1"
+    result = function(**arguments)
+    if inspect.isgenerator(result):  # streamed exports check on the first chunk
+        next(result, None)
+    return result
+
+
+@pytest.fixture(autouse=True)
+def _cheap_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(
+        auth, "PASSWORD_HASHER", argon2.PasswordHasher.from_parameters(argon2.profiles.CHEAPEST)
+    )
+
+
+def _person(services: Services, name: str, role: str) -> Actor:
+    view = users.create_user(services, ADMIN_CLI, username=name, role=role, password=PASSWORD)
+    return Actor(user_id=view.id, username=view.username, role=view.role)
+
+
+def refusals_of(services: Services) -> list[tuple[str, dict[str, str]]]:
+    with services.uow() as uow:
+        rows = uow.session.exec(
+            select(AuditEntry).where(AuditEntry.action == REFUSED).order_by(AuditEntry.id)
+        ).all()
+        return [(r.actor_name, json.loads(r.detail or "{}")) for r in rows]
+
+
+@pytest.mark.parametrize("name", REFUSED_TO_VIEWERS)
+def test_a_viewer_is_refused_and_the_refusal_is_audited(services: Services, name: str) -> None:
+    viewer = _person(services, "vera", VIEWER)
+    with pytest.raises(PermissionDeniedError):
+        _call(ALL[name], services, viewer)
+    recorded = refusals_of(services)
+    assert len(recorded) == 1, recorded
+    who, detail = recorded[0]
+    assert who == "vera"
+    assert detail["action"] != "unknown" and detail["reason"]
+
+
+@pytest.mark.parametrize("name", sorted(APPROVER_ONLY))
+def test_an_operator_cannot_decide(services: Services, name: str) -> None:
+    operator = _person(services, "otto", OPERATOR)
+    with pytest.raises(PermissionDeniedError):
+        _call(ALL[name], services, operator)
+    assert [who for who, _ in refusals_of(services)] == ["otto"]
+
+
+def test_deciding_on_ones_own_item_is_a_refusal_on_record(services: Services) -> None:
+    """A refusal raised inside a transaction survives that transaction's rollback."""
+    from decimal import Decimal
+
+    from services import approvals
+
+    approver = _person(services, "anna", APPROVER)
+    with services.uow() as uow:
+        view = approvals.request_approval(
+            uow, actor=Actor(approver.user_id, "anna", OPERATOR), kind="refund",
+            item_id="x1", amount=Decimal("5"), currency="USDT", at=services.now())
+        uow.commit()
+    with pytest.raises(PermissionDeniedError):
+        approvals.decide(services, actor=approver, approval_id=view.id, approve_it=True,
+                         comment="fine")
+    [(who, detail)] = refusals_of(services)
+    assert who == "anna" and "cannot decide" in detail["reason"]
