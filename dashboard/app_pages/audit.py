@@ -13,6 +13,7 @@ from dashboard.components.formatting import (
     audit_detail_text,
     audit_target_text,
     format_money,
+    humanize_code,
     user_names_from_entries,
 )
 from dashboard.components.tables import right_aligned
@@ -89,10 +90,11 @@ else:
             "Target": audit_target_text(row.target_type, row.target_id, usernames),
             "Amount": format_money(row.amount, row.currency or "")
             if row.amount is not None else EMPTY,
-            "Outcome": row.outcome,
+            # Outcomes and provider codes are stored as codes (REFUND_SUCCESS); shown as words.
+            "Outcome": humanize_code(row.outcome) if row.outcome else EMPTY,
             "Detail": audit_detail_text(row.detail) or EMPTY,
             "Idempotency key": row.idempotency_key or EMPTY,
-            "Provider code": row.provider_code or EMPTY,
+            "Provider code": humanize_code(row.provider_code) if row.provider_code else EMPTY,
         }
         for row in result.rows
     ]
