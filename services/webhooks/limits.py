@@ -20,7 +20,8 @@ _MAX_SOURCES = 10_000  # the oldest sources are forgotten first
 
 class SourceLimiter:
     def __init__(self, *, refusals: int = REFUSALS_PER_WINDOW,
-                 requests: int = REQUESTS_PER_WINDOW, window: float = WINDOW_SECONDS,
+                 requests: int = REQUESTS_PER_WINDOW,
+                 window: float = WINDOW_SECONDS,  # float-ok: seconds
                  clock: Callable[[], float] = time.monotonic) -> None:
         self._limits = {"refused": refusals, "request": requests}
         self._window = window
@@ -43,7 +44,7 @@ class SourceLimiter:
             now = self._clock()
             self._recent("refused", source, now).append(now)
 
-    def _recent(self, kind: str, source: str, now: float) -> deque[float]:
+    def _recent(self, kind: str, source: str, now: float) -> deque[float]:  # float-ok: time
         key = (kind, source)
         times = self._seen.pop(key, None) or deque()
         while times and now - times[0] > self._window:
