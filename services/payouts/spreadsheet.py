@@ -25,6 +25,11 @@ MAX_PARTS = 2_000
 MAX_ROWS = 200_000  # payout files hold at most 100,000 lines; blank rows still count
 MAX_COLUMNS = 256
 MAX_CELLS = 3_000_000  # the grid calamine builds: rows x columns from A1 to the last cell
+# A cell holds at most 32,767 characters; written as numeric character references (&#x10FFFF;)
+# that is at most ten bytes each. A longer stretch of a part without a '<' cannot be one cell's
+# text within the limit: it is refused before calamine holds it (one 90 MB shared string cost
+# 840 MB of memory on its way to a "cell too long" finding).
+MAX_TEXT_RUN_BYTES = 10 * 32_767 + 64
 
 _MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -139,6 +144,8 @@ def read_workbook(data: bytes, sheet: str | None = None) -> SheetCells:
     except Exception as error:  # a damaged zip fails in many ways; each one is a message
         raise SpreadsheetError(f"the file is not a readable .xlsx workbook ({_reason(error)})"
                                ) from None
+    for part, xml in parts.items():
+        _check_text_runs(part, xml)
     sheets = _sheets(parts)
     extents = {}
     for info in sheets:
@@ -280,6 +287,21 @@ def _extent(xml: bytes) -> Extent:
             last_row = bounds.group(4) or bounds.group(2)
             declared = (int(last_row), column_number(last_col))
     return Extent(rows, columns, declared)
+
+
+def _check_text_runs(name: str, xml: bytes) -> None:
+    if len(xml) <= MAX_TEXT_RUN_BYTES:
+        return
+    import numpy  # already loaded with pandas; only needed for workbooks
+
+    # Where each '<' is, with the part's two ends: the longest gap is the longest run of text.
+    tags = numpy.flatnonzero(numpy.frombuffer(xml, dtype=numpy.uint8) == ord("<"))
+    edges = numpy.concatenate(([-1], tags, [len(xml)]))
+    longest = int(numpy.diff(edges).max()) - 1
+    if longest > MAX_TEXT_RUN_BYTES:
+        raise SpreadsheetError(
+            f"the workbook's part {name} holds a value of {longest:,} bytes, longer than any "
+            "spreadsheet cell (32,767 characters); check that this is the right file")
 
 
 def _check_extent(name: str, extent: Extent) -> None:

@@ -61,3 +61,22 @@ def test_references_are_found_however_they_are_written():
     assert spreadsheet._CELL_REF.findall(xml) == [(b"B", b"2"), (b"xfd", b"3"), (b"C", b"7")]
     assert spreadsheet._ROW_REF.findall(b'<row r="12"/><row spans="1:3" r=\'04\'/><row x-r="9"/>'
                                         ) == [b"12", b"4"]
+
+
+def test_one_huge_shared_string_is_refused_before_calamine_reads_it(monkeypatch):
+    def never(*args, **kwargs):
+        raise AssertionError("calamine was asked to read a 90 MB string")
+
+    monkeypatch.setattr(spreadsheet, "_calamine_rows", never)
+    with pytest.raises(UnreadableFileError, match=r"sharedStrings.xml holds a value of "
+                                                  r"94,371,8\d\d bytes, longer than any"):
+        read_payout_file(hostile.huge_shared_string(), file_name="huge.xlsx")
+
+
+def test_a_long_value_a_cell_can_hold_is_read_and_reported_by_its_cell():
+    """Up to what a cell can hold the value is read, so the finding names its line and column."""
+    limit = spreadsheet.MAX_TEXT_RUN_BYTES
+    table = read_payout_file(hostile.huge_shared_string(size=limit - 64), file_name="long.xlsx")
+    assert len(table.rows[0][4]) == limit - 64
+    with pytest.raises(UnreadableFileError, match="longer than any"):
+        read_payout_file(hostile.huge_shared_string(size=limit + 1), file_name="long.xlsx")
