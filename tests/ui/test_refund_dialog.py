@@ -76,7 +76,20 @@ def test_partial_refund_through_the_confirmation_dialog(
     # The form starts empty again: the next refund is never the last one's by accident.
     assert at.text_input(key="refund_amount").value == ""
     assert at.text_input(key="refund_note").value == ""
+    assert at.selectbox(key="refund_reason").value is None
 
+
+def test_no_reason_is_chosen_for_the_user(
+    signed_in_app: Callable[[str], AppTest], ui_services: Services
+) -> None:
+    order = paid(ui_services, "100")
+    at = open_order(signed_in_app, order)
+    assert at.selectbox(key="refund_reason").value is None
+    at.text_input(key="refund_amount").input("5")
+    at.button(key="refund_open").click().run()
+    assert not at.exception, at.exception
+    assert [e.value for e in at.error] == ["Choose a reason for the refund first."]
+    assert refunds_of(ui_services, order) == []
 
 
 def test_a_second_yes_for_the_same_dialog_refunds_nothing_more(
