@@ -298,48 +298,50 @@ nav[0].button("← Previous", on_click=_go, args=("before",), disabled=not page.
 nav[1].button("Next →", on_click=_go, args=("after",), disabled=not page.next_token,
               key="orders_next", width="stretch")
 
-with st.expander(f"Export {'this order' if total == 1 else f'these {total:,} orders'}",
-                 icon=":material/download:"):
-    st.caption(f"Exactly the filtered orders with the chosen columns, times in {zone_name}, "
-               "amounts as exact decimals with their currency. No row limit.")
-    if not can(actor, "orders.export"):
-        st.info("Your role may not export orders.")
-    elif total <= DIRECT_EXPORT_ROWS:
-        buttons = st.columns(2)
-        for col, fmt, mime in ((buttons[0], "csv", "text/csv"), (buttons[1], "xlsx",
-                               "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")):
-            col.download_button(
-                f"Download {fmt.upper()} ({plural(total, 'row')})",
-                data=lambda fmt=fmt: export_orders_bytes(services, actor, filters=filters,
-                                                         columns=columns, fmt=fmt),
-                file_name=f"orders.{fmt}", mime=mime, on_click="ignore", key=f"orders_dl_{fmt}",
-                icon=":material/download:",
-            )
-    else:
-        fmt = st.radio("Format", ["csv", "xlsx"], horizontal=True, key="orders_export_fmt",
-                       format_func=str.upper)
-        if st.button(f"Prepare {fmt.upper()} of {total:,} rows", key="orders_prepare"):
-            bar = st.progress(0.0, text="Starting…")
-            earlier = state.pop("orders_prepared", None)
-            if earlier:
-                Path(earlier[0]).unlink(missing_ok=True)
-            handle, name = tempfile.mkstemp(prefix="paydesk-orders-", suffix=f".{fmt}")
-            os.close(handle)
-            path = Path(name)
-            with path.open("wb") as out:
-                result = export_orders(
-                    services, actor, filters=filters, columns=columns, fmt=fmt, out=out,
-                    progress=lambda done, all_: bar.progress(
-                        min(1.0, done / max(all_, 1)), text=f"{done:,} of {all_:,} rows"),
+# Nothing to export is not offered ('Export these 0 orders').
+if total:
+    with st.expander(f"Export {'this order' if total == 1 else f'these {total:,} orders'}",
+                     icon=":material/download:"):
+        st.caption(f"Exactly the filtered orders with the chosen columns, times in {zone_name}, "
+                   "amounts as exact decimals with their currency. No row limit.")
+        if not can(actor, "orders.export"):
+            st.info("Your role may not export orders.")
+        elif total <= DIRECT_EXPORT_ROWS:
+            buttons = st.columns(2)
+            for col, fmt, mime in ((buttons[0], "csv", "text/csv"), (buttons[1], "xlsx",
+                                   "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")):
+                col.download_button(
+                    f"Download {fmt.upper()} ({plural(total, 'row')})",
+                    data=lambda fmt=fmt: export_orders_bytes(services, actor, filters=filters,
+                                                             columns=columns, fmt=fmt),
+                    file_name=f"orders.{fmt}", mime=mime, on_click="ignore", key=f"orders_dl_{fmt}",
+                    icon=":material/download:",
                 )
-            state["orders_prepared"] = (str(path), fmt, result.rows)
-        prepared = state.get("orders_prepared")
-        if prepared and Path(prepared[0]).exists():
-            st.download_button(
-                f"Download {prepared[1].upper()} ({prepared[2]:,} rows)",
-                data=lambda: Path(prepared[0]).read_bytes(), file_name=f"orders.{prepared[1]}",
-                on_click="ignore", key="orders_dl_prepared", icon=":material/download:",
-            )
+        else:
+            fmt = st.radio("Format", ["csv", "xlsx"], horizontal=True, key="orders_export_fmt",
+                           format_func=str.upper)
+            if st.button(f"Prepare {fmt.upper()} of {total:,} rows", key="orders_prepare"):
+                bar = st.progress(0.0, text="Starting…")
+                earlier = state.pop("orders_prepared", None)
+                if earlier:
+                    Path(earlier[0]).unlink(missing_ok=True)
+                handle, name = tempfile.mkstemp(prefix="paydesk-orders-", suffix=f".{fmt}")
+                os.close(handle)
+                path = Path(name)
+                with path.open("wb") as out:
+                    result = export_orders(
+                        services, actor, filters=filters, columns=columns, fmt=fmt, out=out,
+                        progress=lambda done, all_: bar.progress(
+                            min(1.0, done / max(all_, 1)), text=f"{done:,} of {all_:,} rows"),
+                    )
+                state["orders_prepared"] = (str(path), fmt, result.rows)
+            prepared = state.get("orders_prepared")
+            if prepared and Path(prepared[0]).exists():
+                st.download_button(
+                    f"Download {prepared[1].upper()} ({prepared[2]:,} rows)",
+                    data=lambda: Path(prepared[0]).read_bytes(), file_name=f"orders.{prepared[1]}",
+                    on_click="ignore", key="orders_dl_prepared", icon=":material/download:",
+                )
 
 st.text_input("Open an order by id, merchantTradeNo or prepayId", key="orders_open_input",
               on_change=lambda: state.__setitem__(OPEN_REF,
