@@ -247,7 +247,9 @@ def test_a_charge_of_another_amount_is_declined_and_a_customer_can_cancel(
     world.sandbox.advance(2)
     signed = world.provider.get_contract(merchant_contract_code="cof-3")
     assert signed.state is ContractState.SIGNED and signed.payer_id == customer_id_for(PAYER)
-    world.provider.debit(merchant_request_id="ch-1", provider_contract_id=signed.provider_contract_id,
+    assert signed.provider_contract_id
+    world.provider.debit(merchant_request_id="ch-1",
+                         provider_contract_id=signed.provider_contract_id,
                          amount=Decimal("5.00"), currency="EUR", product_name="Gym", payer=PAYER)
     world.sandbox.advance(5)
     assert world.state("ch-1") is OrderState.ERROR  # "must match the registered amount"
