@@ -111,6 +111,26 @@ def test_a_repeated_create_is_the_same_payment_and_another_under_the_id_is_a_con
     assert not caught.value.outcome_unknown  # a different payment: a plain refusal
 
 
+def test_a_repeated_payout_or_charge_is_the_same_one_and_not_a_second(world: World) -> None:
+    line = _line("rp-1")
+    first = world.provider.create_payout_batch(batch_request_id="rp-1", batch_name="May",
+                                               currency="EUR", lines=[line])
+    again = world.provider.create_payout_batch(batch_request_id="rp-1", batch_name="May",
+                                               currency="EUR", lines=[line])
+    assert again == first and world.sent(PAYOUT) == 2
+    assert len(world.sandbox.world.payments["rp-1"].operations) == 1
+    other = base.PayoutLineRequest(merchant_line_id="rp-1", receiver_type="BINANCE_ID",
+                                   receiver="99999999", amount=Decimal("5.00"), payee=PAYER)
+    with pytest.raises(neutral.DuplicateRequestError) as caught:
+        world.provider.create_payout_batch(batch_request_id="rp-1", batch_name="May",
+                                           currency="EUR", lines=[other])
+    assert not caught.value.outcome_unknown  # another recipient: a plain refusal
+    with pytest.raises(neutral.DuplicateRequestError):  # a charge cannot reuse a payout's id
+        world.provider.debit(merchant_request_id="rp-1", provider_contract_id="1",
+                             amount=Decimal("5.00"), currency="EUR", product_name="x",
+                             payer=PAYER)
+
+
 def test_the_qr_comes_on_the_intermediate_callback_with_its_expiry(world: World) -> None:
     created = world.create("qr-1")
     assert created.links == base.CheckoutLinks() and created.expires_at is None
