@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from decimal import ROUND_HALF_EVEN, Decimal
 
-from services.money import FIAT_DECIMALS, STABLECOINS
+from services.core.money import FIAT_DECIMALS, STABLECOINS
 
 STATUS_LABELS: dict[str, str] = {
     "INITIAL": "Created",

@@ -20,28 +20,29 @@ from sqlmodel import select
 
 import services as services_package
 from data.models import AuditEntry
-from services import auth, users
-from services.access import APPROVER, OPERATOR, VIEWER, Actor, cli_actor
-from services.bootstrap import Services
-from services.errors import PermissionDeniedError
-from services.refusals import ACTION as REFUSED
+from services.identity import sign_in as auth
+from services.identity import users
+from services.core.access import APPROVER, OPERATOR, VIEWER, Actor, cli_actor
+from services.entrypoints.bootstrap import Services
+from services.core.errors import PermissionDeniedError
+from services.core.refusals import ACTION as REFUSED
 
 ADMIN_CLI = cli_actor("tester")
 PASSWORD = "correct horse battery"
 
 # What a viewer may call: reading, exporting, asking the provider for news, their own account.
 VIEWER_MAY = {
-    "services.approvals.list_pending",
-    "services.auth.sign_out", "services.auth.enrol_totp", "services.auth.change_own_password",
-    "services.auth.second_factor_state",
-    "services.exports.orders.export_orders", "services.exports.orders.export_orders_bytes",
-    "services.mandates.signing_links", "services.mandates.sync_contract",
-    "services.mandates.list_mandates", "services.mandates.list_debits",
-    "services.orders.search_orders", "services.orders.count_orders",
-    "services.orders.filter_choices", "services.orders.get_order_detail",
-    "services.overview.get_overview",
-    "services.payment_requests.resolve_request", "services.payment_requests.refresh_request",
-    "services.payment_requests.get_request", "services.payment_requests.recent_requests",
+    "services.core.approvals.list_pending",
+    "services.identity.sign_in.sign_out", "services.identity.sign_in.enrol_totp", "services.identity.sign_in.change_own_password",
+    "services.identity.sign_in.second_factor_state",
+    "services.orders.exports.orders.export_orders", "services.orders.exports.orders.export_orders_bytes",
+    "services.mandates.contracts.signing_links", "services.mandates.contracts.sync_contract",
+    "services.mandates.contracts.list_mandates", "services.mandates.contracts.list_debits",
+    "services.orders.book.search_orders", "services.orders.book.count_orders",
+    "services.orders.book.filter_choices", "services.orders.book.get_order_detail",
+    "services.orders.overview.get_overview",
+    "services.orders.payment_requests.resolve_request", "services.orders.payment_requests.refresh_request",
+    "services.orders.payment_requests.get_request", "services.orders.payment_requests.recent_requests",
     "services.payouts.drafts.draft_record", "services.payouts.drafts.excluded_lines",
     "services.payouts.drafts.recorded_warnings", "services.payouts.following.refresh_upload",
     "services.payouts.views.list_uploads", "services.payouts.views.upload",
@@ -50,34 +51,34 @@ VIEWER_MAY = {
     "services.reconciliation.reports.write_all",
     "services.reconciliation.runs.list_runs", "services.reconciliation.runs.get_run",
     "services.reconciliation.runs.list_items", "services.reconciliation.runs.breaks_per_day",
-    "services.refund_list.count_refunds", "services.refund_list.list_refunds",
-    "services.refund_list.filter_choices", "services.refund_list.export_refunds_csv",
-    "services.refunds.refund_position",
-    "services.sessions.start",  # a signed-in person's own browser session
-    "services.balances.read_balances", "services.follow.check_open",
-    "services.follow.open_items", "services.payouts.drafts.recorded_edits",
-    "services.reconciliation.runs.break_summary", "services.rollups.check",
+    "services.refunds.listing.count_refunds", "services.refunds.listing.list_refunds",
+    "services.refunds.listing.filter_choices", "services.refunds.listing.export_refunds_csv",
+    "services.refunds.commands.refund_position",
+    "services.identity.sessions.start",  # a signed-in person's own browser session
+    "services.payouts.balances.read_balances", "services.desk.follow.check_open",
+    "services.desk.follow.open_items", "services.payouts.drafts.recorded_edits",
+    "services.reconciliation.runs.break_summary", "services.orders.rollups.check",
 }
 # Landed on main minutes before the deadline (inbox, alerts, customers, reports, saved views):
 # not yet classified here. Each is still role-checked by its own module; whether a viewer's refusal
 # is audited is open work (see the issue note). Listed, not hidden: remove names as they are checked.
 NOT_YET_CLASSIFIED = {
-    "services.alerts.alerts_in_inbox", "services.alerts.dismiss", "services.alerts.open_alerts",
-    "services.customers.profile", "services.customers.search", "services.inbox.breaks_to_resolve",
-    "services.inbox.contracts_awaiting_signature", "services.inbox.count", "services.inbox.items",
-    "services.inbox.needs_review", "services.inbox.payout_batches_not_sent",
-    "services.inbox.payout_uploads_to_approve", "services.inbox.refunds_to_approve",
-    "services.reports.create_schedule", "services.reports.list_runs",
-    "services.reports.list_schedules", "services.reports.run_file", "services.reports.set_active",
-    "services.saved_views.mine", "services.saved_views.remove", "services.saved_views.save",
+    "services.desk.alerts.alerts_in_inbox", "services.desk.alerts.dismiss", "services.desk.alerts.open_alerts",
+    "services.desk.customers.profile", "services.desk.customers.search", "services.desk.inbox.breaks_to_resolve",
+    "services.desk.inbox.contracts_awaiting_signature", "services.desk.inbox.count", "services.desk.inbox.items",
+    "services.desk.inbox.needs_review", "services.desk.inbox.payout_batches_not_sent",
+    "services.desk.inbox.payout_uploads_to_approve", "services.desk.inbox.refunds_to_approve",
+    "services.desk.scheduled_reports.create_schedule", "services.desk.scheduled_reports.list_runs",
+    "services.desk.scheduled_reports.list_schedules", "services.desk.scheduled_reports.run_file", "services.desk.scheduled_reports.set_active",
+    "services.desk.saved_views.mine", "services.desk.saved_views.remove", "services.desk.saved_views.save",
 }
 # The checks themselves, not services.
-HELPERS = {"services.refusals.require", "services.refusals.refuse"}
+HELPERS = {"services.core.refusals.require", "services.core.refusals.refuse"}
 # Decisions belong to approvers: an operator is refused too (duties are separated).
 APPROVER_ONLY = {
-    "services.approvals.decide", "services.payouts.approval.approve",
+    "services.core.approvals.decide", "services.payouts.approval.approve",
     "services.payouts.approval.reject", "services.payouts.approval.awaiting_approval",
-    "services.refunds.decide_refund", "services.refunds.refund_ids_awaiting_approval",
+    "services.refunds.commands.decide_refund", "services.refunds.commands.refund_ids_awaiting_approval",
     "services.reconciliation.runs.resolve_item",
 }
 
@@ -85,7 +86,7 @@ APPROVER_ONLY = {
 def acting_services() -> dict[str, Callable[..., Any]]:
     found: dict[str, Callable[..., Any]] = {}
     for info in pkgutil.walk_packages(services_package.__path__, "services."):
-        if ".providers" in info.name or ".cli" in info.name or "demo_data" in info.name:
+        if ".providers" in info.name or ".cli" in info.name or ".demo." in info.name:
             continue
         module = importlib.import_module(info.name)
         for name, function in inspect.getmembers(module, inspect.isfunction):
@@ -105,8 +106,8 @@ def test_every_acting_service_is_classified() -> None:
     assert VIEWER_MAY <= set(ALL), sorted(VIEWER_MAY - set(ALL))
     assert APPROVER_ONLY <= set(REFUSED_TO_VIEWERS)
     # A sanity floor: the money movements are among those refused to viewers.
-    for name in ("services.payouts.sending.send_batch", "services.refunds.request_refund",
-                 "services.users.set_role", "services.system.describe_configuration"):
+    for name in ("services.payouts.sending.send_batch", "services.refunds.commands.request_refund",
+                 "services.identity.users.set_role", "services.core.system.describe_configuration"):
         assert name in REFUSED_TO_VIEWERS
 
 
@@ -170,7 +171,7 @@ def test_deciding_on_ones_own_item_is_a_refusal_on_record(services: Services) ->
     """A refusal raised inside a transaction survives that transaction's rollback."""
     from decimal import Decimal
 
-    from services import approvals
+    from services.core import approvals
 
     approver = _person(services, "anna", APPROVER)
     with services.uow() as uow:
