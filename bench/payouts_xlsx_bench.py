@@ -23,7 +23,7 @@ from pathlib import Path
 import xlsxwriter
 
 from bench.payouts_bench import _timed, payout_csv
-from services.payouts.reading import UnreadableFileError, read_payout_file
+from services.files.reading import UnreadableFileError, read_payout_file
 from services.payouts.validation import PayoutRules, validate_payout_file
 from tests.fixtures import hostile
 

@@ -15,13 +15,14 @@ import pytest
 from sqlalchemy import func, select
 
 from data.models import Statement, StatementLine
-from services import bulk_debits, bulk_refunds
-from services.access import Actor
-from services.bootstrap import Services
-from services.cli import main
-from services.config import get_settings
-from services.errors import InputError
-from services.payouts.reading import UnreadableFileError
+from services.mandates import bulk as bulk_debits
+from services.refunds import bulk as bulk_refunds
+from services.core.access import Actor
+from services.entrypoints.bootstrap import Services
+from services.entrypoints.cli import main
+from services.core.config import get_settings
+from services.core.errors import InputError
+from services.files.reading import UnreadableFileError
 from services.reconciliation import statements
 from tests.fixtures import hostile
 from tests.integration.money_helpers import paid_order, signed_mandate, staff
@@ -206,7 +207,7 @@ def test_cli_process_never_prints_a_traceback(tmp_path):
         data, file_name = _corpus()[name]
         path = tmp_path / file_name
         path.write_bytes(data)
-        done = subprocess.run([sys.executable, "-m", "services.cli", "payouts", "validate",
+        done = subprocess.run([sys.executable, "-m", "services.entrypoints.cli", "payouts", "validate",
                                str(path)], capture_output=True, text=True,
                               env={"PATH": "/usr/bin:/bin",
                                    "DATABASE_URL": f"sqlite:///{tmp_path / 'absent.db'}"},

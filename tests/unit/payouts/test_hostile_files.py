@@ -9,8 +9,8 @@ from decimal import Decimal
 import pytest
 
 from services.payouts.drafts import apply_edits
-from services.payouts.findings import ERROR
-from services.payouts.reading import UnreadableFileError, read_payout_file
+from services.files.findings import ERROR
+from services.files.reading import UnreadableFileError, read_payout_file
 from services.payouts.validation import validate_payout_file, validate_table
 from tests.fixtures import hostile
 
