@@ -102,7 +102,8 @@ def cli_corpus() -> list[str]:
             before = resource.getrusage(resource.RUSAGE_CHILDREN)
             began = time.perf_counter()
             done = subprocess.run(
-                [sys.executable, "-m", "services.cli", "payouts", "validate", str(path), "--json"],
+                [sys.executable, "-m", "services.entrypoints.cli", "payouts", "validate",
+                 str(path), "--json"],
                 capture_output=True, text=True, env=env, check=False)
             wall = time.perf_counter() - began
             after = resource.getrusage(resource.RUSAGE_CHILDREN)

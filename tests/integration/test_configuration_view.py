@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from services.access import cli_actor
-from services.bootstrap import Services
-from services.system import describe_configuration
+from services.core.access import cli_actor
+from services.core.system import describe_configuration
+from services.entrypoints.bootstrap import Services
 
 
 def test_the_configuration_page_never_shows_the_database_password(services: Services) -> None:

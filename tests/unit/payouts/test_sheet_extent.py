@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from services.payouts import spreadsheet
-from services.payouts.reading import UnreadableFileError, read_payout_file
+from services.files import spreadsheet
+from services.files.reading import UnreadableFileError, read_payout_file
 from tests.fixtures import hostile
 
 ENDS = (b" ", b">", b"/", b"\t", b"\n", b"\r")
