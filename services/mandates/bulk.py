@@ -41,8 +41,14 @@ def preview(services: Services, actor: Actor, data: bytes,
     planned: dict[int, dict[str, object]] = {}
     seen: dict[int, int] = {}
     now = services.now()
+    # A line the reader refused (a control character, a cell too long) is refused whatever
+    # else it holds, and its values are never looked up: PostgreSQL refuses a NUL even as a
+    # query parameter, which failed the whole preview.
+    refused_by_reader = set(out.bad_lines)
     with services.uow() as uow:
         for line, values in rows:
+            if line in refused_by_reader:
+                continue
             ref, amount_text = values.get("contract", ""), values.get("amount", "")
             product = values.get("product", "")
             if not ref:

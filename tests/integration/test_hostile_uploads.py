@@ -260,3 +260,21 @@ def test_a_payout_upload_with_control_characters_saves_only_clean_lines(services
         details = [d for d in uow.session.exec(select_rows(AuditEntry.detail)).all() if d]
     assert stored == [(2, "354678912", "ok")]
     assert not any("\x00" in text or "\t" in text for text in details)
+
+
+def test_bulk_files_with_a_nul_in_the_reference_column_are_findings(services, people):
+    """The order or contract reference is looked up in the store: with a NUL in it the line is
+    an error by line and column, and the lookup never reaches PostgreSQL (which refuses NUL)."""
+    order = paid_order(services, "100")
+    mandate = signed_mandate(services, limit="50")
+    note = "returned goods, see ticket " + "x" * 100  # a stray NUL, not a binary file
+    refunds = hostile.payout_csv("merchantTradeNo,amount,reason,note",
+                                 f"{order.merchant_trade_no},10,other,{note}",
+                                 f"{order.merchant_trade_no[:4]}\0x,5,other,{note}")
+    preview = bulk_refunds.preview(services, people["olga"], refunds, "refunds.csv")
+    assert (3, "merchantTradeNo", "cell_control_character") in _codes(preview)
+    debits = hostile.payout_csv("merchantContractCode,amount,productName",
+                                f"{mandate.merchant_contract_code},5,{note}",
+                                f"MC\0x,5,{note}")
+    preview = bulk_debits.preview(services, people["olga"], debits, "debits.csv")
+    assert (3, "merchantContractCode", "cell_control_character") in _codes(preview)
