@@ -92,7 +92,8 @@ def _figures(position: RefundPosition) -> None:
     cells[1].metric("Refunded", format_money(position.refunded, position.currency))
     cells[2].metric("In progress", format_money(position.in_progress, position.currency))
     cells[3].metric("Still refundable", format_money(position.refundable, position.currency))
-    cells[4].metric("Refund attempts left", str(position.attempts_left))
+    cells[4].metric("Refund attempts left",
+                    "no limit" if position.attempts_left is None else str(position.attempts_left))
 
 
 def render_refund_action(order_ref: str) -> None:
@@ -115,11 +116,12 @@ def render_refund_action(order_ref: str) -> None:
         st.subheader("Refund")
         _figures(position)
         if position.refusal:
-            st.info(f"No refund possible: {position.refusal}.")
+            st.info(f"No refund possible: {position.refusal.rstrip('.')}.")
             return
         if position.last_attempt:
             st.warning(
-                "Next refund is the last one Binance Pay allows on this order: it refunds the "
+                f"Next refund is the last one {position.provider_title} allows on this order: it "
+                "refunds the "
                 f"whole remaining {format_money(position.refundable, position.currency)}, "
                 "whatever amount is entered.", icon=":material/warning:")
         elif position.attempts_left == 2:

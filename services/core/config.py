@@ -50,6 +50,10 @@ MONETIX_HOSTS = frozenset({"api.trxhost.com", "paymentpage.trxhost.com"})
 #: Juicyway production API (providers.md part B section 10); its sandbox host takes test keys only.
 JUICYWAY_BASE_URL = "https://api.spendjuice.com"
 JUICYWAY_HOSTS = frozenset({"api.spendjuice.com"})
+#: The longest default expiry of a payment request; each request is further held to its
+#: provider's own longest (Capabilities.max_payment_expiry: Binance Pay 60, Juicyway 30,
+#: Monetix 20 minutes).
+EXPIRY_MINUTES_MAX = 60
 #: The names the registry knows, in the order a default is chosen when none is set.
 PROVIDER_NAMES = ("binance_pay", "monetix", "juicyway")
 
@@ -164,7 +168,8 @@ class Settings(BaseSettings):
 
     # The finance desk (issue 17): default payment request expiry, alerts, scheduled reports.
     payment_request_expiry_minutes: int = Field(
-        default=15, alias="PAYDESK_PAYMENT_REQUEST_EXPIRY_MINUTES", ge=1, le=60
+        default=15, alias="PAYDESK_PAYMENT_REQUEST_EXPIRY_MINUTES", ge=1,
+        le=EXPIRY_MINUTES_MAX
     )
     alert_emails: str = Field(default="", alias="PAYDESK_ALERT_EMAILS")
     alert_webhook_url: str = Field(default="", alias="PAYDESK_ALERT_WEBHOOK_URL")
