@@ -19,6 +19,7 @@ import httpx
 from services.core.config import Settings
 from services.entrypoints.sandbox_adoption import store_lookups
 from services.providers.base import PaymentProvider
+from services.providers.capabilities import Capabilities
 from services.providers.binance_pay import BinancePayClient, BinancePayProvider
 from services.providers.binance_pay.capabilities import CAPABILITIES as BINANCE_PAY
 from services.providers.binance_pay.sandbox import SandboxEngine, SandboxTransport
@@ -121,6 +122,13 @@ def _juicyway(settings: Settings, wrap: Wrap) -> RegisteredProvider:
         JuicywayProvider(client, business_id=settings.juicyway_business_id.get_secret_value()),
         JUICYWAY)
 
+
+#: What each provider offers, for entry points that need it without building any provider.
+CAPABILITIES: dict[str, Capabilities] = {
+    "binance_pay": BINANCE_PAY,
+    "monetix": MONETIX,
+    "juicyway": JUICYWAY,
+}
 
 BUILDERS: dict[str, Callable[[Settings, Wrap], RegisteredProvider]] = {
     "binance_pay": _binance_pay,
