@@ -56,8 +56,8 @@ def _confirm(pending: dict[str, Any]) -> None:
                 f"`{plan.merchant_trade_no}` to the customer.")
     st.markdown(f"Reason: **{REASONS[plan.reason]}**" + (f" — {plan.note}" if plan.note else ""))
     if plan.whole_remainder:
-        st.warning("This is the last refund Binance Pay allows on this order: it refunds the "
-                   "whole remaining amount shown above.", icon=":material/warning:")
+        st.warning(f"This is the last refund {plan.provider_title} allows on this order: it "
+                   "refunds the whole remaining amount shown above.", icon=":material/warning:")
     if plan.needs_approval:
         st.info("Above the approval threshold: an approver must release it before it is sent.")
     st.caption("Money leaves the merchant wallet; a refund cannot be undone.")
@@ -73,7 +73,8 @@ def _confirm(pending: dict[str, Any]) -> None:
             message = outcome.message[:1].upper() + outcome.message[1:]
             if outcome.status in ("REFUNDING", "SUCCESS"):
                 message = (f"Refund of {format_money(outcome.amount, outcome.currency)} accepted "
-                           f"by Binance Pay: {code_label(outcome.status, 'refund').lower()}")
+                           f"by {plan.provider_title}: "
+                           f"{code_label(outcome.status, 'refund').lower()}")
             st.session_state[RESULT] = (pending["order_ref"], kind,
                                         f"{message} — refund {outcome.refund_request_id}")
             st.session_state[CLEAR_FORM] = True

@@ -247,6 +247,8 @@ class RefundPlan:
     note: str | None
     needs_approval: bool
     whole_remainder: bool
+    #: The owning provider's name for people.
+    provider_title: str = ""
 
 
 def plan_refund(services: Services, actor: Actor, *, order_ref: str | int,
@@ -268,7 +270,8 @@ def plan_refund(services: Services, actor: Actor, *, order_ref: str | int,
             f"{plain_amount(wanted)} {position.currency} is more than the {plain_amount(position.refundable)} "
             f"still refundable on order {position.merchant_trade_no}")
     return RefundPlan(wanted, position.currency, position.merchant_trade_no, reason, note,
-                      _needs_approval(services, position, wanted), position.last_attempt)
+                      _needs_approval(services, position, wanted), position.last_attempt,
+                      position.provider_title)
 
 
 def _needs_approval(services: Services, position: RefundPosition, wanted: Decimal) -> bool:
