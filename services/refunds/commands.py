@@ -100,6 +100,8 @@ class RefundOutcome:
     amount: Decimal
     currency: str
     message: str
+    #: The owning provider's name for people, when the provider was called.
+    provider_title: str = ""
 
 
 def new_refund_request_id() -> str:
@@ -417,7 +419,8 @@ def send_refund(services: Services, refund_request_id: str, *,
         message = (f"no answer from the provider: the refund is UNKNOWN and will be checked "
                    f"with the same id ({refund_request_id})" if status == UNKNOWN
                    else f"the provider refused the refund: {error}")
-        return RefundOutcome(refund_request_id, status, refund.amount, refund.currency, message)
+        return RefundOutcome(refund_request_id, status, refund.amount, refund.currency, message,
+                             services.providers.title(order.provider))
     with services.uow() as uow:
         change = apply_result(uow, result, services.now())
         audit.record(uow, actor=who, action="refund.sent", target_type="refund",
@@ -430,7 +433,8 @@ def send_refund(services: Services, refund_request_id: str, *,
         uow.commit()
     status = change.after if change else refund.status
     return RefundOutcome(refund_request_id, status, result.amount, refund.currency,
-                         f"refund of {plain_amount(result.amount)} {refund.currency} accepted ({status})")
+                         f"refund of {plain_amount(result.amount)} {refund.currency} accepted ({status})",
+                         services.providers.title(order.provider))
 
 
 def _outcome(refund: Refund, message: str) -> RefundOutcome:

@@ -162,7 +162,7 @@ class MonetixProvider:
                              customer=customer, description=description or goods_name,
                              return_urls=urls, callback_url=webhook_url)
         except errors.PaymentIdTaken:
-            self._same_purchase(merchant_order_id, amount, currency)
+            self._same_payment(merchant_order_id, amount, currency)
         return self._created(merchant_order_id, amount, currency)
 
     @staticmethod
@@ -173,10 +173,13 @@ class MonetixProvider:
             expires_at=None,  # known when display_data arrives (layout 2: expired_timestamp)
             links=base.CheckoutLinks(), links_pending=True)
 
-    def _same_purchase(self, payment_id: str, amount: Decimal, currency: str) -> None:
+    def _same_payment(self, payment_id: str, amount: Decimal, currency: str, *,
+                      kind: tuple[str | None, str] = ("purchase", "sale"),
+                      account: str | None = None) -> None:
         """After "3041 payment id already exists": a repeat of our own earlier attempt is the
-        same request (the port's promise); anything else under the id is a real conflict. If
-        the status cannot be read, the 3041's own "unknown" stands."""
+        same request (the port's promise), told by the payment's type, its first operation's
+        amount and currency, and for a payout its recipient; anything else under the id is a
+        real conflict. If the status cannot be read, the 3041's own "unknown" stands."""
         try:
             status = self.client.status(payment_id=payment_id)
         except neutral.ProviderError as exc:
@@ -184,9 +187,11 @@ class MonetixProvider:
                 f"payment id {payment_id} already exists at Monetix and its status could not "
                 f"be read ({exc.message}); query it before doing anything else", code="3041",
                 merchant_request_id=payment_id, provider=PROVIDER) from exc
-        sale = status.of_type(*SALE_TYPES)
-        if (status.payment.type in (None, "purchase") and sale
-                and _amount(sale[0]) == (amount, currency.upper())):
+        payment_type, op_type = kind
+        first = status.of_type(op_type)
+        if (status.payment.type in (None, payment_type) and first
+                and _amount(first[0]) == (amount, currency.upper())
+                and (account is None or _text(status.raw.get("account"), "number") == account)):
             return
         raise neutral.DuplicateRequestError(
             f"payment id {payment_id} is already used at Monetix for another payment",
@@ -380,11 +385,15 @@ class MonetixProvider:
                 f"Monetix pays Binance users by {kinds}, not by {line.receiver_type}",
                 merchant_request_id=batch_request_id, provider=PROVIDER)
         customer = self._customer(line.payee, "recipient", batch_request_id)
-        self.client.payout(
-            payment_id=batch_request_id, amount=line.amount, currency=currency,
-            customer=customer, account=line.receiver,
-            receive_type=ReceiveType(line.receiver_type),
-            description=line.remark or batch_name)
+        try:
+            self.client.payout(
+                payment_id=batch_request_id, amount=line.amount, currency=currency,
+                customer=customer, account=line.receiver,
+                receive_type=ReceiveType(line.receiver_type),
+                description=line.remark or batch_name)
+        except errors.PaymentIdTaken:
+            self._same_payment(batch_request_id, line.amount, currency,
+                               kind=("payout", "payout"), account=line.receiver.strip())
         return base.PayoutBatchResult(
             batch_request_id=batch_request_id, state=base.PayoutBatchState.ACCEPTED,
             provider_status="accepted", currency=currency.upper(), total_amount=line.amount,
@@ -453,7 +462,7 @@ class MonetixProvider:
                              currency=currency, customer=customer, description=service_name,
                              register_cof=True)
         except errors.PaymentIdTaken:
-            self._same_purchase(merchant_contract_code, single_limit, currency)
+            self._same_payment(merchant_contract_code, single_limit, currency)
         return base.Contract(
             merchant_contract_code=merchant_contract_code,
             state=base.ContractState.AWAITING_SIGNATURE,
@@ -549,9 +558,13 @@ class MonetixProvider:
         # A COF charge carries no product text, notice or callback URL (seed table 6).
         del product_name, notice_id, webhook_url
         customer = self._customer(payer, "customer", merchant_request_id)
-        self.client.recurring_charge(payment_id=merchant_request_id,
-                                     recurring_id=provider_contract_id, amount=amount,
-                                     currency=currency, customer=customer)
+        try:
+            self.client.recurring_charge(payment_id=merchant_request_id,
+                                         recurring_id=provider_contract_id, amount=amount,
+                                         currency=currency, customer=customer)
+        except errors.PaymentIdTaken:
+            self._same_payment(merchant_request_id, amount, currency,
+                               kind=("recurring", "recurring"))
         return base.DebitResult(
             merchant_request_id=merchant_request_id, provider_debit_id=merchant_request_id,
             provider_order_id=merchant_request_id, state=base.DebitState.PROCESSING,
