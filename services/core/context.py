@@ -79,6 +79,13 @@ class Services:
         """The in-process sandbox in sandbox mode; None in live mode."""
         return self._provider_bundle().sandbox
 
+    def provider_for(self, name: str) -> PaymentProvider:
+        """The provider that owns items recorded under `name`."""
+        provider = self.provider
+        if provider.name != name:
+            raise ConfigurationError(f"the {name} provider is not configured here")
+        return provider
+
     def uow(self) -> UnitOfWork:
         return UnitOfWork(self.session_factory)
 

@@ -6,8 +6,8 @@ from data import migrate
 from data.db import make_engine, make_session_factory
 from services.core.config import Settings, get_settings
 from services.core.context import ProviderBundle, Services, utc_now
-from services.entrypoints.provider_factory import build_provider
-from services.inbound.sinks import in_process_sink
+from services.entrypoints.provider_factory import build_provider, in_process_event_readers
+from services.inbound.receiver import WebhookReceiver
 
 __all__ = ["Services", "build_services", "store_is_current", "upgrade_store", "utc_now"]
 
@@ -15,8 +15,11 @@ __all__ = ["Services", "build_services", "store_is_current", "upgrade_store", "u
 def connect_in_process_webhooks(services: Services, bundle: ProviderBundle) -> None:
     """In sandbox mode webhooks arrive in-process, through the same receiver as `paydesk
     webhooks`."""
-    if bundle.sandbox is not None:
-        bundle.sandbox.set_webhook_sink(in_process_sink(services, bundle.sandbox))
+    if bundle.sandbox is None:
+        return
+    receiver = WebhookReceiver(services, in_process_event_readers(bundle))
+    bundle.sandbox.set_webhook_sink(
+        lambda headers, body: receiver.handle("binance_pay", headers, body))
 
 
 def build_services(settings: Settings | None = None) -> Services:

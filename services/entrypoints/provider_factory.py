@@ -8,7 +8,10 @@ from dataclasses import dataclass
 import httpx
 
 from services.core.config import Settings
-from services.providers.base import PaymentProvider
+from services.core.context import Services
+from services.providers.base import Certificate, PaymentProvider
+from services.providers.binance_pay.inbound import BinancePayEvents
+from services.providers.events import EventReader
 from services.providers.binance_pay import BinancePayClient, BinancePayProvider
 from services.providers.binance_pay.sandbox import SandboxEngine, SandboxTransport
 from services.entrypoints.sandbox_adoption import store_lookups
@@ -55,3 +58,24 @@ def build_provider(settings: Settings, *,
         key, secret, base_url=settings.binance_pay_base_url, timeout=_timeout(settings)
     )
     return ProviderBundle(BinancePayProvider(client), client, None)
+
+
+def event_readers(services: Services) -> dict[str, EventReader]:
+    """How each provider's notifications are verified and read, for the HTTP receiver."""
+    # Binance publishes its signing keys through the API: fetched on the first notification.
+    return {"binance_pay": BinancePayEvents(lambda: services.provider.get_certificates())}
+
+
+def in_process_event_readers(bundle: ProviderBundle) -> dict[str, EventReader]:
+    """Readers for the in-process sandboxes: their keys come straight from the sandbox, since
+    asking the in-process provider would run a sandbox request whose tick delivers webhooks,
+    re-entering the receiver."""
+    engine = bundle.sandbox
+    if engine is None:
+        return {}
+
+    def engine_certificates() -> tuple[Certificate, ...]:
+        cert = engine.certificate
+        return (Certificate(cert["certSerial"], cert["certPublic"]),)
+
+    return {"binance_pay": BinancePayEvents(engine_certificates, min_refresh_seconds=0)}
