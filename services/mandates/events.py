@@ -1,4 +1,4 @@
-"""Following contracts and debits to their end: DIRECT_DEBIT_CT and PAY webhooks, status sync.
+"""Following contracts and debits to their end: mandate, debit and payment news, status sync.
 
 Contract states only move forward (INITIAL -> SIGNED -> TERMINATED | EXPIRED; INITIAL -> EXPIRED)
 and debit states too (PENDING | UNKNOWN -> PROCESSING -> SUCCESS | FAIL), whatever order the

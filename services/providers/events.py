@@ -66,7 +66,7 @@ class InboundEvent:
     occurred_at: datetime | None = None
     parent_merchant_id: str | None = None
     needs_confirmation: bool = False
-    #: The provider's own name for the notification (Binance's PAY_REFUND, a Monetix operation
+    #: The provider's own name for the notification (Binance's event type, a Monetix operation
     #: type, Juicyway's event name), kept for the record and the audit trail.
     provider_event: str | None = None
     #: Neutral extras a handler may use: payer_id, transaction_id, receiver, claim_deadline...
