@@ -127,13 +127,6 @@ class Services:
         except UnknownProviderError as unknown:
             raise NotFoundError(str(unknown)) from None
 
-    def provider_for(self, name: str) -> PaymentProvider:
-        """The provider that owns items recorded under `name`."""
-        provider = self.provider
-        if provider.name != name:
-            raise ConfigurationError(f"the {name} provider is not configured here")
-        return provider
-
     def uow(self) -> UnitOfWork:
         return UnitOfWork(self.session_factory)
 
