@@ -156,7 +156,7 @@ def parse_lines(table: RawTable, mapping: ColumnMapping) -> dict[str, np.ndarray
             amount = -abs(amount)
         merchant = cell("merchant_id") or None
         if merchant and kind in ("payout", "payout_return") and "/" in merchant:
-            merchant = merchant.rsplit("/", 1)[1]  # "<batch requestId>/<merchantSendId>"
+            merchant = merchant.rsplit("/", 1)[1]  # "<batch request ID>/<line ID>"
         fee, balance = cell("fee"), cell("balance")
         out["line_no"].append(row)
         out["kind"].append(kind)
@@ -287,6 +287,9 @@ def pull_provider_statements(services: Services, actor: Actor, start: date,
     require(services, actor, "reconciliation.run")
     if end < start:
         raise InputError("the period ends before it starts", field="to")
+    # Reports come from the default provider when it publishes them (NotOfferedError in words
+    # otherwise: Monetix statements are uploaded from its Dashboard).
+    services.require(None, "statements")
     results = []
     for transaction_type in ("Payment", "Payout"):
         try:

@@ -85,7 +85,8 @@ def _check(args: argparse.Namespace, path: Path, data: bytes) -> int:
     findings = list(result.findings)
     try:
         # A fresh reference, as an upload gets: a fixed one could equal a send id in the file.
-        planned = plan_batches(result.instructions(), upload_ref=new_upload_ref())
+        planned = plan_batches(result.instructions(), upload_ref=new_upload_ref(),
+                               max_lines=_max_lines(settings))
     except InputError as error:
         planned = []
         findings.append(Finding(error.row, error.field, None, ERROR, "plan_refused", error.message))
@@ -139,3 +140,12 @@ def _print_text(result: ValidationResult, findings: list[Finding],
         print("batches for the lines without errors:")
         for batch in batches:
             print(f"  {batch['currency']:<6} {batch['line_count']:>4} lines  {batch['total']}")
+
+
+def _max_lines(settings) -> int | None:  # type: ignore[no-untyped-def]
+    """Lines per batch at the default provider (uploads go there), from its capabilities."""
+    from services.entrypoints.provider_factory import CAPABILITIES
+    from services.payouts.terms import terms_of
+
+    name = settings.default_provider
+    return terms_of(CAPABILITIES[name]).max_lines if name else None
