@@ -18,7 +18,8 @@ from __future__ import annotations
 import re
 import unicodedata
 import uuid
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 
@@ -89,6 +90,8 @@ class PaymentTerms:
     #: What the provider must be told about the payer up front, in the form's order (the form
     #: fields are ``PAYER_FORM_FIELDS``); empty when the payer identifies themselves at checkout.
     payer_fields: tuple[PayerField, ...] = ()
+    #: Decimal places the provider takes for each of ``currencies``.
+    decimals: Mapping[str, int] = field(default_factory=dict)
 
     @property
     def needs_payer(self) -> bool:
@@ -123,7 +126,8 @@ def payment_terms(services: Services, provider: str | None = None) -> PaymentTer
         currencies = tuple(sorted(currencies))
     return PaymentTerms(caps.provider, caps.title, currencies, expiry_max,
                         min(services.settings.payment_request_expiry_minutes, expiry_max),
-                        tuple(f for f in _PAYER_ORDER if f in caps.payer_fields))
+                        tuple(f for f in _PAYER_ORDER if f in caps.payer_fields),
+                        dict(caps.payment_currencies))
 
 
 def enabled_payment_providers(services: Services) -> list[PaymentTerms]:
@@ -228,7 +232,8 @@ def validate(*, amount: object, currency: str, product: str, customer_email: str
         problems["currency"] = f"{terms.title} takes {listed}; choose one of those"
     else:
         try:
-            value = positive_amount("" if amount is None else amount, code)
+            value = positive_amount("" if amount is None else amount, code,
+                                    places=terms.decimals.get(code))
         except MoneyError as error:
             problems["amount"] = error.message
     name = (product or "").strip()
@@ -285,16 +290,16 @@ def validate(*, amount: object, currency: str, product: str, customer_email: str
 
 
 def _person_name(raw: str, which: str, terms: PaymentTerms, problems: dict[str, str],
-                 field: str) -> str | None:
+                 form_field: str) -> str | None:
     text = unicodedata.normalize("NFC", " ".join((raw or "").split())).replace("\u2019", "'")
     if not text:
-        problems[field] = (f"enter the customer's {which} name: {terms.title} needs it to "
+        problems[form_field] = (f"enter the customer's {which} name: {terms.title} needs it to "
                            "create the payment")
     elif len(text) > NAME_MAX:
-        problems[field] = f"keep the {which} name under {NAME_MAX} characters"
+        problems[form_field] = f"keep the {which} name under {NAME_MAX} characters"
     elif not all(ch.isalpha() or ch in _NAME_PUNCTUATION
                  or unicodedata.category(ch).startswith("M") for ch in text):
-        problems[field] = (f"'{text}': use letters, spaces, hyphens and apostrophes only "
+        problems[form_field] = (f"'{text}': use letters, spaces, hyphens and apostrophes only "
                            f"({terms.title} refuses digits and other signs in names)")
     else:
         return text
