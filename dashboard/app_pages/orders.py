@@ -150,7 +150,7 @@ except PermissionDeniedError as error:
 
 with st.sidebar:
     st.header("Filter orders")
-    st.text_input("Search", key="of_q", placeholder="merchantTradeNo, prepayId, txn id, e-mail",
+    st.text_input("Search", key="of_q", placeholder="order ID, provider order ID, txn id, e-mail",
                   help="Matches the start of the id or e-mail (exact ids work too).")
     st.multiselect("Status", choices["status"], key="of_status", format_func=status_label)
     st.multiselect("Currency", sorted(set(choices["currency"]) | set(st.session_state.of_currency)),
@@ -226,7 +226,7 @@ def _cell(row: Any, column: str) -> Any:
     return value
 
 
-if flagged := [r.merchant_trade_no for r in page.rows if r.review_note]:
+if flagged := [r.merchant_order_id for r in page.rows if r.review_note]:
     st.warning("Needs review (the provider reported other figures than ours; nothing was "
                f"changed): {', '.join(flagged)}. Open the order to see both.",
                icon=":material/report:")
@@ -310,7 +310,7 @@ with st.expander(f"Export {'this order' if total == 1 else f'these {total:,} ord
                 on_click="ignore", key="orders_dl_prepared", icon=":material/download:",
             )
 
-st.text_input("Open an order by id, merchantTradeNo or prepayId", key="orders_open_input",
+st.text_input("Open an order by number, order ID or provider order ID", key="orders_open_input",
               on_change=lambda: state.__setitem__(OPEN_REF,
                                                   state.orders_open_input.strip() or None))
 if state.get(OPEN_REF):

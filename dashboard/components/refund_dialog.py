@@ -53,7 +53,7 @@ def _ask(order_ref: str, whole: bool) -> None:
 def _confirm(pending: dict[str, Any]) -> None:
     plan = pending["plan"]
     st.markdown(f"Refund **{format_money(plan.amount, plan.currency)}** of order "
-                f"`{plan.merchant_trade_no}` to the customer.")
+                f"`{plan.merchant_order_id}` to the customer.")
     st.markdown(f"Reason: **{REASONS[plan.reason]}**" + (f" — {plan.note}" if plan.note else ""))
     if plan.whole_remainder:
         st.warning("This is the last refund Binance Pay allows on this order: it refunds the "

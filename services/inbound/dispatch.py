@@ -2,7 +2,7 @@
 
 The webhook receiver (`services.inbound.sinks`), the in-process sandbox (through the same receiver)
 and tests all turn what a provider tells us into a `ProviderEvent` and call `dispatch`. Every
-handler registered for the event's `biz_type` runs inside ONE unit of work, which the dispatcher's
+handler registered for the event's `event_type` runs inside ONE unit of work, which the dispatcher's
 caller commits together with the stored delivery row: an event is applied completely or not at
 all.
 
@@ -63,9 +63,9 @@ class ProviderEvent:
     """
 
     provider: str
-    biz_type: str
+    event_type: str
     biz_id: str
-    biz_status: str
+    provider_status: str
     data: Mapping[str, Any] = field(default_factory=dict)
     occurred_at: datetime | None = None
 
@@ -81,12 +81,12 @@ _loaded = False
 _load_lock = threading.Lock()
 
 
-def handles(*biz_types: str) -> Callable[[Handler], Handler]:
+def handles(*event_types: str) -> Callable[[Handler], Handler]:
     """Register the decorated function for the given biz types (e.g. `@handles("PAY")`)."""
 
     def register(handler: Handler) -> Handler:
-        for biz_type in biz_types:
-            registered = _handlers.setdefault(biz_type, [])
+        for event_type in event_types:
+            registered = _handlers.setdefault(event_type, [])
             if handler not in registered:  # a re-imported module must not apply events twice
                 registered.append(handler)
         return handler
@@ -105,16 +105,16 @@ def load_handlers() -> None:
             _loaded = True
 
 
-def handlers_for(biz_type: str) -> tuple[Handler, ...]:
+def handlers_for(event_type: str) -> tuple[Handler, ...]:
     load_handlers()
-    return tuple(_handlers.get(biz_type, ()))
+    return tuple(_handlers.get(event_type, ()))
 
 
 def dispatch(services: Services, uow: UnitOfWork, event: ProviderEvent) -> str:
     """Run every handler for the event inside `uow` (the caller commits); return the outcome."""
     outcomes = [
         outcome
-        for handler in handlers_for(event.biz_type)
+        for handler in handlers_for(event.event_type)
         if (outcome := handler(services, uow, event)) is not None
     ]
     return (",".join(outcomes) or UNMATCHED)[:_OUTCOME_MAX]

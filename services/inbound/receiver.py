@@ -78,9 +78,9 @@ class WebhookReceiver:
         row.signature_valid = True
         event = ProviderEvent(
             provider=PROVIDER,
-            biz_type=envelope.bizType,
+            event_type=envelope.bizType,
             biz_id=envelope.bizIdStr or envelope.bizId,
-            biz_status=envelope.bizStatus,
+            provider_status=envelope.bizStatus,
             data=data if isinstance(data, dict) else {"value": data},
             occurred_at=_occurred_at(data, h) or self.services.now(),
         )
@@ -88,7 +88,7 @@ class WebhookReceiver:
             self._apply(row, event)
         except Exception:  # noqa: BLE001 - any failure: keep the delivery, let Binance retry
             log.exception("webhook %s %s %s could not be applied",
-                          event.biz_type, event.biz_id, event.biz_status)
+                          event.event_type, event.biz_id, event.provider_status)
             self._store(self._new_row(h, body, valid=True), outcome=ERROR)
             return _fail(500, "not applied")
         return 200, SUCCESS_ACK
@@ -101,10 +101,10 @@ class WebhookReceiver:
         stamp = _millis(h.get("binancepay-timestamp", ""))
         return WebhookDelivery(
             provider=PROVIDER,
-            biz_type=_clip(envelope.get("bizType"), 32),
-            biz_id_str=_clip(biz_id, 64),
-            biz_status=_clip(envelope.get("bizStatus"), 32),
-            certificate_sn=_clip(h.get("binancepay-certificate-sn"), 128),
+            event_type=_clip(envelope.get("bizType"), 32),
+            provider_item_id=_clip(biz_id, 64),
+            provider_status=_clip(envelope.get("bizStatus"), 32),
+            signature_key_id=_clip(h.get("binancepay-certificate-sn"), 128),
             nonce=_clip(h.get("binancepay-nonce"), 64),
             timestamp_ms=stamp,
             headers_json=json.dumps(h, sort_keys=True),
@@ -154,7 +154,7 @@ class WebhookReceiver:
         # turns per business object, so the second one sees the first as its original.
         if self._is_postgres():
             digest = hashlib.sha256(
-                f"{event.provider}|{event.biz_type}|{event.biz_id}".encode()).digest()
+                f"{event.provider}|{event.event_type}|{event.biz_id}".encode()).digest()
             uow.session.execute(text("SELECT pg_advisory_xact_lock(:key)"),
                                 {"key": int.from_bytes(digest[:8], "big", signed=True)})
 
@@ -164,12 +164,12 @@ class WebhookReceiver:
 
 def _dedupe_key(row: WebhookDelivery) -> str:
     """What makes two deliveries one event: a provider's retry repeats type, id, status and body."""
-    identity = "|".join((row.provider, row.biz_type or "", row.biz_id_str or "",
-                         row.biz_status or "", row.body))
+    identity = "|".join((row.provider, row.event_type or "", row.provider_item_id or "",
+                         row.provider_status or "", row.body))
     return hashlib.sha256(identity.encode()).hexdigest()
 
 
-_COPIED = ("provider", "biz_type", "biz_id_str", "biz_status", "certificate_sn", "nonce",
+_COPIED = ("provider", "event_type", "provider_item_id", "provider_status", "signature_key_id", "nonce",
            "timestamp_ms", "headers_json", "body", "signature_valid", "received_at")
 
 

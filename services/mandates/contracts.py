@@ -329,7 +329,7 @@ MANDATE_COLUMNS = ("merchant_contract_code", "contract_id", "status", "customer_
                    "cycle_value", "next_debit_at", "termination_way", "terminated_at",
                    "termination_notes", "signed_at", "created_at", "id")
 DEBIT_COLUMNS = ("merchant_request_id", "merchant_contract_code", "amount", "currency", "status",
-                 "product_name", "prepay_id", "error_code", "error_message", "review_note",
+                 "product_name", "provider_order_id", "error_code", "error_message", "review_note",
                  "created_at", "completed_at", "id")
 
 

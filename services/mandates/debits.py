@@ -294,7 +294,7 @@ def send_debit(services: Services, merchant_request_id: str, *,
     with services.uow() as uow:
         change = debit_transition(uow, merchant_request_id,
                                   _FROM_PROVIDER.get(result.state, PROCESSING), services.now(),
-                                  prepay_id=result.provider_order_id,
+                                  provider_order_id=result.provider_order_id,
                                   provider_pay_id=result.provider_debit_id)
         audit.record(uow, actor=who, action="debit.sent", target_type="debit",
                      target_id=merchant_request_id, amount=debit.amount, currency=debit.currency,

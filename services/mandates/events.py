@@ -111,7 +111,7 @@ def _field(event: Any, *names: str) -> Any:
 @handles("DIRECT_DEBIT_CT")
 def handle_contract_event(services: Services, uow: UnitOfWork, event: Any) -> str | None:
     """Registry handler for DIRECT_DEBIT_CT; None when the contract is not ours."""
-    status = str(_field(event, "biz_status", "bizStatus") or "")
+    status = str(_field(event, "provider_status", "bizStatus") or "")
     data = _field(event, "data", "payload") or {}
     code = data.get("merchantContractCode")
     to_status = _FROM_WEBHOOK.get(status)
@@ -143,7 +143,7 @@ def handle_contract_event(services: Services, uow: UnitOfWork, event: Any) -> st
 
 
 def debit_transition(uow: UnitOfWork, merchant_request_id: str, to_status: str, now: datetime,
-                     *, prepay_id: str | None = None, provider_pay_id: str | None = None,
+                     *, provider_order_id: str | None = None, provider_pay_id: str | None = None,
                      error_code: str | None = None, error_message: str | None = None,
                      amount: Decimal | None = None, currency: str | None = None,
                      source: str = "answer") -> tuple[str, str] | None:
@@ -166,8 +166,8 @@ def debit_transition(uow: UnitOfWork, merchant_request_id: str, to_status: str, 
             key=merchant_request_id):
         return before, evidence.NEEDS_REVIEW
     before_error = debit.error_message or debit.error_code or "no reason kept"
-    if prepay_id and not debit.prepay_id:
-        debit.prepay_id = prepay_id
+    if provider_order_id and not debit.provider_order_id:
+        debit.provider_order_id = provider_order_id
     if provider_pay_id and not debit.provider_pay_id:
         debit.provider_pay_id = provider_pay_id
     overriding = before == FAIL and to_status == SUCCESS
@@ -230,23 +230,23 @@ _PAY_STATUS = {"PAY_SUCCESS": SUCCESS, "PAY_CLOSED": FAIL}
 def handle_debit_payment(services: Services, uow: UnitOfWork, event: Any) -> str | None:
     """Registry handler for PAY notifications about direct-debit orders (merchantTradeNo is the
     debit's merchantRequestId); other PAY notifications are not ours and are left alone."""
-    status = str(_field(event, "biz_status", "bizStatus") or "")
+    status = str(_field(event, "provider_status", "bizStatus") or "")
     data = _field(event, "data", "payload") or {}
     request_id = data.get("merchantTradeNo")
     to_status = _PAY_STATUS.get(status)
     if not request_id or to_status is None:
         return None
     now = services.now()
-    prepay_id = str(_field(event, "biz_id", "bizIdStr") or "") or None
+    provider_order_id = str(_field(event, "biz_id", "bizIdStr") or "") or None
     known = uow.session.exec(select(DirectDebit.id).where(
         DirectDebit.merchant_request_id == request_id)).first()
-    if known is None and prepay_id:
+    if known is None and provider_order_id:
         # merchantTradeNo == merchantRequestId is an assumption (protocol §10); the prepayId
         # that pay/apply returned is not.
         by_prepay = uow.session.exec(select(DirectDebit.merchant_request_id).where(
-            DirectDebit.prepay_id == prepay_id)).first()
+            DirectDebit.provider_order_id == provider_order_id)).first()
         request_id = by_prepay or request_id
-    change = debit_transition(uow, request_id, to_status, now, prepay_id=prepay_id,
+    change = debit_transition(uow, request_id, to_status, now, provider_order_id=provider_order_id,
                               error_message=None if to_status == SUCCESS else f"provider: {status}",
                               amount=evidence.reported_amount(data.get("totalFee")),
                               currency=str(data["currency"]) if data.get("currency") else None,

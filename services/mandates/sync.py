@@ -46,7 +46,7 @@ def sync_open_contracts(services: Services, *, limit: int = 200) -> dict[str, in
 
 
 def sync_debit(services: Services, merchant_request_id: str) -> str:
-    """Resolve one open debit: the order it created answers (queried by its prepayId once
+    """Resolve one open debit: the order it created answers (queried by its provider order id once
     pay/apply gave us one, else by its merchant id); a debit the provider never received is sent
     again under the same id."""
 
@@ -54,16 +54,16 @@ def sync_debit(services: Services, merchant_request_id: str) -> str:
         debit = uow.session.exec(select(DirectDebit).where(
             DirectDebit.merchant_request_id == merchant_request_id)).first()
         status = debit.status if debit else None
-        prepay_id = debit.prepay_id if debit else None
+        provider_order_id = debit.provider_order_id if debit else None
     if status is None:
         return f"unknown debit {merchant_request_id}"
     if status not in DEBIT_OPEN:
         return f"{merchant_request_id}: {status}, nothing to do"
     try:
-        order = (services.provider.get_order(provider_order_id=prepay_id) if prepay_id
+        order = (services.provider.get_order(provider_order_id=provider_order_id) if provider_order_id
                  else services.provider.get_order(merchant_order_id=merchant_request_id))
     except ProviderNotFound:
-        if status in (D_PENDING, D_UNKNOWN) and not prepay_id:
+        if status in (D_PENDING, D_UNKNOWN) and not provider_order_id:
             outcome = send_debit(services, merchant_request_id)
             return f"{merchant_request_id}: not at the provider, sent again -> {outcome.status}"
         return f"{merchant_request_id}: provider does not know it; left {status}"
@@ -72,7 +72,7 @@ def sync_debit(services: Services, merchant_request_id: str) -> str:
     with services.uow() as uow:
         change = debit_transition(uow, merchant_request_id,
                                   _ORDER_TO_DEBIT.get(order.state, PROCESSING), services.now(),
-                                  prepay_id=order.provider_order_id, amount=order.amount,
+                                  provider_order_id=order.provider_order_id, amount=order.amount,
                                   currency=order.currency, source="query")
         if change and change[0] != change[1] and change[1] != evidence.NEEDS_REVIEW:
             audit.record(uow, actor=audit.SYSTEM, action="debit.synced", target_type="debit",

@@ -91,8 +91,8 @@ class OrderFilters:
 @dataclass(frozen=True)
 class OrderRow:
     id: int
-    merchant_trade_no: str
-    prepay_id: str | None
+    merchant_order_id: str
+    provider_order_id: str | None
     transaction_id: str | None
     provider: str
     amount: Decimal
@@ -271,21 +271,21 @@ def filter_choices(services: Services, actor: Actor) -> dict[str, list[str]]:
 
 
 def get_order_detail(services: Services, actor: Actor, order_ref: str | int) -> OrderDetail:
-    """Everything about one order (by id, merchantTradeNo or prepayId), with its timeline."""
+    """Everything about one order (by number, order ID or provider order ID), with its timeline."""
     require(services, actor, "orders.view")
     zone = services.settings.zone
     with services.uow() as uow:
         order = q.find_order(uow.session, str(order_ref))
         if order is None:
-            raise NotFoundError(f"no order with id, merchantTradeNo or prepayId '{order_ref}'")
+            raise NotFoundError(f"no order with number, order ID or provider order ID '{order_ref}'")
         refunds = q.refunds_for(uow.session, order.id or 0)
         refund_ids = [r.refund_request_id for r in refunds]
         webhooks = q.webhooks_for(
-            uow.session, [order.prepay_id or "", order.merchant_trade_no, *refund_ids]
+            uow.session, [order.provider_order_id or "", order.merchant_order_id, *refund_ids]
         )
         audits = q.audit_for(
             uow.session,
-            order_refs=[str(order.id), order.merchant_trade_no, order.prepay_id or ""],
+            order_refs=[str(order.id), order.merchant_order_id, order.provider_order_id or ""],
             refund_refs=refund_ids,
         )
         row = OrderRow(**{
@@ -342,7 +342,7 @@ def _timeline(order: OrderRow, refunds: list[Any], webhooks: list[Any], audits: 
     for w in webhooks:
         valid = "signature valid" if w.signature_valid else "signature not valid"
         events.append(TimelineEvent(
-            w.received_at.astimezone(zone), "webhook", _webhook_title(w.biz_type, w.biz_status),
+            w.received_at.astimezone(zone), "webhook", _webhook_title(w.event_type, w.provider_status),
             f"{valid} · {_words(w.outcome) or 'not handled yet'}"
             + (" · repeat of an earlier notice" if w.duplicate_of_id else ""),
             "ok" if w.signature_valid else "failed",
@@ -375,10 +375,10 @@ def _words(code: str | None) -> str:
     return (code or "").replace("_", " ").strip().lower()
 
 
-def _webhook_title(biz_type: str | None, biz_status: str | None) -> str:
-    title = _WEBHOOK_TITLES.get((biz_type or "", biz_status or ""))
+def _webhook_title(event_type: str | None, provider_status: str | None) -> str:
+    title = _WEBHOOK_TITLES.get((event_type or "", provider_status or ""))
     if title is None:
-        title = (f"{_words(biz_type) or 'provider'} notice: {_words(biz_status) or 'no status'}"
+        title = (f"{_words(event_type) or 'provider'} notice: {_words(provider_status) or 'no status'}"
                  ).capitalize()
     return f"{title} (webhook)"
 

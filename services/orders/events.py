@@ -92,7 +92,7 @@ def apply_report(services: Services, uow: UnitOfWork, order: Order, report: Orde
     if not evidence.check(uow, order, target_type="order", target_id=order.id or 0,
                           ours=evidence.Figures(order.amount, order.currency),
                           theirs=evidence.Figures(report.amount, report.currency),
-                          source=report.source, now=now, key=order.merchant_trade_no):
+                          source=report.source, now=now, key=order.merchant_order_id):
         return evidence.NEEDS_REVIEW
     verdict = decide(before, report.status)
     if verdict in (APPLY, SAME) and report.status in PAID_FAMILY:
@@ -114,7 +114,7 @@ def apply_report(services: Services, uow: UnitOfWork, order: Order, report: Orde
             target_id=order.id,
             amount=order.amount,
             currency=order.currency,
-            idempotency_key=order.merchant_trade_no,
+            idempotency_key=order.merchant_order_id,
             provider_code=report.status,
             outcome="ok" if verdict == APPLY else "conflict",
             detail={"from": before, "to": report.status, "source": report.source,
@@ -138,8 +138,8 @@ def _fill_payment(order: Order, report: OrderReport) -> None:
 
 
 def lock_order(
-    uow: UnitOfWork, *, order_id: int | None = None, prepay_id: str | None = None,
-    merchant_trade_no: str | None = None, now: datetime | None = None,
+    uow: UnitOfWork, *, order_id: int | None = None, provider_order_id: str | None = None,
+    merchant_order_id: str | None = None, now: datetime | None = None,
 ) -> Order | None:
     """Lock an order for the rest of `uow`'s transaction, then read it fresh; None if unknown.
 
@@ -150,10 +150,10 @@ def lock_order(
     """
     if order_id is not None:
         where = col(Order.id) == order_id
-    elif prepay_id:
-        where = col(Order.prepay_id) == prepay_id
-    elif merchant_trade_no:
-        where = col(Order.merchant_trade_no) == merchant_trade_no
+    elif provider_order_id:
+        where = col(Order.provider_order_id) == provider_order_id
+    elif merchant_order_id:
+        where = col(Order.merchant_order_id) == merchant_order_id
     else:
         return None
     if order_id is not None and now is not None:
@@ -193,9 +193,9 @@ def _decimal(value: Any) -> Decimal | None:
 
 def report_from_event(order: Order, event: ProviderEvent) -> OrderReport | None:
     data = event.data
-    if event.biz_status == "PAY_SUCCESS":
+    if event.provider_status == "PAY_SUCCESS":
         status = "PAID"
-    elif event.biz_status == "PAY_CLOSED":
+    elif event.provider_status == "PAY_CLOSED":
         # Binance sends PAY_CLOSED both for a close and for an expiry; the expiry time decides.
         at = event.occurred_at
         expired = order.expires_at is not None and at is not None and at >= order.expires_at
@@ -221,15 +221,15 @@ def report_from_event(order: Order, event: ProviderEvent) -> OrderReport | None:
 
 @handles("PAY")
 def on_pay(services: Services, uow: UnitOfWork, event: ProviderEvent) -> str | None:
-    order = lock_order(uow, prepay_id=event.biz_id) or lock_order(
-        uow, merchant_trade_no=str(event.data.get("merchantTradeNo") or ""))
+    order = lock_order(uow, provider_order_id=event.biz_id) or lock_order(
+        uow, merchant_order_id=str(event.data.get("merchantTradeNo") or ""))
     if order is None:
         return None  # not an order we created (a direct-debit payment, or another system's)
     report = report_from_event(order, event)
     if report is None:
         return "ignored_status"  # a status we do not know changes nothing, not even the id
-    if order.prepay_id is None:
-        order.prepay_id = event.biz_id  # the create call timed out; the webhook names it
+    if order.provider_order_id is None:
+        order.provider_order_id = event.biz_id  # the create call timed out; the webhook names it
     return apply_report(services, uow, order, report)
 
 
@@ -255,6 +255,6 @@ def apply_query_result(
     order = lock_order(uow, order_id=order_id, now=services.now())
     if order is None:
         return "gone"
-    if order.prepay_id is None and result.provider_order_id:
-        order.prepay_id = result.provider_order_id
+    if order.provider_order_id is None and result.provider_order_id:
+        order.provider_order_id = result.provider_order_id
     return apply_report(services, uow, order, report_from_query(result))

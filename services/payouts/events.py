@@ -37,7 +37,7 @@ def _text(data: Any, key: str) -> str | None:
 def on_payout(services: Services, uow: UnitOfWork, event: ProviderEvent) -> str | None:
     """A batch changed status at the provider (bizStatus is the batchStatus)."""
     request_id = _text(event.data, "requestId")
-    status = event.biz_status or _text(event.data, "batchStatus") or ""
+    status = event.provider_status or _text(event.data, "batchStatus") or ""
     if not request_id:
         return None
     outcome = apply_batch_news(uow, request_id, status, services.now())
@@ -62,7 +62,7 @@ def on_payout_line(services: Services, uow: UnitOfWork, event: ProviderEvent) ->
     """An email receiver's line changed: AWAITING_RECEIPT, SUCCESS, REFUNDED or FAIL."""
     request_id = _text(event.data, "batchId")
     send_id = _text(event.data, "merchantSendId")
-    status = _text(event.data, "status") or event.biz_status
+    status = _text(event.data, "status") or event.provider_status
     if not request_id or not send_id or not status:
         return None
     return apply_line_news(uow, request_id, send_id, status, services.now(),

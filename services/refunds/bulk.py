@@ -1,4 +1,4 @@
-"""Bulk refunds from a CSV/XLSX: order (merchantTradeNo or prepayId), amount or `full`, reason,
+"""Bulk refunds from a CSV/XLSX: order (order ID or provider order ID), amount or `full`, reason,
 optional note. Validated and previewed like payouts (findings by line and column); applying it
 asks for each line's refund through `services.refunds.commands.request_refund`, so every line is checked
 again under its order's lock, and approval and limits apply exactly as for one refund."""
@@ -18,7 +18,9 @@ from services.core.money import plain_amount
 from services.core.refusals import require
 
 ALIASES = {
-    "merchanttradeno": "order", "prepayid": "order", "order": "order", "orderid": "order",
+    "order": "order", "orderid": "order", "merchantorderid": "order", "providerorderid": "order",
+    # Binance Pay's names, as files made for the Binance-only PayDesk still head the column.
+    "merchanttradeno": "order", "prepayid": "order",
     "amount": "amount", "refundamount": "amount",
     "reason": "reason", "refundreason": "reason",
     "note": "note", "comment": "note",
@@ -26,7 +28,7 @@ ALIASES = {
 _REASON_SPELLINGS = {code.replace("_", ""): code for code in refunds.REASONS} | {
     "CUSTOMER": "REQUESTED_BY_CUSTOMER", "CUSTOMERREQUEST": "REQUESTED_BY_CUSTOMER",
     "FRAUD": "FRAUDULENT"}
-TEMPLATE = "merchantTradeNo,amount,reason,note\r\nORDER123,12.50,requested_by_customer,\r\n"
+TEMPLATE = "order,amount,reason,note\r\nORDER123,12.50,requested_by_customer,\r\n"
 
 
 def _reason(text: str) -> str | None:
@@ -48,12 +50,12 @@ def preview(services: Services, actor: Actor, data: bytes,
             note = values.get("note", "") or None
             if not ref:
                 out.error(line, "order", ref, "missing_order",
-                          "write the order's merchantTradeNo or prepayId")
+                          "write the order's order ID or provider order ID")
                 continue
             order = find_order(uow.session, ref)
             if order is None:
                 out.error(line, "order", ref, "unknown_order",
-                          "no order with this merchantTradeNo or prepayId")
+                          "no order with this order ID or provider order ID")
                 continue
             if reason is None:
                 out.error(line, "reason", values.get("reason", ""), "bad_reason",
@@ -103,7 +105,7 @@ def preview(services: Services, actor: Actor, data: bytes,
                             "with this order's other refunds it is above the approval threshold: "
                             "an approver must release it")
             asked[position.order_id] = (earlier + amount, lines_before + 1)
-            planned[line] = {"order": order.merchant_trade_no, "amount": amount,
+            planned[line] = {"order": order.merchant_order_id, "amount": amount,
                              "currency": order.currency, "reason": reason, "note": note,
                              "full": full, "refundable_before": left}
     return finish(out, rows, planned)

@@ -59,8 +59,8 @@ class RefundPosition:
     """Where an order stands for refunds; `refusal` says why no refund can be asked now."""
 
     order_id: int
-    merchant_trade_no: str
-    prepay_id: str | None
+    merchant_order_id: str
+    provider_order_id: str | None
     status: str
     amount: Decimal
     currency: str
@@ -115,14 +115,14 @@ def _position(uow: UnitOfWork, order: Order) -> RefundPosition:
                    f"({plain_amount(held)} {order.currency} of {plain_amount(order.amount)})")
     elif order.status not in REFUNDABLE_STATUSES:
         refusal = f"only paid orders can be refunded; this order is {order.status}"
-    elif not order.prepay_id:
-        refusal = "the order has no prepayId, so the provider cannot refund it"
+    elif not order.provider_order_id:
+        refusal = "the order has no provider order ID, so the provider cannot refund it"
     elif attempts_used >= MAX_ATTEMPTS:
         refusal = (f"Binance Pay allows at most {MAX_ATTEMPTS} refunds per order and all "
                    f"{MAX_ATTEMPTS} are used")
     return RefundPosition(
-        order_id=order.id or 0, merchant_trade_no=order.merchant_trade_no,
-        prepay_id=order.prepay_id, status=order.status, amount=order.amount,
+        order_id=order.id or 0, merchant_order_id=order.merchant_order_id,
+        provider_order_id=order.provider_order_id, status=order.status, amount=order.amount,
         currency=order.currency, refunded=order.refunded_amount or Decimal(0),
         in_progress=held - (order.refunded_amount or Decimal(0)), refundable=refundable,
         attempts_used=attempts_used, attempts_left=max(MAX_ATTEMPTS - attempts_used, 0),
@@ -137,7 +137,7 @@ def _order_id(services: Services, order_ref: str | int) -> int:
     with services.uow() as uow:
         order = find_order(uow.session, str(order_ref))
         if order is None or order.id is None:
-            raise NotFoundError(f"no order with id, merchantTradeNo or prepayId '{order_ref}'")
+            raise NotFoundError(f"no order with number, order ID or provider order ID '{order_ref}'")
         return order.id
 
 
@@ -192,7 +192,7 @@ class RefundPlan:
 
     amount: Decimal
     currency: str
-    merchant_trade_no: str
+    merchant_order_id: str
     reason: str
     note: str | None
     needs_approval: bool
@@ -207,7 +207,7 @@ def plan_refund(services: Services, actor: Actor, *, order_ref: str | int,
     reason, note = _check_reason(reason, note)
     position = refund_position(services, actor, order_ref)
     if position.refusal:
-        raise ConflictError(f"order {position.merchant_trade_no}: {position.refusal}")
+        raise ConflictError(f"order {position.merchant_order_id}: {position.refusal}")
     wanted = _wanted(amount, full, position.refundable, position.currency)
     if wanted <= 0:
         raise InputError("the refund amount must be greater than zero", field="amount")
@@ -216,8 +216,8 @@ def plan_refund(services: Services, actor: Actor, *, order_ref: str | int,
     if wanted > position.refundable:
         raise LimitExceededError(
             f"{plain_amount(wanted)} {position.currency} is more than the {plain_amount(position.refundable)} "
-            f"still refundable on order {position.merchant_trade_no}")
-    return RefundPlan(wanted, position.currency, position.merchant_trade_no, reason, note,
+            f"still refundable on order {position.merchant_order_id}")
+    return RefundPlan(wanted, position.currency, position.merchant_order_id, reason, note,
                       _needs_approval(services, position, wanted), position.last_attempt)
 
 
@@ -271,7 +271,7 @@ def request_refund(
                                          "nothing new was created")
         position = _position(uow, order)
         if position.refusal:
-            raise ConflictError(f"order {order.merchant_trade_no}: {position.refusal}")
+            raise ConflictError(f"order {order.merchant_order_id}: {position.refusal}")
         wanted = _wanted(amount, full, position.refundable, order.currency)
         if wanted <= 0:
             raise InputError("the refund amount must be greater than zero", field="amount")
@@ -279,14 +279,14 @@ def request_refund(
             if not accept_whole_remainder:
                 raise ConflictError(
                     f"this is refund attempt {MAX_ATTEMPTS} of {MAX_ATTEMPTS} for order "
-                    f"{order.merchant_trade_no}: Binance Pay refunds the whole remaining "
+                    f"{order.merchant_order_id}: Binance Pay refunds the whole remaining "
                     f"{plain_amount(position.refundable)} {order.currency} whatever amount is asked; "
                     "confirm refunding the whole remainder")
             wanted = position.refundable
         if wanted > position.refundable:
             raise LimitExceededError(
                 f"{plain_amount(wanted)} {order.currency} is more than the {plain_amount(position.refundable)} still "
-                f"refundable on order {order.merchant_trade_no} (paid {plain_amount(order.amount)}, "
+                f"refundable on order {order.merchant_order_id} (paid {plain_amount(order.amount)}, "
                 f"refunded {plain_amount(position.refunded)}, in progress {plain_amount(position.in_progress)})")
         needs_approval = _needs_approval(services, position, wanted)
         refund = Refund(
@@ -310,7 +310,7 @@ def request_refund(
         audit.record(uow, actor=actor, action="refund.requested", target_type="refund",
                      target_id=refund.refund_request_id, amount=wanted, currency=order.currency,
                      idempotency_key=refund.refund_request_id, at=now,
-                     detail={"order": order.merchant_trade_no, "reason": reason, "note": note,
+                     detail={"order": order.merchant_order_id, "reason": reason, "note": note,
                              "needs_approval": needs_approval,
                              "whole_remainder": position.last_attempt})
         uow.commit()
@@ -343,7 +343,7 @@ def send_refund(services: Services, refund_request_id: str, *,
     who = actor or audit.SYSTEM
     try:
         result = services.provider.refund(
-            refund_request_id=refund_request_id, provider_order_id=order.prepay_id or "",
+            refund_request_id=refund_request_id, provider_order_id=order.provider_order_id or "",
             amount=refund.amount, reason=REASONS.get(refund.reason, refund.reason))
     except ProviderError as error:
         unknown = error.outcome_unknown

@@ -194,13 +194,13 @@ def _field(event: Any, *names: str) -> Any:
     return None
 
 
-def apply_notification(uow: UnitOfWork, biz_status: str, data: Mapping[str, Any],
+def apply_notification(uow: UnitOfWork, provider_status: str, data: Mapping[str, Any],
                        now: datetime) -> str | None:
     """One PAY_REFUND notification inside the caller's unit of work. Returns a short outcome
     (refund_success, refund_fail, refund_duplicate) or None when the refund is not ours."""
     info = data.get("refundInfo") or {}
     request_id = str(info.get("refundRequestId") or "")
-    to_status = _FROM_WEBHOOK.get(biz_status)
+    to_status = _FROM_WEBHOOK.get(provider_status)
     if not request_id or to_status is None:
         return None
     amount = info.get("refundAmount")
@@ -220,7 +220,7 @@ def apply_notification(uow: UnitOfWork, biz_status: str, data: Mapping[str, Any]
     if not change.moved:
         return "refund_duplicate"
     audit.record(uow, actor=audit.SYSTEM, action="refund.webhook", target_type="refund",
-                 target_id=request_id, idempotency_key=request_id, provider_code=biz_status,
+                 target_id=request_id, idempotency_key=request_id, provider_code=provider_status,
                  outcome=change.after, at=now)
     return f"refund_{change.after.lower()}"
 
@@ -228,9 +228,9 @@ def apply_notification(uow: UnitOfWork, biz_status: str, data: Mapping[str, Any]
 @handles("PAY_REFUND")
 def handle_pay_refund(services: Services, uow: UnitOfWork, event: Any) -> str | None:
     """Registry handler for PAY_REFUND (`services.inbound.dispatch`)."""
-    biz_status = str(_field(event, "biz_status", "bizStatus") or "")
+    provider_status = str(_field(event, "provider_status", "bizStatus") or "")
     data = _field(event, "data", "payload") or {}
-    return apply_notification(uow, biz_status, data, services.now())
+    return apply_notification(uow, provider_status, data, services.now())
 
 
 # --- queries -------------------------------------------------------------------------------------

@@ -1,5 +1,7 @@
 """Migration 0013 (neutral store) moves real rows up and down on each database.
 
+This file names the old columns on purpose: /work/wt/neutral_rename.sh leaves it alone.
+
 A store at 0012 is filled the way the Binance-only build wrote it; after the upgrade every value
 is under its neutral name, ids take 64 characters, batches and refunds know their provider, and
 the day-total triggers of 0010 still keep the totals (`rollups check`). The downgrade restores the
@@ -65,6 +67,12 @@ _OLD_ROWS = [
     "INSERT INTO direct_debits (id, mandate_id, merchant_request_id, provider_pay_id, prepay_id, "
     "notice_id, amount, currency, product_name, status, created_at, updated_at) VALUES "
     "(1, 1, 'DD1', 'PAYID1', '398374659283746592', 1, 20, 'USDT', 'box', 'SUCCESS', :at, :at)",
+    "INSERT INTO saved_views (id, user_id, page, name, params_json, created_at, updated_at) "
+    "VALUES (1, 1, 'orders', 'mine', '{\"cols\": \"merchant_trade_no,prepay_id,amount\"}', "
+    ":at, :at)",
+    "INSERT INTO report_schedules (id, report, time_of_day, params_json, active, created_by, "
+    "created_at) VALUES (1, 'orders', '06:00', '{\"columns\": [\"merchant_trade_no\"]}', "
+    "true, 'ann', :at)",
     "INSERT INTO webhook_deliveries (id, provider, biz_type, biz_id_str, biz_status, "
     "certificate_sn, nonce, timestamp_ms, headers_json, body, signature_valid, outcome, "
     "received_at) VALUES (1, 'binance_pay', 'PAY', '298374659283746592', 'PAY_SUCCESS', "
@@ -139,6 +147,10 @@ def test_0013_moves_real_rows_up_and_down(url_at_0012: str) -> None:
     assert _rows(url, "SELECT event_type, provider_item_id, provider_status, signature_key_id, "
                       "kind, merchant_id, timestamp_ms FROM webhook_deliveries") == [
         ("PAY", "298374659283746592", "PAY_SUCCESS", "abc123", None, None, 1795000000123)]
+    assert _rows(url, "SELECT params_json FROM saved_views") == [
+        ('{"cols": "merchant_order_id,provider_order_id,amount"}',)]
+    assert _rows(url, "SELECT params_json FROM report_schedules") == [
+        ('{"columns": ["merchant_order_id"]}',)]
     for table, column in (("orders", "merchant_order_id"), ("orders", "provider_order_id"),
                           ("direct_debits", "provider_order_id"),
                           ("payout_lines", "merchant_send_id"),
@@ -196,6 +208,10 @@ def test_0013_moves_real_rows_up_and_down(url_at_0012: str) -> None:
     assert _rows(url, "SELECT biz_type, biz_id_str, biz_status, certificate_sn "
                       "FROM webhook_deliveries") == [
         ("PAY", "298374659283746592", "PAY_SUCCESS", "abc123")]
+    assert _rows(url, "SELECT params_json FROM saved_views") == [
+        ('{"cols": "merchant_trade_no,prepay_id,amount"}',)]
+    assert _rows(url, "SELECT params_json FROM report_schedules") == [
+        ('{"columns": ["merchant_trade_no"]}',)]
     assert "provider" not in _lengths(url, "refunds")
     assert "provider" not in _lengths(url, "payout_batches")
     assert "kind" not in _lengths(url, "webhook_deliveries")

@@ -11,7 +11,8 @@ biz_id_str -> provider_item_id, biz_status -> provider_status, certificate_sn ->
 Widened to 64: the merchant and provider ids that were 32 (Monetix and Juicyway ids are longer
 than Binance's), and the webhook event type / status. New: `provider` on payout_batches and
 refunds (existing rows: 'binance_pay', a refund its order's); nullable `provider_status` on the
-items; nullable `kind` and `merchant_id` on webhook deliveries.
+items; nullable `kind` and `merchant_id` on webhook deliveries. Saved views and report schedules
+name order columns in their parameters: those names follow.
 
 Payout lines, direct debits and debit notices get no `provider`: each is sent only inside its
 batch's or mandate's call, so a column of their own could only ever disagree with the parent.
@@ -72,6 +73,17 @@ _PROVIDER_STATUS_TABLES = (
     "orders", "refunds", "payout_batches", "payout_lines", "mandates", "direct_debits",
 )
 _PROVIDER_TABLES = ("payout_batches", "refunds")
+# Saved views and report schedules keep order columns by name in their JSON parameters.
+_PARAMS = (("saved_views", "params_json"), ("report_schedules", "params_json"))
+_PARAM_WORDS = (("merchant_trade_no", "merchant_order_id"), ("prepay_id", "provider_order_id"))
+
+
+def _rename_in_params(forward: bool) -> None:
+    for table, column in _PARAMS:
+        value = column
+        for old, new in _PARAM_WORDS:
+            value = f"replace({value}, '{old if forward else new}', '{new if forward else old}')"
+        op.execute(f"UPDATE {table} SET {column} = {value}")
 
 
 def _postgres() -> bool:
@@ -167,11 +179,13 @@ def upgrade() -> None:
                   sa.Column("merchant_id", sa.String(length=64), nullable=True))
     op.create_index("ix_webhook_deliveries_kind_merchant", "webhook_deliveries",
                     ["kind", "merchant_id"], unique=False)
+    _rename_in_params(forward=True)
 
 
 def downgrade() -> None:
     postgres = _postgres()
     _refuse_longer_ids()
+    _rename_in_params(forward=False)
     op.drop_index("ix_webhook_deliveries_kind_merchant", table_name="webhook_deliveries")
     # Plain ALTER TABLE DROP COLUMN (PostgreSQL; SQLite >= 3.35): none of these is indexed or
     # named by a trigger, so no table is recreated.

@@ -7,7 +7,7 @@ import numpy as np
 from services.demo.data.catalog import EMAIL_DOMAINS, FIRST_NAMES, LAST_NAMES
 from services.demo.data.timeline import US_PER_DAY
 
-# Binance prepayIds are 18-19 digit numbers; the upper part of the range passes 2**63, which is
+# Binance Pay's order ids are 18-19 digit numbers; the upper part of the range passes 2**63, which is
 # exactly what breaks clients that parse them as signed 64-bit integers.
 PREPAY_LOW = 10**17
 PREPAY_HIGH = 10**19
@@ -47,7 +47,7 @@ def as_text(values: np.ndarray, prefix: str = "") -> np.ndarray:
     return np.array([f"{prefix}{v}" for v in values.tolist()], dtype=object)
 
 
-def prepay_ids(rng: np.random.Generator, n: int) -> np.ndarray:
+def provider_order_ids(rng: np.random.Generator, n: int) -> np.ndarray:
     """Increasing with creation time like Binance's own ids, which also keeps the unique index
     appending at its right edge instead of splitting random pages during a bulk load."""
     return as_text(np.sort(unique_numbers(rng, n, PREPAY_LOW, PREPAY_HIGH)))
