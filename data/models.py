@@ -103,7 +103,8 @@ class Order(SQLModel, table=True):
         *(
             Index(f"ix_orders_{name}_pattern", name,
                   postgresql_ops={name: "varchar_pattern_ops"}).ddl_if(dialect="postgresql")
-            for name in ("merchant_order_id", "provider_order_id", "transaction_id", "customer_email")
+            for name in ("merchant_order_id", "provider_order_id", "transaction_id",
+                         "customer_email")
         ),
     )
 

@@ -197,7 +197,8 @@ def _request(order_id: int) -> None:
         st.warning(str(error))
         return
     st.subheader(f"{format_money(request.amount, request.currency)} · {request.product_name}")
-    st.caption(f"Order `{request.merchant_order_id}` · provider order ID `{request.provider_order_id or '—'}` · "
+    st.caption(f"Order `{request.merchant_order_id}` · "
+               f"provider order ID `{request.provider_order_id or '—'}` · "
                f"customer {request.customer_email or '—'} · created {_local(request.created_at)} "
                f"by {request.created_by or '—'} · times in {zone.key}")
     if request.is_open:

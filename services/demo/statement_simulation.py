@@ -179,6 +179,7 @@ def seed_sample_month(services: Services, month_start: date, *, orders: int = 60
             at = base + timedelta(days=5 + 7 * k)
             s.add(DirectDebit(mandate_id=mandate.id or 0,
                               merchant_request_id=f"SD{month_start:%Y%m}{k:03d}",
-                              provider_order_id=str(9_300_000_000_000_200_000 + k), amount=Decimal(20),
+                              provider_order_id=str(9_300_000_000_000_200_000 + k),
+                              amount=Decimal(20),
                               currency="USDT", status="SUCCESS", created_at=at, completed_at=at))
         uow.commit()

@@ -52,7 +52,8 @@ class StoreLookups:
             self._engine = create_engine(self._url, poolclass=NullPool)
         return Session(self._engine)
 
-    def order(self, provider_order_id: str | None, merchant_order_id: str | None) -> OrderSnapshot | None:
+    def order(self, provider_order_id: str | None,
+              merchant_order_id: str | None) -> OrderSnapshot | None:
         with self._session() as session:
             statement = select(Order)
             if provider_order_id:

@@ -169,7 +169,8 @@ def _dedupe_key(row: WebhookDelivery) -> str:
     return hashlib.sha256(identity.encode()).hexdigest()
 
 
-_COPIED = ("provider", "event_type", "provider_item_id", "provider_status", "signature_key_id", "nonce",
+_COPIED = ("provider", "event_type", "provider_item_id", "provider_status", "signature_key_id",
+           "nonce",
            "timestamp_ms", "headers_json", "body", "signature_valid", "received_at")
 
 

@@ -295,7 +295,8 @@ def send_debit(services: Services, merchant_request_id: str, *,
         change = debit_transition(uow, merchant_request_id,
                                   _FROM_PROVIDER.get(result.state, PROCESSING), services.now(),
                                   provider_order_id=result.provider_order_id,
-                                  provider_pay_id=result.provider_debit_id)
+                                  provider_pay_id=result.provider_debit_id,
+                                  provider_status=result.provider_status)
         audit.record(uow, actor=who, action="debit.sent", target_type="debit",
                      target_id=merchant_request_id, amount=debit.amount, currency=debit.currency,
                      idempotency_key=merchant_request_id, provider_code=result.provider_status,

@@ -59,9 +59,13 @@ def _ms(value: Any) -> datetime | None:
 def contract_transition(uow: UnitOfWork, mandate: Mandate, to_status: str, now: datetime, *,
                         contract_id: str | None = None, open_user_id: str | None = None,
                         termination_way: str | None = None,
-                        terminated_at: datetime | None = None) -> tuple[str, str]:
-    """Move `mandate` forward to `to_status` (the caller commits); returns (before, after)."""
+                        terminated_at: datetime | None = None,
+                        provider_status: str | None = None) -> tuple[str, str]:
+    """Move `mandate` forward to `to_status` (the caller commits); returns (before, after).
+    `provider_status`, the provider's own word, is kept when the mandate ends up in `to_status`."""
     before = mandate.status
+    if provider_status and (before == to_status or _contract_moves(before, to_status)):
+        mandate.provider_status = provider_status[:64]
     if contract_id and not mandate.contract_id:
         mandate.contract_id = str(contract_id)
     if open_user_id and not mandate.open_user_id:
@@ -97,7 +101,8 @@ def apply_contract(uow: UnitOfWork, mandate: Mandate, contract: Contract,
     return contract_transition(
         uow, mandate, _FROM_PROVIDER.get(contract.state, INITIAL), now,
         contract_id=contract.provider_contract_id, open_user_id=contract.payer_id,
-        termination_way=contract.termination_way, terminated_at=contract.terminated_at)
+        termination_way=contract.termination_way, terminated_at=contract.terminated_at,
+        provider_status=contract.provider_status)
 
 
 def _field(event: Any, *names: str) -> Any:
@@ -131,7 +136,7 @@ def handle_contract_event(services: Services, uow: UnitOfWork, event: Any) -> st
         open_user_id=data.get("openUserId"),
         termination_way=str(data["contractTerminationWay"])
         if data.get("contractTerminationWay") is not None else None,
-        terminated_at=_ms(data.get("contractTerminationTime")))
+        terminated_at=_ms(data.get("contractTerminationTime")), provider_status=status or None)
     if before == after:
         return "mandate_duplicate"
     audit.record(uow, actor=audit.SYSTEM, action="mandate.webhook", target_type="mandate",
@@ -146,7 +151,8 @@ def debit_transition(uow: UnitOfWork, merchant_request_id: str, to_status: str, 
                      *, provider_order_id: str | None = None, provider_pay_id: str | None = None,
                      error_code: str | None = None, error_message: str | None = None,
                      amount: Decimal | None = None, currency: str | None = None,
-                     source: str = "answer") -> tuple[str, str] | None:
+                     source: str = "answer",
+                     provider_status: str | None = None) -> tuple[str, str] | None:
     """(before, after), or None for a debit we do not hold. `amount` and `currency` are what the
     provider reported (services.inbound.evidence): on a mismatch nothing moves and `after` is
     evidence.NEEDS_REVIEW."""
@@ -171,9 +177,12 @@ def debit_transition(uow: UnitOfWork, merchant_request_id: str, to_status: str, 
     if provider_pay_id and not debit.provider_pay_id:
         debit.provider_pay_id = provider_pay_id
     overriding = before == FAIL and to_status == SUCCESS
-    if DEBIT_RANK.get(to_status, 0) <= DEBIT_RANK.get(before, 0) and not (
+    stays = DEBIT_RANK.get(to_status, 0) <= DEBIT_RANK.get(before, 0) and not (
         before == D_PENDING and to_status == D_UNKNOWN
-    ) and not overriding:
+    ) and not overriding
+    if provider_status and (before == to_status or not stays):
+        debit.provider_status = provider_status[:64]  # the provider's word, not stale news
+    if stays:
         uow.session.add(debit)
         return before, before
     if overriding and debit.notice_id is not None and uow.session.exec(
@@ -250,7 +259,7 @@ def handle_debit_payment(services: Services, uow: UnitOfWork, event: Any) -> str
                               error_message=None if to_status == SUCCESS else f"provider: {status}",
                               amount=evidence.reported_amount(data.get("totalFee")),
                               currency=str(data["currency"]) if data.get("currency") else None,
-                              source="webhook")
+                              source="webhook", provider_status=status or None)
     if change is None:
         return None  # an ordinary order payment: services.orders.events owns it
     if change[1] == evidence.NEEDS_REVIEW:

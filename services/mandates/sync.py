@@ -60,8 +60,8 @@ def sync_debit(services: Services, merchant_request_id: str) -> str:
     if status not in DEBIT_OPEN:
         return f"{merchant_request_id}: {status}, nothing to do"
     try:
-        order = (services.provider.get_order(provider_order_id=provider_order_id) if provider_order_id
-                 else services.provider.get_order(merchant_order_id=merchant_request_id))
+        order = (services.provider.get_order(provider_order_id=provider_order_id)
+                 if provider_order_id else services.provider.get_order(merchant_order_id=merchant_request_id))
     except ProviderNotFound:
         if status in (D_PENDING, D_UNKNOWN) and not provider_order_id:
             outcome = send_debit(services, merchant_request_id)
@@ -73,7 +73,8 @@ def sync_debit(services: Services, merchant_request_id: str) -> str:
         change = debit_transition(uow, merchant_request_id,
                                   _ORDER_TO_DEBIT.get(order.state, PROCESSING), services.now(),
                                   provider_order_id=order.provider_order_id, amount=order.amount,
-                                  currency=order.currency, source="query")
+                                  currency=order.currency, source="query",
+                                  provider_status=order.provider_status)
         if change and change[0] != change[1] and change[1] != evidence.NEEDS_REVIEW:
             audit.record(uow, actor=audit.SYSTEM, action="debit.synced", target_type="debit",
                          target_id=merchant_request_id, idempotency_key=merchant_request_id,

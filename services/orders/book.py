@@ -277,7 +277,8 @@ def get_order_detail(services: Services, actor: Actor, order_ref: str | int) -> 
     with services.uow() as uow:
         order = q.find_order(uow.session, str(order_ref))
         if order is None:
-            raise NotFoundError(f"no order with number, order ID or provider order ID '{order_ref}'")
+            raise NotFoundError(
+                f"no order with number, order ID or provider order ID '{order_ref}'")
         refunds = q.refunds_for(uow.session, order.id or 0)
         refund_ids = [r.refund_request_id for r in refunds]
         webhooks = q.webhooks_for(
@@ -342,7 +343,8 @@ def _timeline(order: OrderRow, refunds: list[Any], webhooks: list[Any], audits: 
     for w in webhooks:
         valid = "signature valid" if w.signature_valid else "signature not valid"
         events.append(TimelineEvent(
-            w.received_at.astimezone(zone), "webhook", _webhook_title(w.event_type, w.provider_status),
+            w.received_at.astimezone(zone), "webhook",
+            _webhook_title(w.event_type, w.provider_status),
             f"{valid} · {_words(w.outcome) or 'not handled yet'}"
             + (" · repeat of an earlier notice" if w.duplicate_of_id else ""),
             "ok" if w.signature_valid else "failed",
@@ -378,7 +380,8 @@ def _words(code: str | None) -> str:
 def _webhook_title(event_type: str | None, provider_status: str | None) -> str:
     title = _WEBHOOK_TITLES.get((event_type or "", provider_status or ""))
     if title is None:
-        title = (f"{_words(event_type) or 'provider'} notice: {_words(provider_status) or 'no status'}"
+        title = (f"{_words(event_type) or 'provider'} notice: "
+                 f"{_words(provider_status) or 'no status'}"
                  ).capitalize()
     return f"{title} (webhook)"
 

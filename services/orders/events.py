@@ -83,6 +83,7 @@ class OrderReport:
     source: str = "webhook"
     amount: Decimal | None = None  # what the provider says was asked or paid, to compare
     currency: str | None = None
+    provider_status: str | None = None  # the provider's own word, kept for display and audit
 
 
 def apply_report(services: Services, uow: UnitOfWork, order: Order, report: OrderReport) -> str:
@@ -102,6 +103,9 @@ def apply_report(services: Services, uow: UnitOfWork, order: Order, report: Orde
         if report.status == "CANCELED" and order.closed_at is None:
             order.closed_at = report.occurred_at or now
     if verdict in (APPLY, SAME):
+        # The provider's word is kept when our state agrees with it: stale news leaves it.
+        if report.provider_status:
+            order.provider_status = report.provider_status[:64]
         order.updated_at = now
         uow.session.add(order)
     # INITIAL -> PENDING (the customer opened the checkout) moves no money: not audited.
@@ -216,6 +220,7 @@ def report_from_event(order: Order, event: ProviderEvent) -> OrderReport | None:
         source="webhook",
         amount=evidence.reported_amount(data.get("totalFee")),
         currency=str(data["currency"]) if data.get("currency") else None,
+        provider_status=event.provider_status or None,
     )
 
 
@@ -246,6 +251,7 @@ def report_from_query(result: OrderStatus) -> OrderReport:
         source="sync",
         amount=result.amount,
         currency=result.currency,
+        provider_status=result.provider_status,
     )
 
 

@@ -259,7 +259,8 @@ def _record_created(services: Services, actor: Actor | str, order_id: int,
         audit.record(uow, actor=actor, action="payment_request.sent", target_type="order",
                      target_id=order_id, amount=order.amount, currency=order.currency,
                      idempotency_key=order.merchant_order_id, provider_code="000000",
-                     outcome="created", detail={"provider_order_id": created.provider_order_id}, at=now)
+                     outcome="created", detail={"provider_order_id": created.provider_order_id},
+                     at=now)
         uow.commit()
 
 
@@ -397,7 +398,8 @@ def _order_id(services: Services, order_ref: str | int) -> int:
     with services.uow() as uow:
         order = find_order(uow.session, str(order_ref))
         if order is None or order.id is None:
-            raise NotFoundError(f"no order with number, order ID or provider order ID '{order_ref}'")
+            raise NotFoundError(
+                f"no order with number, order ID or provider order ID '{order_ref}'")
         return order.id
 
 
@@ -413,7 +415,8 @@ def _load(services: Services, order_id: int) -> PaymentRequest:
 def _view(order: Order, created_by: str | None) -> PaymentRequest:
     assert order.id is not None
     return PaymentRequest(
-        id=order.id, merchant_order_id=order.merchant_order_id, provider_order_id=order.provider_order_id,
+        id=order.id, merchant_order_id=order.merchant_order_id,
+        provider_order_id=order.provider_order_id,
         amount=order.amount, currency=order.currency, product_name=order.product_name,
         customer_email=order.customer_email, status=order.status,
         checkout_url=order.checkout_url, deeplink=order.deeplink,

@@ -126,6 +126,8 @@ def apply_result(uow: UnitOfWork, result: PayoutBatchResult, now: datetime, *,
     after = result.provider_status if result.provider_status in states.PROVIDER_BATCH_STATES \
         else _BATCH_FROM_STATE.get(result.state, states.PROCESSING)
     moved = _batch_status(batch, after, now, actor)
+    if batch.status == after and result.provider_status:
+        batch.provider_status = result.provider_status[:64]
     if result.total_fee is not None:
         batch.total_fee = result.total_fee
     if moved:
@@ -153,6 +155,8 @@ def apply_result(uow: UnitOfWork, result: PayoutBatchResult, now: datetime, *,
                 row.provider_order_id = news.provider_line_id
             if _line_status(row, status, now):
                 lines_moved += 1
+            if row.status == status and news.provider_status:
+                row.provider_status = news.provider_status[:64]
             uow.session.add(row)
     uow.session.add(batch)
     if moved:
@@ -195,7 +199,11 @@ def apply_batch_news(uow: UnitOfWork, request_id: str, status: str, now: datetim
     if batch is None:
         return None
     before = batch.status
-    if _batch_status(batch, status, now, audit.SYSTEM):
+    moved = _batch_status(batch, status, now, audit.SYSTEM)
+    if batch.status == status:
+        batch.provider_status = status[:64]
+        uow.session.add(batch)
+    if moved:
         uow.session.add(batch)
         _audit_status(uow, batch, before, audit.SYSTEM, now)
         return f"payout_{status.lower()}"
@@ -228,6 +236,8 @@ def apply_line_news(uow: UnitOfWork, request_id: str, send_id: str, provider_sta
     if provider_line_id and not line.provider_order_id:
         line.provider_order_id = provider_line_id
     moved = _line_status(line, status, now, occurred_at=occurred_at)
+    if line.status == status:
+        line.provider_status = provider_status[:64]
     uow.session.add(line)
     return f"payout_line_{status.lower()}" if moved else "payout_line_unchanged"
 

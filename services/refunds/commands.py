@@ -137,7 +137,8 @@ def _order_id(services: Services, order_ref: str | int) -> int:
     with services.uow() as uow:
         order = find_order(uow.session, str(order_ref))
         if order is None or order.id is None:
-            raise NotFoundError(f"no order with number, order ID or provider order ID '{order_ref}'")
+            raise NotFoundError(
+                f"no order with number, order ID or provider order ID '{order_ref}'")
         return order.id
 
 
@@ -291,7 +292,7 @@ def request_refund(
         needs_approval = _needs_approval(services, position, wanted)
         refund = Refund(
             order_id=order_id, refund_request_id=new_refund_request_id(), amount=wanted,
-            currency=order.currency, reason=reason, note=note,
+            provider=order.provider, currency=order.currency, reason=reason, note=note,
             status=NEEDS_APPROVAL if needs_approval else PENDING,
             requested_by_id=actor.user_id, created_at=now, updated_at=now,
             request_token=token,
