@@ -8,12 +8,14 @@ import streamlit as st
 
 from dashboard.auth import signed_in_actor
 from dashboard.components.formatting import (
+    DATE_FORMAT,
     EMPTY,
     audit_action_label,
     audit_detail_text,
     audit_target_text,
     format_money,
     humanize_code,
+    provider_code_text,
     user_names_from_entries,
 )
 from dashboard.components.tables import right_aligned
@@ -52,13 +54,13 @@ columns = st.columns([2, 2, 3])
 user = columns[0].selectbox("User", [ANY, *user_options], key="audit_user")
 action = columns[1].selectbox(
     "Action", [ANY, *action_options], key="audit_action",
-    format_func=lambda code: code if code == ANY else f"{audit_action_label(code)} ({code})")
+    format_func=lambda code: code if code == ANY else audit_action_label(code))
 picked = columns[2].date_input(
     f"Dates ({zone_name})",
     value=(today - timedelta(days=29), today),
     max_value=today,
     key="audit_dates",
-    format="YYYY-MM-DD",
+    format=DATE_FORMAT,
 )
 if not isinstance(picked, tuple) or len(picked) != 2:
     st.info("Pick the last day of the range to see its entries.")
@@ -86,7 +88,6 @@ else:
             f"Time ({zone_name})": row.at.strftime("%Y-%m-%d %H:%M:%S"),
             "User": row.user,
             "Action": audit_action_label(row.action),
-            "Code": row.action,
             "Target": audit_target_text(row.target_type, row.target_id, usernames),
             "Amount": format_money(row.amount, row.currency or "")
             if row.amount is not None else EMPTY,
@@ -94,7 +95,7 @@ else:
             "Outcome": humanize_code(row.outcome) if row.outcome else EMPTY,
             "Detail": audit_detail_text(row.detail) or EMPTY,
             "Idempotency key": row.idempotency_key or EMPTY,
-            "Provider code": humanize_code(row.provider_code) if row.provider_code else EMPTY,
+            "Provider answer": provider_code_text(row.provider_code),
         }
         for row in result.rows
     ]

@@ -8,6 +8,7 @@ import streamlit as st
 
 from dashboard.auth import signed_in_actor
 from dashboard.components.formatting import format_money, plural
+from dashboard.components.refund_dialog import outcome_text
 from dashboard.navigation import link_target, page_for
 from dashboard.runtime import get_services
 from services.desk import alerts
@@ -65,7 +66,7 @@ def _approve_payout(ref: str, comment: str) -> str:
 def _approve_refund(ref: str, comment: str) -> str:
     outcome = decide_refund(services, actor, refund_request_id=ref, approve=True,
                             comment=comment)
-    return f"Refund {ref} approved: {outcome.message}."
+    return f"Refund {ref} approved. {outcome_text(outcome)}."
 
 
 def decision(item: inbox.InboxItem) -> None:

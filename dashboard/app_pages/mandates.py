@@ -13,6 +13,7 @@ from dashboard.components.badges import styled_status
 from dashboard.components.bulk_upload import render_bulk_upload
 from dashboard.components.follow import follow_in_progress
 from dashboard.components.formatting import (
+    DATE_FORMAT,
     code_label,
     format_cycle,
     format_money,
@@ -168,7 +169,7 @@ if "New contract" in tabs:
                             key="nc_cycle_value")
             st.date_input(f"First debit (day in {zone}, at 09:00)",
                           value=local_today + timedelta(days=3), key="nc_first",
-                          format="YYYY-MM-DD")
+                          format=DATE_FORMAT)
             st.form_submit_button("Create contract", type="primary", on_click=_create_contract)
 
 if "Bulk debits" in tabs:

@@ -20,21 +20,22 @@ from dashboard.auth import signed_in_actor
 from dashboard.components.badges import badge_css_by_label, badge_text
 from dashboard.components.close_order import render_close_action
 from dashboard.components.formatting import (
+    DATE_FORMAT,
     EMPTY,
     code_label,
-    format_money,
+    money_column,
     plural,
     status_label,
 )
 from dashboard.components.order_detail import render_order_detail
 from dashboard.components.refund_dialog import render_refund_action
 from dashboard.components.saved_views import render_saved_views
-from dashboard.components.tables import right_aligned
+from dashboard.components.tables import fitting_width, right_aligned
 from dashboard.runtime import get_services
 from services.core.access import Actor, can
 from services.entrypoints.bootstrap import Services
 from services.core.errors import InputError, NotFoundError, PermissionDeniedError
-from services.orders.exports.orders import COLUMNS, DEFAULT_COLUMNS, export_orders, export_orders_bytes
+from services.orders.exports.orders import COLUMNS, export_orders, export_orders_bytes
 from services.orders.book import (
     DEFAULT_SORT,
     PAGE_SIZES,
@@ -51,6 +52,10 @@ from services.orders.book import (
 SORT_LABELS = {"newest": "Newest first", "oldest": "Oldest first",
                "amount_desc": "Largest amount", "amount_asc": "Smallest amount"}
 DEFAULT_SIZE = 50
+# What fits a 1400 px window without scrolling sideways (each amount carries its currency); the
+# other columns are one click away in "Columns", and an export adds the currency column itself.
+DEFAULT_COLUMNS = ("created_at", "merchant_order_id", "status", "amount", "refunded_amount",
+                   "customer_email")
 # Above this the file is built with a progress bar first; below, on the click itself.
 DIRECT_EXPORT_ROWS = 50_000
 URL_SEEN = "orders_url_seen"
@@ -62,6 +67,8 @@ LAST_SELECTION = "orders_last_selection"
 WIDGET_KEYS = ("of_status", "of_currency", "of_provider", "of_date_from", "of_time_from",
                "of_date_to", "of_time_to", "of_min", "of_max", "of_q", "of_sort", "of_size",
                "of_cols")
+FILTER_KEYS = ("of_status", "of_currency", "of_provider", "of_date_from", "of_time_from",
+               "of_date_to", "of_time_to", "of_min", "of_max", "of_q")
 
 services = get_services()
 actor = signed_in_actor()
@@ -110,7 +117,7 @@ def _amount(key: str, name: str) -> Decimal | None:
     try:
         return parse_amount(text, name)
     except InputError as error:
-        st.sidebar.error(str(error))
+        st.error(str(error))
         return None
 
 
@@ -125,6 +132,19 @@ def _go(direction: str) -> None:
 
 def _close_detail() -> None:
     st.session_state[OPEN_REF] = None
+
+
+def _filtered() -> bool:
+    state = st.session_state
+    return any(state.get(key) for key in FILTER_KEYS)
+
+
+def _clear_filters() -> None:
+    """Every filter back to empty; sort, page size, columns and the open order stay."""
+    for key in FILTER_KEYS:
+        st.session_state[key] = [] if key in ("of_status", "of_currency", "of_provider") else (
+            "" if key in ("of_min", "of_max", "of_q") else None)
+    st.session_state.pop(CURSOR, None)
 
 
 url = st.query_params.to_dict()
@@ -148,26 +168,33 @@ except PermissionDeniedError as error:
     st.error(str(error))
     st.stop()
 
-with st.sidebar:
-    st.header("Filter orders")
-    st.text_input("Search", key="of_q", placeholder="order ID, provider order ID, txn id, e-mail",
-                  help="Matches the start of the id or e-mail (exact ids work too).")
-    st.multiselect("Status", choices["status"], key="of_status", format_func=status_label)
-    st.multiselect("Currency", sorted(set(choices["currency"]) | set(st.session_state.of_currency)),
-                   key="of_currency")
-    st.multiselect("Provider", sorted(set(choices["provider"]) | set(st.session_state.of_provider)),
-                   key="of_provider", format_func=lambda code: code_label(code, "provider"))
-    st.caption(f"Created between (in {zone_name}):")
-    dates = st.columns(2)
-    dates[0].date_input("From", key="of_date_from", format="YYYY-MM-DD")
-    dates[1].date_input("To (included)", key="of_date_to", format="YYYY-MM-DD")
-    times = st.columns(2)
-    times[0].time_input("From time", key="of_time_from", step=900)
-    times[1].time_input("To time", key="of_time_to", step=900,
-                        help="Leave empty to include the whole last day.")
-    amounts = st.columns(2)
-    amounts[0].text_input("Min amount", key="of_min")
-    amounts[1].text_input("Max amount", key="of_max")
+# On the page, not in the sidebar: under the navigation they were out of sight, and at 800 px the
+# sidebar is folded away.
+with st.container(border=True, key="orders_filters"):
+    first = st.columns([3, 2, 2, 2, 1.4], vertical_alignment="bottom")
+    first[0].text_input("Search", key="of_q",
+                        placeholder="order ID, provider order ID, txn id, e-mail",
+                        help="Matches the start of the id or e-mail (exact ids work too).")
+    first[1].multiselect("Status", choices["status"], key="of_status", format_func=status_label,
+                         placeholder="Any status")
+    first[2].multiselect("Currency",
+                         sorted(set(choices["currency"]) | set(st.session_state.of_currency)),
+                         key="of_currency", placeholder="Any currency")
+    first[3].multiselect("Provider",
+                         sorted(set(choices["provider"]) | set(st.session_state.of_provider)),
+                         key="of_provider", format_func=lambda code: code_label(code, "provider"),
+                         placeholder="Any provider")
+    first[4].button("Clear filters", key="orders_clear", on_click=_clear_filters,
+                    icon=":material/filter_alt_off:", width="stretch", disabled=not _filtered())
+    second = st.columns([2, 1.3, 2, 1.3, 1.5, 1.5], vertical_alignment="bottom")
+    second[0].date_input(f"Created from ({zone_name})", key="of_date_from", format=DATE_FORMAT)
+    second[1].time_input("at", key="of_time_from", step=900,
+                         help="Leave empty to start at the beginning of the day.")
+    second[2].date_input("To (included)", key="of_date_to", format=DATE_FORMAT)
+    second[3].time_input("until", key="of_time_to", step=900,
+                         help="Leave empty to include the whole last day.")
+    second[4].text_input("Min amount", key="of_min")
+    second[5].text_input("Max amount", key="of_max")
 
 state = st.session_state
 time_from: time | None = state.of_time_from if state.of_date_from else None
@@ -212,25 +239,28 @@ summary.caption(f"Counting… · page {page_no} · times in **{zone_name}** · "
 
 def _cell(row: Any, column: str) -> Any:
     value = getattr(row, column)
-    kind = COLUMNS[column][1]
     if value is None:
         return EMPTY
     if column == "status":
         return badge_text(value)
     if column == "provider":
         return code_label(value, "provider")
-    if kind == "money":
-        return format_money(value, row.currency)
-    if kind == "time":
+    if COLUMNS[column][1] == "time":
         return value.strftime("%Y-%m-%d %H:%M:%S")
     return value
+
+
+def _column(column: str) -> list[Any]:
+    if COLUMNS[column][1] == "money":
+        return money_column((getattr(r, column), r.currency) for r in page.rows)
+    return [_cell(r, column) for r in page.rows]
 
 
 if flagged := [r.merchant_order_id for r in page.rows if r.review_note]:
     st.warning("Needs review (the provider reported other figures than ours; nothing was "
                f"changed): {', '.join(flagged)}. Open the order to see both.",
                icon=":material/report:")
-table = pd.DataFrame([{COLUMNS[c][0]: _cell(r, c) for c in columns} for r in page.rows],
+table = pd.DataFrame({COLUMNS[c][0]: _column(c) for c in columns},
                      columns=[COLUMNS[c][0] for c in columns])
 if len(table):
     shown: Any = table
@@ -239,9 +269,10 @@ if len(table):
         shown = table.style.map(lambda label: css.get(label, ""), subset=[COLUMNS["status"][0]])
     event = st.dataframe(shown, hide_index=True, width="stretch", key="orders_table",
                          on_select="rerun", selection_mode="single-row",
-                         # Wide enough for the longest label ("Refund in progress").
+                         # Wide enough for the longest label ("Refund in progress"), no wider.
                          column_config={COLUMNS["status"][0]: st.column_config.TextColumn(
-                             width="medium"),
+                             width=fitting_width(table[COLUMNS["status"][0]])
+                             if "status" in columns else None),
                              **right_aligned(*(COLUMNS[c][0] for c in columns
                                                if COLUMNS[c][1] == "money"), data=table)})
     selected = list(event.selection.rows) if event is not None else []
@@ -267,48 +298,50 @@ nav[0].button("← Previous", on_click=_go, args=("before",), disabled=not page.
 nav[1].button("Next →", on_click=_go, args=("after",), disabled=not page.next_token,
               key="orders_next", width="stretch")
 
-with st.expander(f"Export {'this order' if total == 1 else f'these {total:,} orders'}",
-                 icon=":material/download:"):
-    st.caption(f"Exactly the filtered orders with the chosen columns, times in {zone_name}, "
-               "amounts as exact decimals with their currency. No row limit.")
-    if not can(actor, "orders.export"):
-        st.info("Your role may not export orders.")
-    elif total <= DIRECT_EXPORT_ROWS:
-        buttons = st.columns(2)
-        for col, fmt, mime in ((buttons[0], "csv", "text/csv"), (buttons[1], "xlsx",
-                               "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")):
-            col.download_button(
-                f"Download {fmt.upper()} ({plural(total, 'row')})",
-                data=lambda fmt=fmt: export_orders_bytes(services, actor, filters=filters,
-                                                         columns=columns, fmt=fmt),
-                file_name=f"orders.{fmt}", mime=mime, on_click="ignore", key=f"orders_dl_{fmt}",
-                icon=":material/download:",
-            )
-    else:
-        fmt = st.radio("Format", ["csv", "xlsx"], horizontal=True, key="orders_export_fmt",
-                       format_func=str.upper)
-        if st.button(f"Prepare {fmt.upper()} of {total:,} rows", key="orders_prepare"):
-            bar = st.progress(0.0, text="Starting…")
-            earlier = state.pop("orders_prepared", None)
-            if earlier:
-                Path(earlier[0]).unlink(missing_ok=True)
-            handle, name = tempfile.mkstemp(prefix="paydesk-orders-", suffix=f".{fmt}")
-            os.close(handle)
-            path = Path(name)
-            with path.open("wb") as out:
-                result = export_orders(
-                    services, actor, filters=filters, columns=columns, fmt=fmt, out=out,
-                    progress=lambda done, all_: bar.progress(
-                        min(1.0, done / max(all_, 1)), text=f"{done:,} of {all_:,} rows"),
+# Nothing to export is not offered ('Export these 0 orders').
+if total:
+    with st.expander(f"Export {'this order' if total == 1 else f'these {total:,} orders'}",
+                     icon=":material/download:"):
+        st.caption(f"Exactly the filtered orders with the chosen columns, times in {zone_name}, "
+                   "amounts as exact decimals with their currency. No row limit.")
+        if not can(actor, "orders.export"):
+            st.info("Your role may not export orders.")
+        elif total <= DIRECT_EXPORT_ROWS:
+            buttons = st.columns(2)
+            for col, fmt, mime in ((buttons[0], "csv", "text/csv"), (buttons[1], "xlsx",
+                                   "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")):
+                col.download_button(
+                    f"Download {fmt.upper()} ({plural(total, 'row')})",
+                    data=lambda fmt=fmt: export_orders_bytes(services, actor, filters=filters,
+                                                             columns=columns, fmt=fmt),
+                    file_name=f"orders.{fmt}", mime=mime, on_click="ignore", key=f"orders_dl_{fmt}",
+                    icon=":material/download:",
                 )
-            state["orders_prepared"] = (str(path), fmt, result.rows)
-        prepared = state.get("orders_prepared")
-        if prepared and Path(prepared[0]).exists():
-            st.download_button(
-                f"Download {prepared[1].upper()} ({prepared[2]:,} rows)",
-                data=lambda: Path(prepared[0]).read_bytes(), file_name=f"orders.{prepared[1]}",
-                on_click="ignore", key="orders_dl_prepared", icon=":material/download:",
-            )
+        else:
+            fmt = st.radio("Format", ["csv", "xlsx"], horizontal=True, key="orders_export_fmt",
+                           format_func=str.upper)
+            if st.button(f"Prepare {fmt.upper()} of {total:,} rows", key="orders_prepare"):
+                bar = st.progress(0.0, text="Starting…")
+                earlier = state.pop("orders_prepared", None)
+                if earlier:
+                    Path(earlier[0]).unlink(missing_ok=True)
+                handle, name = tempfile.mkstemp(prefix="paydesk-orders-", suffix=f".{fmt}")
+                os.close(handle)
+                path = Path(name)
+                with path.open("wb") as out:
+                    result = export_orders(
+                        services, actor, filters=filters, columns=columns, fmt=fmt, out=out,
+                        progress=lambda done, all_: bar.progress(
+                            min(1.0, done / max(all_, 1)), text=f"{done:,} of {all_:,} rows"),
+                    )
+                state["orders_prepared"] = (str(path), fmt, result.rows)
+            prepared = state.get("orders_prepared")
+            if prepared and Path(prepared[0]).exists():
+                st.download_button(
+                    f"Download {prepared[1].upper()} ({prepared[2]:,} rows)",
+                    data=lambda: Path(prepared[0]).read_bytes(), file_name=f"orders.{prepared[1]}",
+                    on_click="ignore", key="orders_dl_prepared", icon=":material/download:",
+                )
 
 st.text_input("Open an order by number, order ID or provider order ID", key="orders_open_input",
               on_change=lambda: state.__setitem__(OPEN_REF,
@@ -321,7 +354,9 @@ if state.get(OPEN_REF):
         render_close_action(str(state[OPEN_REF]))
     except NotFoundError as error:
         st.warning(str(error))
-    st.button("Close order", on_click=_close_detail, key="orders_close_detail")
+    # Not "Close order": closing an order is what the provider does to an unpaid one (above).
+    st.button("Hide these details", on_click=_close_detail, key="orders_close_detail",
+              icon=":material/visibility_off:")
 
 params = dict(filter_params)
 if state.of_sort != DEFAULT_SORT:

@@ -14,6 +14,7 @@ from dashboard.components.charts import (
     status_breakdown_figure,
 )
 from dashboard.components.formatting import (
+    DATE_FORMAT,
     format_change,
     format_money,
     format_percent,
@@ -39,7 +40,6 @@ zone = services.settings.zone
 today = services.now().astimezone(zone).date()
 
 st.title("Overview")
-balances_panel(signed_in_actor(), key="overview_balances")
 
 # The whole width: in a column the five choices overflowed at 800 px ('oday' for 'Today').
 preset = st.segmented_control(
@@ -52,7 +52,7 @@ if days is None:
         value=(today - timedelta(days=29), today),
         max_value=today,
         key="overview_range",
-        format="YYYY-MM-DD",
+        format=DATE_FORMAT,
     )
     if not isinstance(picked, tuple) or len(picked) != 2:
         st.info("Pick the last day of the period to see its figures.")
@@ -80,6 +80,7 @@ st.caption(
 
 if overview.current.orders == 0 and overview.previous.orders == 0:
     st.info("No orders in this period or the one before. Pick a longer period.")
+    balances_panel(signed_in_actor(), key="overview_balances")
     st.stop()
 
 tiles = st.columns(4)
@@ -121,7 +122,8 @@ per_currency = [
         "Refunds": format_money(k.refunds, k.currency),
         "Net": format_money(k.net, k.currency),
         "Paid orders": k.paid_orders,
-        "Gross vs previous": format_change(k.gross_change) or "new",
+        # A short header: 'Gross vs previous' pushed the table past 800 px and cut '+9.9%'.
+        "vs previous": format_change(k.gross_change) or "new",
     }
     for k in overview.currencies
 ]
@@ -130,9 +132,13 @@ st.dataframe(
     hide_index=True,
     width="stretch",
     column_config={"Paid orders": st.column_config.NumberColumn(format="localized"),
-                   **right_aligned("Gross", "Refunds", "Net", "Gross vs previous",
+                   **right_aligned("Gross", "Refunds", "Net", "vs previous",
                                    data=per_currency)},
 )
+
+# After the period's figures, not above them: the tiles are what the page is opened for, and the
+# balance table pushed them below the fold.
+balances_panel(signed_in_actor(), key="overview_balances")
 
 chart_column, status_column = st.columns([3, 2])
 with chart_column:
@@ -147,7 +153,7 @@ with chart_column:
             st.plotly_chart(daily_volume_figure(overview.daily, chosen), width="stretch")
         day = st.date_input("Open the orders of one day", value=overview.end,
                             min_value=overview.start, max_value=overview.end,
-                            key="overview_orders_day", format="YYYY-MM-DD")
+                            key="overview_orders_day", format=DATE_FORMAT)
         st.page_link(ORDERS_PAGE, label=f"{chosen} orders of {day.isoformat()} →",
                      icon=":material/receipt_long:",
                      query_params={"from": day.isoformat(), "to": day.isoformat(),

@@ -12,9 +12,9 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.auth import signed_in_actor
+from dashboard.components import payout_tables as tables
 from dashboard.components.balances import balances_panel, funding_table
 from dashboard.components.follow import follow_in_progress
-from dashboard.components import payout_tables as tables
 from dashboard.components.formatting import code_label, format_money, or_empty, plural
 from dashboard.runtime import get_services
 from services.core.access import can
@@ -25,7 +25,7 @@ from services.payouts.file_format import template_csv
 from services.payouts.planning import new_upload_ref, plan_batches
 from services.files.reading import UnreadableFileError
 from services.payouts.report import error_report_csv, summary_counts
-from services.payouts.validation import CurrencyTotal
+from services.payouts.validation import CurrencyTotal, PayoutRules
 
 UPLOAD = "payout_upload_state"
 CONFIRM = "payout_confirm"
@@ -162,8 +162,9 @@ def upload_section() -> None:
     with right.expander("File format: columns, accepted files, every check"):
         st.markdown(views.format_help())
     round_ = st.session_state.setdefault("payout_file_round", 0)
+    # The box states the same limit as the format help and the refusal (not Streamlit's 50 MB).
     file = st.file_uploader("Payout file (CSV or XLSX)", type=["csv", "txt", "tsv", "xlsx"],
-                            key=f"payout_file_{round_}")
+                            key=f"payout_file_{round_}", max_upload_size=PayoutRules().max_mb)
     if file is None:
         st.session_state.pop(UPLOAD, None)
         return

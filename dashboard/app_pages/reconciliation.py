@@ -9,6 +9,7 @@ import streamlit as st
 
 from dashboard.auth import signed_in_actor
 from dashboard.components.formatting import (
+    DATE_FORMAT,
     EMPTY,
     format_amount,
     humanize_code,
@@ -47,9 +48,9 @@ if can(actor, "reconciliation.run"):
         last_month_end = first_of_month - timedelta(days=1)
         cols = st.columns(3)
         start = cols[0].date_input("From", value=last_month_end.replace(day=1),
-                                   max_value=today, format="YYYY-MM-DD", key="recon_from")
+                                   max_value=today, format=DATE_FORMAT, key="recon_from")
         end = cols[1].date_input("To", value=last_month_end, max_value=today,
-                                 format="YYYY-MM-DD", key="recon_to")
+                                 format=DATE_FORMAT, key="recon_to")
         window = cols[2].number_input("Time window (minutes)", 0, 1440, 10, key="recon_window",
                                       help="Lines without ids match on amount and currency "
                                            "within this many minutes.")

@@ -12,6 +12,7 @@ from dashboard.components.badges import styled_status
 from dashboard.components.bulk_upload import render_bulk_upload
 from dashboard.components.follow import follow_in_progress
 from dashboard.components.formatting import (
+    DATE_FORMAT,
     code_label,
     format_money,
     format_time,
@@ -66,8 +67,10 @@ with sections["All refunds"]:
     text_col, from_col, to_col = st.columns([2, 1, 1])
     text = text_col.text_input("Refund ID, order ID or provider order ID starts with",
                                key="rf_text")
-    date_from: date | None = from_col.date_input("Created from", value=None, key="rf_from")
-    date_to: date | None = to_col.date_input("Created to", value=None, key="rf_to")
+    date_from: date | None = from_col.date_input("Created from", value=None, key="rf_from",
+                                                        format=DATE_FORMAT)
+    date_to: date | None = to_col.date_input("Created to", value=None, key="rf_to",
+                                                      format=DATE_FORMAT)
     filters = refund_list.RefundFilter(tuple(statuses), tuple(currencies), tuple(reasons), text,
                                        date_from, date_to)
     try:

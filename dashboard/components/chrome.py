@@ -43,8 +43,42 @@ button p, button [data-testid="stMarkdownContainer"] {
 """
 
 
+# Streamlit folds the sidebar away only below 768 px; at 800 px it kept 300 px of navigation and
+# left the page 500 px (amounts wrapped, buttons cut), and at 1024 px little more. Up to this
+# width it folds when the window gets there and after each page change (as Streamlit does on
+# phones); the chevron at the top left still opens it.
+NARROW_PX = 1024
+_SIDEBAR_JS = """
+<script>
+(() => {
+  if (window.__paydeskSidebar) return;  // one watcher per browser tab, whatever the reruns
+  window.__paydeskSidebar = true;
+  const narrow = () => window.innerWidth <= __NARROW__;
+  const fold = (tries) => {
+    const sidebar = document.querySelector('[data-testid="stSidebar"]');
+    const button = document.querySelector('[data-testid="stSidebarCollapseButton"] button');
+    if (sidebar && button && sidebar.getAttribute('data-collapsed') === 'false') button.click();
+    else if (!sidebar && tries > 0) setTimeout(() => fold(tries - 1), 200);
+  };
+  let wasNarrow = false;
+  let path = location.pathname;
+  const check = () => {
+    const now = narrow();
+    if (now && (!wasNarrow || location.pathname !== path)) fold(25);
+    wasNarrow = now;
+    path = location.pathname;
+  };
+  window.addEventListener('resize', check);
+  setInterval(check, 300);
+  check();
+})();
+</script>
+""".replace("__NARROW__", str(NARROW_PX))
+
+
 def render_layout_fixes() -> None:
     st.html(_LAYOUT_CSS)
+    st.html(_SIDEBAR_JS, unsafe_allow_javascript=True)
 
 
 def not_built_yet(title: str, what: str) -> None:

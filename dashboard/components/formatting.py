@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+import re
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date, datetime
 from decimal import ROUND_HALF_EVEN, Decimal
 
@@ -34,6 +35,28 @@ def format_money(amount: Decimal, currency: str) -> str:
     return f"{format_amount(amount)} {currency}"
 
 
+def places_per_currency(amounts: Iterable[tuple[Decimal | None, str]], *,
+                        min_places: int = 2) -> dict[str, int]:
+    """Per currency, the decimals that show every one of its amounts exactly."""
+    places: dict[str, int] = {}
+    for amount, currency in amounts:
+        if amount is None:
+            continue
+        exponent = amount.normalize().as_tuple().exponent
+        needed = -exponent if isinstance(exponent, int) and exponent < 0 else 0
+        places[currency] = max(places.get(currency, min_places), needed)
+    return places
+
+
+def money_column(amounts: Iterable[tuple[Decimal | None, str]]) -> list[str]:
+    """A table column of amounts with one number of decimals per currency, so the digits of
+    32.657 USDT and 19.270 USDT line up; never rounded (the most precise amount sets the places)."""
+    pairs = list(amounts)
+    places = places_per_currency(pairs)
+    return [EMPTY if amount is None else f"{amount:,.{places[currency]}f} {currency}"
+            for amount, currency in pairs]
+
+
 def format_tile_amount(amount: Decimal, currency: str) -> str:
     """A short, rounded figure for a KPI tile; tables and exports carry the exact amount."""
     places = 2 if currency in STABLECOINS or currency in FIAT_DECIMALS else 4
@@ -61,6 +84,8 @@ def status_label(status: str) -> str:
 # --- empty cells, times, codes ------------------------------------------------------------------
 
 EMPTY = "—"
+# Every date input shows dates as every table and caption writes them (2026-12-02).
+DATE_FORMAT = "YYYY-MM-DD"
 
 
 def or_empty(value: object) -> str:
@@ -210,6 +235,22 @@ def audit_target_text(target_type: str | None, target_id: str | None,
     return f"{target_type or ''} {target_id or ''}".strip() or EMPTY
 
 
+_CODE = re.compile(r"^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+$")
+# Detail keys whose yes/no or number reads better as a phrase; None drops the piece (a "no" that
+# says nothing: 'duplicate: no').
+_DETAIL_PHRASES: dict[str, Callable[[object], str | None]] = {
+    "duplicate": lambda v: "a repeat of an earlier request, answered with the first one"
+    if v else None,
+    "needs_approval": lambda v: "needs a second approver" if v else None,
+    "whole_remainder": lambda v: "refunds the whole remainder" if v else None,
+    "remaining_attempts": lambda v: f"{plural(int(str(v)), 'refund attempt')} left"
+    if str(v).isdigit() else None,
+    "refund_id": lambda v: f"provider's refund id {v}" if v else None,
+    "reason": lambda v: code_label(v, "reason") if v else None,
+    "totp_required": lambda v: "authenticator app required: " + ("yes" if v else "no"),
+}
+
+
 def _detail_value(value: object) -> str:
     if isinstance(value, bool):
         return "yes" if value else "no"
@@ -219,7 +260,16 @@ def _detail_value(value: object) -> str:
         return ", ".join(f"{k} {_detail_value(v)}" for k, v in value.items())
     if isinstance(value, list):
         return ", ".join(_detail_value(v) for v in value) or EMPTY
-    return str(value)
+    text = str(value)
+    return humanize_code(text).lower() if _CODE.match(text) else text
+
+
+def _detail_piece(key: str, value: object) -> str | None:
+    if key in _DETAIL_PHRASES:
+        return _DETAIL_PHRASES[key](value)
+    if value is None or value == "":
+        return None  # 'note: —' says nothing
+    return f"{key.replace('_', ' ')}: {_detail_value(value)}"
 
 
 def audit_detail_text(detail: str | None) -> str:
@@ -231,6 +281,18 @@ def audit_detail_text(detail: str | None) -> str:
     except ValueError:
         return detail
     if isinstance(parsed, dict):
-        return " · ".join(f"{key.replace('_', ' ')}: {_detail_value(value)}"
-                          for key, value in parsed.items())
+        return " · ".join(piece for key, value in parsed.items()
+                          if (piece := _detail_piece(str(key), value)))
     return _detail_value(parsed)
+
+
+def provider_code_text(code: str | None) -> str:
+    """A provider's answer code in words: Binance Pay's 000000 is its 'accepted'; other codes
+    are errors, kept as the number support asks for."""
+    if not code:
+        return EMPTY
+    if code == "000000":
+        return "Accepted"
+    if _CODE.match(code):
+        return humanize_code(code)
+    return f"Refused (error {code})"

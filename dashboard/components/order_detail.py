@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 import pandas as pd
@@ -13,6 +14,7 @@ from dashboard.components.formatting import (
     audit_detail_text,
     code_label,
     format_money,
+    provider_code_text,
     status_label,
 )
 from dashboard.components.tables import right_aligned
@@ -39,13 +41,25 @@ def _event_title(event: TimelineEvent) -> str:
     return event.title
 
 
+def _part_words(part: str) -> str:
+    """The service names the provider's answer code ('provider code 000000'): in words here."""
+    if part.startswith(_PROVIDER_CODE):
+        answer = provider_code_text(part[len(_PROVIDER_CODE):].strip())
+        return "" if answer == "Accepted" else f"provider: {answer.lower()}"
+    return part if not _RAW.match(part) else code_label(part, "refund")
+
+
+_PROVIDER_CODE = "provider code "
+_RAW = re.compile(r"^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+$")
+
+
 def _event_detail(event: TimelineEvent) -> str:
     """The event's facts with money formatted and codes as words; plain text when it has none."""
     if event.amount is None and not (event.parts or event.data or event.reason):
         return event.detail
     pieces = [format_money(event.amount, event.currency) if event.amount is not None else "",
               code_label(event.reason, "reason") if event.reason else "",
-              *event.parts, audit_detail_text(event.data or None)]
+              *(_part_words(part) for part in event.parts), audit_detail_text(event.data or None)]
     return " · ".join(p for p in pieces if p)
 
 
@@ -74,7 +88,7 @@ def render_order_detail(detail: OrderDetail) -> None:
             ("Provider order ID", order.provider_order_id or "—"),
             ("Transaction id", order.transaction_id or "—"),
             ("Provider", code_label(order.provider, "provider")),
-            ("Status", f"{status_label(order.status)} ({order.status})"),
+            ("Status", status_label(order.status)),
             ("Product", order.product_name or "—"),
             ("Product type", code_label(order.product_type, "product_type")),
             ("Created", _when(order.created_at)),

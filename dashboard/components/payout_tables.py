@@ -3,6 +3,8 @@ stored batches and their lines. Amounts are shown as exact text with their curre
 
 from __future__ import annotations
 
+import re
+
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from decimal import Decimal
@@ -180,10 +182,20 @@ def edits_table(items: Sequence[dict[str, object]], key: str) -> None:
     )
 
 
+_FINDING_CODE = re.compile(r"^[a-z]+(?:_[a-z]+)+:\s*")
+
+
+def why_left_out(problems: object) -> str:
+    """The recorded problems in words: uploads saved before the codes were left out of the record
+    read 'binance_id_invalid: the Binance ID ... | amount_...: ...'."""
+    pieces = [_FINDING_CODE.sub("", piece.strip()) for piece in str(problems or "").split(" | ")]
+    return "; ".join(piece for piece in pieces if piece) or EMPTY
+
+
 def excluded_table(items: Sequence[dict[str, object]], key: str) -> None:
     """Lines left out of an upload: what they were and why."""
     frame = pd.DataFrame([{"Line": i["line"], "Receiver": i["receiver"], "Amount": i["amount"],
-                           "Currency": i["currency"], "Why left out": i["problems"]}
+                           "Currency": i["currency"], "Why left out": why_left_out(i["problems"])}
                           for i in items],
                          columns=["Line", "Receiver", "Amount", "Currency", "Why left out"])
     st.dataframe(frame, hide_index=True, width="stretch", key=key,

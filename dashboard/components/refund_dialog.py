@@ -6,9 +6,8 @@ while it is set), so it survives reruns and the "Yes" click is the only thing th
 
 from __future__ import annotations
 
-from uuid import uuid4
-
 from typing import Any
+from uuid import uuid4
 
 import streamlit as st
 
@@ -17,7 +16,14 @@ from dashboard.components.formatting import code_label, format_money
 from dashboard.runtime import get_services
 from services.core.access import can
 from services.core.errors import PayDeskError
-from services.refunds.commands import REASONS, RefundPosition, plan_refund, refund_position, request_refund
+from services.refunds.commands import (
+    REASONS,
+    RefundOutcome,
+    RefundPosition,
+    plan_refund,
+    refund_position,
+    request_refund,
+)
 
 PENDING = "refund_pending"
 RESULT = "refund_result"
@@ -49,6 +55,21 @@ def _ask(order_ref: str, whole: bool) -> None:
     st.session_state[PENDING] = {"order_ref": order_ref, "plan": plan, "token": uuid4().hex}
 
 
+def outcome_text(outcome: RefundOutcome) -> str:
+    """What became of a refund, in words: the service's message carries its status codes
+    ('accepted (REFUNDING)', 'the refund is UNKNOWN') and exact amounts ('12.5000')."""
+    amount = format_money(outcome.amount, outcome.currency)
+    status = code_label(outcome.status, "refund").lower()
+    if outcome.status in ("REFUNDING", "SUCCESS"):
+        return f"Refund of {amount} accepted by Binance Pay: {status}"
+    if outcome.status == "UNKNOWN":
+        return (f"No answer from Binance Pay about the refund of {amount}: PayDesk asks again "
+                "with the same refund id, so it is never paid twice")
+    if outcome.status == "FAIL":
+        return outcome.message[:1].upper() + outcome.message[1:]
+    return f"Refund of {amount} is {status}; nothing was sent"
+
+
 @st.dialog("Confirm refund")
 def _confirm(pending: dict[str, Any]) -> None:
     plan = pending["plan"]
@@ -70,12 +91,9 @@ def _confirm(pending: dict[str, Any]) -> None:
                 reason=plan.reason, note=plan.note, accept_whole_remainder=plan.whole_remainder,
                 request_token=pending["token"])
             kind = {"FAIL": "error", "UNKNOWN": "warning"}.get(outcome.status, "success")
-            message = outcome.message[:1].upper() + outcome.message[1:]
-            if outcome.status in ("REFUNDING", "SUCCESS"):
-                message = (f"Refund of {format_money(outcome.amount, outcome.currency)} accepted "
-                           f"by Binance Pay: {code_label(outcome.status, 'refund').lower()}")
             st.session_state[RESULT] = (pending["order_ref"], kind,
-                                        f"{message} — refund {outcome.refund_request_id}")
+                                        f"{outcome_text(outcome)} — refund "
+                                        f"{outcome.refund_request_id}")
             st.session_state[CLEAR_FORM] = True
         except PayDeskError as error:
             st.session_state[RESULT] = (pending["order_ref"], "error", str(error))
@@ -130,8 +148,9 @@ def render_refund_action(order_ref: str) -> None:
         st.text_input(f"Amount ({position.currency})", key="refund_amount",
                                disabled=full or position.last_attempt,
                                placeholder=f"at most {position.refundable.normalize():f}")
+        # Nothing preselected, also after a refund went through: the reason is the user's.
         st.selectbox("Reason", list(REASONS), format_func=REASONS.__getitem__,
-                     key="refund_reason")
+                     key="refund_reason", index=None, placeholder="Choose a reason")
         st.text_input("Note", key="refund_note",
                              help="Required when the reason is Other; kept in the audit log.")
         st.button("Refund…", key="refund_open", icon=":material/undo:", on_click=_ask,

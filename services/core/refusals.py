@@ -8,6 +8,7 @@ An error is recorded once, wherever it is caught first.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from datetime import datetime
 from typing import NoReturn
 
@@ -55,6 +56,24 @@ def require(services, actor: Actor | None, action: str) -> Actor:  # type: ignor
     except PermissionDeniedError as error:
         _record_now(services, error)
         raise
+
+
+def require_any(services, actor: Actor | None, actions: Iterable[str], *,  # type: ignore[no-untyped-def]
+                what: str) -> Actor:
+    """The actor when their role allows at least one of `actions`, else an audited refusal of
+    `what`: for services whose exact permission is only known after a lookup (an alert's
+    audience, a saved view's page), so the role is still checked before anything is read."""
+    wanted = tuple(actions)
+    if not wanted:
+        raise ValueError(f"'{what}' names no action to check")  # a coding error, never allow
+    if actor is None:
+        return require(services, actor, wanted[0])  # "sign in first", audited
+    if any(access.allowed(actor.role, action) for action in wanted):
+        return actor
+    roles = {role for action in wanted for role in access.roles_for(action)}
+    needed = " or ".join(r for r in access.ROLES if r in roles)
+    refuse(services, actor, what, f"{actor.username} ({actor.role}) may not {what}; it needs "
+           f"the {needed} role")
 
 
 def refuse(services, actor: Actor | None, action: str, why: str, *,  # type: ignore[no-untyped-def]

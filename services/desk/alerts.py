@@ -21,10 +21,10 @@ from data.models import Alert, AppMeta, DirectDebit, Mandate, Order, PayoutBatch
 from services.core import audit
 from services.core.access import Actor, can
 from services.core.context import Services
-from services.core.refusals import require
 from services.core.errors import ConflictError, NotFoundError
 from services.desk.inbox import InboxItem, inbox_source
 from services.core.money import plain_amount
+from services.core.refusals import require, require_any
 
 SINCE_KEY = "alerts.since"
 # kind -> the action whose holders can do something about the failure
@@ -156,6 +156,8 @@ def open_alerts(services: Services, actor: Actor) -> list[AlertView]:
 
 def dismiss(services: Services, actor: Actor, alert_id: int) -> None:
     """Mark an alert handled; audited with who did it."""
+    # The role first: someone no alert is meant for learns nothing, not even whether it exists.
+    require_any(services, actor, sorted(set(AUDIENCE.values())), what="alert.dismiss")
     now = services.now()
     with services.uow() as uow:
         row = uow.session.get(Alert, alert_id)

@@ -8,6 +8,7 @@ any module listed in SOURCE_MODULES.
 
 from __future__ import annotations
 
+import functools
 import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -30,6 +31,7 @@ from services.core.access import Actor, can
 from services.core.context import Services
 from services.core.money import plain_amount
 from services.refunds.commands import REASONS
+from services.core.refusals import require
 
 # Modules whose import registers further sources (e.g. alerts); one line per module.
 SOURCE_MODULES: tuple[str, ...] = ("services.desk.alerts",)
@@ -65,8 +67,15 @@ _loaded = False
 
 def inbox_source(key: str, *, label: str, action: str) -> Callable[[Source], Source]:
     def register(fn: Source) -> Source:
-        _SOURCES[key] = _Registered(key, label, action, fn)
-        return fn
+        # `items` asks `can` first and skips what a role may not act on; a source called on its
+        # own refuses like any other service, on the record.
+        @functools.wraps(fn)
+        def checked(services: Services, actor: Actor) -> list[InboxItem]:
+            require(services, actor, action)
+            return fn(services, actor)
+
+        _SOURCES[key] = _Registered(key, label, action, checked)
+        return checked
 
     return register
 

@@ -15,9 +15,10 @@ from sqlmodel import col, select
 
 from data.models import SavedView
 from services.core import audit
-from services.core.access import Actor, require
+from services.core.access import Actor
 from services.core.context import Services
 from services.core.errors import InputError, NotFoundError
+from services.core.refusals import require, require_any
 
 NAME_MAX = 64
 PARAMS_MAX = 4000
@@ -42,16 +43,22 @@ def _view(row: SavedView) -> View:
     return View(row.id or 0, row.page, row.name, json.loads(row.params_json))
 
 
-def _check(actor: Actor, page: str) -> None:
+def _may_have_views(services: Services, actor: Actor, what: str) -> None:
+    """The role first, before the page name or the view is looked at; refusals are audited."""
+    require_any(services, actor, sorted(set(PAGES.values())), what=what)
+
+
+def _check(services: Services, actor: Actor, page: str, what: str) -> None:
+    _may_have_views(services, actor, what)
     if page not in PAGES:
         raise InputError(f"views cannot be saved on '{page}'", field="page", value=page)
-    require(actor, PAGES[page])
+    require(services, actor, PAGES[page])
 
 
 def save(services: Services, actor: Actor, page: str, name: str,
          params: dict[str, str]) -> View:
     """Save (or overwrite) the actor's view `name` of `page`."""
-    _check(actor, page)
+    _check(services, actor, page, "view.save")
     label = (name or "").strip()
     if not label:
         raise InputError("give the view a name", field="name")
@@ -81,7 +88,7 @@ def save(services: Services, actor: Actor, page: str, name: str,
 
 
 def mine(services: Services, actor: Actor, page: str) -> list[View]:
-    _check(actor, page)
+    _check(services, actor, page, "view.list")
     with services.uow() as uow:
         return [_view(r) for r in uow.session.exec(
             select(SavedView).where(SavedView.user_id == actor.user_id, SavedView.page == page)
@@ -90,11 +97,12 @@ def mine(services: Services, actor: Actor, page: str) -> list[View]:
 
 def remove(services: Services, actor: Actor, view_id: int) -> None:
     """Delete one of the actor's own views."""
+    _may_have_views(services, actor, "view.delete")
     with services.uow() as uow:
         row = uow.session.get(SavedView, view_id)
         if row is None or row.user_id != actor.user_id:
             raise NotFoundError("you have no such saved view")
-        _check(actor, row.page)
+        _check(services, actor, row.page, "view.delete")
         uow.session.exec(delete(SavedView).where(col(SavedView.id) == view_id))
         audit.record(uow, actor=actor, action="view.delete", target_type="saved_view",
                      target_id=view_id, at=services.now(),

@@ -27,11 +27,11 @@ from services.core import audit
 from services.core.access import Actor
 from services.identity.sign_in import actor_of
 from services.core.context import Services
-from services.core.refusals import require
 from services.core.errors import ConflictError, InputError, NotFoundError, PayDeskError
 from services.orders.exports.orders import COLUMNS, export_orders
 from services.orders.book import FILTER_PARAMS, filters_from_params
 from services.reconciliation.reports import Report, report_csv
+from services.core.refusals import refuse, require
 
 REPORTS = {"settlement": "Daily settlement report", "orders": "Orders of the day (CSV export)"}
 RUNNING, DONE, FAILED = "RUNNING", "DONE", "FAILED"
@@ -116,8 +116,10 @@ def set_active(services: Services, actor: Actor, schedule_id: int, active: bool)
         if row is None:
             raise NotFoundError(f"there is no report schedule {schedule_id}")
         if row.created_by != actor.username and actor.role != "admin":
-            raise ConflictError(f"only {row.created_by}, who scheduled it, or an admin may "
-                                "change this schedule")
+            # Someone else's schedule: a refusal like a missing role, so it is on the record.
+            refuse(services, actor, "report.pause" if not active else "report.resume",
+                   f"only {row.created_by}, who scheduled it, or an admin may change this "
+                   "schedule", target_type="report_schedule", target_id=schedule_id)
         row.active = active
         uow.session.add(row)
         audit.record(uow, actor=actor, action="report.resume" if active else "report.pause",

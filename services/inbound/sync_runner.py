@@ -66,7 +66,7 @@ SYNC_MODULES: tuple[str, ...] = (
     "services.orders.sync",
     "services.refunds.sync",
     "services.payouts.events",   # payout batches and lines
-    "services.mandates.contracts.sync",    # contracts, direct debits and notices
+    "services.mandates.sync",    # contracts, direct debits and notices
 )
 
 

@@ -45,6 +45,14 @@ def default_line_caps(usd_cap: Decimal = DEFAULT_LINE_CAP_USD) -> dict[str, Deci
     return dict.fromkeys(sorted(USD_PEGGED), usd_cap)
 
 
+def size_text(size: int) -> str:
+    """'20 MB', '23.4 MB', '101 bytes': a file size as people read it."""
+    if size < 2**20:
+        return f"{size:,} bytes"
+    megabytes = size / 2**20
+    return f"{megabytes:,.0f} MB" if megabytes == int(megabytes) else f"{megabytes:,.1f} MB"
+
+
 @dataclass(frozen=True)
 class PayoutRules:
     max_bytes: int = 20 * 1024 * 1024
@@ -52,6 +60,11 @@ class PayoutRules:
     line_caps: Mapping[str, Decimal] = field(default_factory=default_line_caps)
     duplicate_window_days: int = 30
     currencies: frozenset[str] = PAYOUT_CURRENCIES
+
+    @property
+    def max_mb(self) -> int:
+        """The size limit for the upload box, which counts in whole MB."""
+        return max(1, self.max_bytes // 2**20)
 
     @classmethod
     def from_settings(cls, settings: Settings, **overrides: object) -> PayoutRules:
@@ -164,8 +177,9 @@ def validate_payout_file(
         findings.add(
             _file_finding(
                 "file_too_large",
-                f"the file is {len(data):,} bytes, over the limit of {rules.max_bytes:,}; "
-                "split it into several files",
+                # In MB, as the upload box and the format help state the limit.
+                f"the file is {size_text(len(data))}, over the limit of "
+                f"{size_text(rules.max_bytes)}; split it into several files",
             )
         )
         return _empty_result(findings, hashlib.sha256(data).hexdigest())

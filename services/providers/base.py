@@ -88,6 +88,12 @@ class Payer:
     email: str
     phone_number: str
     country: str
+    #: Our stable id for this person, for providers that key stored credentials and risk
+    #: checks by customer (Monetix ``customer.id``). None lets the provider derive one.
+    customer_id: str | None = None
+    #: The person's own IP address when PayDesk saw it (a customer-facing checkout); None for
+    #: a request an operator creates, where the provider falls back to what its settings say.
+    ip_address: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +104,11 @@ class CreatedOrder:
     currency: str | None
     expires_at: datetime | None
     links: CheckoutLinks
+    #: True when the provider sends the QR and checkout links later, in a notification (a
+    #: Monetix sale is only "accepted"; ``display_data`` follows in an intermediate callback).
+    #: The links then arrive on a PAYMENT event as ``details["links"]`` (a ``CheckoutLinks``)
+    #: with ``details["expires_at"]``, and ``links`` here is empty.
+    links_pending: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,6 +151,9 @@ class PayoutLineRequest:
     amount: Decimal
     wallet: str = "FUNDING_WALLET"
     remark: str | None = None
+    #: Who receives, for providers that must name the recipient (Monetix asks the payee's
+    #: name and e-mail on every payout); Binance Pay ignores it.
+    payee: Payer | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -267,7 +281,16 @@ class PaymentProvider(Protocol):
         webhook_url: str | None = None,
     ) -> RefundResult: ...
 
-    def get_refund(self, *, refund_request_id: str) -> RefundResult: ...
+    def get_refund(
+        self,
+        *,
+        refund_request_id: str,
+        provider_order_id: str | None = None,
+        provider_refund_id: str | None = None,
+    ) -> RefundResult:
+        """``provider_order_id`` and ``provider_refund_id`` (what ``refund`` answered) are for
+        providers that find a refund only through its payment (Monetix); others ignore them."""
+        ...
 
     def create_payout_batch(
         self,
@@ -295,6 +318,7 @@ class PaymentProvider(Protocol):
         cycle_value: int | None = None,
         first_deduct_at: datetime | None = None,
         ends_at: datetime | None = None,
+        payer: Payer | None = None,
     ) -> Contract: ...
 
     def get_contract(
@@ -328,6 +352,7 @@ class PaymentProvider(Protocol):
         product_name: str,
         notice_id: str | None = None,
         webhook_url: str | None = None,
+        payer: Payer | None = None,
     ) -> DebitResult: ...
 
     def get_balances(

@@ -43,7 +43,7 @@ class RefundSync:
             if refund is None or refund.status not in refund_updates.OPEN:
                 return "settled"
             request_id, before = refund.refund_request_id, refund.status
-        refund_updates.sync_refund(services, request_id)
+        sync_refund(services, request_id)
         with services.uow() as uow:
             after = uow.session.get(Refund, item_id)
             status = after.status if after is not None else "gone"

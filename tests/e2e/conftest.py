@@ -153,3 +153,23 @@ def sign_in_as(page: Any, url: str, username: str) -> None:
     page.get_by_role("button", name="Sign in").click()
     wait_for_app_idle(page)
 
+
+
+def open_section(page: Any, title: str) -> None:
+    """Click `title` in the navigation, first unfolding the sidebar when the app folded it away
+    (it does at 1024 px and narrower, see dashboard/components/chrome.py)."""
+    sidebar = page.get_by_test_id("stSidebar")
+    if sidebar.get_attribute("data-collapsed") == "true":
+        page.get_by_test_id("stExpandSidebarButton").click()
+        page.wait_for_timeout(300)  # the sidebar slides in
+    page.get_by_test_id("stSidebarNav").get_by_text(title, exact=True).click()
+    wait_for_app_idle(page)
+
+
+def choose_option(page: Any, label: str, option: str) -> None:
+    """Pick `option` in the selectbox labelled `label` (a combobox: type, then pick)."""
+    box = page.get_by_test_id("stSelectbox").filter(has_text=label)
+    box.get_by_role("combobox").click()
+    box.get_by_role("combobox").fill(option)
+    page.get_by_role("option", name=option, exact=True).click()
+    wait_for_app_idle(page)

@@ -129,6 +129,27 @@ def raw_codes(texts: list[str]) -> list[str]:
     return found
 
 
+# Grids and the page itself, wider than the window shows: the user has to scroll sideways.
+_SIDEWAYS_JS = """
+() => {
+  const wide = [];
+  document.querySelectorAll('[data-testid="stDataFrame"] .dvn-scroller').forEach((s, i) => {
+    if (s.scrollWidth > s.clientWidth + 1)
+      wide.push(`table ${i + 1}: ${s.scrollWidth}px in ${s.clientWidth}px`);
+  });
+  const main = document.querySelector('[data-testid="stMain"]');
+  if (main && main.scrollWidth > main.clientWidth + 1)
+    wide.push(`the page: ${main.scrollWidth}px in ${main.clientWidth}px`);
+  return wide;
+}
+"""
+
+
+def sideways_scrolling(page: Any) -> list[str]:
+    """Every table (and the page) that needs a horizontal scroll to be read whole."""
+    return list(page.evaluate(_SIDEWAYS_JS))
+
+
 def problems_on_screen(page: Any) -> list[str]:
     problems = [f"exception: {text[:200]}"
                 for text in page.get_by_test_id("stException").all_inner_texts()]

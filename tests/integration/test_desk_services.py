@@ -12,7 +12,16 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
-from data.models import AuditEntry, DirectDebit, Order, PayoutBatch, PayoutLine, Refund, User
+from data.models import (
+    AuditEntry,
+    DirectDebit,
+    Order,
+    PayoutBatch,
+    PayoutLine,
+    Refund,
+    SavedView,
+    User,
+)
 from services.desk import customers
 from services.refunds import commands as refunds
 from services.desk import scheduled_reports as reports
@@ -172,6 +181,31 @@ def test_saved_views_are_per_user_and_open_as_a_link(services, people) -> None:
     assert saved_views.mine(services, people["vic"], "orders") == []
 
 
+def _refusals(services: Services) -> list[tuple[str, str]]:
+    with services.uow() as uow:
+        return [(e.actor_name, e.detail or "") for e in uow.session.exec(
+            select(AuditEntry).where(AuditEntry.action == "access.refused")).all()]
+
+
+def test_a_saved_view_refusal_is_audited_and_saves_nothing(services, people,
+                                                           monkeypatch) -> None:
+    """Today only Orders has views, and every role may read it; a page kept from viewers (the
+    audit log) shows the check is the audited one and comes before anything is stored."""
+    monkeypatch.setitem(saved_views.PAGES, "audit", "audit.view")
+    with pytest.raises(PermissionDeniedError):
+        saved_views.save(services, people["vic"], "audit", "Refusals", {"action": "x"})
+    with pytest.raises(PermissionDeniedError):
+        saved_views.mine(services, people["vic"], "audit")
+    assert [who for who, _ in _refusals(services)] == ["vic", "vic"]
+    assert "audit.view" in _refusals(services)[0][1]
+    with services.uow() as uow:
+        assert uow.session.exec(select(SavedView)).all() == []
+    # Nobody signed in: refused on the record before the view is even looked up.
+    with pytest.raises(PermissionDeniedError, match="sign in"):
+        saved_views.remove(services, None, 1)  # type: ignore[arg-type]
+    assert _refusals(services)[-1][0] == "(not signed in)"
+
+
 # --- scheduled reports ---------------------------------------------------------------------------
 
 
@@ -252,3 +286,15 @@ def test_an_orders_export_schedule_and_a_disabled_owner(services, people, report
     assert failed.status == "FAILED" and "no longer has an active account" in failed.error
     with pytest.raises(NotFoundError):
         reports.run_file(services, people["olga"], failed.id)
+
+
+def test_pausing_someone_elses_schedule_is_a_refusal_on_record(services, people) -> None:
+    schedule = reports.create_schedule(services, people["olga"], report="settlement",
+                                       time_of_day="06:30")
+    with pytest.raises(PermissionDeniedError, match="only olga"):
+        reports.set_active(services, people["vic"], schedule.id, False)
+    [(who, detail)] = _refusals(services)
+    assert who == "vic" and "report.pause" in detail
+    assert [s.active for s in reports.list_schedules(services, people["olga"])] == [True]
+    reports.set_active(services, people["ada"], schedule.id, False)  # an admin may
+    assert [s.active for s in reports.list_schedules(services, people["olga"])] == [False]

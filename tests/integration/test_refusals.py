@@ -16,7 +16,7 @@ from typing import Any
 
 import argon2
 import pytest
-from sqlmodel import select
+from sqlmodel import SQLModel, select
 
 import services as services_package
 from data.models import AuditEntry
@@ -58,28 +58,27 @@ VIEWER_MAY = {
     "services.payouts.balances.read_balances", "services.desk.follow.check_open",
     "services.desk.follow.open_items", "services.payouts.drafts.recorded_edits",
     "services.reconciliation.runs.break_summary", "services.orders.rollups.check",
-}
-# Landed on main minutes before the deadline (inbox, alerts, customers, reports, saved views):
-# not yet classified here. Each is still role-checked by its own module; whether a viewer's refusal
-# is audited is open work (see the issue note). Listed, not hidden: remove names as they are checked.
-NOT_YET_CLASSIFIED = {
-    "services.desk.alerts.alerts_in_inbox", "services.desk.alerts.dismiss", "services.desk.alerts.open_alerts",
-    "services.desk.customers.profile", "services.desk.customers.search", "services.desk.inbox.breaks_to_resolve",
-    "services.desk.inbox.contracts_awaiting_signature", "services.desk.inbox.count", "services.desk.inbox.items",
-    "services.desk.inbox.needs_review", "services.desk.inbox.payout_batches_not_sent",
-    "services.desk.inbox.payout_uploads_to_approve", "services.desk.inbox.refunds_to_approve",
-    "services.desk.scheduled_reports.create_schedule", "services.desk.scheduled_reports.list_runs",
-    "services.desk.scheduled_reports.list_schedules", "services.desk.scheduled_reports.run_file", "services.desk.scheduled_reports.set_active",
-    "services.desk.saved_views.mine", "services.desk.saved_views.remove", "services.desk.saved_views.save",
+    # the finance desk: each person's inbox and alerts hold only what their role may act on
+    "services.desk.inbox.items", "services.desk.inbox.count",
+    "services.desk.alerts.open_alerts", "services.desk.alerts.alerts_in_inbox",
+    "services.desk.customers.search", "services.desk.customers.profile",
+    # scheduling a report is exporting: every role exports; pausing another's is refused below
+    "services.desk.scheduled_reports.create_schedule", "services.desk.scheduled_reports.set_active",
+    "services.desk.scheduled_reports.list_schedules", "services.desk.scheduled_reports.list_runs", "services.desk.scheduled_reports.run_file",
+    # a person's own saved filters of a page they may read
+    "services.desk.saved_views.save", "services.desk.saved_views.mine", "services.desk.saved_views.remove",
 }
 # The checks themselves, not services.
-HELPERS = {"services.core.refusals.require", "services.core.refusals.refuse"}
+HELPERS = {"services.core.refusals.require", "services.core.refusals.require_any",
+           "services.core.refusals.refuse"}
 # Decisions belong to approvers: an operator is refused too (duties are separated).
 APPROVER_ONLY = {
     "services.core.approvals.decide", "services.payouts.approval.approve",
     "services.payouts.approval.reject", "services.payouts.approval.awaiting_approval",
     "services.refunds.commands.decide_refund", "services.refunds.commands.refund_ids_awaiting_approval",
     "services.reconciliation.runs.resolve_item",
+    "services.desk.inbox.payout_uploads_to_approve", "services.desk.inbox.refunds_to_approve",
+    "services.desk.inbox.needs_review", "services.desk.inbox.breaks_to_resolve",
 }
 
 
@@ -99,7 +98,7 @@ def acting_services() -> dict[str, Callable[..., Any]]:
 
 
 ALL = acting_services()
-REFUSED_TO_VIEWERS = sorted(set(ALL) - VIEWER_MAY - HELPERS - NOT_YET_CLASSIFIED)
+REFUSED_TO_VIEWERS = sorted(set(ALL) - VIEWER_MAY - HELPERS)
 
 
 def test_every_acting_service_is_classified() -> None:
@@ -147,9 +146,26 @@ def refusals_of(services: Services) -> list[tuple[str, dict[str, str]]]:
         return [(r.actor_name, json.loads(r.detail or "{}")) for r in rows]
 
 
+def store_contents(services: Services) -> dict[str, list[str]]:
+    """Every row of every table, to show that a refused call changed nothing but the audit log."""
+    with services.engine.connect() as connection:
+        return {table.name: sorted(repr(tuple(row)) for row in connection.execute(table.select()))
+                for table in SQLModel.metadata.sorted_tables}
+
+
+def assert_only_the_refusal_was_written(before: dict[str, list[str]],
+                                        after: dict[str, list[str]]) -> None:
+    audit_table = AuditEntry.__tablename__
+    assert {k: v for k, v in after.items() if k != audit_table} == \
+        {k: v for k, v in before.items() if k != audit_table}
+    assert set(before[audit_table]) <= set(after[audit_table])
+    assert len(after[audit_table]) == len(before[audit_table]) + 1  # the refusal, nothing else
+
+
 @pytest.mark.parametrize("name", REFUSED_TO_VIEWERS)
 def test_a_viewer_is_refused_and_the_refusal_is_audited(services: Services, name: str) -> None:
     viewer = _person(services, "vera", VIEWER)
+    before = store_contents(services)
     with pytest.raises(PermissionDeniedError):
         _call(ALL[name], services, viewer)
     recorded = refusals_of(services)
@@ -157,14 +173,46 @@ def test_a_viewer_is_refused_and_the_refusal_is_audited(services: Services, name
     who, detail = recorded[0]
     assert who == "vera"
     assert detail["action"] != "unknown" and detail["reason"]
+    assert_only_the_refusal_was_written(before, store_contents(services))
 
 
 @pytest.mark.parametrize("name", sorted(APPROVER_ONLY))
 def test_an_operator_cannot_decide(services: Services, name: str) -> None:
     operator = _person(services, "otto", OPERATOR)
+    before = store_contents(services)
     with pytest.raises(PermissionDeniedError):
         _call(ALL[name], services, operator)
     assert [who for who, _ in refusals_of(services)] == ["otto"]
+    assert_only_the_refusal_was_written(before, store_contents(services))
+
+
+# Open to every role, and not refusing a call without a person, for a reason:
+NOBODY_IS_NOT_REFUSED = {
+    # the caller's own account or session: with no one signed in there is no one to act for, and
+    # they say so in their own words (tests/integration/test_auth.py, test_sessions.py)
+    "services.identity.sign_in.sign_out", "services.identity.sign_in.enrol_totp", "services.identity.sign_in.change_own_password",
+    "services.identity.sign_in.second_factor_state", "services.identity.sessions.start",
+    # no person is the system asking the provider for news (the sync worker and the funding
+    # check call these without one); they read and record what the provider says, nothing else
+    "services.payouts.balances.read_balances", "services.mandates.contracts.sync_contract",
+    "services.orders.payment_requests.refresh_request", "services.orders.payment_requests.resolve_request",
+    # what waits for the caller, filtered by what their role may act on: nobody holds no role
+    # and is shown nothing (test_filtered_lists_show_nobody_nothing below)
+    "services.desk.inbox.items", "services.desk.inbox.count", "services.desk.alerts.open_alerts",
+    "services.core.approvals.list_pending",
+}
+
+
+@pytest.mark.parametrize("name", sorted(VIEWER_MAY - NOBODY_IS_NOT_REFUSED))
+def test_services_open_to_every_role_still_refuse_nobody_first(services: Services,
+                                                                name: str) -> None:
+    """Open to every role is not open to anyone: the check comes before any lookup or write."""
+    before = store_contents(services)
+    with pytest.raises(PermissionDeniedError):
+        _call(ALL[name], services, None)  # type: ignore[arg-type]
+    [(who, detail)] = refusals_of(services)
+    assert who == "(not signed in)" and "sign in" in detail["reason"]
+    assert_only_the_refusal_was_written(before, store_contents(services))
 
 
 def test_deciding_on_ones_own_item_is_a_refusal_on_record(services: Services) -> None:
@@ -184,3 +232,35 @@ def test_deciding_on_ones_own_item_is_a_refusal_on_record(services: Services) ->
                          comment="fine")
     [(who, detail)] = refusals_of(services)
     assert who == "anna" and "cannot decide" in detail["reason"]
+
+
+def test_filtered_lists_show_nobody_nothing(services: Services) -> None:
+    """With a refund waiting for approval and an alert open, a call without a person sees none."""
+    from datetime import timedelta
+    from decimal import Decimal
+
+    from data.models import Alert
+    from services.desk import alerts
+    from services.core import approvals
+    from services.desk import inbox
+
+    operator = _person(services, "otto", OPERATOR)
+    approver = _person(services, "anna", APPROVER)
+    with services.uow() as uow:
+        approvals.request_approval(uow, actor=operator, kind="refund", item_id="RF-9",
+                                   amount=Decimal("5"), currency="USDT", at=services.now())
+        uow.commit()
+    alerts.collect(services)  # alerts begin now; the failure below is news
+    with services.uow() as uow:
+        uow.session.add(Alert(kind="refund", item_ref="RF-8", message="5 USDT did not go back",
+                              audience="refund.request",
+                              created_at=services.now() + timedelta(seconds=1)))
+        uow.commit()
+    assert len(approvals.list_pending(services, approver)) == 1  # the data is there
+    assert len(alerts.open_alerts(services, operator)) == 1
+    assert inbox.count(services, operator) >= 1
+    assert approvals.list_pending(services, None) == []  # type: ignore[arg-type]
+    assert alerts.open_alerts(services, None) == []  # type: ignore[arg-type]
+    assert inbox.items(services, None) == {}  # type: ignore[arg-type]
+    assert inbox.count(services, None) == 0  # type: ignore[arg-type]
+    assert refusals_of(services) == []

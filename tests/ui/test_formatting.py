@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from decimal import Decimal
 
 from dashboard.components.badges import badge_css, styled_status
 from dashboard.components.formatting import (
+    DATE_FORMAT,
     EMPTY,
     audit_action_label,
     audit_detail_text,
@@ -13,8 +15,10 @@ from dashboard.components.formatting import (
     code_label,
     format_cycle,
     format_time,
+    money_column,
     or_empty,
     plural,
+    provider_code_text,
     user_names_from_entries,
 )
 from dashboard.components.tables import right_aligned
@@ -76,3 +80,47 @@ def test_counts_are_singular_or_plural_and_amounts_right_aligned() -> None:
     config = right_aligned("Amount", "Fee")
     assert set(config) == {"Amount", "Fee"}
     assert all(c["alignment"] == "right" for c in config.values())
+
+
+def test_audit_details_and_provider_answers_read_as_words() -> None:
+    # What a refund's "sent" entry stores, as the order timeline showed it in issue 16.
+    stored = ('{"refund_id": "2857", "remaining_attempts": 9, "duplicate": false, '
+              '"needs_approval": false, "note": "", "reason": "DUPLICATE"}')
+    assert audit_detail_text(stored) == ("provider's refund id 2857 · 9 refund attempts left · "
+                                          "Duplicate payment")
+    assert "a repeat of an earlier request" in audit_detail_text('{"duplicate": true}')
+    assert audit_detail_text('{"remaining_attempts": 1}') == "1 refund attempt left"
+    assert audit_detail_text('{"outcome": "SEND_FAILED"}') == "outcome: send failed"
+    assert provider_code_text("000000") == "Accepted"
+    assert provider_code_text("400201") == "Refused (error 400201)"
+    assert provider_code_text(None) == "—"
+
+
+def test_a_money_column_has_one_number_of_decimals_per_currency() -> None:
+    column = money_column([(Decimal("19.27"), "USDT"), (Decimal("32.657"), "USDT"),
+                           (Decimal("0.020825"), "ETH"), (Decimal("1280"), "USDT"),
+                           (None, "USDT"), (Decimal("0.1"), "ETH")])
+    assert column == ["19.270 USDT", "32.657 USDT", "0.020825 ETH", "1,280.000 USDT", "—",
+                      "0.100000 ETH"]
+    # Never rounded: the most precise amount sets the places.
+    assert money_column([(Decimal("0.00000001"), "BTC"), (Decimal("1"), "BTC")]) == [
+        "0.00000001 BTC", "1.00000000 BTC"]
+
+
+def test_every_date_input_writes_dates_one_way() -> None:
+    """Each st.date_input in the dashboard passes format=DATE_FORMAT (2026-12-02, as every table
+    and caption writes a date); Streamlit's own default is 2026/12/02."""
+    import ast
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2] / "dashboard"
+    calls = []
+    for path in root.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Call) and getattr(node.func, "attr", "") == "date_input":
+                formats = [k.value for k in node.keywords if k.arg == "format"]
+                calls.append((path.name, node.lineno,
+                              ast.unparse(formats[0]) if formats else None))
+    assert len(calls) >= 8, calls  # the pages that ask for dates
+    assert [c for c in calls if c[2] != "DATE_FORMAT"] == []
+    assert DATE_FORMAT == "YYYY-MM-DD"

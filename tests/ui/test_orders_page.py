@@ -187,3 +187,32 @@ def test_the_count_never_contradicts_the_rows_after_an_order_changes(
     assert not at.exception, at.exception
     assert "**0** orders match" in at.caption[0].value
     assert not [e for e in at.expander if "1 orders" in e.label]
+
+
+def test_filters_sit_on_the_page_and_clear_in_one_click(
+    signed_in_app: Callable[[str], AppTest], seeded: list[dict]
+) -> None:
+    at = open_orders(signed_in_app, currency="BTC", status="PAID", min="12")
+    # Not under the navigation in the sidebar (out of sight there, and folded away at 800 px).
+    in_sidebar = [w.key for kind in ("multiselect", "text_input", "date_input", "time_input")
+                  for w in getattr(at.sidebar, kind)]
+    assert not [key for key in in_sidebar if str(key).startswith("of_")], in_sidebar
+    assert {m.key for m in at.main.multiselect} >= {"of_status", "of_currency", "of_provider"}
+    assert not at.button(key="orders_clear").disabled
+    at.button(key="orders_clear").click().run()
+    assert not at.exception, at.exception
+    assert len(table(at)) == 50 and "**60** orders match" in at.caption[0].value
+    assert "currency" not in at.query_params and "min" not in at.query_params
+    assert at.button(key="orders_clear").disabled
+
+
+def test_default_columns_carry_the_currency_in_each_amount(
+    signed_in_app: Callable[[str], AppTest], seeded: list[dict]
+) -> None:
+    at = open_orders(signed_in_app)
+    assert list(table(at).columns) == ["Created", "Order ID", "Status", "Amount",
+                                       "Refunded", "Customer email"]
+    amounts = list(table(at)["Amount"])
+    assert all(a.endswith((" BTC", " USDT")) for a in amounts)
+    # One number of decimals per currency in the column.
+    assert len({a.split(" ")[0].split(".")[1].__len__() for a in amounts if a.endswith("USDT")}) == 1

@@ -36,6 +36,23 @@ def test_overview_tiles_equal_the_service_figures(
     assert _metric(at, f"Gross {top.currency}") == format_tile_amount(top.gross, top.currency)
     assert any("compared with" in c.value and "UTC" in c.value for c in at.caption)
     assert at.selectbox(key="overview_chart_currency").value == top.currency
+    # The period's tiles come first; the wallet balances used to push them below the fold.
+    order = _in_order(at.main)
+    assert order.index("metric:Paid orders") < order.index("button:overview_balances_refresh")
+    assert order.index(f"metric:Gross {top.currency}") < order.index(
+        "button:overview_balances_refresh")
+
+
+def _in_order(block) -> list[str]:  # type: ignore[no-untyped-def]
+    """Every metric and button of the page, top to bottom, as 'metric:label' / 'button:key'."""
+    found: list[str] = []
+    for child in getattr(block, "children", {}).values():
+        if child.type == "metric":
+            found.append(f"metric:{child.label}")
+        elif child.type == "button":
+            found.append(f"button:{child.key}")
+        found.extend(_in_order(child))
+    return found
 
 
 def test_an_empty_store_says_so_instead_of_showing_zeros(

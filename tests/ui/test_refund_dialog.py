@@ -76,7 +76,20 @@ def test_partial_refund_through_the_confirmation_dialog(
     # The form starts empty again: the next refund is never the last one's by accident.
     assert at.text_input(key="refund_amount").value == ""
     assert at.text_input(key="refund_note").value == ""
+    assert at.selectbox(key="refund_reason").value is None
 
+
+def test_no_reason_is_chosen_for_the_user(
+    signed_in_app: Callable[[str], AppTest], ui_services: Services
+) -> None:
+    order = paid(ui_services, "100")
+    at = open_order(signed_in_app, order)
+    assert at.selectbox(key="refund_reason").value is None
+    at.text_input(key="refund_amount").input("5")
+    at.button(key="refund_open").click().run()
+    assert not at.exception, at.exception
+    assert [e.value for e in at.error] == ["Choose a reason for the refund first."]
+    assert refunds_of(ui_services, order) == []
 
 
 def test_a_second_yes_for_the_same_dialog_refunds_nothing_more(
@@ -150,3 +163,32 @@ def test_viewers_see_no_refund_action_and_the_refunds_page_lists_and_exports(
     at.multiselect(key="rf_status").select("FAIL").run()
     assert at.dataframe[0].value.empty
     assert any("0 refunds match" in c.value for c in at.caption)
+
+
+def test_after_a_refund_the_orders_list_says_one_thing(
+    signed_in_app: Callable[[str], AppTest], ui_services: Services
+) -> None:
+    """Issue 16: after a refund the list read '1 orders match', 'No orders match these filters'
+    and 'Export these 1 orders' at once."""
+    order = paid(ui_services, "40")
+    at = signed_in_app("operator")
+    at.query_params["q"] = order.merchant_order_id
+    at.query_params["status"] = "PAID"
+    at.query_params["order"] = order.merchant_order_id
+    at.switch_page(ORDERS_PAGE).run()
+    assert not at.exception, at.exception
+    assert "**1** order matches" in at.caption[0].value
+    at.checkbox(key="refund_full").check().run()
+    at.selectbox(key="refund_reason").select("DUPLICATE").run()
+    at.button(key="refund_open").click().run()
+    at.button(key="refund_yes").click().run()
+    assert not at.exception, at.exception
+    # The order left the "Paid" filter: the count, the message and the export all say none.
+    assert "**0** orders match" in at.caption[0].value
+    assert [i.value for i in at.info][:1] == [
+        "No orders match these filters. Widen the dates or clear a filter."]
+    assert not [e.label for e in at.expander if e.label.startswith("Export")]
+    # Clear filters brings it back, now refunding.
+    at.button(key="orders_clear").click().run()
+    assert at.multiselect(key="of_status").value == [] and at.text_input(key="of_q").value == ""
+    assert "PAID" not in at.query_params.get("status", [])

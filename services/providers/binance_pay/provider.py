@@ -201,7 +201,14 @@ class BinancePayProvider:
         )
         return _refund(r, base.RefundState.PENDING)
 
-    def get_refund(self, *, refund_request_id: str) -> base.RefundResult:
+    def get_refund(
+        self,
+        *,
+        refund_request_id: str,
+        provider_order_id: str | None = None,  # Binance finds a refund by our id alone
+        provider_refund_id: str | None = None,
+    ) -> base.RefundResult:
+        del provider_order_id, provider_refund_id
         r = self.client.query_refund(refund_request_id=refund_request_id)
         return _refund(
             r, REFUND_STATES.get(r.refundStatus, base.RefundState.PENDING), r.refundCommission
@@ -287,7 +294,9 @@ class BinancePayProvider:
         cycle_value: int | None = None,
         first_deduct_at: datetime | None = None,
         ends_at: datetime | None = None,
+        payer: base.Payer | None = None,  # the customer signs in the Binance app
     ) -> base.Contract:
+        del payer
         r = self.client.create_contract(
             merchant_contract_code=merchant_contract_code,
             service_name=service_name,
@@ -365,7 +374,9 @@ class BinancePayProvider:
         product_name: str,
         notice_id: str | None = None,
         webhook_url: str | None = None,
+        payer: base.Payer | None = None,  # the contract already names the payer
     ) -> base.DebitResult:
+        del payer
         r = self.client.pay_apply(
             merchant_request_id=merchant_request_id,
             contract_id=provider_contract_id,

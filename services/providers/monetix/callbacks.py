@@ -94,12 +94,19 @@ def event_from_body(body: Mapping[str, Any], raw: bytes) -> InboundEvent:
     merchant_id: str | None = payment.id
     parent: str | None = None
     provider_id = op.id
-    if kind is EventKind.REFUND:
+    if kind is EventKind.PAYMENT:
+        # Monetix keys a purchase by our payment_id and gives it no id of its own; the sale's
+        # operation id is known only once a callback or status arrives, so the create answer
+        # (``CreatedOrder.provider_order_id``) can only be the payment id. Events name the
+        # same id so that the core finds the order by either; the operation id is in details.
+        provider_id = payment.id
+    elif kind is EventKind.REFUND:
         merchant_id, parent = None, payment.id
     elif kind is EventKind.MANDATE and recurring_id is not None:
         provider_id = recurring_id
     elif kind is EventKind.DEBIT:
-        parent = recurring_id
+        # A COF charge is a payment of its own, keyed by our payment_id like a purchase.
+        provider_id, parent = payment.id, recurring_id
     initial = op.sum_initial
     return InboundEvent(
         provider=PROVIDER,

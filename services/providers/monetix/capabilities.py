@@ -45,6 +45,10 @@ CAPABILITIES = Capabilities(
         "expires by itself after 20 minutes.",
         "balances": "Monetix publishes balances only through its Data API, whose address for "
         "this account is not known; read them in the Monetix Dashboard.",
+        "notify_debit": "Monetix sends no advance notice of a stored-credential charge; the "
+        "charge is made directly.",
+        "recurring_schedule": "Monetix stored credentials carry no schedule or end date: "
+        "PayDesk charges them when due and stops by cancelling the registration.",
         "statements": "Monetix statements are downloaded from its Dashboard as CSV reports; "
         "upload them on the Reconciliation page.",
     },

@@ -28,6 +28,7 @@ import httpx
 from . import amounts, errors, signature, wire
 from . import endpoints as ep
 from .auth import MonetixSignature
+from .callbacks import CallbackParser
 from .operations import (
     Operation,
     Payment,
@@ -132,6 +133,10 @@ class MonetixClient:
 
     def close(self) -> None:
         self._http.close()
+
+    def callback_parser(self) -> CallbackParser:
+        """The verifier for this project's callbacks: the same secret signs both ways."""
+        return CallbackParser(self._secret, project_id=self.project_id)
 
     def __enter__(self) -> MonetixClient:
         return self

@@ -9,8 +9,10 @@ stored and flagged for a person, never applied.
 Ids: ``merchant_id`` is our ``payment_id`` for payments, payout lines and COF charges. A refund
 has no id of its own on the platform (it reuses the purchase's), so a refund event carries the
 purchase as ``parent_merchant_id`` and no ``merchant_id``: with at most one refund in flight per
-payment (capabilities) the core knows which refund it is. ``provider_id`` is ``operation.id``,
-except for a COF cancellation, where it is the registration id (``recurring.id``).
+payment (capabilities) the core knows which refund it is. ``provider_id`` is our payment id for
+a purchase and a COF charge (Monetix gives those no id of its own), the registration id
+(``recurring.id``) for a COF cancellation, and ``operation.id`` otherwise (refund, payout);
+``details["operation_id"]`` always holds the operation id.
 """
 
 from __future__ import annotations

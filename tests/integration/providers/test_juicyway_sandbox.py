@@ -192,7 +192,7 @@ def test_refused_connections_are_retried_and_never_unknown(sandbox: JuicywaySand
 
 def test_rate_limit_is_waited_out(sandbox: JuicywaySandbox) -> None:
     waits: list[float] = []
-    sandbox.faults.set("/payment-sessions", FaultKind.RATE_LIMITED, delay_seconds=7)
+    sandbox.faults.set("/payment-sessions", FaultKind.RATE_LIMITED, delay_s=7)
     client = JuicywayClient(API_KEY, base_url="http://j.test", transport=SandboxTransport(sandbox),
                             sleep=waits.append)
     assert request(client).provider_payment_id

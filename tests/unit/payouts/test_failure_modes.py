@@ -10,6 +10,7 @@ import pytest
 from services.files.findings import Finding
 from services.payouts.history import PastPayment, PastUpload, StaticHistory
 from services.payouts.validation import PayoutRules, validate_payout_file
+from services.payouts.views import format_help
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 R, A, C, RT, RM, S = "receiver", "amount", "currency", "receive_type", "remark", "merchant_send_id"
@@ -161,6 +162,14 @@ def test_a_file_over_the_size_limit_is_not_even_read():
     result = validate_payout_file(b"x" * 101, rules=PayoutRules(max_bytes=100))
     assert [_shape(f) for f in result.findings] == [(None, None, None, E, "file_too_large")]
     assert result.instructions() == []
+
+
+def test_the_size_limit_reads_the_same_in_the_refusal_the_help_and_the_upload_box():
+    rules = PayoutRules()
+    result = validate_payout_file(b"x" * (rules.max_bytes + 2**19), rules=rules)
+    assert "the file is 20.5 MB, over the limit of 20 MB" in result.findings[0].message
+    assert rules.max_mb == 20  # what the payout upload box is given (max_upload_size)
+    assert "20 MB" in format_help()
 
 
 def test_a_file_over_the_line_limit_is_rejected_whole(fixture_bytes):

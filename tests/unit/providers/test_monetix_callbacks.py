@@ -61,7 +61,9 @@ def test_successful_sale_is_a_paid_payment_with_the_operation_amount():
     event = PARSER.parse_event({}, signed(seed_callback()))
     assert event.kind is EventKind.PAYMENT
     assert event.state is OrderState.PAID and event.details["outcome"] == Outcome.SUCCEEDED
-    assert (event.merchant_id, event.provider_id) == ("payment_47", "47")
+    # Monetix has no id of its own for a purchase: the event names it by our payment id.
+    assert (event.merchant_id, event.provider_id) == ("payment_47", "payment_47")
+    assert event.details["operation_id"] == "47"
     assert (event.amount, event.currency) == (Decimal("100.00"), "EUR")
     assert event.occurred_at == datetime(2024, 12, 7, 19, 8, 45, tzinfo=UTC)
     assert event.details["reason"] is None and not is_flagged(event)

@@ -1,5 +1,7 @@
 """A faithful, in-memory Binance Pay sandbox (see README.md in this folder)."""
 
+from services.providers.sandbox_kit import HttpSink, SandboxClock
+
 from .adoption import (
     ContractSnapshot,
     OrderSnapshot,
@@ -8,12 +10,11 @@ from .adoption import (
     RefundSnapshot,
 )
 from .asgi import create_app
-from .clock import SandboxClock
 from .engine import SandboxEngine
 from .faults import FaultKind
 from .state import Timings
 from .transport import SandboxTransport
-from .webhooks import CollectingSink, HttpSink, WebhookSigner
+from .webhooks import CollectingSink, WebhookSigner
 
 __all__ = [
     "CollectingSink",

@@ -13,17 +13,18 @@ from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import Any
 
+from services.providers.sandbox_kit import Fault, FaultBook, HttpSink, SandboxClock, shaped
+
 from .. import endpoints as ep
 from .. import wire
 from ..auth import now_ms
 from . import adoption, direct_debit, orders, payouts, wallet
-from .adoption import ContractLookup, OrderLookup, PayoutLookup, RefundLookup
 from . import validate as v
-from .clock import SandboxClock
-from .faults import REQUEST_KINDS, WEBHOOK_KINDS, Fault, FaultBook, FaultKind
+from .adoption import ContractLookup, OrderLookup, PayoutLookup, RefundLookup
+from .faults import REQUEST_KINDS, WEBHOOK_KINDS, FaultKind
 from .gateway import ApiFail, Gateway, SandboxResponse, cdn_forbidden, fail, gateway_5xx, success
 from .state import Timings
-from .webhooks import Delivery, HttpSink, WebhookSigner, WebhookSink, acknowledged
+from .webhooks import Delivery, WebhookSigner, WebhookSink, acknowledged
 from .world import World
 
 Handler = Callable[[World, dict[str, Any], str], Any]
@@ -123,7 +124,7 @@ class SandboxEngine:
         self._deliver_lock = threading.RLock()
         self.clock = clock or SandboxClock()
         self.gateway = Gateway({api_key: api_secret}, wall_clock, timestamp_window_ms)
-        self.faults = FaultBook()
+        self.faults = FaultBook(FaultKind)
         self.world = World(
             clock=self.clock,
             timings=timings or Timings(),
@@ -221,15 +222,9 @@ class SandboxEngine:
             return len(results)
 
     def _with_webhook_faults(self, due: list[Delivery]) -> list[Delivery]:
-        out: list[Delivery] = []
-        reverse = False
-        for delivery in due:
-            out.append(delivery)
-            if self.faults.take(delivery.origin_path, (FaultKind.DUPLICATE_WEBHOOKS,)):
-                out.append(delivery)
-            if self.faults.take(delivery.origin_path, (FaultKind.OUT_OF_ORDER_WEBHOOKS,)):
-                reverse = True
-        return out[::-1] if reverse else out
+        return shaped(due, self.faults, lambda d: d.origin_path,
+                      duplicate=FaultKind.DUPLICATE_WEBHOOKS,
+                      reverse=FaultKind.OUT_OF_ORDER_WEBHOOKS)
 
     def _deliver(self, delivery: Delivery) -> tuple[bool, str]:
         sink: WebhookSink | None = self._sink

@@ -33,6 +33,10 @@ class SandboxResponse:
     #: The request was processed but the caller must see a read timeout.
     timeout: bool = False
     hang_seconds: int = 0
+    # The sandbox kit's transport also asks these; no Binance Pay fault refuses a connection
+    # or answers late, so they stay off.
+    refused: bool = False
+    delay_s: int = 0
 
     def json(self) -> Any:
         return wire.loads(self.body)

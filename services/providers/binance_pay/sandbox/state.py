@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import heapq
 import itertools
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -248,29 +246,6 @@ class Wallets:
 
     def assets(self) -> list[str]:
         return sorted({asset for (_, asset) in self.available} | {a for (_, a) in self.frozen})
-
-
-class Scheduler:
-    """Future state transitions keyed by sandbox time."""
-
-    def __init__(self) -> None:
-        self._heap: list[tuple[int, int, Callable[[int], None]]] = []
-        self._seq = itertools.count()
-
-    def at(self, when_ms: int, action: Callable[[int], None]) -> None:
-        heapq.heappush(self._heap, (when_ms, next(self._seq), action))
-
-    def run_due(self, now_ms: int) -> int:
-        """Run every action due by ``now_ms`` in time order, each seeing its own due time."""
-        ran = 0
-        while self._heap and self._heap[0][0] <= now_ms:
-            when, _, action = heapq.heappop(self._heap)
-            action(when)
-            ran += 1
-        return ran
-
-    def pending(self) -> int:
-        return len(self._heap)
 
 
 @dataclass

@@ -1,13 +1,13 @@
-"""The sandbox as an httpx transport: a sync client talks to it with no network at all."""
+"""The Binance Pay sandbox as an httpx transport: a sync client talks to it with no network."""
 
 from __future__ import annotations
 
-import httpx
+from services.providers.sandbox_kit import SandboxTransport as KitTransport
 
 from .engine import SandboxEngine
 
 
-class SandboxTransport(httpx.BaseTransport):
+class SandboxTransport(KitTransport):
     """``BinancePayClient(key, secret, transport=SandboxTransport(engine))``.
 
     Each request also runs ``engine.tick()`` afterwards when ``auto_tick`` is on, so webhooks
@@ -15,15 +15,7 @@ class SandboxTransport(httpx.BaseTransport):
     """
 
     def __init__(self, engine: SandboxEngine, *, auto_tick: bool = True) -> None:
+        # Binance Pay reads no query string: every parameter is in the signed JSON body.
+        super().__init__(lambda method, path, headers, body, _query: engine.handle(
+            method, path, headers, body), engine.tick, auto_tick=auto_tick)
         self.engine = engine
-        self.auto_tick = auto_tick
-
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
-        body = request.read()
-        answer = self.engine.handle(request.method, request.url.path, dict(request.headers), body)
-        if self.auto_tick:
-            self.engine.tick()
-        if answer.timeout:
-            # The engine already applied the request: this is "sent, never answered".
-            raise httpx.ReadTimeout("sandbox fault: timeout after processing", request=request)
-        return httpx.Response(answer.status, headers=answer.headers, content=answer.body)

@@ -10,7 +10,6 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-import httpx
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
@@ -50,21 +49,6 @@ class WebhookSigner:
             "BinancePay-Certificate-SN": self.cert_serial,
             "BinancePay-Signature": self.sign(timestamp, nonce, body),
         }
-
-
-class HttpSink:
-    """Posts deliveries to a merchant URL."""
-
-    def __init__(self, url: str, *, timeout: float = 5.0) -> None:  # float-ok: seconds
-        self.url = url
-        self._client = httpx.Client(timeout=timeout)
-
-    def __call__(self, headers: Mapping[str, str], body: bytes) -> tuple[int, bytes]:
-        response = self._client.post(self.url, content=body, headers=dict(headers))
-        return response.status_code, response.content
-
-    def close(self) -> None:
-        self._client.close()
 
 
 class CollectingSink:

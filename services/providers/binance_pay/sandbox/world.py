@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from .clock import SandboxClock
+from services.providers.sandbox_kit import SandboxClock, Scheduler
+
 from .state import (
     Contract,
     Debit,
@@ -14,7 +15,6 @@ from .state import (
     Order,
     PayoutBatch,
     Refund,
-    Scheduler,
     Timings,
     Wallets,
     WalletTransfer,

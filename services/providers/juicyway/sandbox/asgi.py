@@ -14,44 +14,23 @@ Control API (JSON bodies):
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import json
-import threading
-from collections.abc import AsyncIterator
 from datetime import timedelta
 
+import httpx
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from services.providers.sandbox_kit import asgi
+
 from .engine import JuicywaySandbox
-from .faults import FaultKind
-
-TICK_INTERVAL_S = 0.5
-HANG_SECONDS = 30
 
 
-def create_app(
-    sandbox: JuicywaySandbox, *, tick_interval_s: float = TICK_INTERVAL_S  # float-ok: seconds
-) -> Starlette:
-    async def api(request: Request) -> Response:
-        body = await request.body()
-        answer = await run_in_threadpool(
-            sandbox.handle, request.method, request.url.path, dict(request.headers), body,
-            dict(request.query_params),
-        )
-        kind = answer.fault.kind if answer.fault else None
-        if kind in (FaultKind.TIMEOUT_BEFORE_APPLYING, FaultKind.TIMEOUT_AFTER_APPLYING,
-                    FaultKind.REFUSE_CONNECTION):
-            await asyncio.sleep(HANG_SECONDS)
-            return Response(b"", status_code=504)
-        if kind is FaultKind.DELAY:
-            await asyncio.sleep(answer.fault.delay_seconds)  # type: ignore[union-attr]
-        return Response(answer.body, status_code=answer.status, headers=answer.headers)
-
+def create_app(sandbox: JuicywaySandbox, *,
+               tick_interval_s: float = asgi.TICK_INTERVAL_S) -> Starlette:  # float-ok: seconds
     async def control(request: Request) -> Response:
         action = request.path_params["action"]
         payload = json.loads(await request.body() or b"{}")
@@ -61,27 +40,11 @@ def create_app(
             return JSONResponse({"error": str(exc)}, status_code=400)
         return JSONResponse(result)
 
-    @contextlib.asynccontextmanager
-    async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        stop = threading.Event()
-
-        def ticker() -> None:
-            while not stop.wait(tick_interval_s):
-                sandbox.tick()
-
-        thread = threading.Thread(target=ticker, name="juicyway-sandbox-ticker", daemon=True)
-        thread.start()
-        try:
-            yield
-        finally:
-            stop.set()
-            thread.join(timeout=5)
-
-    routes = [
-        Route("/sandbox/{action:path}", control, methods=["GET", "POST", "DELETE"]),
-        Route("/{path:path}", api, methods=["GET", "POST"]),
-    ]
-    return Starlette(routes=routes, lifespan=lifespan)
+    return asgi.create_app(
+        lambda method, path, headers, body, query: sandbox.handle(
+            method, path, headers, body, dict(httpx.QueryParams(query))),
+        sandbox.tick, name="juicyway", tick_interval_s=tick_interval_s,
+        routes=[Route("/sandbox/{action:path}", control, methods=["GET", "POST", "DELETE"])])
 
 
 def _control(sandbox: JuicywaySandbox, method: str, action: str, payload: dict) -> object:
@@ -104,7 +67,7 @@ def _control(sandbox: JuicywaySandbox, method: str, action: str, payload: dict) 
         return {"now": sandbox.clock.now().isoformat()}
     if parts == ["faults"] and method == "POST":
         fault = sandbox.faults.set(payload["path"], payload["kind"], times=payload.get("times", 1),
-                                   delay_seconds=int(payload.get("delay_seconds", 2)))
+                                   delay_s=int(payload.get("delay_seconds", 2)))
         return fault.as_dict()
     if parts == ["faults"] and method == "DELETE":
         return {"cleared": sandbox.faults.clear()}

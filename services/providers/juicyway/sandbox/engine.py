@@ -20,11 +20,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from services.providers.sandbox_kit import Fault, FaultBook, SandboxClock
+
 from .. import endpoints as ep
 from .. import webhooks, wire
-from .faults import Fault, FaultBook, FaultKind
+from .faults import FaultKind
 from .outbox import CollectingSink, Delivery, Outbox, WebhookSink
-from .state import DEFAULT_SESSION_TTL, SandboxClock, SessionRecord, new_payment_id
+from .state import DEFAULT_SESSION_TTL, SessionRecord, new_payment_id
 
 _SESSION_PATH = re.compile(r"^/payment-sessions/([^/]+)$")
 _PAYMENT_PATH = re.compile(r"^/payments/([^/]+)$")
@@ -39,6 +41,29 @@ class Answer:
     body: bytes = b""
     headers: dict[str, str] = field(default_factory=dict)
     fault: Fault | None = None
+
+    # What the caller must see, as the sandbox kit's transport and ASGI app ask it.
+
+    @property
+    def refused(self) -> bool:
+        return self._kind is FaultKind.REFUSE_CONNECTION
+
+    @property
+    def timeout(self) -> bool:
+        return self._kind in (FaultKind.TIMEOUT_BEFORE_APPLYING, FaultKind.TIMEOUT_AFTER_APPLYING)
+
+    @property
+    def delay_s(self) -> int:
+        # A rate-limit fault's delay is its Retry-After, not a late answer.
+        return self.fault.delay_s if self.fault and self._kind is FaultKind.DELAY else 0
+
+    @property
+    def hang_seconds(self) -> int:
+        return self.fault.hang_seconds if self.fault else 0
+
+    @property
+    def _kind(self) -> FaultKind | None:
+        return FaultKind(self.fault.kind) if self.fault else None
 
 
 def _json(status: int, payload: Any, **headers: str) -> Answer:
@@ -73,7 +98,8 @@ class JuicywaySandbox:
         self.session_ttl = session_ttl
         self.hosted_base_url = hosted_base_url
         self.webhook_delay = webhook_delay
-        self.faults = FaultBook()
+        # A fault for /payment-sessions also hits /payment-sessions/{id} (capture).
+        self.faults = FaultBook(FaultKind, prefix_match=True, default_delay_s=2)
         self.outbox = Outbox()
         #: Juicyway's own sandbox never sends success events ("successful transactions remain
         #: pending"); switch this off to make PayDesk find successes by polling alone.
@@ -98,7 +124,7 @@ class JuicywaySandbox:
             return Answer(503, b"<html>503 Service Unavailable</html>", fault=fault)
         if fault and fault.kind is FaultKind.RATE_LIMITED:
             limited = _error(429, "rate_limited", "Too many requests")
-            limited.headers["Retry-After"] = str(fault.delay_seconds)
+            limited.headers["Retry-After"] = str(fault.delay_s)
             limited.fault = fault
             return limited
         answer = self._apply(method.upper(), path, headers, body, query or {})

@@ -1,38 +1,15 @@
-"""What the Juicyway sandbox remembers: sessions, their Binance links, and its clock."""
+"""What the Juicyway sandbox remembers: sessions and their Binance links."""
 
 from __future__ import annotations
 
-import threading
-import time
 import uuid
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from ..wire import format_time
 
 DEFAULT_SESSION_TTL = timedelta(minutes=30)
-
-
-class SandboxClock:
-    """Wall time plus an offset that tests and operators push forward (expiry, retries)."""
-
-    def __init__(self, *, frozen_at: datetime | None = None) -> None:
-        self._frozen = frozen_at
-        self._offset = timedelta()
-        self._lock = threading.Lock()
-
-    def now(self) -> datetime:
-        with self._lock:
-            base = self._frozen or datetime.fromtimestamp(time.time(), tz=UTC)
-            return base + self._offset
-
-    def advance(self, seconds: int) -> datetime:
-        if seconds < 0:
-            raise ValueError("the sandbox clock only moves forward")
-        with self._lock:
-            self._offset += timedelta(seconds=seconds)
-        return self.now()
 
 
 def new_payment_id() -> str:

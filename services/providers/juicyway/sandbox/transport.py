@@ -3,36 +3,23 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 import httpx
 
+from services.providers.sandbox_kit import SandboxTransport as KitTransport
+
 from .engine import JuicywaySandbox
-from .faults import FaultKind
 
 
-class SandboxTransport(httpx.BaseTransport):
+class SandboxTransport(KitTransport):
     """``JuicywayClient(key, transport=SandboxTransport(sandbox))``; due webhooks are delivered
     after each request when ``auto_tick`` is on, so no background thread is needed."""
 
     def __init__(self, sandbox: JuicywaySandbox, *, auto_tick: bool = True,
-                 sleep=time.sleep) -> None:  # type: ignore[no-untyped-def]
+                 sleep: Callable[[int], object] = time.sleep) -> None:
+        super().__init__(
+            lambda method, path, headers, body, query: sandbox.handle(
+                method, path, headers, body, dict(httpx.QueryParams(query))),
+            sandbox.tick, auto_tick=auto_tick, sleep=sleep)
         self.sandbox = sandbox
-        self.auto_tick = auto_tick
-        self._sleep = sleep
-
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
-        body = request.read()
-        answer = self.sandbox.handle(
-            request.method, request.url.path, dict(request.headers), body,
-            dict(request.url.params),
-        )
-        if self.auto_tick:
-            self.sandbox.tick()
-        kind = answer.fault.kind if answer.fault else None
-        if kind is FaultKind.REFUSE_CONNECTION:
-            raise httpx.ConnectError("sandbox fault: connection refused", request=request)
-        if kind in (FaultKind.TIMEOUT_BEFORE_APPLYING, FaultKind.TIMEOUT_AFTER_APPLYING):
-            raise httpx.ReadTimeout(f"sandbox fault: {kind}", request=request)
-        if kind is FaultKind.DELAY:
-            self._sleep(answer.fault.delay_seconds)  # type: ignore[union-attr]
-        return httpx.Response(answer.status, headers=answer.headers, content=answer.body)

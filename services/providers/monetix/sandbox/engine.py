@@ -8,12 +8,14 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
+from services.providers.sandbox_kit import Fault, FaultBook, HttpSink, SandboxClock, shaped
+
 from .. import endpoints as ep
 from .. import payment_page, signature, wire
 from . import gate
-from .clock import IdSource, SandboxClock
-from .faults import CALLBACK_KINDS, REQUEST_KINDS, Fault, FaultBook, FaultKind
-from .outbox import CallbackSink, Delivery, HttpSink, signed_bytes
+from .faults import CALLBACK_KINDS, REQUEST_KINDS, FaultKind
+from .ids import IdSource
+from .outbox import CallbackSink, Delivery, signed_bytes
 from .state import Payment, Timings
 from .world import ApiFail, World
 
@@ -30,6 +32,8 @@ class SandboxResponse:
     #: The caller must see a refused connection (nothing was sent).
     refused: bool = False
     hang_seconds: int = 30
+    #: No Monetix fault delays an answer (callbacks are delayed instead); the kit asks.
+    delay_s: int = 0
 
 
 def _json(status: int, body: Mapping[str, Any]) -> SandboxResponse:
@@ -81,7 +85,7 @@ class MonetixSandbox:
                            timings=timings or Timings(), ids=ids or IdSource(),
                            balances=dict(balances or {}))
         self.encryption_key = encryption_key
-        self.faults = FaultBook()
+        self.faults = FaultBook(FaultKind)
         self._sink = HttpSink(callback_sink) if isinstance(callback_sink, str) else callback_sink
         self._follow = follow_request_callback_urls
         self._url_sinks: dict[str, HttpSink] = {}
@@ -222,19 +226,13 @@ class MonetixSandbox:
             return len(results)
 
     def _with_callback_faults(self, due: list[Delivery], now: int) -> list[Delivery]:
-        out: list[Delivery] = []
-        reverse = False
-        for delivery in due:
-            delay = self.faults.take(delivery.origin_path, (FaultKind.DELAY_CALLBACKS,))
-            if delay is not None:
-                delivery.due_ms = now + delay.delay_s * 1000
-                continue
-            out.append(delivery)
-            if self.faults.take(delivery.origin_path, (FaultKind.DUPLICATE_CALLBACKS,)):
-                out.append(delivery)
-            if self.faults.take(delivery.origin_path, (FaultKind.OUT_OF_ORDER_CALLBACKS,)):
-                reverse = True
-        return out[::-1] if reverse else out
+        def hold(delivery: Delivery, fault: Fault) -> None:
+            delivery.due_ms = now + fault.delay_s * 1000
+
+        return shaped(due, self.faults, lambda d: d.origin_path,
+                      duplicate=FaultKind.DUPLICATE_CALLBACKS,
+                      reverse=FaultKind.OUT_OF_ORDER_CALLBACKS,
+                      hold=FaultKind.DELAY_CALLBACKS, held=hold)
 
     def _deliver(self, delivery: Delivery) -> tuple[bool, str]:
         sink = self._sink

@@ -8,8 +8,6 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-import httpx
-
 from .. import signature, wire
 
 #: A sink takes (headers, raw body) and answers (HTTP status, response body).
@@ -94,18 +92,3 @@ class CollectingSink:
 
     def bodies(self) -> list[dict[str, Any]]:
         return [wire.loads(body) for body in self.received]
-
-
-class HttpSink:
-    """Posts callbacks to a merchant URL."""
-
-    def __init__(self, url: str, *, timeout: float = 5.0) -> None:  # float-ok: seconds
-        self.url = url
-        self._client = httpx.Client(timeout=timeout)
-
-    def __call__(self, headers: Mapping[str, str], body: bytes) -> tuple[int, bytes]:
-        response = self._client.post(self.url, content=body, headers=dict(headers))
-        return response.status_code, response.content
-
-    def close(self) -> None:
-        self._client.close()

@@ -1,13 +1,13 @@
-"""The sandbox as an httpx transport: a sync client talks to it with no network at all."""
+"""The Monetix sandbox as an httpx transport: a sync client talks to it with no network."""
 
 from __future__ import annotations
 
-import httpx
+from services.providers.sandbox_kit import SandboxTransport as KitTransport
 
 from .engine import MonetixSandbox
 
 
-class SandboxTransport(httpx.BaseTransport):
+class SandboxTransport(KitTransport):
     """``MonetixClient(project_id, secret, transport=SandboxTransport(sandbox))``.
 
     With ``auto_tick`` every request is followed by ``sandbox.tick()``, so callbacks that fell
@@ -15,17 +15,5 @@ class SandboxTransport(httpx.BaseTransport):
     """
 
     def __init__(self, sandbox: MonetixSandbox, *, auto_tick: bool = True) -> None:
+        super().__init__(sandbox.handle, sandbox.tick, auto_tick=auto_tick)
         self.sandbox = sandbox
-        self.auto_tick = auto_tick
-
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
-        body = request.read()
-        answer = self.sandbox.handle(request.method, request.url.path, dict(request.headers),
-                                     body, request.url.query.decode("ascii"))
-        if self.auto_tick:
-            self.sandbox.tick()
-        if answer.refused:
-            raise httpx.ConnectError("sandbox fault: connection refused", request=request)
-        if answer.timeout:
-            raise httpx.ReadTimeout("sandbox fault: no answer", request=request)
-        return httpx.Response(answer.status, headers=answer.headers, content=answer.body)

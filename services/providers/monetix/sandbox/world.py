@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import heapq
-import itertools
-from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from .clock import IdSource, SandboxClock
+from services.providers.sandbox_kit import SandboxClock, Scheduler
+
+from .ids import IdSource
 from .outbox import Outbox, signed_bytes
 from .state import Operation, Payment, Registration, Timings
 
@@ -28,23 +27,6 @@ class ApiFail(Exception):
 def platform_date(ms: int) -> str:
     """``2024-12-07T19:08:45+0000``, the platform's format."""
     return datetime.fromtimestamp(ms // 1000, tz=UTC).strftime("%Y-%m-%dT%H:%M:%S+0000")
-
-
-class Scheduler:
-    """Future state changes keyed by sandbox time."""
-
-    def __init__(self) -> None:
-        self._heap: list[tuple[int, int, Callable[[int], None]]] = []
-        self._seq = itertools.count()
-
-    def at(self, when_ms: int, action: Callable[[int], None]) -> None:
-        heapq.heappush(self._heap, (when_ms, next(self._seq), action))
-
-    def pop_due(self, now_ms: int) -> Iterator[tuple[int, Callable[[int], None]]]:
-        """Due actions in time order; one may schedule another that is also due."""
-        while self._heap and self._heap[0][0] <= now_ms:
-            when, _, action = heapq.heappop(self._heap)
-            yield when, action
 
 
 @dataclass
