@@ -50,7 +50,7 @@ class OrderSync:
         if ref.provider != services.provider.name:
             return None
         try:
-            # The prepay id is unknown when the create call timed out: the merchant id finds it.
+            # The provider order id is unknown when the create call timed out: the merchant id finds it.
             return services.provider.get_order(
                 provider_order_id=ref.provider_order_id,
                 merchant_order_id=None if ref.provider_order_id else ref.merchant_order_id,
