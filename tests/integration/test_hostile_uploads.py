@@ -8,6 +8,7 @@ import functools
 import json
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -33,16 +34,7 @@ STATEMENT_HEADER = ("time_utc", "type", "currency", "amount", "reference", "merc
 @functools.cache
 def _corpus() -> dict[str, tuple[bytes, str]]:
     """Every crafted payout file: name -> (bytes, file name)."""
-    files = {name: (data, f"{name}.xlsx") for name, data in hostile.malformed_workbooks().items()}
-    for name in ("far_row_bomb", "far_column_bomb", "declared_dimension_bomb",
-                 "row_without_reference_bomb", "declared_huge_part", "understated_part_bomb",
-                 "huge_cell", "hidden_first_sheet", "two_visible_sheets", "stale_dimension",
-                 "inexact_number_cell", "control_character_cell"):
-        files[name] = (getattr(hostile, name)(), f"{name}.xlsx")
-    for name in ("unclosed_quote_csv", "unquoted_comma_csv", "leading_space_formula_csv",
-                 "long_email_csv", "nul_csv", "huge_cell_csv"):
-        files[name] = (getattr(hostile, name)(), f"{name}.csv")
-    return files
+    return hostile.corpus()
 
 
 @pytest.fixture
@@ -164,9 +156,15 @@ def test_cli_answers_every_crafted_file_with_0_1_or_2_and_json(name, tmp_path, c
     data, file_name = _corpus()[name]
     path = tmp_path / file_name
     path.write_bytes(data)
+    started = time.monotonic()
     code = main(["payouts", "validate", str(path), "--json"])
+    took = time.monotonic() - started
     captured = capsys.readouterr()
     assert code in (0, 1, 2)
+    # A ceiling, not the goal: these files once took 40 s to 28 minutes; each now answers in
+    # well under a second. The 5 s goal is measured, with the machine's load, by
+    # bench/payouts_xlsx_bench.py; a test timed tighter would fail on a busy machine, not on code.
+    assert took < 30, f"{name} took {took:.1f} s"
     report = json.loads(captured.out)  # always JSON on stdout, whatever the file
     assert set(report) <= {"findings", "batches", "sheet"}
     assert "Traceback" not in captured.err
@@ -216,3 +214,22 @@ def test_cli_process_never_prints_a_traceback(tmp_path):
                               cwd=Path(__file__).resolve().parents[2], check=False)
         assert done.returncode == 2, (name, done.stderr)
         assert "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize("name", sorted(hostile.malformed_workbooks()))
+def test_every_entry_point_answers_a_malformed_workbook_with_a_message(services, people, name):
+    """Bulk refunds, bulk debits and statement imports share the reader: a damaged workbook is
+    an input error with a message (or, when calamine can still read it, a preview), never
+    another exception, and never a stored statement."""
+    data = hostile.malformed_workbooks()[name]
+    for call in (
+        lambda: bulk_refunds.preview(services, people["olga"], data, "refunds.xlsx"),
+        lambda: bulk_debits.preview(services, people["olga"], data, "debits.xlsx"),
+        lambda: statements.import_statement(services, OPERATOR, data, file_name="s.xlsx",
+                                            source="bank"),
+    ):
+        try:
+            call()
+        except InputError as error:
+            assert str(error)
+    assert _statement_count(services) == (0, 0)
