@@ -393,11 +393,30 @@ def _local(value: object, zone) -> object:  # type: ignore[no-untyped-def]
     return value.astimezone(zone) if isinstance(value, datetime) else value
 
 
-def rows_csv(rows: list[dict[str, object]], columns: tuple[str, ...], zone_name: str) -> bytes:
-    """Every row given, formula-like cells neutralised, the time zone named in the header."""
+# The export's headers are the words the page's table uses (issue 16: no snake_case in a file
+# a finance user opens); columns the page does not show get words of the same kind.
+HEADERS: dict[str, str] = {
+    "merchant_contract_code": "Contract", "contract_id": "Contract id", "status": "Status",
+    "customer_email": "Customer", "service_name": "Service",
+    "single_upper_limit": "Single upper limit", "currency": "Currency", "periodic": "Periodic",
+    "cycle_type": "Cycle unit", "cycle_value": "Cycle length", "next_debit_at": "Next debit",
+    "termination_way": "Terminated", "terminated_at": "Terminated at",
+    "termination_notes": "Termination notes", "signed_at": "Signed", "created_at": "Created",
+    "completed_at": "Completed", "id": "Internal id", "merchant_request_id": "Debit",
+    "amount": "Amount", "product_name": "For", "prepay_id": "Prepay id",
+    "error_code": "Error code", "error_message": "Error", "review_note": "Needs review",
+}
+
+
+def rows_csv(rows: list[dict[str, object]], columns: tuple[str, ...], zone_name: str,
+             headers: dict[str, str] | None = None) -> bytes:
+    """Every row given, formula-like cells neutralised, headers in words with the time zone
+    named on the times; amounts exact, at the scale the store keeps for their currency."""
+    names = {**HEADERS, **(headers or {})}
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow([f"{c} ({zone_name})" if c.endswith("_at") else c for c in columns])
+    writer.writerow([f"{names.get(c, c)} ({zone_name})" if c.endswith("_at") else names.get(c, c)
+                     for c in columns])
     for row in rows:
         writer.writerow([safe_csv_cell(row.get(c)) for c in columns])
     return buffer.getvalue().encode("utf-8-sig")

@@ -23,6 +23,12 @@ COLUMNS = ("refund_request_id", "merchant_trade_no", "amount", "currency", "stat
            "note", "requested_by", "approved_by", "remaining_attempts", "error_code",
            "error_message", "created_at", "completed_at", "provider_refund_id")
 
+# As the Refunds page heads its table.
+HEADERS = {"refund_request_id": "Refund", "merchant_trade_no": "Order", "reason": "Reason",
+           "note": "Note", "requested_by": "Requested by", "approved_by": "Approved by",
+           "remaining_attempts": "Refund attempts left",
+           "provider_refund_id": "Provider refund id"}
+
 
 @dataclass(frozen=True)
 class RefundFilter:
@@ -107,4 +113,4 @@ def export_refunds_csv(services: Services, actor: Actor, f: RefundFilter) -> byt
     """Every refund the filters match, no cap."""
     require(services, actor, "orders.export")
     return rows_csv(list_refunds(services, actor, f, limit=None), COLUMNS,
-                    services.settings.timezone)
+                    services.settings.timezone, HEADERS)
