@@ -215,4 +215,5 @@ def test_default_columns_carry_the_currency_in_each_amount(
     amounts = list(table(at)["Amount"])
     assert all(a.endswith((" BTC", " USDT")) for a in amounts)
     # One number of decimals per currency in the column.
-    assert len({a.split(" ")[0].split(".")[1].__len__() for a in amounts if a.endswith("USDT")}) == 1
+    usdt_places = {len(a.split(" ")[0].split(".")[1]) for a in amounts if a.endswith("USDT")}
+    assert len(usdt_places) == 1
