@@ -14,9 +14,9 @@ from streamlit.testing.v1 import AppTest
 
 from dashboard.auth import ACTOR_KEY, SEEN_KEY
 from data.models import User
-from services import auth
-from services.bootstrap import build_services
-from services.users import ensure_demo_users
+from services.identity import sign_in as auth
+from services.entrypoints.bootstrap import build_services
+from services.identity.users import ensure_demo_users
 
 APP = str(Path(__file__).resolve().parents[1] / "dashboard" / "app.py")
 

@@ -3,7 +3,7 @@ rows against a raw Arrow CSV write of the same rows in the same run.
 
     python -m bench.orders_bench [--sizes 1000000,10000000] [--export-rows 1000000]
 
-Stores are seeded once with services.demo_data (bench/out/orders_<N>.db, or a database per size
+Stores are seeded once with services.demo.data (bench/out/orders_<N>.db, or a database per size
 on BENCH_DATABASE_URL when it points at PostgreSQL) and reused while their order count matches.
 Prints markdown table rows; `make bench` collects them.
 """
@@ -28,11 +28,11 @@ from bench.run import _median_seconds
 from data import migrate
 from data.models import Order
 from data.queries import order_search as q
-from services.access import Actor
-from services.bootstrap import Services, build_services
-from services.config import Settings
-from services.exports.orders import DEFAULT_COLUMNS, export_orders
-from services.orders import OrderFilters, search_orders
+from services.core.access import Actor
+from services.entrypoints.bootstrap import Services, build_services
+from services.core.config import Settings
+from services.orders.exports.orders import DEFAULT_COLUMNS, export_orders
+from services.orders.book import OrderFilters, search_orders
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "bench" / "out"
@@ -61,7 +61,7 @@ def _store(size: int, postgres: str | None) -> Services:
     with services.uow() as uow:
         present = uow.session.execute(select(func.count()).select_from(Order)).scalar_one()
     if present == 0:
-        from services.demo_data import seed_demo_data
+        from services.demo.data import seed_demo_data
 
         began = time.perf_counter()
         seed_demo_data(services, orders=size, days=DAYS, seed=SEED)

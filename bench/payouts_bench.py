@@ -14,7 +14,7 @@ import sys
 import time
 from collections.abc import Callable
 
-from services.payouts.reading import read_payout_file
+from services.files.reading import read_payout_file
 from services.payouts.validation import PayoutRules, validate_payout_file, validate_table
 
 SEED = 11

@@ -70,11 +70,11 @@ def _apptest_seconds(url: str) -> float:  # float-ok: timing
 
 def bench_size(size: int) -> dict[str, str]:
     from data import migrate
-    from services.access import Actor
-    from services.bootstrap import build_services
-    from services.config import Settings
-    from services.demo_data import seed_demo_data
-    from services.overview import get_overview
+    from services.core.access import Actor
+    from services.entrypoints.bootstrap import build_services
+    from services.core.config import Settings
+    from services.demo.data import seed_demo_data
+    from services.orders.overview import get_overview
 
     VIEWER = Actor(user_id=None, username="bench", role="viewer")  # noqa: N806
 

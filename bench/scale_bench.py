@@ -27,13 +27,13 @@ from bench.run import _median_seconds
 from data import migrate
 from data.models import Order
 from data.queries.orders import daily_order_buckets
-from services.access import Actor
-from services.bootstrap import Services, build_services
-from services.config import Settings
-from services.demo_data import seed_demo_data
-from services.orders import count_orders, search_orders
-from services.overview import get_overview, utc_bounds
-from services.payment_requests import recent_requests
+from services.core.access import Actor
+from services.entrypoints.bootstrap import Services, build_services
+from services.core.config import Settings
+from services.demo.data import seed_demo_data
+from services.orders.book import count_orders, search_orders
+from services.orders.overview import get_overview, utc_bounds
+from services.orders.payment_requests import recent_requests
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "bench" / "out"

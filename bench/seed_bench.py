@@ -14,9 +14,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from data import migrate  # noqa: E402
-from services.bootstrap import build_services  # noqa: E402
-from services.config import Settings  # noqa: E402
-from services.demo_data import seed_demo_data  # noqa: E402
+from services.entrypoints.bootstrap import build_services  # noqa: E402
+from services.core.config import Settings  # noqa: E402
+from services.demo.data import seed_demo_data  # noqa: E402
 
 # A fixed clock and end day keep the generated rows (and so the work) identical between runs.
 NOW = datetime(2026, 3, 1, 15, 30, tzinfo=UTC)

@@ -8,8 +8,9 @@ from dashboard.auth import gate, render_session_sidebar
 from dashboard.components.chrome import render_layout_fixes, render_mode_banner
 from dashboard.navigation import inbox_title, page_path, sections_for
 from dashboard.runtime import get_services
-from services import inbox, runtime_settings
-from services.errors import ConfigurationError
+from services.desk import inbox
+from services.core import runtime_settings
+from services.core.errors import ConfigurationError
 
 st.set_page_config(page_title="PayDesk", page_icon=":material/payments:", layout="wide")
 

@@ -1,6 +1,6 @@
 """The sign-in gate: who is using this browser session, and the sign-in page for everyone else.
 
-A signed-in browser has a session stored server-side (services.sessions), named by an HttpOnly
+A signed-in browser has a session stored server-side (services.identity.sessions), named by an HttpOnly
 cookie (dashboard/session_cookie.py), so a refresh or a bookmarked link in a new tab finds it again
 while it lives. Every run re-checks it against the store: signing out, idle expiry, the absolute
 limit and disabling the user end it on the very next click, in every tab.
@@ -19,9 +19,11 @@ from streamlit.errors import StreamlitSecretNotFoundError
 from dashboard import session_cookie
 from dashboard.navigation import SECTIONS
 from dashboard.runtime import get_services
-from services import auth, sessions, users
-from services.access import Actor
-from services.bootstrap import store_is_current
+from services.identity import sign_in as auth
+from services.identity import sessions
+from services.identity import users
+from services.core.access import Actor
+from services.entrypoints.bootstrap import store_is_current
 
 ACTOR_KEY = "paydesk_actor"
 SESSION_KEY = "paydesk_session_id"
@@ -71,7 +73,7 @@ def _sso_user_email() -> str | None:
 def current_actor() -> Actor | None:
     """The signed-in actor for this run, or None; applies expiry, revocation and account changes.
 
-    A browser session is a row in the store (services.sessions) named by an HttpOnly cookie, so
+    A browser session is a row in the store (services.identity.sessions) named by an HttpOnly cookie, so
     a refresh or a new tab finds it again; sign-out, idle expiry and disabling end it everywhere.
     """
     services = get_services()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from services.access import ALL_ROLES, roles_for
+from services.core.access import ALL_ROLES, roles_for
 
 PAGES_DIR = Path(__file__).with_name("app_pages")
 #: For st.page_link from any row that names a customer (with query_params={"email": ...}).

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from services.bootstrap import Services, build_services, store_is_current
-from services.startup import check_live_store
+from services.entrypoints.bootstrap import Services, build_services, store_is_current
+from services.entrypoints.startup import check_live_store
 
 
 @st.cache_resource(show_spinner=False)

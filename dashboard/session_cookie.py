@@ -19,7 +19,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from dashboard.runtime import get_services
-from services import sessions
+from services.identity import sessions
 
 PATH = "/_paydesk/session"
 _HEADER = "X-PayDesk-Session"  # a cross-site form cannot send it; a cross-site fetch is preflighted

@@ -38,7 +38,7 @@ class User(SQLModel, table=True):
     email: str | None = Field(default=None, max_length=254)
     role: str = Field(max_length=16)  # viewer | operator | approver | admin
     password_hash: str | None = Field(default=None, max_length=255)
-    # Fernet token (services.secret_box), never the base32 secret itself.
+    # Fernet token (services.identity.secret_box), never the base32 secret itself.
     totp_secret: str | None = Field(default=None, max_length=512)
     totp_required: bool = False
     # Last accepted TOTP time step: a code is good once, so a shoulder-surfed code cannot replay.
@@ -69,7 +69,7 @@ class UserSession(SQLModel, table=True):
     __table_args__ = (Index("ix_user_sessions_user", "user_id"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    # Set when the browser trades its one-time ticket for the cookie (services.sessions).
+    # Set when the browser trades its one-time ticket for the cookie (services.identity.sessions).
     token_hash: str | None = Field(default=None, max_length=64, unique=True)
     ticket_hash: str | None = Field(default=None, max_length=64, unique=True)
     user_id: int = Field(foreign_key="users.id")
@@ -129,7 +129,7 @@ class Order(SQLModel, table=True):
     expires_at: datetime | None = None
     paid_at: datetime | None = None
     closed_at: datetime | None = None
-    # Set when provider news disagreed with our figures (services.evidence): kept, shown as
+    # Set when provider news disagreed with our figures (services.inbound.evidence): kept, shown as
     # "needs review", never overwritten by the provider's figure.
     review_note: str | None = Field(default=None, max_length=255)
 
@@ -158,7 +158,7 @@ class Refund(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
     completed_at: datetime | None = None
-    # Set when provider news disagreed with our figures (services.evidence): kept, shown as
+    # Set when provider news disagreed with our figures (services.inbound.evidence): kept, shown as
     # "needs review", never overwritten by the provider's figure.
     review_note: str | None = Field(default=None, max_length=255)
 
@@ -213,7 +213,7 @@ class PayoutLine(SQLModel, table=True):
     claim_deadline: datetime | None = None
     error_code: str | None = Field(default=None, max_length=32)
     updated_at: datetime = Field(default_factory=utcnow)
-    # Set when provider news disagreed with our figures (services.evidence): kept, shown as
+    # Set when provider news disagreed with our figures (services.inbound.evidence): kept, shown as
     # "needs review", never overwritten by the provider's figure.
     review_note: str | None = Field(default=None, max_length=255)
 
@@ -291,7 +291,7 @@ class DirectDebit(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
     completed_at: datetime | None = None
-    # Set when provider news disagreed with our figures (services.evidence): kept, shown as
+    # Set when provider news disagreed with our figures (services.inbound.evidence): kept, shown as
     # "needs review", never overwritten by the provider's figure.
     review_note: str | None = Field(default=None, max_length=255)
 

@@ -14,8 +14,8 @@ from sqlalchemy.engine import make_url
 from sqlmodel import SQLModel
 
 from data import migrate
-from services.bootstrap import Services, build_services
-from services.config import Settings
+from services.entrypoints.bootstrap import Services, build_services
+from services.core.config import Settings
 
 PG_SKIP_REASON = "TEST_DATABASE_URL does not point at PostgreSQL (CI sets it; see .ci/run)"
 

@@ -6,8 +6,8 @@ import streamlit as st
 
 from dashboard.auth import end_session, signed_in_actor
 from dashboard.runtime import get_services
-from services import auth
-from services.errors import PayDeskError
+from services.identity import sign_in as auth
+from services.core.errors import PayDeskError
 
 ENROL_KEY = "account_totp_secret"
 

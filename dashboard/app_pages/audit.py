@@ -21,9 +21,9 @@ from dashboard.components.formatting import (
 )
 from dashboard.components.tables import right_aligned
 from dashboard.runtime import get_services
-from services import audit
-from services.access import can
-from services.errors import PayDeskError
+from services.core import audit
+from services.core.access import can
+from services.core.errors import PayDeskError
 
 ANY = "(any)"
 PAGE_SIZE = 50

@@ -21,8 +21,8 @@ from dashboard.components.formatting import (
 from dashboard.components.tables import right_aligned
 from dashboard.navigation import CUSTOMERS_PAGE
 from dashboard.runtime import get_services
-from services import customers
-from services.errors import PayDeskError
+from services.desk import customers
+from services.core.errors import PayDeskError
 
 services = get_services()
 actor = signed_in_actor()

@@ -11,11 +11,12 @@ from dashboard.components.formatting import format_money, plural
 from dashboard.components.refund_dialog import outcome_text
 from dashboard.navigation import link_target, page_for
 from dashboard.runtime import get_services
-from services import alerts, inbox
-from services.access import can
-from services.errors import PayDeskError
+from services.desk import alerts
+from services.desk import inbox
+from services.core.access import can
+from services.core.errors import PayDeskError
 from services.payouts import approval, sending
-from services.refunds import decide_refund
+from services.refunds.commands import decide_refund
 
 CONFIRM = "inbox_confirm"
 FLASH = "inbox_flash"

@@ -24,9 +24,10 @@ from dashboard.components.formatting import (
 from dashboard.components.mandate_detail import render_mandate
 from dashboard.components.tables import right_aligned
 from dashboard.runtime import get_services
-from services import bulk_debits, mandates
-from services.access import can
-from services.errors import InputError, PayDeskError
+from services.mandates import bulk as bulk_debits
+from services.mandates import contracts as mandates
+from services.core.access import can
+from services.core.errors import InputError, PayDeskError
 
 services = get_services()
 actor = signed_in_actor()

@@ -32,11 +32,11 @@ from dashboard.components.refund_dialog import render_refund_action
 from dashboard.components.saved_views import render_saved_views
 from dashboard.components.tables import fitting_width, right_aligned
 from dashboard.runtime import get_services
-from services.access import Actor, can
-from services.bootstrap import Services
-from services.errors import InputError, NotFoundError, PermissionDeniedError
-from services.exports.orders import COLUMNS, export_orders, export_orders_bytes
-from services.orders import (
+from services.core.access import Actor, can
+from services.entrypoints.bootstrap import Services
+from services.core.errors import InputError, NotFoundError, PermissionDeniedError
+from services.orders.exports.orders import COLUMNS, export_orders, export_orders_bytes
+from services.orders.book import (
     DEFAULT_SORT,
     PAGE_SIZES,
     OrderFilters,

@@ -24,8 +24,8 @@ from dashboard.components.formatting import (
 )
 from dashboard.components.tables import right_aligned
 from dashboard.runtime import get_services
-from services.errors import InputError
-from services.overview import get_overview
+from services.core.errors import InputError
+from services.orders.overview import get_overview
 
 ORDERS_PAGE = "app_pages/orders.py"
 PRESETS: dict[str, int | None] = {

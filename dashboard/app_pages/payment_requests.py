@@ -17,9 +17,9 @@ from dashboard.components.formatting import format_money, or_empty, status_label
 from dashboard.components.qr import qr_png
 from dashboard.components.tables import right_aligned
 from dashboard.runtime import get_services
-from services.access import can
-from services.errors import PayDeskError
-from services.payment_requests import (
+from services.core.access import can
+from services.core.errors import PayDeskError
+from services.orders.payment_requests import (
     CURRENCIES,
     EXPIRY_MINUTES_MAX,
     PaymentRequest,

@@ -17,13 +17,13 @@ from dashboard.components.balances import balances_panel, funding_table
 from dashboard.components.follow import follow_in_progress
 from dashboard.components.formatting import code_label, format_money, or_empty, plural, the
 from dashboard.runtime import get_services
-from services.access import can
-from services.balances import FundingCheck
-from services.errors import PayDeskError
+from services.core.access import can
+from services.payouts.balances import FundingCheck
+from services.core.errors import PayDeskError
 from services.payouts import approval, drafts, following, not_sent, sending, states, views
 from services.payouts.file_format import template_csv
 from services.payouts.planning import new_upload_ref, plan_batches
-from services.payouts.reading import UnreadableFileError
+from services.files.reading import UnreadableFileError
 from services.payouts.report import error_report_csv, summary_counts
 from services.payouts.validation import CurrencyTotal, PayoutRules
 

@@ -19,9 +19,12 @@ from dashboard.components.formatting import (
 from dashboard.components.reconciliation_chart import CLASS_LABELS, breaks_figure
 from dashboard.components.tables import right_aligned
 from dashboard.runtime import get_services
-from services.access import can
-from services.errors import PayDeskError
-from services.reconciliation import reports, runs, simulate, statements
+from services.core.access import can
+from services.core.errors import PayDeskError
+from services.reconciliation import reports
+from services.reconciliation import runs
+from services.demo import statement_simulation as simulate
+from services.reconciliation import statements
 from services.reconciliation.statements import FIELDS, REQUIRED, ColumnMapping
 
 RUN_KEY = "recon_run_id"

@@ -23,11 +23,12 @@ from dashboard.components.formatting import (
 from dashboard.components.refund_dialog import render_refund_action
 from dashboard.components.tables import right_aligned
 from dashboard.runtime import get_services
-from services import bulk_refunds, refund_list
-from services.access import can
-from services.errors import PayDeskError
-from services.refund_updates import sync_open_refunds
-from services.refunds import REASONS, decide_refund
+from services.refunds import bulk as bulk_refunds
+from services.refunds import listing as refund_list
+from services.core.access import can
+from services.core.errors import PayDeskError
+from services.refunds.sync import sync_open_refunds
+from services.refunds.commands import REASONS, decide_refund
 
 services = get_services()
 actor = signed_in_actor()

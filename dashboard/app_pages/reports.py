@@ -10,10 +10,10 @@ import streamlit as st
 from dashboard.auth import signed_in_actor
 from dashboard.components.formatting import code_label, format_time, or_empty
 from dashboard.runtime import get_services
-from services import reports
-from services.errors import PayDeskError
-from services.exports.orders import COLUMNS, DEFAULT_COLUMNS
-from services.orders import KNOWN_STATUSES
+from services.desk import scheduled_reports as reports
+from services.core.errors import PayDeskError
+from services.orders.exports.orders import COLUMNS, DEFAULT_COLUMNS
+from services.orders.book import KNOWN_STATUSES
 
 FLASH = "reports_flash"
 STATUS_WORDS = {reports.RUNNING: "Being written", reports.DONE: "Written",

@@ -8,8 +8,8 @@ from dashboard.auth import signed_in_actor
 from dashboard.components.formatting import format_amount, format_money
 from dashboard.components.runtime_settings_form import render_runtime_settings
 from dashboard.runtime import get_services
-from services.runtime_settings import source_of
-from services.system import describe_configuration
+from services.core.runtime_settings import source_of
+from services.core.system import describe_configuration
 
 services = get_services()
 st.title("Settings")

@@ -9,9 +9,9 @@ import streamlit as st
 from dashboard.auth import signed_in_actor
 from dashboard.components.formatting import format_time, or_empty
 from dashboard.runtime import get_services
-from services import users
-from services.access import ROLES
-from services.errors import PayDeskError
+from services.identity import users
+from services.core.access import ROLES
+from services.core.errors import PayDeskError
 
 FLASH = "users_flash"
 

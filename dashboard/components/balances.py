@@ -9,8 +9,8 @@ import streamlit as st
 from dashboard.components.formatting import EMPTY, format_money
 from dashboard.components.tables import right_aligned
 from dashboard.runtime import get_services
-from services.access import Actor
-from services.balances import (
+from services.core.access import Actor
+from services.payouts.balances import (
     BalanceReading,
     FundingCheck,
     provider_label,

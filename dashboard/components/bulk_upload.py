@@ -12,8 +12,8 @@ import streamlit as st
 
 from dashboard.components.formatting import format_money, plural
 from dashboard.components.tables import right_aligned
-from services.bulk_common import BulkPreview, BulkResult
-from services.errors import PayDeskError
+from services.files.bulk import BulkPreview, BulkResult
+from services.core.errors import PayDeskError
 from services.payouts.report import error_report_csv
 
 

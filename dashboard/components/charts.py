@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import plotly.graph_objects as go
 
 from dashboard.components.formatting import format_amount, status_label
-from services.overview import DailyVolume, HourlyVolume
+from services.orders.overview import DailyVolume, HourlyVolume
 
 _ACCENT = "#2f6fed"
 

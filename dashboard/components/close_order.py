@@ -11,9 +11,9 @@ import streamlit as st
 from dashboard.auth import signed_in_actor
 from dashboard.components.formatting import format_money
 from dashboard.runtime import get_services
-from services.access import can
-from services.errors import PayDeskError
-from services.payment_requests import PaymentRequest, close_request, get_request
+from services.core.access import can
+from services.core.errors import PayDeskError
+from services.orders.payment_requests import PaymentRequest, close_request, get_request
 
 PENDING = "close_order_pending"
 RESULT = "close_order_result"

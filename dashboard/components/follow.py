@@ -15,8 +15,8 @@ import streamlit as st
 from dashboard.auth import signed_in_actor
 from dashboard.components.formatting import plural
 from dashboard.runtime import get_services
-from services.errors import PayDeskError
-from services.follow import check_open, open_items
+from services.core.errors import PayDeskError
+from services.desk.follow import check_open, open_items
 
 FOLLOW_SECONDS = 5
 

@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterable, Mapping
 from datetime import date, datetime
 from decimal import ROUND_HALF_EVEN, Decimal
 
-from services.money import FIAT_DECIMALS, STABLECOINS
+from services.core.money import FIAT_DECIMALS, STABLECOINS
 
 STATUS_LABELS: dict[str, str] = {
     "INITIAL": "Created",

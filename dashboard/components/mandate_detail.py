@@ -15,10 +15,10 @@ from dashboard.components.formatting import code_label, format_cycle, format_mon
 from dashboard.components.qr import qr_png
 from dashboard.navigation import CUSTOMERS_PAGE
 from dashboard.runtime import get_services
-from services.access import can
-from services.debits import debit_now, plan_debit, send_notice
-from services.errors import PayDeskError
-from services.mandates import (
+from services.core.access import can
+from services.mandates.debits import debit_now, plan_debit, send_notice
+from services.core.errors import PayDeskError
+from services.mandates.contracts import (
     TERMINATION_WAYS,
     ListFilter,
     list_mandates,

@@ -19,7 +19,7 @@ from dashboard.components.formatting import (
 )
 from dashboard.components.tables import right_aligned
 from dashboard.navigation import CUSTOMERS_PAGE
-from services.orders import OrderDetail, TimelineEvent
+from services.orders.book import OrderDetail, TimelineEvent
 
 # Material icons: emoji depend on the viewer's fonts and show as empty boxes on some desktops.
 _OUTCOME_ICONS = {"ok": ":green[:material/check_circle:]", "failed": ":red[:material/cancel:]",

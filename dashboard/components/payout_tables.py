@@ -16,7 +16,7 @@ import streamlit as st
 from dashboard.components.badges import styled_status
 from dashboard.components.formatting import EMPTY, code_label, format_money, or_empty
 from dashboard.components.tables import right_aligned
-from services.payouts.findings import ERROR, Finding
+from services.files.findings import ERROR, Finding
 from services.payouts.planning import PlannedBatch
 from services.payouts.validation import CurrencyTotal, ValidationResult
 from services.payouts.views import BatchView, LineView

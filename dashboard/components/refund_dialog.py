@@ -14,9 +14,9 @@ import streamlit as st
 from dashboard.auth import signed_in_actor
 from dashboard.components.formatting import code_label, format_money
 from dashboard.runtime import get_services
-from services.access import can
-from services.errors import PayDeskError
-from services.refunds import (
+from services.core.access import can
+from services.core.errors import PayDeskError
+from services.refunds.commands import (
     REASONS,
     RefundOutcome,
     RefundPosition,

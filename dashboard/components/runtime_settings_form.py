@@ -7,8 +7,8 @@ import streamlit as st
 from dashboard.auth import signed_in_actor
 from dashboard.components.formatting import format_time
 from dashboard.runtime import get_services
-from services import runtime_settings
-from services.errors import PayDeskError
+from services.core import runtime_settings
+from services.core.errors import PayDeskError
 
 
 def render_runtime_settings() -> None:

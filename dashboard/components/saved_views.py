@@ -6,8 +6,8 @@ import streamlit as st
 
 from dashboard.auth import signed_in_actor
 from dashboard.runtime import get_services
-from services import saved_views
-from services.errors import PayDeskError
+from services.desk import saved_views
+from services.core.errors import PayDeskError
 
 
 def render_saved_views(page: str, page_file: str, params: dict[str, str]) -> None:

@@ -74,7 +74,7 @@ def _first_in_period(first: Any, fallback: Any, start: datetime,
                and_(first.is_(None), _in_period(fallback, start, end)))
 
 
-#: Ledger status of an item whose provider news disagreed with our figures (services.evidence):
+#: Ledger status of an item whose provider news disagreed with our figures (services.inbound.evidence):
 #: it expects no movement, so whatever the statement says, the item is a break until reviewed.
 NEEDS_REVIEW = "NEEDS_REVIEW"
 

@@ -9,7 +9,7 @@
 After validation (pure, except store_history.py, which reads earlier payouts from the store):
 drafts.py saves an upload as DRAFT batches, approval.py runs the four-eyes submit/approve/
 reject, sending.py sends approved batches under their stored requestIds, following.py records
-what the provider says (webhooks and the sync job: services/payout_updates.py), views.py is
+what the provider says (webhooks and the sync job: services/payouts/events.py), views.py is
 what the page reads; states.py names every status and which moves are allowed.
 The file format is described for people in FORMAT.md.
 """

@@ -13,7 +13,7 @@ from decimal import Decimal
 import numpy as np
 import pandas as pd
 
-from services.money import PLAIN_AMOUNT_PATTERN, currency_decimals
+from services.core.money import PLAIN_AMOUNT_PATTERN, currency_decimals
 
 PLAIN = PLAIN_AMOUNT_PATTERN
 _NEGATIVE = r"-\s*[\d.,'\s]*\d[\d.,'\s]*"

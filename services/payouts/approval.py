@@ -1,6 +1,6 @@
 """Four eyes on every payout: the preparer submits an upload, a different approver decides.
 
-An upload's batches move together. Each batch gets its own approvals row (services.approvals:
+An upload's batches move together. Each batch gets its own approvals row (services.core.approvals:
 one row per item, decided at most once, never by its preparer), and the batch status changes by
 conditional UPDATE in the same transaction as the decision, so a batch is APPROVED only with a
 recorded approval, and two approvers clicking at once cannot both decide.
@@ -14,13 +14,14 @@ from sqlalchemy import update
 from sqlmodel import col, select
 
 from data.models import PayoutBatch
-from services import approvals, audit
-from services.access import Actor, refusal
-from services.bootstrap import Services
-from services.errors import ConflictError, NotFoundError
+from services.core import approvals
+from services.core import audit
+from services.core.access import Actor, refusal
+from services.core.context import Services
+from services.core.errors import ConflictError, NotFoundError
 from services.payouts import states
-from services.refusals import require
-from services.unit_of_work import UnitOfWork
+from services.core.refusals import require
+from services.core.unit_of_work import UnitOfWork
 
 KIND = "payout"
 

@@ -18,16 +18,16 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
 from data.models import AuditEntry, PayoutBatch, PayoutLine
-from services import audit
-from services.access import Actor
-from services.balances import FundingCheck, check_funding
-from services.bootstrap import Services
-from services.errors import ConflictError, InputError, NotFoundError
+from services.core import audit
+from services.core.access import Actor
+from services.payouts.balances import FundingCheck, check_funding
+from services.core.context import Services
+from services.core.errors import ConflictError, InputError, NotFoundError
 from services.payouts import states
 from services.payouts.file_format import canonical_column
-from services.payouts.findings import Finding
+from services.files.findings import Finding
 from services.payouts.planning import PlannedBatch, new_upload_ref, plan_batches
-from services.payouts.reading import RawTable, read_payout_file
+from services.files.reading import RawTable, read_payout_file
 from services.payouts.report import balance_findings
 from services.payouts.store_history import StoreHistory
 from services.payouts.validation import (
@@ -38,7 +38,7 @@ from services.payouts.validation import (
     validate_payout_file,
     validate_table,
 )
-from services.refusals import require
+from services.core.refusals import require
 
 DRAFT_SAVED = "payout.draft_saved"
 _LINE_CHUNK = 1000

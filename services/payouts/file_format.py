@@ -5,11 +5,11 @@ The format is documented for people in FORMAT.md next to this module; keep the t
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from importlib import resources
 
-from services.money import CRYPTO_CURRENCIES, STABLECOINS
+from services.core.money import CRYPTO_CURRENCIES, STABLECOINS
+from services.files.reading import IGNORED_IN_HEADERS, normalise_header
 
 RECEIVE_TYPES: tuple[str, ...] = ("BINANCE_ID", "EMAIL")
 # Binance Pay pays out crypto only; BUSD is retired, so a BUSD line could never be paid.
@@ -56,16 +56,10 @@ COLUMNS: tuple[Column, ...] = (
 COLUMN_BY_NAME: dict[str, Column] = {column.name: column for column in COLUMNS}
 REQUIRED_COLUMNS: tuple[str, ...] = tuple(c.name for c in COLUMNS if c.required)
 
-_IGNORED_IN_HEADERS = re.compile(r"[\s_\-.]+")
 _ALIASES: dict[str, str] = {}
 for _column in COLUMNS:
     for _alias in (*_column.aliases, _column.name):
-        _ALIASES[_IGNORED_IN_HEADERS.sub("", _alias.lower())] = _column.name
-
-
-def normalise_header(text: str) -> str:
-    """'Receive Type', 'receive_type' and 'RECEIVETYPE' all become 'receivetype'."""
-    return _IGNORED_IN_HEADERS.sub("", text.strip().lstrip("\ufeff").lower())
+        _ALIASES[IGNORED_IN_HEADERS.sub("", _alias.lower())] = _column.name
 
 
 def canonical_column(header: str) -> str | None:

@@ -1,5 +1,5 @@
 """Following payout batches to their end: the provider's answers, webhooks and the sync job
-(both in services.payout_updates) and status queries all land here.
+(both in services.payouts.events) and status queries all land here.
 
 Every change runs inside the caller's unit of work and starts by locking the batch row, so a
 webhook and a query answer for the same batch arriving together take turns. Statuses only move
@@ -18,14 +18,15 @@ from sqlalchemy import update
 from sqlmodel import col, select
 
 from data.models import PayoutBatch, PayoutLine
-from services import audit, evidence
-from services.access import Actor
-from services.bootstrap import Services
+from services.core import audit
+from services.inbound import evidence
+from services.core.access import Actor
+from services.core.context import Services
 from services.payouts import states
 from services.providers.base import PayoutBatchResult, PayoutBatchState, PayoutLineState
 from services.providers.errors import ProviderError
-from services.refusals import require
-from services.unit_of_work import UnitOfWork
+from services.core.refusals import require
+from services.core.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
 

@@ -18,7 +18,7 @@ from services.payouts.file_format import (
     REMARK_MAX_CHARS,
     SEND_ID_MAX_CHARS,
 )
-from services.payouts.findings import ERROR, WARNING, Finding, FindingList, Severity
+from services.files.findings import ERROR, WARNING, Finding, FindingList, Severity
 from services.payouts.history import PastPayment, PayoutHistory
 
 if TYPE_CHECKING:

@@ -9,9 +9,9 @@ from sqlalchemy import func
 from sqlmodel import col, select
 
 from data.models import PayoutBatch
-from services.access import Actor
-from services.bootstrap import Services
-from services.refusals import require
+from services.core.access import Actor
+from services.core.context import Services
+from services.core.refusals import require
 from services.payouts import states
 
 

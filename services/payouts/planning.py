@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
-from services.errors import InputError
+from services.core.errors import InputError
 from services.payouts.file_format import MAX_LINES_PER_BATCH, SEND_ID_MAX_CHARS
 
 UPLOAD_REF_MAX_CHARS = 20

@@ -8,8 +8,8 @@ import io
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
 
-from services.exports.cells import neutralise
-from services.payouts.findings import ERROR, WARNING, Finding
+from services.core.cells import neutralise
+from services.files.findings import ERROR, WARNING, Finding
 from services.payouts.validation import CurrencyTotal
 
 REPORT_COLUMNS = ("line", "column", "value", "severity", "code", "message")

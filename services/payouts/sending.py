@@ -38,10 +38,12 @@ from sqlalchemy import update
 from sqlmodel import col, select
 
 from data.models import AuditEntry, PayoutBatch, PayoutLine
-from services import audit, balances, refusals
-from services.access import Actor, can
-from services.bootstrap import Services
-from services.errors import NotFoundError
+from services.core import audit
+from services.payouts import balances
+from services.core import refusals
+from services.core.access import Actor, can
+from services.core.context import Services
+from services.core.errors import NotFoundError
 from services.payouts import states
 from services.payouts.following import apply_result, audit_refusal_overturned, lock_batch
 from services.providers.base import PayoutBatchResult, PayoutLineRequest

@@ -35,7 +35,7 @@ SENDABLE = frozenset({APPROVED, SEND_FAILED})
 IN_FLIGHT = frozenset({SENDING, UNKNOWN})
 # Never claimed by a sender: no provider news can be about them.
 NOT_SENT = frozenset({DRAFT, PENDING_APPROVAL, APPROVED})
-# What the provider calls the end of a batch; lines may still be open (services.payout_updates).
+# What the provider calls the end of a batch; lines may still be open (services.payouts.events).
 PROVIDER_FINAL = frozenset({SUCCESS, PART_SUCCESS, FAILED, CANCELED})
 # Sent and not settled: what the sync job follows.
 FOLLOWED = frozenset({ACCEPTED, PROCESSING, PART_SUCCESS, UNKNOWN})

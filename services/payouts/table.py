@@ -8,8 +8,8 @@ import pandas as pd
 import pyarrow as pa
 
 from services.payouts.file_format import COLUMN_BY_NAME, COLUMNS, REQUIRED_COLUMNS, canonical_column
-from services.payouts.findings import ERROR, Finding, FindingList
-from services.payouts.reading import RawTable, cell_notes
+from services.files.findings import ERROR, Finding, FindingList
+from services.files.reading import RawTable, cell_notes
 
 
 def map_header(raw: RawTable, findings: FindingList) -> tuple[dict[str, int], bool]:

@@ -16,15 +16,15 @@ from decimal import Decimal
 import numpy as np
 import pandas as pd
 
-from services.config import Settings
-from services.money import currency_decimals
+from services.core.config import Settings
+from services.core.money import currency_decimals
 from services.payouts.amounts import OK, AmountCheck, amount_message, classify_amounts
 from services.payouts.file_format import COLUMN_BY_NAME, COLUMNS, PAYOUT_CURRENCIES, USD_PEGGED
-from services.payouts.findings import ERROR, WARNING, Finding, FindingList
+from services.files.findings import ERROR, WARNING, Finding, FindingList
 from services.payouts.history import NO_HISTORY, PayoutHistory
 from services.payouts.line_rules import check_lines
 from services.payouts.planning import PayoutInstruction
-from services.payouts.reading import RawTable, collector_paused, read_payout_file
+from services.files.reading import RawTable, collector_paused, read_payout_file
 from services.payouts.table import (
     build_frame,
     extra_cell_findings,

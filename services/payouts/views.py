@@ -17,12 +17,12 @@ from sqlalchemy import func
 from sqlmodel import col, select
 
 from data.models import PayoutBatch, PayoutLine, User
-from services.access import Actor
-from services.audit import safe_csv_cell
-from services.bootstrap import Services
-from services.errors import NotFoundError
+from services.core.access import Actor
+from services.core.cells import safe_csv_cell
+from services.core.context import Services
+from services.core.errors import NotFoundError
 from services.payouts import states
-from services.refusals import require
+from services.core.refusals import require
 
 
 @dataclass(frozen=True)
@@ -58,7 +58,7 @@ class LineView:
     fee: Decimal | None
     provider_order_id: str | None
     claim_deadline: datetime | None
-    review_note: str | None = None  # provider news disagreed with our figures (services.evidence)
+    review_note: str | None = None  # provider news disagreed with our figures (services.inbound.evidence)
     batch_status: str = ""
 
     @property

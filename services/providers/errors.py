@@ -151,3 +151,9 @@ class NotOfferedError(ProviderError):
     Services check capabilities first; this is the last line, so a missed check can never
     turn into a call that half-happens.
     """
+
+
+class SandboxRefusal(Exception):
+    """A provider's in-process sandbox refused a simulated customer action (paying, signing).
+
+    Only sandboxes raise it; the services turn it into a message without knowing which sandbox."""

@@ -34,7 +34,7 @@ BREAKS: tuple[str, ...] = CLASSES[1:]
 MOVED = "moved"
 RETURNED = "returned"
 NONE = "none"  # PayDesk records no movement (failed, expired, not sent yet)
-# Provider news disagreed with our figures (services.evidence): no statement state equals it,
+# Provider news disagreed with our figures (services.inbound.evidence): no statement state equals it,
 # so the item is a break whether the statement shows it or not, until someone reviews it.
 REVIEW = "review"
 

@@ -26,13 +26,13 @@ from zoneinfo import ZoneInfo
 
 import xlsxwriter
 
-from services.access import Actor
-from services.bootstrap import Services
-from services.errors import InputError
-from services.exports.orders import money_text, neutralise
+from services.core.access import Actor
+from services.core.context import Services
+from services.core.errors import InputError
+from services.orders.exports.orders import money_text, neutralise
 from services.reconciliation import matching as m
 from services.reconciliation.runs import ItemView, RunView, get_run, list_items
-from services.refusals import require
+from services.core.refusals import require
 
 Format = Literal["csv", "xlsx"]
 ZERO = Decimal(0)

@@ -20,12 +20,12 @@ import pandas as pd
 from data.bulk import NULL_INT, insert_columns
 from data.models import ReconciliationItem, ReconciliationRun
 from data.queries import reconciliation as q
-from services import audit
-from services.access import Actor
-from services.bootstrap import Services
-from services.errors import ConflictError, InputError, NotFoundError
+from services.core import audit
+from services.core.access import Actor
+from services.core.context import Services
+from services.core.errors import ConflictError, InputError, NotFoundError
 from services.reconciliation import matching as m
-from services.refusals import require
+from services.core.refusals import require
 
 # Which ledger statuses mean money moved (or moved and came back) at the provider.
 _EXPECT: dict[str, dict[str, str]] = {

@@ -21,15 +21,15 @@ from data.bulk import insert_columns
 from data.models import Statement, StatementLine, StatementMapping
 from data.queries import reconciliation as q
 from data.types import MoneyPrecisionError, to_scaled_int
-from services import audit
-from services.access import Actor
-from services.bootstrap import Services
-from services.errors import InputError, MoneyError, ProviderCallError
-from services.money import to_decimal
-from services.payouts.findings import ERROR
-from services.payouts.reading import RawTable, cell_notes, read_payout_file
+from services.core import audit
+from services.core.access import Actor
+from services.core.context import Services
+from services.core.errors import InputError, MoneyError, ProviderCallError
+from services.core.money import to_decimal
+from services.files.findings import ERROR
+from services.files.reading import RawTable, cell_notes, read_payout_file
 from services.providers.errors import ProviderError
-from services.refusals import require
+from services.core.refusals import require
 
 BINANCE_SOURCE = "binance_pay"
 FIELDS: tuple[str, ...] = (

@@ -16,8 +16,8 @@ from sqlalchemy import insert
 
 from data import migrate
 from data.models import Order
-from services.bootstrap import build_services
-from services.users import ensure_demo_users
+from services.entrypoints.bootstrap import build_services
+from services.identity.users import ensure_demo_users
 from tests.conftest import settings_for
 from tests.e2e.conftest import StreamlitServer, sign_in_as, wait_for_app_idle
 

@@ -9,11 +9,11 @@ from typing import Any
 from playwright.sync_api import expect
 
 from data import migrate
-from services.access import Actor
-from services.bootstrap import build_services
-from services.demo_data import seed_demo_data
-from services.overview import default_range, get_overview
-from services.users import ensure_demo_users
+from services.core.access import Actor
+from services.entrypoints.bootstrap import build_services
+from services.demo.data import seed_demo_data
+from services.orders.overview import default_range, get_overview
+from services.identity.users import ensure_demo_users
 from tests.conftest import settings_for
 from tests.e2e.conftest import StreamlitServer, sign_in_as
 

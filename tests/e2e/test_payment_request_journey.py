@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 from sqlmodel import select
 
 from data.models import Order
-from services.bootstrap import build_services
+from services.entrypoints.bootstrap import build_services
 from tests.conftest import settings_for
 from tests.e2e.conftest import StreamlitServer, sign_in_as, wait_for_app_idle
 

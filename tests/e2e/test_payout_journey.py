@@ -12,8 +12,8 @@ from sqlmodel import select
 
 from data import migrate
 from data.models import PayoutBatch, User
-from services.bootstrap import build_services
-from services.users import ensure_demo_users
+from services.entrypoints.bootstrap import build_services
+from services.identity.users import ensure_demo_users
 from tests.conftest import settings_for
 from tests.e2e.conftest import StreamlitServer, sign_in_as, wait_for_app_idle
 

@@ -13,9 +13,9 @@ from typing import Any
 from playwright.sync_api import expect
 
 from data import migrate
-from services.bootstrap import build_services
-from services.reconciliation import simulate
-from services.users import ensure_demo_users
+from services.entrypoints.bootstrap import build_services
+from services.demo import statement_simulation as simulate
+from services.identity.users import ensure_demo_users
 from tests.conftest import settings_for
 from tests.e2e.conftest import StreamlitServer, sign_in_as, wait_for_app_idle
 

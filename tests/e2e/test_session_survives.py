@@ -8,11 +8,11 @@ from typing import Any
 
 from playwright.sync_api import expect
 
-from services import users
-from services.access import cli_actor
-from services.bootstrap import build_services
-from services.config import Settings
-from services.sessions import COOKIE_NAME
+from services.identity import users
+from services.core.access import cli_actor
+from services.entrypoints.bootstrap import build_services
+from services.core.config import Settings
+from services.identity.sessions import COOKIE_NAME
 from tests.e2e.conftest import StreamlitServer, sign_in_as, wait_for_app_idle
 
 SIGN_IN = "Sign in to PayDesk"

@@ -16,10 +16,10 @@ from playwright.sync_api import expect
 
 from dashboard.navigation import sections_for
 from data import migrate
-from services.bootstrap import build_services
-from services.demo_data import seed_demo_data
-from services.sessions import COOKIE_NAME
-from services.users import ensure_demo_users
+from services.entrypoints.bootstrap import build_services
+from services.demo.data import seed_demo_data
+from services.identity.sessions import COOKIE_NAME
+from services.identity.users import ensure_demo_users
 from tests.conftest import settings_for
 from tests.e2e.conftest import StreamlitServer, open_section, sign_in_as, wait_for_app_idle
 from tests.e2e.screen_checks import problems_on_screen, sideways_scrolling

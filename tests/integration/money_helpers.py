@@ -10,9 +10,9 @@ from decimal import Decimal
 from sqlalchemy import event
 
 from data.models import Mandate, Order, User
-from services.provider_events import ProviderEvent, dispatch
-from services.access import Actor
-from services.bootstrap import Services
+from services.inbound.dispatch import ProviderEvent, dispatch
+from services.core.access import Actor
+from services.entrypoints.bootstrap import Services
 from services.providers.binance_pay.webhooks import parse_webhook
 
 

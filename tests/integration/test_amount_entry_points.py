@@ -10,10 +10,12 @@ import pytest
 from sqlmodel import select
 
 from data.models import DirectDebit, Refund
-from services import debits, payment_requests, refunds
-from services.bootstrap import Services
-from services.errors import InputError
-from services.payment_requests import PaymentRequestInvalid
+from services.mandates import debits
+from services.orders import payment_requests
+from services.refunds import commands as refunds
+from services.entrypoints.bootstrap import Services
+from services.core.errors import InputError
+from services.orders.payment_requests import PaymentRequestInvalid
 from tests.integration.money_helpers import paid_order, signed_mandate, staff
 
 HOSTILE = ["1e1000000", "1e1", "1_0", "+5", "\uff15", "\u0665", "5e0"]

@@ -10,10 +10,12 @@ import pytest
 from sqlmodel import col, select
 
 from data.models import Approval, AuditEntry
-from services import approvals, auth, users
-from services.access import Actor, cli_actor
-from services.bootstrap import Services
-from services.errors import ConflictError, InputError, PermissionDeniedError
+from services.core import approvals
+from services.identity import sign_in as auth
+from services.identity import users
+from services.core.access import Actor, cli_actor
+from services.entrypoints.bootstrap import Services
+from services.core.errors import ConflictError, InputError, PermissionDeniedError
 
 AT = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 PASSWORD = "correct horse battery"

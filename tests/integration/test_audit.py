@@ -13,10 +13,10 @@ from sqlalchemy.exc import DBAPIError
 from sqlmodel import col, func, select
 
 from data.models import AppMeta, AuditEntry, AuditEntryImmutableError
-from services import audit
-from services.access import Actor
-from services.bootstrap import Services
-from services.errors import InputError, PermissionDeniedError
+from services.core import audit
+from services.core.access import Actor
+from services.entrypoints.bootstrap import Services
+from services.core.errors import InputError, PermissionDeniedError
 
 ANNA = Actor(user_id=None, username="anna", role="approver")
 VIC = Actor(user_id=None, username="vic", role="viewer")

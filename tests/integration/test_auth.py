@@ -10,10 +10,11 @@ import pytest
 from sqlmodel import select
 
 from data.models import AuditEntry, SignInThrottle, User
-from services import auth, users
-from services.access import Actor, cli_actor
-from services.bootstrap import Services
-from services.errors import ConfigurationError, ConflictError, InputError, PermissionDeniedError
+from services.identity import sign_in as auth
+from services.identity import users
+from services.core.access import Actor, cli_actor
+from services.entrypoints.bootstrap import Services
+from services.core.errors import ConfigurationError, ConflictError, InputError, PermissionDeniedError
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 PASSWORD = "correct horse battery"
@@ -255,7 +256,7 @@ def test_totp_secrets_are_encrypted_at_rest_and_keys_rotate(
     from cryptography.fernet import Fernet
     from pydantic import SecretStr
 
-    from services import secret_box
+    from services.identity import secret_box
 
     add(services, "finn", "approver", totp_required=True)
     user_id = auth.authenticate(services, "finn", PASSWORD).user_id

@@ -6,8 +6,9 @@ from decimal import Decimal
 
 import pytest
 
-from services import bulk_debits, bulk_refunds
-from services.bootstrap import Services
+from services.mandates import bulk as bulk_debits
+from services.refunds import bulk as bulk_refunds
+from services.entrypoints.bootstrap import Services
 from tests.integration.money_helpers import paid_order, signed_mandate, staff
 
 

@@ -7,9 +7,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from services.bootstrap import Services
+from services.entrypoints.bootstrap import Services
 from services.payouts import sending, states
-from services.provider_events import ProviderEvent, dispatch
+from services.inbound.dispatch import ProviderEvent, dispatch
 from tests.integration.test_payout_flow import (  # noqa: F401 - fixtures
     _cheap_password_hashing, approved_upload, csv_bytes, lines, staff,
 )

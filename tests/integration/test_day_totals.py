@@ -20,11 +20,12 @@ from sqlalchemy import delete, update
 from data.models import Order, OrderDayTotal, Refund
 from data.queries import day_totals
 from data.queries.order_search import count_rows
-from services import overview, rollups
-from services.access import Actor
-from services.bootstrap import Services, build_services
-from services.demo_data import seed_demo_data
-from services.orders import OrderFilters, count_orders
+from services.orders import overview
+from services.orders import rollups
+from services.core.access import Actor
+from services.entrypoints.bootstrap import Services, build_services
+from services.demo.data import seed_demo_data
+from services.orders.book import OrderFilters, count_orders
 from tests.conftest import settings_for
 
 ADMIN = Actor(user_id=None, username="rollup-test", role="admin")

@@ -13,9 +13,9 @@ from sqlalchemy import func
 from sqlmodel import col, select
 
 from data.models import DebitNotice, DirectDebit
-from services import debits
-from services.bootstrap import Services
-from services.errors import ConflictError
+from services.mandates import debits
+from services.entrypoints.bootstrap import Services
+from services.core.errors import ConflictError
 from services.providers.base import DebitResult, DebitState
 from tests.integration.money_helpers import fast_commits, signed_mandate, staff
 

@@ -5,15 +5,17 @@ webhooks twice or out of order."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal
 
 import pytest
 from sqlmodel import select
 
 from data.models import DirectDebit, Mandate
-from services import debits, mandate_updates, mandates
-from services.bootstrap import Services
-from services.errors import (
+from services.mandates import debits
+from services.mandates import events as mandate_updates
+from services.mandates import sync as mandate_sync
+from services.mandates import contracts as mandates
+from services.entrypoints.bootstrap import Services
+from services.core.errors import (
     ConflictError, InputError, LimitExceededError, NotFoundError, PermissionDeniedError,
 )
 from services.providers.binance_pay.sandbox import FaultKind
@@ -170,7 +172,7 @@ def test_timeout_leaves_unknown_and_sync_resolves_without_a_second_debit(service
         debits.debit_now(services, people["oscar"], mandate_ref=mandate.id, amount="12",
                          product_name="June")
     services.sandbox.advance(10)
-    mandate_updates.sync_open_debits(services, older_than_seconds=0)
+    mandate_sync.sync_open_debits(services, older_than_seconds=0)
     row = _debit(services, outcome.merchant_request_id)
     assert row.status == "SUCCESS" and row.prepay_id
     assert _applied(services) == [outcome.merchant_request_id]
@@ -196,7 +198,7 @@ def test_periodic_contracts_need_a_notice_2_to_5_days_before(services, people) -
         ask("31")
     assert ask("30").status == "PROCESSING"
     services.sandbox.advance(10)
-    mandate_updates.sync_open_debits(services, older_than_seconds=0)
+    mandate_sync.sync_open_debits(services, older_than_seconds=0)
     with pytest.raises(ConflictError, match="no unused notice"):
         ask("30")
     old = debits.send_notice(services, people["olga"], mandate_ref=mandate.id,
@@ -208,7 +210,7 @@ def test_periodic_contracts_need_a_notice_2_to_5_days_before(services, people) -
 
 
 def test_the_sync_pass_resolves_an_unknown_debit_and_follows_contracts(services, people) -> None:
-    from services.sync import run_pass
+    from services.inbound.sync_runner import run_pass
 
     clock = Clock(services)
     services.sandbox.set_webhook_sink(None)  # no webhooks: only the sync pass can tell
@@ -230,7 +232,7 @@ def test_the_sync_pass_resolves_an_unknown_debit_and_follows_contracts(services,
 
 
 def test_a_notice_in_doubt_is_resent_under_its_own_id(services, people) -> None:
-    from services.sync import run_pass
+    from services.inbound.sync_runner import run_pass
 
     clock = Clock(services)
     mandate = signed_mandate(services, limit="40", periodic=True)
@@ -321,7 +323,7 @@ def test_an_unknown_order_status_keeps_the_debit_open(services, people, monkeypa
 
     monkeypatch.setattr(services.provider.client, "query_order", brand_new_status)
     assert services.provider.get_order(provider_order_id=prepay_id).state == OrderState.PENDING
-    mandate_updates.sync_debit(services, outcome.merchant_request_id)
+    mandate_sync.sync_debit(services, outcome.merchant_request_id)
     assert _debit(services, outcome.merchant_request_id).status == "PROCESSING"
     # Asked by the prepayId pay/apply returned, not by the assumed merchantTradeNo.
     assert asked[-1]["prepay_id"] == prepay_id and asked[-1]["merchant_trade_no"] is None
@@ -337,12 +339,12 @@ def test_an_error_order_leaves_the_debit_open(services, people, monkeypatch) -> 
     monkeypatch.setattr(services.provider, "get_order", lambda **kw: OrderStatus(
         provider_order_id=kw.get("provider_order_id"), merchant_order_id=None,
         state=OrderState.ERROR, provider_status="ERROR", amount=None, currency=None))
-    mandate_updates.sync_debit(services, outcome.merchant_request_id)
+    mandate_sync.sync_debit(services, outcome.merchant_request_id)
     assert _debit(services, outcome.merchant_request_id).status == "PROCESSING"
 
 
 def test_a_pay_webhook_finds_the_debit_by_its_prepay_id(services, people) -> None:
-    from services.provider_events import ProviderEvent, dispatch
+    from services.inbound.dispatch import ProviderEvent, dispatch
 
     services.sandbox.set_webhook_sink(None)
     mandate = signed_mandate(services, limit="30")
@@ -482,7 +484,7 @@ def test_a_repeated_request_token_returns_the_same_debit(services, people) -> No
 
 
 def test_applying_a_bulk_file_twice_with_its_token_debits_once(services, people) -> None:
-    from services import bulk_debits
+    from services.mandates import bulk as bulk_debits
 
     one, two = signed_mandate(services, limit="30"), signed_mandate(services, limit="30")
     data = (f"merchantContractCode,amount,productName\r\n{one.merchant_contract_code},3,Nov\r\n"

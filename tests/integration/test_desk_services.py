@@ -22,10 +22,14 @@ from data.models import (
     SavedView,
     User,
 )
-from services import customers, refunds, reports, runtime_settings, saved_views
-from services.access import Actor
-from services.bootstrap import Services
-from services.errors import InputError, NotFoundError, PermissionDeniedError
+from services.desk import customers
+from services.refunds import commands as refunds
+from services.desk import scheduled_reports as reports
+from services.core import runtime_settings
+from services.desk import saved_views
+from services.core.access import Actor
+from services.entrypoints.bootstrap import Services
+from services.core.errors import InputError, NotFoundError, PermissionDeniedError
 from tests.integration.money_helpers import paid_order, signed_mandate, staff
 
 

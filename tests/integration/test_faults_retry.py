@@ -12,10 +12,12 @@ import pytest
 from sqlmodel import select
 
 from data.models import DirectDebit, Refund
-from services import debits, refunds, sync
-from services.bootstrap import Services
-from services.errors import LimitExceededError
-from services.provider_factory import build_provider
+from services.mandates import debits
+from services.refunds import commands as refunds
+from services.inbound import sync_runner as sync
+from services.entrypoints.bootstrap import Services
+from services.core.errors import LimitExceededError
+from services.entrypoints.provider_factory import build_provider
 from services.providers.binance_pay import endpoints as ep
 from tests.providers.faulty_transport import FaultyTransport
 from tests.integration.money_helpers import paid_order, signed_mandate, staff
@@ -125,8 +127,8 @@ def test_a_payout_batch_applied_then_unreachable_is_never_sent_twice(
     from services.payouts import sending, states
     from tests.integration.test_payout_flow import approved_upload, csv_bytes
 
-    from services import users
-    from services.access import Actor, cli_actor
+    from services.identity import users
+    from services.core.access import Actor, cli_actor
 
     people = {}
     for name, role in (("olga", "operator"), ("anna", "approver")):

@@ -12,10 +12,12 @@ from decimal import Decimal
 from sqlmodel import select
 
 from data.models import DirectDebit, PayoutBatch, Refund
-from services import debits, follow, refund_updates
-from services.bootstrap import Services
-from services.demo_data import seed_demo_data
-from services.sync import run_pass
+from services.mandates import debits
+from services.desk import follow
+from services.refunds import sync as refund_sync
+from services.entrypoints.bootstrap import Services
+from services.demo.data import seed_demo_data
+from services.inbound.sync_runner import run_pass
 from tests.integration.money_helpers import paid_order, signed_mandate, staff
 
 
@@ -49,10 +51,10 @@ def test_a_refund_only_the_store_knew_settles_in_the_sandbox(services: Services)
         uow.commit()
     assert services.sandbox is not None
     services.sandbox.set_webhook_sink(None)  # only the query can tell
-    refund_updates.sync_refund(services, request_id)
+    refund_sync.sync_refund(services, request_id)
     assert _statuses(services, Refund)["REFUNDING"] == 1  # accepted, settling
     services.sandbox.advance(10)
-    refund_updates.sync_refund(services, request_id)
+    refund_sync.sync_refund(services, request_id)
     assert _statuses(services, Refund) == Counter({"SUCCESS": 1})
 
 

@@ -7,13 +7,14 @@ from decimal import Decimal
 
 import pytest
 
-from services import mandates, refund_list
-from services.access import Actor
-from services.bootstrap import Services
-from services.demo_data import seed_demo_data
-from services.errors import InputError, NotFoundError
-from services.exports.orders import export_orders_bytes
-from services.orders import (
+from services.mandates import contracts as mandates
+from services.refunds import listing as refund_list
+from services.core.access import Actor
+from services.entrypoints.bootstrap import Services
+from services.demo.data import seed_demo_data
+from services.core.errors import InputError, NotFoundError
+from services.orders.exports.orders import export_orders_bytes
+from services.orders.book import (
     OrderFilters,
     count_orders,
     filters_from_params,

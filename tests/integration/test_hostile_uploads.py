@@ -8,19 +8,21 @@ import functools
 import json
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 
 from data.models import Statement, StatementLine
-from services import bulk_debits, bulk_refunds
-from services.access import Actor
-from services.bootstrap import Services
-from services.cli import main
-from services.config import get_settings
-from services.errors import InputError
-from services.payouts.reading import UnreadableFileError
+from services.mandates import bulk as bulk_debits
+from services.refunds import bulk as bulk_refunds
+from services.core.access import Actor
+from services.entrypoints.bootstrap import Services
+from services.entrypoints.cli import main
+from services.core.config import get_settings
+from services.core.errors import InputError
+from services.files.reading import UnreadableFileError
 from services.reconciliation import statements
 from tests.fixtures import hostile
 from tests.integration.money_helpers import paid_order, signed_mandate, staff
@@ -32,16 +34,7 @@ STATEMENT_HEADER = ("time_utc", "type", "currency", "amount", "reference", "merc
 @functools.cache
 def _corpus() -> dict[str, tuple[bytes, str]]:
     """Every crafted payout file: name -> (bytes, file name)."""
-    files = {name: (data, f"{name}.xlsx") for name, data in hostile.malformed_workbooks().items()}
-    for name in ("far_row_bomb", "far_column_bomb", "declared_dimension_bomb",
-                 "row_without_reference_bomb", "declared_huge_part", "understated_part_bomb",
-                 "huge_cell", "hidden_first_sheet", "two_visible_sheets", "stale_dimension",
-                 "inexact_number_cell", "control_character_cell"):
-        files[name] = (getattr(hostile, name)(), f"{name}.xlsx")
-    for name in ("unclosed_quote_csv", "unquoted_comma_csv", "leading_space_formula_csv",
-                 "long_email_csv", "nul_csv", "huge_cell_csv"):
-        files[name] = (getattr(hostile, name)(), f"{name}.csv")
-    return files
+    return hostile.corpus()
 
 
 @pytest.fixture
@@ -163,9 +156,15 @@ def test_cli_answers_every_crafted_file_with_0_1_or_2_and_json(name, tmp_path, c
     data, file_name = _corpus()[name]
     path = tmp_path / file_name
     path.write_bytes(data)
+    started = time.monotonic()
     code = main(["payouts", "validate", str(path), "--json"])
+    took = time.monotonic() - started
     captured = capsys.readouterr()
     assert code in (0, 1, 2)
+    # A ceiling, not the goal: these files once took 40 s to 28 minutes; each now answers in
+    # well under a second. The 5 s goal is measured, with the machine's load, by
+    # bench/payouts_xlsx_bench.py; a test timed tighter would fail on a busy machine, not on code.
+    assert took < 30, f"{name} took {took:.1f} s"
     report = json.loads(captured.out)  # always JSON on stdout, whatever the file
     assert set(report) <= {"findings", "batches", "sheet"}
     assert "Traceback" not in captured.err
@@ -208,7 +207,7 @@ def test_cli_process_never_prints_a_traceback(tmp_path):
         data, file_name = _corpus()[name]
         path = tmp_path / file_name
         path.write_bytes(data)
-        done = subprocess.run([sys.executable, "-m", "services.cli", "payouts", "validate",
+        done = subprocess.run([sys.executable, "-m", "services.entrypoints.cli", "payouts", "validate",
                                str(path)], capture_output=True, text=True,
                               env={"PATH": "/usr/bin:/bin",
                                    "DATABASE_URL": f"sqlite:///{tmp_path / 'absent.db'}"},

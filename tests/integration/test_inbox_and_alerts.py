@@ -14,10 +14,13 @@ import pytest
 from sqlmodel import select
 
 from data.models import Alert, AuditEntry, DirectDebit, Order, PayoutBatch, PayoutLine, Refund
-from services import alert_delivery, alerts, inbox, refunds
-from services.access import Actor
-from services.bootstrap import Services
-from services.errors import ConflictError, PermissionDeniedError
+from services.desk import alert_delivery
+from services.desk import alerts
+from services.desk import inbox
+from services.refunds import commands as refunds
+from services.core.access import Actor
+from services.entrypoints.bootstrap import Services
+from services.core.errors import ConflictError, PermissionDeniedError
 from services.payouts import approval, drafts
 from tests.integration.money_helpers import paid_order, signed_mandate, staff
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 import argon2
 import pytest
 
-from services import auth, users
-from services.access import cli_actor
-from services.bootstrap import Services
-from services.errors import ConfigurationError
-from services.startup import check_live_store, prepare_store
+from services.identity import sign_in as auth
+from services.identity import users
+from services.core.access import cli_actor
+from services.entrypoints.bootstrap import Services
+from services.core.errors import ConfigurationError
+from services.entrypoints.startup import check_live_store, prepare_store
 from tests.unit.test_settings import REAL_KEY, REAL_SECRET
 
 CLI = cli_actor("tester")

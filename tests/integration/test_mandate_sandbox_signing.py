@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from services import mandates
-from services.bootstrap import Services
-from services.errors import ConflictError, PermissionDeniedError
+from services.mandates import contracts as mandates
+from services.entrypoints.bootstrap import Services
+from services.core.errors import ConflictError, PermissionDeniedError
 from tests.integration.money_helpers import staff
 
 

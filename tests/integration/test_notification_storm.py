@@ -16,13 +16,15 @@ from sqlmodel import SQLModel, col, select
 from data.models import (
     DebitNotice, DirectDebit, Mandate, Order, PayoutBatch, PayoutLine, Refund, WebhookDelivery,
 )
-from services import debits, payment_requests, refunds
-from services.bootstrap import Services
+from services.mandates import debits
+from services.orders import payment_requests
+from services.refunds import commands as refunds
+from services.entrypoints.bootstrap import Services
 from services.payouts import sending
 from services.providers.base import Certificate
 from services.providers.binance_pay.sandbox import CollectingSink
-from services.webhooks.certificates import CertificateCache
-from services.webhooks.receiver import WebhookReceiver
+from services.inbound.certificates import CertificateCache
+from services.inbound.receiver import WebhookReceiver
 from tests.integration.money_helpers import paid_order, signed_mandate
 from tests.integration.test_payout_flow import (  # noqa: F401 - fixtures
     _cheap_password_hashing, approved_upload, csv_bytes, staff,

@@ -14,11 +14,11 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from services.bootstrap import Services, build_services
-from services.cli import main as cli_main
-from services.errors import InputError, PermissionDeniedError
-from services.exports.orders import export_orders, export_orders_bytes, money_text, neutralise
-from services.orders import OrderFilters
+from services.entrypoints.bootstrap import Services, build_services
+from services.entrypoints.cli import main as cli_main
+from services.core.errors import InputError, PermissionDeniedError
+from services.orders.exports.orders import export_orders, export_orders_bytes, money_text, neutralise
+from services.orders.book import OrderFilters
 from tests.conftest import settings_for
 from tests.integration.test_order_search import (
     VIEWER,
@@ -146,7 +146,7 @@ def test_cli_export_writes_the_filtered_file(
 def test_xlsx_continues_on_a_new_sheet_instead_of_cutting_rows(
     sqlite_services: Services, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from services.exports import orders as exports
+    from services.orders.exports import orders as exports
 
     monkeypatch.setattr(exports, "XLSX_MAX_ROWS", 50)  # Excel's real limit is 1,048,576
     insert_orders(sqlite_services, make_orders(120, seed=15))

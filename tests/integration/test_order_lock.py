@@ -8,8 +8,8 @@ import time
 
 import pytest
 
-from services import order_updates
-from services.bootstrap import Services
+from services.orders import events as order_updates
+from services.entrypoints.bootstrap import Services
 from tests.integration.money_helpers import paid_order
 
 

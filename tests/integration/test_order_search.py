@@ -11,10 +11,10 @@ import pytest
 from sqlalchemy import insert
 
 from data.models import AuditEntry, Order, Refund, WebhookDelivery
-from services.access import Actor
-from services.bootstrap import Services, build_services
-from services.errors import InputError, NotFoundError, PermissionDeniedError
-from services.orders import (
+from services.core.access import Actor
+from services.entrypoints.bootstrap import Services, build_services
+from services.core.errors import InputError, NotFoundError, PermissionDeniedError
+from services.orders.book import (
     OrderFilters,
     count_orders,
     filter_choices,

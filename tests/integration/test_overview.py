@@ -13,9 +13,9 @@ import pytest
 from sqlalchemy import insert
 
 from data.models import Order, Refund
-from services.access import Actor
-from services.bootstrap import Services, build_services
-from services.overview import get_overview
+from services.core.access import Actor
+from services.entrypoints.bootstrap import Services, build_services
+from services.orders.overview import get_overview
 from tests.conftest import settings_for
 
 STATUSES = ["PAID", "PAID", "PAID", "EXPIRED", "CANCELED", "REFUNDED", "FULL_REFUNDED", "PENDING"]
@@ -106,7 +106,7 @@ def test_refunds_reduce_net_and_conversion_ignores_open_orders(berlin: Services)
 
 
 def test_an_end_before_the_start_is_refused_with_a_fix(berlin: Services) -> None:
-    from services.errors import InputError
+    from services.core.errors import InputError
 
     with pytest.raises(InputError, match="pick an end on or after the start"):
         get_overview(berlin, VIEWER, start=date(2026, 5, 10), end=date(2026, 5, 9))

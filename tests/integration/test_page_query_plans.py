@@ -22,13 +22,15 @@ from sqlalchemy import event, text, update
 from sqlalchemy.engine import Engine
 
 from data.models import Order, User
-from services import audit, mandates, refund_list
-from services.access import Actor
-from services.bootstrap import Services
-from services.demo_data import seed_demo_data
-from services.orders import OrderFilters, count_orders, filter_choices, search_orders
-from services.overview import get_overview
-from services.payment_requests import recent_requests
+from services.core import audit
+from services.mandates import contracts as mandates
+from services.refunds import listing as refund_list
+from services.core.access import Actor
+from services.entrypoints.bootstrap import Services
+from services.demo.data import seed_demo_data
+from services.orders.book import OrderFilters, count_orders, filter_choices, search_orders
+from services.orders.overview import get_overview
+from services.orders.payment_requests import recent_requests
 from services.payouts import views as payout_views
 from services.reconciliation import runs
 

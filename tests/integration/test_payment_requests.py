@@ -9,9 +9,9 @@ import pytest
 from sqlmodel import select
 
 from data.models import AuditEntry, Order
-from services import payment_requests as pr
-from services.bootstrap import Services
-from services.errors import ConflictError, InputError, PermissionDeniedError
+from services.orders import payment_requests as pr
+from services.entrypoints.bootstrap import Services
+from services.core.errors import ConflictError, InputError, PermissionDeniedError
 from services.providers.binance_pay import endpoints as ep
 from services.providers.binance_pay.sandbox import FaultKind
 from tests.integration.money_helpers import staff

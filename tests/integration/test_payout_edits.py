@@ -8,8 +8,8 @@ import json
 from sqlmodel import select
 
 from data.models import AuditEntry
-from services.access import Actor
-from services.bootstrap import Services
+from services.core.access import Actor
+from services.entrypoints.bootstrap import Services
 from services.payouts import drafts
 from services.payouts.validation import LineEdit
 from tests.integration.test_payout_flow import (  # noqa: F401  (staff is a fixture)

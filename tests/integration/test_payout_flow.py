@@ -12,14 +12,15 @@ import pytest
 from sqlmodel import col, select
 
 from data.models import Approval, AuditEntry, PayoutBatch, PayoutLine
-from services import auth, users
-from services.access import Actor, cli_actor
-from services.bootstrap import Services
-from services.errors import ConflictError, InputError, PermissionDeniedError
+from services.identity import sign_in as auth
+from services.identity import users
+from services.core.access import Actor, cli_actor
+from services.entrypoints.bootstrap import Services
+from services.core.errors import ConflictError, InputError, PermissionDeniedError
 from services.payouts import approval, drafts, sending, states
 from services.payouts.validation import ValidationResult
-from services.provider_events import ProviderEvent, dispatch
-from services.sync import run_pass
+from services.inbound.dispatch import ProviderEvent, dispatch
+from services.inbound.sync_runner import run_pass
 
 HEADER = "receive_type,receiver,amount,currency,remark,merchant_send_id\n"
 

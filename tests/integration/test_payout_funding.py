@@ -10,9 +10,9 @@ import pytest
 from sqlmodel import select
 
 from data.models import AuditEntry
-from services import balances
-from services.access import Actor
-from services.bootstrap import Services
+from services.payouts import balances
+from services.core.access import Actor
+from services.entrypoints.bootstrap import Services
 from services.payouts import drafts, sending, states, views
 from services.providers.errors import AuthenticationError
 from tests.integration.test_payout_flow import (  # noqa: F401  (staff is a fixture)

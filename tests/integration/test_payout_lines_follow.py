@@ -9,7 +9,7 @@ from decimal import Decimal
 
 import pytest
 
-from services.bootstrap import Services
+from services.entrypoints.bootstrap import Services
 from services.payouts import sending, views
 from services.providers.errors import TransientServerError
 from tests.integration.test_payout_flow import (  # noqa: F401 - fixtures

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from services.bootstrap import Services
-from services.cli import build_parser
+from services.entrypoints.bootstrap import Services
+from services.entrypoints.cli import build_parser
 from services.payouts import not_sent, sending, states
 from services.providers.binance_pay import endpoints as ep
 from tests.integration.test_faults_retry import with_faults
@@ -30,8 +30,8 @@ def test_a_batch_refused_three_times_waits_and_is_counted(
     assert not_sent.count_not_sent(services) == 1
     assert not_sent.uploads_not_sent(services, staff["vic"]) == {ref: 1}
 
-    import services.bootstrap as bootstrap
-    from services.cli import sync as sync_cli
+    import services.entrypoints.bootstrap as bootstrap
+    from services.entrypoints.cli import sync as sync_cli
 
     # The command builds (and disposes) services of its own on the same store; it imports the
     # builder when it runs (a fast `paydesk --help`), so the builder is replaced where it lives.

@@ -13,8 +13,8 @@ from sqlmodel import Session
 
 from data.db import make_engine
 from data.models import PayoutBatch, PayoutLine
-from services.cli import main
-from services.config import get_settings
+from services.entrypoints.cli import main
+from services.core.config import get_settings
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "payouts"
 

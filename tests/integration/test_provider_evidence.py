@@ -12,13 +12,14 @@ import pytest
 from sqlmodel import col, select
 
 from data.models import AuditEntry, DirectDebit, Order, Refund
-from services import order_updates, refunds
-from services.bootstrap import Services
+from services.orders import events as order_updates
+from services.refunds import commands as refunds
+from services.entrypoints.bootstrap import Services
 from services.providers.base import OrderState, OrderStatus
 from services.providers.binance_pay.sandbox.webhooks import WebhookSigner, envelope
 from services.providers.base import Certificate
-from services.webhooks.certificates import CertificateCache
-from services.webhooks.receiver import WebhookReceiver
+from services.inbound.certificates import CertificateCache
+from services.inbound.receiver import WebhookReceiver
 from tests.integration.money_helpers import paid_order, signed_mandate, staff
 
 SIGNER = WebhookSigner()
@@ -119,7 +120,7 @@ def test_a_refund_notification_for_three_times_the_order_keeps_our_figure(
 
 
 def test_a_debit_payment_for_another_amount_keeps_the_debit_open(services: Services) -> None:
-    from services import debits
+    from services.mandates import debits
 
     olga = staff(services)["olga"]
     mandate = signed_mandate(services, limit="50")
@@ -131,7 +132,7 @@ def test_a_debit_payment_for_another_amount_keeps_the_debit_open(services: Servi
         "currency": "USDT", "transactTime": int(time.time() * 1000)})
     after = _get(services, DirectDebit, merchant_request_id=outcome.merchant_request_id)
     assert after.status != "SUCCESS" and "2000 USDT" in (after.review_note or "")
-    from services import mandates
+    from services.mandates import contracts as mandates
 
     [listed] = mandates.list_debits(services, olga, mandates.ListFilter())
     assert listed["review_note"] == after.review_note  # shown on the Mandates page and export
@@ -140,9 +141,11 @@ def test_a_debit_payment_for_another_amount_keeps_the_debit_open(services: Servi
 def test_an_item_under_review_is_a_break_in_reconciliation(services: Services) -> None:
     from datetime import date
 
-    from services.access import Actor
+    from services.core.access import Actor
     from services.reconciliation import matching as m
-    from services.reconciliation import runs, simulate, statements
+    from services.reconciliation import runs
+    from services.demo import statement_simulation as simulate
+    from services.reconciliation import statements
 
     operator = Actor(user_id=None, username="olga", role="operator")
     march, march_end = date(2026, 3, 1), date(2026, 3, 31)

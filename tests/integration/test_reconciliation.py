@@ -12,11 +12,14 @@ import pytest
 from sqlmodel import select
 
 from data.models import AuditEntry, Order, Statement
-from services.access import Actor
-from services.bootstrap import Services
-from services.errors import ConflictError, PermissionDeniedError
+from services.core.access import Actor
+from services.entrypoints.bootstrap import Services
+from services.core.errors import ConflictError, PermissionDeniedError
 from services.reconciliation import matching as m
-from services.reconciliation import reports, runs, simulate, statements
+from services.reconciliation import reports
+from services.reconciliation import runs
+from services.demo import statement_simulation as simulate
+from services.reconciliation import statements
 
 OPERATOR = Actor(user_id=None, username="olga", role="operator")
 APPROVER = Actor(user_id=None, username="anton", role="approver")

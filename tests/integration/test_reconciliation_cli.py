@@ -8,12 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from services.access import Actor
-from services.bootstrap import Services
-from services.cli import main
-from services.config import get_settings
+from services.core.access import Actor
+from services.entrypoints.bootstrap import Services
+from services.entrypoints.cli import main
+from services.core.config import get_settings
 from services.reconciliation import matching as m
-from services.reconciliation import runs, simulate
+from services.reconciliation import runs
+from services.demo import statement_simulation as simulate
 
 APPROVER = Actor(user_id=None, username="anton", role="approver")
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "statements"

@@ -20,11 +20,13 @@ import pytest
 from sqlmodel import select
 
 from data.models import DirectDebit, Order, PayoutBatch, PayoutLine, Refund
-from services.access import Actor
-from services.bootstrap import Services, build_services
-from services.demo_data import seed_demo_data
+from services.core.access import Actor
+from services.entrypoints.bootstrap import Services, build_services
+from services.demo.data import seed_demo_data
 from services.reconciliation import matching as m
-from services.reconciliation import runs, simulate, statements
+from services.reconciliation import runs
+from services.demo import statement_simulation as simulate
+from services.reconciliation import statements
 from services.reconciliation.runs import ItemView
 from tests.conftest import settings_for
 

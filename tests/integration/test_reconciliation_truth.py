@@ -13,10 +13,12 @@ import pytest
 from sqlmodel import select
 
 from data.models import AuditEntry, ReconciliationItem, ReconciliationRun
-from services.bootstrap import Services
-from services.errors import InputError
+from services.entrypoints.bootstrap import Services
+from services.core.errors import InputError
 from services.reconciliation import matching as m
-from services.reconciliation import reports, runs, simulate
+from services.reconciliation import reports
+from services.reconciliation import runs
+from services.demo import statement_simulation as simulate
 from tests.integration.test_reconciliation import (
     APPROVER,
     MARCH,

@@ -13,9 +13,9 @@ from sqlalchemy import func
 from sqlmodel import col, select
 
 from data.models import Refund
-from services import refunds
-from services.bootstrap import Services
-from services.errors import ConflictError
+from services.refunds import commands as refunds
+from services.entrypoints.bootstrap import Services
+from services.core.errors import ConflictError
 from services.providers.base import RefundResult, RefundState
 from tests.integration.money_helpers import fast_commits, paid_order, staff
 

@@ -12,9 +12,11 @@ import pytest
 from sqlmodel import select
 
 from data.models import Approval, AuditEntry, Order, Refund
-from services import bulk_refunds, refund_updates, refunds
-from services.bootstrap import Services
-from services.errors import ConflictError, MoneyError
+from services.refunds import bulk as bulk_refunds
+from services.refunds import events as refund_updates
+from services.refunds import commands as refunds
+from services.entrypoints.bootstrap import Services
+from services.core.errors import ConflictError, MoneyError
 from services.providers.binance_pay import errors as bp_errors
 from tests.integration.money_helpers import attach_sink, paid_order, staff
 

@@ -10,9 +10,11 @@ import pytest
 from sqlmodel import col, select
 
 from data.models import Approval, AuditEntry, Order, Refund
-from services import refund_updates, refunds
-from services.bootstrap import Services
-from services.errors import (
+from services.refunds import events as refund_updates
+from services.refunds import sync as refund_sync
+from services.refunds import commands as refunds
+from services.entrypoints.bootstrap import Services
+from services.core.errors import (
     ConflictError, InputError, LimitExceededError, NotFoundError, PermissionDeniedError,
 )
 from services.providers.binance_pay.sandbox import FaultKind
@@ -159,10 +161,10 @@ def test_timeout_leaves_unknown_and_sync_resolves_it_without_a_second_refund(
     assert outcome.status == "UNKNOWN"
     # While UNKNOWN the amount stays held: nobody can refund it a second time meanwhile.
     assert refunds.refund_position(services, people["olga"], order.id).refundable == Decimal("60")
-    print(refund_updates.sync_refund(services, outcome.refund_request_id))
+    print(refund_sync.sync_refund(services, outcome.refund_request_id))
     assert _refund(services, outcome.refund_request_id).status == "REFUNDING"
     services.sandbox.advance(10)
-    refund_updates.sync_open_refunds(services, older_than_seconds=0)
+    refund_sync.sync_open_refunds(services, older_than_seconds=0)
     assert _refund(services, outcome.refund_request_id).status == "SUCCESS"
     assert len(_sandbox_refunds(services)) == 1
     assert _order(services, order.id).refunded_amount == Decimal("20")
@@ -180,9 +182,9 @@ def test_unknown_that_never_arrived_is_resent_with_the_same_id(
         patch.setattr(services.provider, "refund", lost)
         outcome = ask(services, people["olga"], order, "5")
     assert outcome.status == "UNKNOWN" and _sandbox_refunds(services) == []
-    refund_updates.sync_refund(services, outcome.refund_request_id)
+    refund_sync.sync_refund(services, outcome.refund_request_id)
     assert _refund(services, outcome.refund_request_id).status == "REFUNDING"
-    refund_updates.sync_refund(services, outcome.refund_request_id)  # queried, not resent
+    refund_sync.sync_refund(services, outcome.refund_request_id)  # queried, not resent
     assert [e["refundRequestId"] for e in _sandbox_refunds(services)] == [
         outcome.refund_request_id]
 

@@ -20,28 +20,29 @@ from sqlmodel import SQLModel, select
 
 import services as services_package
 from data.models import AuditEntry
-from services import auth, users
-from services.access import APPROVER, OPERATOR, VIEWER, Actor, cli_actor
-from services.bootstrap import Services
-from services.errors import PermissionDeniedError
-from services.refusals import ACTION as REFUSED
+from services.identity import sign_in as auth
+from services.identity import users
+from services.core.access import APPROVER, OPERATOR, VIEWER, Actor, cli_actor
+from services.entrypoints.bootstrap import Services
+from services.core.errors import PermissionDeniedError
+from services.core.refusals import ACTION as REFUSED
 
 ADMIN_CLI = cli_actor("tester")
 PASSWORD = "correct horse battery"
 
 # What a viewer may call: reading, exporting, asking the provider for news, their own account.
 VIEWER_MAY = {
-    "services.approvals.list_pending",
-    "services.auth.sign_out", "services.auth.enrol_totp", "services.auth.change_own_password",
-    "services.auth.second_factor_state",
-    "services.exports.orders.export_orders", "services.exports.orders.export_orders_bytes",
-    "services.mandates.signing_links", "services.mandates.sync_contract",
-    "services.mandates.list_mandates", "services.mandates.list_debits",
-    "services.orders.search_orders", "services.orders.count_orders",
-    "services.orders.filter_choices", "services.orders.get_order_detail",
-    "services.overview.get_overview",
-    "services.payment_requests.resolve_request", "services.payment_requests.refresh_request",
-    "services.payment_requests.get_request", "services.payment_requests.recent_requests",
+    "services.core.approvals.list_pending",
+    "services.identity.sign_in.sign_out", "services.identity.sign_in.enrol_totp", "services.identity.sign_in.change_own_password",
+    "services.identity.sign_in.second_factor_state",
+    "services.orders.exports.orders.export_orders", "services.orders.exports.orders.export_orders_bytes",
+    "services.mandates.contracts.signing_links", "services.mandates.contracts.sync_contract",
+    "services.mandates.contracts.list_mandates", "services.mandates.contracts.list_debits",
+    "services.orders.book.search_orders", "services.orders.book.count_orders",
+    "services.orders.book.filter_choices", "services.orders.book.get_order_detail",
+    "services.orders.overview.get_overview",
+    "services.orders.payment_requests.resolve_request", "services.orders.payment_requests.refresh_request",
+    "services.orders.payment_requests.get_request", "services.orders.payment_requests.recent_requests",
     "services.payouts.drafts.draft_record", "services.payouts.drafts.excluded_lines",
     "services.payouts.drafts.recorded_warnings", "services.payouts.following.refresh_upload",
     "services.payouts.views.list_uploads", "services.payouts.views.upload",
@@ -50,41 +51,41 @@ VIEWER_MAY = {
     "services.reconciliation.reports.write_all",
     "services.reconciliation.runs.list_runs", "services.reconciliation.runs.get_run",
     "services.reconciliation.runs.list_items", "services.reconciliation.runs.breaks_per_day",
-    "services.refund_list.count_refunds", "services.refund_list.list_refunds",
-    "services.refund_list.filter_choices", "services.refund_list.export_refunds_csv",
-    "services.refunds.refund_position",
-    "services.sessions.start",  # a signed-in person's own browser session
-    "services.balances.read_balances", "services.follow.check_open",
-    "services.follow.open_items", "services.payouts.drafts.recorded_edits",
-    "services.reconciliation.runs.break_summary", "services.rollups.check",
+    "services.refunds.listing.count_refunds", "services.refunds.listing.list_refunds",
+    "services.refunds.listing.filter_choices", "services.refunds.listing.export_refunds_csv",
+    "services.refunds.commands.refund_position",
+    "services.identity.sessions.start",  # a signed-in person's own browser session
+    "services.payouts.balances.read_balances", "services.desk.follow.check_open",
+    "services.desk.follow.open_items", "services.payouts.drafts.recorded_edits",
+    "services.reconciliation.runs.break_summary", "services.orders.rollups.check",
     # the finance desk: each person's inbox and alerts hold only what their role may act on
-    "services.inbox.items", "services.inbox.count",
-    "services.alerts.open_alerts", "services.alerts.alerts_in_inbox",
-    "services.customers.search", "services.customers.profile",
+    "services.desk.inbox.items", "services.desk.inbox.count",
+    "services.desk.alerts.open_alerts", "services.desk.alerts.alerts_in_inbox",
+    "services.desk.customers.search", "services.desk.customers.profile",
     # scheduling a report is exporting: every role exports; pausing another's is refused below
-    "services.reports.create_schedule", "services.reports.set_active",
-    "services.reports.list_schedules", "services.reports.list_runs", "services.reports.run_file",
+    "services.desk.scheduled_reports.create_schedule", "services.desk.scheduled_reports.set_active",
+    "services.desk.scheduled_reports.list_schedules", "services.desk.scheduled_reports.list_runs", "services.desk.scheduled_reports.run_file",
     # a person's own saved filters of a page they may read
-    "services.saved_views.save", "services.saved_views.mine", "services.saved_views.remove",
+    "services.desk.saved_views.save", "services.desk.saved_views.mine", "services.desk.saved_views.remove",
 }
 # The checks themselves, not services.
-HELPERS = {"services.refusals.require", "services.refusals.require_any",
-           "services.refusals.refuse"}
+HELPERS = {"services.core.refusals.require", "services.core.refusals.require_any",
+           "services.core.refusals.refuse"}
 # Decisions belong to approvers: an operator is refused too (duties are separated).
 APPROVER_ONLY = {
-    "services.approvals.decide", "services.payouts.approval.approve",
+    "services.core.approvals.decide", "services.payouts.approval.approve",
     "services.payouts.approval.reject", "services.payouts.approval.awaiting_approval",
-    "services.refunds.decide_refund", "services.refunds.refund_ids_awaiting_approval",
+    "services.refunds.commands.decide_refund", "services.refunds.commands.refund_ids_awaiting_approval",
     "services.reconciliation.runs.resolve_item",
-    "services.inbox.payout_uploads_to_approve", "services.inbox.refunds_to_approve",
-    "services.inbox.needs_review", "services.inbox.breaks_to_resolve",
+    "services.desk.inbox.payout_uploads_to_approve", "services.desk.inbox.refunds_to_approve",
+    "services.desk.inbox.needs_review", "services.desk.inbox.breaks_to_resolve",
 }
 
 
 def acting_services() -> dict[str, Callable[..., Any]]:
     found: dict[str, Callable[..., Any]] = {}
     for info in pkgutil.walk_packages(services_package.__path__, "services."):
-        if ".providers" in info.name or ".cli" in info.name or "demo_data" in info.name:
+        if ".providers" in info.name or ".cli" in info.name or ".demo." in info.name:
             continue
         module = importlib.import_module(info.name)
         for name, function in inspect.getmembers(module, inspect.isfunction):
@@ -104,8 +105,8 @@ def test_every_acting_service_is_classified() -> None:
     assert VIEWER_MAY <= set(ALL), sorted(VIEWER_MAY - set(ALL))
     assert APPROVER_ONLY <= set(REFUSED_TO_VIEWERS)
     # A sanity floor: the money movements are among those refused to viewers.
-    for name in ("services.payouts.sending.send_batch", "services.refunds.request_refund",
-                 "services.users.set_role", "services.system.describe_configuration"):
+    for name in ("services.payouts.sending.send_batch", "services.refunds.commands.request_refund",
+                 "services.identity.users.set_role", "services.core.system.describe_configuration"):
         assert name in REFUSED_TO_VIEWERS
 
 
@@ -189,16 +190,16 @@ def test_an_operator_cannot_decide(services: Services, name: str) -> None:
 NOBODY_IS_NOT_REFUSED = {
     # the caller's own account or session: with no one signed in there is no one to act for, and
     # they say so in their own words (tests/integration/test_auth.py, test_sessions.py)
-    "services.auth.sign_out", "services.auth.enrol_totp", "services.auth.change_own_password",
-    "services.auth.second_factor_state", "services.sessions.start",
+    "services.identity.sign_in.sign_out", "services.identity.sign_in.enrol_totp", "services.identity.sign_in.change_own_password",
+    "services.identity.sign_in.second_factor_state", "services.identity.sessions.start",
     # no person is the system asking the provider for news (the sync worker and the funding
     # check call these without one); they read and record what the provider says, nothing else
-    "services.balances.read_balances", "services.mandates.sync_contract",
-    "services.payment_requests.refresh_request", "services.payment_requests.resolve_request",
+    "services.payouts.balances.read_balances", "services.mandates.contracts.sync_contract",
+    "services.orders.payment_requests.refresh_request", "services.orders.payment_requests.resolve_request",
     # what waits for the caller, filtered by what their role may act on: nobody holds no role
     # and is shown nothing (test_filtered_lists_show_nobody_nothing below)
-    "services.inbox.items", "services.inbox.count", "services.alerts.open_alerts",
-    "services.approvals.list_pending",
+    "services.desk.inbox.items", "services.desk.inbox.count", "services.desk.alerts.open_alerts",
+    "services.core.approvals.list_pending",
 }
 
 
@@ -218,7 +219,7 @@ def test_deciding_on_ones_own_item_is_a_refusal_on_record(services: Services) ->
     """A refusal raised inside a transaction survives that transaction's rollback."""
     from decimal import Decimal
 
-    from services import approvals
+    from services.core import approvals
 
     approver = _person(services, "anna", APPROVER)
     with services.uow() as uow:
@@ -239,7 +240,9 @@ def test_filtered_lists_show_nobody_nothing(services: Services) -> None:
     from decimal import Decimal
 
     from data.models import Alert
-    from services import alerts, approvals, inbox
+    from services.desk import alerts
+    from services.core import approvals
+    from services.desk import inbox
 
     operator = _person(services, "otto", OPERATOR)
     approver = _person(services, "anna", APPROVER)

@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from services import reports
-from services.access import Actor, cli_actor
-from services.bootstrap import Services
-from services.cli import main
-from services.config import get_settings
-from services.users import create_user
+from services.desk import scheduled_reports as reports
+from services.core.access import Actor, cli_actor
+from services.entrypoints.bootstrap import Services
+from services.entrypoints.cli import main
+from services.core.config import get_settings
+from services.identity.users import create_user
 
 
 @pytest.fixture

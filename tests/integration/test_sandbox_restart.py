@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlmodel import select
 
-from services.bootstrap import Services
+from services.entrypoints.bootstrap import Services
 from tests.integration.money_helpers import staff
 
 
@@ -12,8 +12,8 @@ def test_a_restarted_sandbox_never_reissues_a_provider_id(services: Services) ->
     """Two `make run`s on one store: the second sandbox starts empty, and its first payment
     request must neither collide with the first run's orders nor leave one without its id."""
     from data.models import Order
-    from services import payment_requests
-    from services.bootstrap import build_services
+    from services.orders import payment_requests
+    from services.entrypoints.bootstrap import build_services
 
     olga = staff(services)["olga"]
     first = payment_requests.create_request(services, olga, amount="10", currency="USDT",

@@ -14,12 +14,12 @@ from sqlmodel import Session, select
 
 from data import bulk, migrate
 from data.models import DirectDebit, Mandate, Order, PayoutBatch, PayoutLine, Refund
-from services import demo_data
-from services.bootstrap import Services, build_services
-from services.cli import main
-from services.config import get_settings
-from services.demo_data.tables import TABLE_ORDER
-from services.errors import ConfigurationError, ConflictError
+from services.demo import data as demo_data
+from services.entrypoints.bootstrap import Services, build_services
+from services.entrypoints.cli import main
+from services.core.config import get_settings
+from services.demo.data.tables import TABLE_ORDER
+from services.core.errors import ConfigurationError, ConflictError
 from tests.conftest import settings_for, throwaway_postgres_database
 
 NOW = datetime(2026, 3, 1, 15, 30, tzinfo=UTC)
@@ -146,7 +146,7 @@ def test_a_failure_half_way_leaves_nothing_behind(
     services = _services(_new_sqlite(tmp_path, "fail.db"))
     real = bulk.insert_columns
     # Small enough to exercise the index drop/rebuild path on orders too.
-    monkeypatch.setattr("services.demo_data.writer.DEFER_INDEXES_FROM_ROWS", 1000)
+    monkeypatch.setattr("services.demo.data.writer.DEFER_INDEXES_FROM_ROWS", 1000)
 
     def failing(connection, table, columns):  # type: ignore[no-untyped-def]
         if table.name == "payout_lines":

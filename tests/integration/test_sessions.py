@@ -10,9 +10,11 @@ import pytest
 from sqlmodel import select
 
 from data.models import UserSession
-from services import auth, sessions, users
-from services.access import Actor, cli_actor
-from services.bootstrap import Services
+from services.identity import sign_in as auth
+from services.identity import sessions
+from services.identity import users
+from services.core.access import Actor, cli_actor
+from services.entrypoints.bootstrap import Services
 from tests.integration.test_auth import PASSWORD, Clock
 
 CLI = cli_actor("tester")

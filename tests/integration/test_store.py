@@ -12,7 +12,7 @@ from sqlalchemy import func, insert, inspect, select
 from data import migrate
 from data.models import Order
 from data.types import MoneyPrecisionError
-from services.bootstrap import Services
+from services.entrypoints.bootstrap import Services
 
 
 def _order(n: int, amount: Decimal, **extra: object) -> dict[str, object]:

@@ -13,11 +13,11 @@ import pytest
 from sqlmodel import col, select
 
 from data.models import AuditEntry, Order, Refund
-from services.bootstrap import Services
-from services.cli import build_parser
-from services.provider_factory import ProviderBundle
+from services.entrypoints.bootstrap import Services
+from services.entrypoints.cli import build_parser
+from services.entrypoints.provider_factory import ProviderBundle
 from services.providers.base import OrderState, OrderStatus
-from services.sync import run_pass
+from services.inbound.sync_runner import run_pass
 
 
 def _create(services: Services, merchant_trade_no: str, status: str = "INITIAL") -> str:
@@ -110,7 +110,7 @@ class _SlowProvider:
 
 def _worker_services(services: Services, provider: _SlowProvider) -> Services:
     """A second 'process': its own engine and pool on the same store, and the slow provider."""
-    from services.bootstrap import build_services
+    from services.entrypoints.bootstrap import build_services
 
     other = build_services(services.settings)
     other.provider_factory = lambda _settings: ProviderBundle(provider, None, None)  # type: ignore[arg-type]
@@ -161,14 +161,14 @@ def test_cli_sync_runs_one_pass(services: Services, monkeypatch: pytest.MonkeyPa
     assert args.handler(args) == 0
     assert "orders: 0 claimed" in capsys.readouterr().out
     bad = build_parser().parse_args(["sync", "--kind", "nonsense"])
-    from services.errors import InputError
+    from services.core.errors import InputError
 
     with pytest.raises(InputError, match="no sync job for nonsense"):
         bad.handler(bad)
 
 
 def test_loop_stops_when_asked(services: Services, monkeypatch: pytest.MonkeyPatch) -> None:
-    from services.cli.sync import _run
+    from services.entrypoints.cli.sync import _run
 
     monkeypatch.setenv("DATABASE_URL", services.settings.database_url)
     monkeypatch.setenv("PAYDESK_MODE", "sandbox")
@@ -179,7 +179,7 @@ def test_loop_stops_when_asked(services: Services, monkeypatch: pytest.MonkeyPat
 
 
 def test_sync_resolves_an_unknown_refund_without_a_second_refund(services: Services) -> None:
-    from services import refunds
+    from services.refunds import commands as refunds
     from services.providers.binance_pay.sandbox import FaultKind
     from tests.integration.money_helpers import paid_order, staff
 

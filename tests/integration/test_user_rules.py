@@ -6,10 +6,11 @@ from __future__ import annotations
 import argon2
 import pytest
 
-from services import auth, users
-from services.access import ADMIN, VIEWER, Actor, cli_actor
-from services.bootstrap import Services
-from services.errors import PermissionDeniedError
+from services.identity import sign_in as auth
+from services.identity import users
+from services.core.access import ADMIN, VIEWER, Actor, cli_actor
+from services.entrypoints.bootstrap import Services
+from services.core.errors import PermissionDeniedError
 from tests.integration.test_refusals import refusals_of
 
 CLI = cli_actor("tester")

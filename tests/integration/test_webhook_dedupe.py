@@ -11,12 +11,12 @@ from decimal import Decimal
 from sqlmodel import col, select
 
 from data.models import Order, WebhookDelivery
-from services.bootstrap import Services
+from services.entrypoints.bootstrap import Services
 from services.providers.base import Certificate
 from services.providers.binance_pay.sandbox.webhooks import WebhookSigner, envelope
-from services.webhooks import receiver as receiver_module
-from services.webhooks.certificates import CertificateCache
-from services.webhooks.receiver import WebhookReceiver
+from services.inbound import receiver as receiver_module
+from services.inbound.certificates import CertificateCache
+from services.inbound.receiver import WebhookReceiver
 
 SIGNER = WebhookSigner()
 PREPAY = "29383937493038367100"

@@ -17,11 +17,11 @@ import pytest
 
 from data.models import Order
 
-from services.bootstrap import Services
-from services.webhooks.app import MAX_BODY_BYTES, WEBHOOK_PATH, create_app
-from services.webhooks.certificates import CertificateCache
-from services.webhooks.limits import SourceLimiter
-from services.webhooks.receiver import REFUSED_BODY_CHARS, WebhookReceiver
+from services.entrypoints.bootstrap import Services
+from services.entrypoints.webhooks_app import MAX_BODY_BYTES, WEBHOOK_PATH, create_app
+from services.inbound.certificates import CertificateCache
+from services.inbound.limits import SourceLimiter
+from services.inbound.receiver import REFUSED_BODY_CHARS, WebhookReceiver
 from tests.integration.test_webhook_receiver import (
     SIGNER,
     AsgiPoster,

@@ -14,14 +14,14 @@ from sqlmodel import col, select
 from starlette.applications import Starlette
 
 from data.models import AuditEntry, Order, WebhookDelivery
-from services.bootstrap import Services
-from services.cli import build_parser
+from services.entrypoints.bootstrap import Services
+from services.entrypoints.cli import build_parser
 from services.providers.base import Certificate
 from services.providers.binance_pay.sandbox.webhooks import WebhookSigner, envelope
 from services.providers.errors import TransientServerError
-from services.webhooks.app import WEBHOOK_PATH, create_app
-from services.webhooks.certificates import CertificateCache
-from services.webhooks.receiver import WebhookReceiver
+from services.entrypoints.webhooks_app import WEBHOOK_PATH, create_app
+from services.inbound.certificates import CertificateCache
+from services.inbound.receiver import WebhookReceiver
 
 SUCCESS = {"returnCode": "SUCCESS", "returnMessage": None}
 PREPAY = "29383937493038367292"  # above 2**63, like real Binance ids
@@ -343,7 +343,7 @@ def _order_by_prepay(services: Services, prepay: str) -> Order:
 def test_a_failed_application_is_kept_and_the_retry_applies_it(
     services: Services, client: AsgiPoster, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from services.webhooks import receiver as receiver_module
+    from services.inbound import receiver as receiver_module
 
     order_id = _add_order(services)
     real_dispatch = receiver_module.dispatch

@@ -17,11 +17,11 @@ from streamlit.testing.v1 import AppTest
 
 from dashboard.auth import ACTOR_KEY, SEEN_KEY
 from data import migrate
-from services import auth
-from services.access import Actor
-from services.bootstrap import Services, build_services
-from services.config import Settings, get_settings
-from services.users import DEMO_USERS, ensure_demo_users
+from services.identity import sign_in as auth
+from services.core.access import Actor
+from services.entrypoints.bootstrap import Services, build_services
+from services.core.config import Settings, get_settings
+from services.identity.users import DEMO_USERS, ensure_demo_users
 
 APP_PATH = str(Path(__file__).resolve().parents[2] / "dashboard" / "app.py")
 APP_TIMEOUT = 15

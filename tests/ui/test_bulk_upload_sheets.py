@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 from streamlit.testing.v1 import AppTest
 
-from services.bootstrap import Services
+from services.entrypoints.bootstrap import Services
 from tests.fixtures import hostile
 
 HEADER = ("merchantTradeNo", "amount", "reason")

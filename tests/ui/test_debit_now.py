@@ -12,7 +12,7 @@ from sqlmodel import select
 from streamlit.testing.v1 import AppTest
 
 from data.models import DirectDebit, Mandate
-from services.bootstrap import Services
+from services.entrypoints.bootstrap import Services
 
 PAGE = "app_pages/mandates.py"
 

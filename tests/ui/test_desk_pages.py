@@ -12,8 +12,8 @@ from streamlit.testing.v1 import AppTest
 
 from dashboard.navigation import inbox_title, sections_for
 from data.models import Order, PayoutBatch, User
-from services import reports
-from services.bootstrap import Services
+from services.desk import scheduled_reports as reports
+from services.entrypoints.bootstrap import Services
 from services.payouts import approval, drafts
 from tests.ui.conftest import demo_actor
 
@@ -115,7 +115,7 @@ def test_an_admin_adds_a_user_who_can_then_sign_in(
     assert "User nora added as approver." in _text(at)
     table = at.dataframe[0].value
     assert "nora" in set(table["Username"])
-    from services import auth
+    from services.identity import sign_in as auth
 
     assert auth.authenticate(ui_services, "nora", "a long enough secret").status == "ok"
 
@@ -218,7 +218,7 @@ def test_a_saved_orders_view_becomes_a_link(
 def test_a_failed_refund_alerts_the_operator_in_the_inbox(
         signed_in_app: Callable[[str], AppTest], ui_services: Services) -> None:
     from data.models import Refund
-    from services import alerts
+    from services.desk import alerts
 
     alerts.collect(ui_services)  # alerts begin now
     with ui_services.uow() as uow:
@@ -243,7 +243,7 @@ def test_a_failed_refund_alerts_the_operator_in_the_inbox(
 def test_a_refund_approved_in_the_inbox_is_reported_in_words(
         signed_in_app: Callable[[str], AppTest], ui_services: Services) -> None:
     """Issue 16: the approval said 'refund of 1500.0000 USDT accepted (REFUNDING)'."""
-    from services.refunds import request_refund
+    from services.refunds.commands import request_refund
     from tests.ui.test_refund_dialog import paid
 
     order = paid(ui_services, "2000")

@@ -10,12 +10,14 @@ from decimal import Decimal
 
 from streamlit.testing.v1 import AppTest
 
-from services import audit, mandates, refund_list
-from services.access import Actor
-from services.bootstrap import Services
-from services.demo_data import seed_demo_data
-from services.money import currency_decimals
+from services.core import audit
+from services.core.access import Actor
+from services.core.money import currency_decimals
+from services.demo.data import seed_demo_data
+from services.entrypoints.bootstrap import Services
+from services.mandates import contracts as mandates
 from services.payouts import views
+from services.refunds import listing as refund_list
 
 ADMIN = Actor(user_id=None, username="test", role="admin")
 

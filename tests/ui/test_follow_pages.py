@@ -13,8 +13,8 @@ from streamlit.testing.v1 import AppTest
 
 from dashboard.runtime import get_services
 from data.models import Refund
-from services import debits
-from services.bootstrap import Services
+from services.mandates import debits
+from services.entrypoints.bootstrap import Services
 from tests.integration.money_helpers import paid_order, signed_mandate
 from tests.ui.conftest import demo_actor
 

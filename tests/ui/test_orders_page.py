@@ -12,7 +12,7 @@ from sqlmodel import select
 from streamlit.testing.v1 import AppTest
 
 from data.models import Order, Refund, WebhookDelivery
-from services.bootstrap import Services
+from services.entrypoints.bootstrap import Services
 
 ORDERS_PAGE = "app_pages/orders.py"
 NOW = datetime.now(UTC).replace(microsecond=0)

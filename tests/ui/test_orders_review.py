@@ -9,7 +9,7 @@ from decimal import Decimal
 from streamlit.testing.v1 import AppTest
 
 from data.models import Order
-from services.bootstrap import Services
+from services.entrypoints.bootstrap import Services
 
 
 def test_orders_needing_review_are_named_above_the_table(

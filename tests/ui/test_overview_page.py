@@ -7,10 +7,10 @@ from collections.abc import Callable
 from streamlit.testing.v1 import AppTest
 
 from dashboard.components.formatting import format_tile_amount
-from services.access import Actor
-from services.bootstrap import Services
-from services.demo_data import seed_demo_data
-from services.overview import default_range, get_overview
+from services.core.access import Actor
+from services.entrypoints.bootstrap import Services
+from services.demo.data import seed_demo_data
+from services.orders.overview import default_range, get_overview
 
 VIEWER = Actor(user_id=None, username="test", role="viewer")
 

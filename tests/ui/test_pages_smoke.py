@@ -8,9 +8,9 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from dashboard.navigation import sections_for
-from services.access import ALL_ROLES
-from services.bootstrap import Services
-from services.demo_data import seed_demo_data
+from services.core.access import ALL_ROLES
+from services.entrypoints.bootstrap import Services
+from services.demo.data import seed_demo_data
 
 
 @pytest.mark.parametrize("role", sorted(ALL_ROLES))

@@ -10,8 +10,8 @@ from sqlmodel import select
 from streamlit.testing.v1 import AppTest
 
 from data.models import Order
-from services.bootstrap import Services
-from services.payment_requests import create_request
+from services.entrypoints.bootstrap import Services
+from services.orders.payment_requests import create_request
 from tests.ui.conftest import demo_actor
 
 PAGE = "app_pages/payment_requests.py"

@@ -12,7 +12,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from dashboard.runtime import get_services
-from services.bootstrap import Services
+from services.entrypoints.bootstrap import Services
 from tests.ui.test_payouts_page import GOOD, _batches, _open, _table
 
 

@@ -9,7 +9,7 @@ from decimal import Decimal
 from streamlit.testing.v1 import AppTest
 
 from data.models import PayoutBatch
-from services.bootstrap import Services
+from services.entrypoints.bootstrap import Services
 
 PAGE = "app_pages/payouts.py"
 

@@ -10,7 +10,7 @@ from sqlmodel import col, select
 from streamlit.testing.v1 import AppTest
 
 from data.models import PayoutBatch
-from services.bootstrap import Services
+from services.entrypoints.bootstrap import Services
 
 PAGE = "app_pages/payouts.py"
 GOOD = (

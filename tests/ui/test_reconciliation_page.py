@@ -8,8 +8,10 @@ from datetime import date
 from streamlit.testing.v1 import AppTest
 
 from dashboard.components.reconciliation_chart import breaks_figure
-from services.bootstrap import Services
-from services.reconciliation import runs, simulate, statements
+from services.entrypoints.bootstrap import Services
+from services.reconciliation import runs
+from services.demo import statement_simulation as simulate
+from services.reconciliation import statements
 from tests.ui.conftest import demo_actor
 
 PAGE = "app_pages/reconciliation.py"

@@ -9,7 +9,7 @@ from datetime import date
 
 from streamlit.testing.v1 import AppTest
 
-from services.bootstrap import Services
+from services.entrypoints.bootstrap import Services
 from services.reconciliation import runs
 from tests.ui.conftest import demo_actor
 from tests.ui.test_reconciliation_page import MARCH, PAGE, _arrange

@@ -11,7 +11,7 @@ from sqlmodel import select
 from streamlit.testing.v1 import AppTest
 
 from data.models import Order, Refund
-from services.bootstrap import Services
+from services.entrypoints.bootstrap import Services
 
 ORDERS_PAGE = "app_pages/orders.py"
 REFUNDS_PAGE = "app_pages/refunds.py"
@@ -100,8 +100,8 @@ def test_no_reason_is_chosen_for_the_user(
 def test_a_second_yes_for_the_same_dialog_refunds_nothing_more(
     signed_in_app: Callable[[str], AppTest], ui_services: Services
 ) -> None:
-    from services.access import Actor
-    from services.refunds import request_refund
+    from services.core.access import Actor
+    from services.refunds.commands import request_refund
 
     order = paid(ui_services, "100")
     at = open_order(signed_in_app, order)

@@ -10,9 +10,9 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from dashboard.auth import ACTOR_KEY, PENDING_KEY
-from services import users
-from services.access import cli_actor
-from services.bootstrap import Services
+from services.identity import users
+from services.core.access import cli_actor
+from services.entrypoints.bootstrap import Services
 from tests.unit.test_settings import LIVE_TOTP_KEY, REAL_KEY, REAL_SECRET
 
 SSO = {

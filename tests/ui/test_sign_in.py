@@ -11,9 +11,10 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from dashboard.auth import ACTOR_KEY, PENDING_KEY, SEEN_KEY
-from services import auth, users
-from services.access import cli_actor
-from services.bootstrap import Services
+from services.identity import sign_in as auth
+from services.identity import users
+from services.core.access import cli_actor
+from services.entrypoints.bootstrap import Services
 from tests.ui.conftest import demo_actor
 from tests.unit.test_settings import LIVE_TOTP_KEY, REAL_KEY, REAL_SECRET
 

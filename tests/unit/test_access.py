@@ -1,11 +1,11 @@
-"""The role x action matrix, checked at the service level (services.access.require)."""
+"""The role x action matrix, checked at the service level (services.core.access.require)."""
 
 from __future__ import annotations
 
 import pytest
 
-from services.access import ACTIONS, PERMISSIONS, ROLES, Actor, allowed, cli_actor, require
-from services.errors import PermissionDeniedError
+from services.core.access import ACTIONS, PERMISSIONS, ROLES, Actor, allowed, cli_actor, require
+from services.core.errors import PermissionDeniedError
 
 # The design's duties, written out independently of the table under test.
 EXPECTED: dict[str, set[str]] = {

@@ -8,14 +8,14 @@ import sys
 
 import pytest
 
-from services.cli import build_parser
+from services.entrypoints.cli import build_parser
 
 HEAVY = ("pandas", "plotly", "pyarrow", "numpy", "sqlalchemy", "sqlmodel", "alembic", "psycopg",
          "streamlit", "httpx", "starlette", "uvicorn", "pydantic", "xlsxwriter", "openpyxl")
 
 _PROBE = """
 import sys
-from services.cli import main
+from services.entrypoints.cli import main
 try:
     main(sys.argv[1:])
 except SystemExit:

@@ -9,10 +9,10 @@ import numpy as np
 import pytest
 
 from data.bulk import NULL_INT
-from services.demo_data.catalog import CURRENCIES, QUOTE_DECIMALS
-from services.demo_data.generate import generate
-from services.demo_data.tables import DemoData
-from services.demo_data.timeline import US_PER_DAY, US_PER_HOUR, make_window, to_us, weekday_of
+from services.demo.data.catalog import CURRENCIES, QUOTE_DECIMALS
+from services.demo.data.generate import generate
+from services.demo.data.tables import DemoData
+from services.demo.data.timeline import US_PER_DAY, US_PER_HOUR, make_window, to_us, weekday_of
 
 END = date(2026, 3, 1)
 NOW = datetime(2026, 3, 1, 15, 30, tzinfo=UTC)  # the window ends "now": in-flight states appear

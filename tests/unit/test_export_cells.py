@@ -6,8 +6,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
 
-from services.audit import safe_csv_cell
-from services.exports.cells import FORMULA_PATTERN, neutralise
+from services.core.cells import safe_csv_cell
+from services.core.cells import FORMULA_PATTERN, neutralise
 from services.payouts.report import neutralise_cell
 
 HOSTILE = [

@@ -2,8 +2,8 @@ from decimal import Decimal
 
 import pytest
 
-from services.errors import MoneyError
-from services.money import (
+from services.core.errors import MoneyError
+from services.core.money import (
     Money, currency_decimals, exact_amount, parse_amount, positive_amount, to_decimal,
 )
 
@@ -74,7 +74,7 @@ def test_the_largest_storable_amount_is_accepted() -> None:
 
 
 def test_payment_request_form_names_the_amount_field_for_a_huge_amount() -> None:
-    from services.payment_requests import PaymentRequestInvalid, validate
+    from services.orders.payment_requests import PaymentRequestInvalid, validate
 
     with pytest.raises(PaymentRequestInvalid) as exc:
         validate(amount="1" * 30, currency="USDT", product="Widget",

@@ -11,15 +11,15 @@ import pyarrow as pa
 import pytest
 
 from data.queries.order_search import Keyset
-from services.errors import InputError
-from services.exports.orders import (
+from services.core.errors import InputError
+from services.orders.exports.orders import (
     _money_text_array,
     _text_array,
     money_text,
     neutralise,
     resolve_columns,
 )
-from services.orders import (
+from services.orders.book import (
     OrderFilters,
     _decode,
     _encode,

@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 
 from data.models import AuditEntry, Order
-from services.order_updates import (
+from services.orders.events import (
     APPLY,
     CONFLICT,
     IGNORED,
@@ -19,7 +19,7 @@ from services.order_updates import (
     decide,
     report_from_event,
 )
-from services.provider_events import ProviderEvent
+from services.inbound.dispatch import ProviderEvent
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 

@@ -6,10 +6,11 @@ from types import SimpleNamespace
 
 import pytest
 
-from services import bootstrap, startup
-from services.cli import main
-from services.config import Settings
-from services.startup import PreparedStore
+from services.entrypoints import bootstrap
+from services.entrypoints import startup
+from services.entrypoints.cli import main
+from services.core.config import Settings
+from services.entrypoints.startup import PreparedStore
 
 
 def test_prepare_masks_the_database_password(

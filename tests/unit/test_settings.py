@@ -3,8 +3,8 @@ from decimal import Decimal
 import pytest
 from pydantic import ValidationError
 
-from services.config import SANDBOX_TOTP_KEY, Settings, mask_database_url
-from services.errors import ConfigurationError
+from services.core.config import SANDBOX_TOTP_KEY, Settings, mask_database_url
+from services.core.errors import ConfigurationError
 
 
 def test_defaults_are_sandbox_on_sqlite_under_var(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -24,7 +24,7 @@ def _free_port() -> int:
 def test_paydesk_sandbox_juicyway_answers_the_client() -> None:
     port = _free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "services.cli", "sandbox", "juicyway", "--port", str(port)],
+        [sys.executable, "-m", "services.entrypoints.cli", "sandbox", "juicyway", "--port", str(port)],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
     )
     base = f"http://127.0.0.1:{port}"

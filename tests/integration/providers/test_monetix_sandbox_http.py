@@ -16,7 +16,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from services.cli import build_parser
+from services.entrypoints.cli import build_parser
 from services.providers.base import OrderState
 from services.providers.monetix import CallbackParser, MonetixClient, errors
 from services.providers.monetix import endpoints as ep

@@ -6,7 +6,7 @@ import gc
 
 import pytest
 
-from services.payouts.reading import UnreadableFileError
+from services.files.reading import UnreadableFileError
 from services.payouts.validation import validate_payout_file
 
 FILE = b"receive_type,receiver,amount,currency\r\nBINANCE_ID,123456789,1.5,USDT,extra\r\n"

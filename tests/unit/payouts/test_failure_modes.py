@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from services.payouts.findings import Finding
+from services.files.findings import Finding
 from services.payouts.history import PastPayment, PastUpload, StaticHistory
 from services.payouts.validation import PayoutRules, validate_payout_file
 from services.payouts.views import format_help

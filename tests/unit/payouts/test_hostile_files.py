@@ -9,8 +9,8 @@ from decimal import Decimal
 import pytest
 
 from services.payouts.drafts import apply_edits
-from services.payouts.findings import ERROR
-from services.payouts.reading import UnreadableFileError, read_payout_file
+from services.files.findings import ERROR
+from services.files.reading import UnreadableFileError, read_payout_file
 from services.payouts.validation import validate_payout_file, validate_table
 from tests.fixtures import hostile
 
@@ -138,6 +138,25 @@ def test_retyping_an_inexact_number_in_place_clears_its_finding():
 def test_an_email_receiver_over_254_characters_is_refused():
     result = validate_payout_file(hostile.long_email_csv())
     assert _errors(result) == [(3, "receiver", "email_invalid")]
+
+
+def test_digits_of_other_scripts_are_errors_in_amounts_and_receivers():
+    """Full-width, Arabic-Indic and Devanagari digits are never read as 12 or as the receiver
+    they look like (which would also slip past the duplicate check): each line is an error."""
+    result = validate_payout_file(hostile.foreign_digits_csv())
+    assert _errors(result) == [(3, "amount", "amount_not_a_number"),
+                               (4, "amount", "amount_not_a_number"),
+                               (5, "amount", "amount_not_a_number")]
+    same_receiver = hostile.payout_csv(
+        ",".join(hostile.HEADER), hostile.csv_line(*hostile.GOOD),
+        "BINANCE_ID,\uff13\uff15\uff14\uff16\uff17\uff18\uff19\uff11\uff12,25.50,USDT,,",
+        "BINANCE_ID,\u0663\u0665\u0664\u0666\u0667\u0668\u0669\u0661\u0662,25.50,USDT,,",
+        "BINANCE_ID,\u0969\u096b\u096a\u096c\u096d\u096e\u096f\u0967\u0968,25.50,USDT,,")
+    result = validate_payout_file(same_receiver)
+    assert _errors(result) == [(3, "receiver", "binance_id_invalid"),
+                               (4, "receiver", "binance_id_invalid"),
+                               (5, "receiver", "binance_id_invalid")]
+    assert [i.receiver for i in result.instructions()] == ["354678912"]
 
 
 @pytest.mark.parametrize(

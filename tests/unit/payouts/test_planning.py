@@ -4,7 +4,7 @@ from decimal import Decimal
 
 import pytest
 
-from services.errors import InputError
+from services.core.errors import InputError
 from services.payouts.planning import (
     PayoutInstruction,
     batch_request_id,

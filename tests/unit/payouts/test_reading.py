@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from services.payouts.reading import UnreadableFileError, cell_text, read_payout_file
+from services.files.reading import UnreadableFileError, cell_text, read_payout_file
 from services.payouts.validation import validate_payout_file
 
 

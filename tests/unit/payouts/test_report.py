@@ -4,7 +4,7 @@ import csv
 import io
 from decimal import Decimal
 
-from services.payouts.findings import Finding
+from services.files.findings import Finding
 from services.payouts.report import (
     balance_findings,
     error_report_csv,

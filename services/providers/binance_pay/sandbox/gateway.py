@@ -10,6 +10,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from services.providers.errors import SandboxRefusal
+
 from .. import wire
 from ..auth import sign_payload
 
@@ -40,7 +42,7 @@ class SandboxResponse:
         return wire.loads(self.body)
 
 
-class ApiFail(Exception):
+class ApiFail(SandboxRefusal):
     """A business failure answered as ``{"status":"FAIL","code":...}``."""
 
     def __init__(self, code: str, message: str) -> None:

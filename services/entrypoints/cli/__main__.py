@@ -1,0 +1,5 @@
+import sys
+
+from services.entrypoints.cli import main
+
+sys.exit(main())
