@@ -46,11 +46,20 @@ if can(actor, "debit.request"):
 tabs = dict(zip(names, st.tabs(names), strict=True))
 
 
+def _currencies() -> tuple[str, ...]:
+    """The default provider's contract currencies (its capabilities); none when it has no
+    recurring payments."""
+    try:
+        return mandates.contract_currencies(services)
+    except PayDeskError:
+        return ()
+
+
 def _filters(prefix: str, statuses: tuple[str, ...], kind: str) -> mandates.ListFilter:
     left, middle, right = st.columns(3)
     chosen = left.multiselect("Status", statuses, key=f"{prefix}_status",
                               format_func=lambda code: code_label(code, kind))
-    currencies = middle.multiselect("Currency", ["USDT", "USDC"], key=f"{prefix}_currency")
+    currencies = middle.multiselect("Currency", _currencies(), key=f"{prefix}_currency")
     text = right.text_input("Search (code, contract id, email, request id)", key=f"{prefix}_text")
     return mandates.ListFilter(tuple(chosen), tuple(currencies), text)
 
@@ -136,7 +145,7 @@ def _create_contract() -> None:
     periodic = bool(state.get("nc_periodic"))
     request = mandates.ContractRequest(
         customer_email=state.get("nc_email", ""), service_name=state.get("nc_service", ""),
-        single_upper_limit=state.get("nc_limit", ""), currency=state.get("nc_currency", "USDT"),
+        single_upper_limit=state.get("nc_limit", ""), currency=state.get("nc_currency", ""),
         scenario_code=state.get("nc_scenario", mandates.SCENARIOS[0]), periodic=periodic,
         cycle_type=state.get("nc_cycle_type") if periodic else None,
         cycle_value=int(state.get("nc_cycle_value", 1)) if periodic else None,
@@ -159,12 +168,17 @@ if "New contract" in tabs:
         if (created_note := state.pop(CREATED, None)) is not None:
             getattr(st, created_note[0])(created_note[1])
         local_today = services.now().astimezone(services.settings.zone).date()
+        try:
+            contract_currencies = mandates.contract_currencies(services)
+        except PayDeskError as error:  # the default provider offers no recurring payments
+            contract_currencies = ()
+            st.info(f"New contracts are not possible here: {error}")
         with st.form("new_contract"):
             st.text_input("Customer email", key="nc_email")
             st.text_input("Service name (shown in the Binance app)", max_chars=32,
                           key="nc_service")
             st.text_input("Single upper limit", key="nc_limit")
-            st.selectbox("Currency", ["USDT", "USDC"], key="nc_currency")
+            st.selectbox("Currency", contract_currencies, key="nc_currency")
             st.selectbox("Scenario", mandates.SCENARIOS, key="nc_scenario")
             st.checkbox("Periodic (debits on a cycle, with pre-debit notices)",
                         key="nc_periodic")
@@ -175,7 +189,8 @@ if "New contract" in tabs:
             st.date_input(f"First debit (day in {zone}, at 09:00)",
                           value=local_today + timedelta(days=3), key="nc_first",
                           format=DATE_FORMAT)
-            st.form_submit_button("Create contract", type="primary", on_click=_create_contract)
+            st.form_submit_button("Create contract", type="primary", on_click=_create_contract,
+                                  disabled=not contract_currencies)
 
 if "Bulk debits" in tabs:
     with tabs["Bulk debits"]:

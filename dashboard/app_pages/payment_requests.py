@@ -20,14 +20,13 @@ from dashboard.runtime import get_services
 from services.core.access import can
 from services.core.errors import PayDeskError
 from services.orders.payment_requests import (
-    CURRENCIES,
-    EXPIRY_MINUTES_MAX,
     PaymentRequest,
     PaymentRequestInvalid,
     create_request,
     get_request,
     recent_requests,
     refresh_request,
+    payment_terms,
     simulate_customer_payment,
 )
 
@@ -134,18 +133,19 @@ def _show(done: _Created) -> None:
 
 def _form() -> None:
     form_round = int(state.setdefault(ROUND, 0))
+    terms = payment_terms(services)  # the default provider's currencies and longest expiry
     with st.form(f"pr_form_{form_round}"):
         left, right = st.columns(2)
         left.text_input("Amount", key=_field("amount", form_round), placeholder="e.g. 25.00")
-        right.selectbox("Currency", CURRENCIES, key=_field("currency", form_round))
+        right.selectbox("Currency", terms.currencies, key=_field("currency", form_round))
         st.text_input("Product", key=_field("product", form_round), max_chars=256,
                       placeholder="what the customer pays for")
         left, right = st.columns(2)
         left.text_input("Customer email", key=_field("email", form_round))
-        right.number_input("Expires after (minutes)", min_value=1, max_value=EXPIRY_MINUTES_MAX,
-                           value=services.settings.payment_request_expiry_minutes, step=1,
-                           key=_field("expiry", form_round),
-                           help="Binance Pay closes an unpaid order after at most an hour.")
+        right.number_input("Expires after (minutes)", min_value=1,
+                           max_value=terms.expiry_minutes_max,
+                           value=terms.expiry_minutes_default, step=1,
+                           key=_field("expiry", form_round), help=f"{terms.expiry_rule}.")
         st.form_submit_button("Create payment request", type="primary", on_click=_create,
                               args=(form_round,), icon=":material/add_card:",
                               key=f"pr_submit_{form_round}")

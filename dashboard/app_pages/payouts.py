@@ -23,6 +23,7 @@ from services.core.errors import PayDeskError
 from services.payouts import approval, drafts, following, not_sent, sending, states, views
 from services.payouts.file_format import template_csv
 from services.payouts.planning import new_upload_ref, plan_batches
+from services.payouts.terms import payout_terms
 from services.files.reading import UnreadableFileError
 from services.payouts.report import error_report_csv, summary_counts
 from services.payouts.validation import CurrencyTotal, PayoutRules
@@ -217,9 +218,15 @@ def preview(state: dict[str, Any]) -> None:
     tables.totals_table(result.totals())
     funding_table(state["funding"], key="payout_upload_funding", blocking=False)
     st.subheader("Planned batches")
-    st.caption("One currency per batch, at most 500 lines; each goes out under its request id.")
+    try:
+        terms = payout_terms(services)
+    except PayDeskError as error:  # the default provider makes no payouts: say why
+        st.info(str(error))
+        return
+    st.caption(terms.batch_rule)
     if instructions:
-        tables.planned_table(plan_batches(instructions, upload_ref=state["ref"]))
+        tables.planned_table(plan_batches(instructions, upload_ref=state["ref"],
+                                          max_lines=terms.max_lines))
     else:
         st.info("No line is free of errors yet, so there is nothing to plan.")
     if findings:

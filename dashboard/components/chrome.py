@@ -11,16 +11,18 @@ def render_mode_banner() -> None:
     settings = get_services().settings
     if settings.is_sandbox:
         st.sidebar.info(
-            "**Sandbox mode**: no real money moves. Binance Pay is simulated in-process.",
+            "**Sandbox mode**: no real money moves. Every payment provider (Binance Pay, "
+            "Monetix, Juicyway) is simulated in-process.",
             icon=":material/science:",
         )
     else:
         st.sidebar.warning("**Live mode**: actions move real money.", icon=":material/bolt:")
-    if settings.base_url_is_custom:
-        # Allowed only with BINANCE_PAY_ALLOW_CUSTOM_BASE_URL; nobody should forget it is on.
+    # Allowed only with <PROVIDER>_ALLOW_CUSTOM_BASE_URL; nobody should forget it is on.
+    for provider, url in settings.custom_base_urls.items():
+        title = provider.replace("_", " ").title()
         st.error(
-            f"**Binance Pay host override**: live calls go to {settings.binance_pay_base_url}, "
-            "not Binance Pay's own host (BINANCE_PAY_ALLOW_CUSTOM_BASE_URL is set).",
+            f"**{title} host override**: live calls go to {url}, not {title}'s own host "
+            f"({provider.upper()}_ALLOW_CUSTOM_BASE_URL is set).",
             icon=":material/warning:",
         )
 

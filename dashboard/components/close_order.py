@@ -13,7 +13,12 @@ from dashboard.components.formatting import format_money
 from dashboard.runtime import get_services
 from services.core.access import can
 from services.core.errors import PayDeskError
-from services.orders.payment_requests import PaymentRequest, close_request, get_request
+from services.orders.payment_requests import (
+    PaymentRequest,
+    close_refusal,
+    close_request,
+    get_request,
+)
 
 PENDING = "close_order_pending"
 RESULT = "close_order_result"
@@ -52,6 +57,12 @@ def render_close_action(order_ref: str | int) -> None:
     if result and result[0] == request.id:
         getattr(st, result[1])(result[2])
     if not request.is_open:
+        return
+    refusal = close_refusal(services, request)
+    if refusal is not None:
+        st.button("Close this unpaid order…", key=f"close_order_open_{request.id}",
+                  icon=":material/block:", disabled=True, help=refusal)
+        st.caption(f"Cannot be closed here: {refusal}")
         return
     if st.button("Close this unpaid order…", key=f"close_order_open_{request.id}",
                  icon=":material/block:"):

@@ -155,7 +155,7 @@ CODE_LABELS: dict[str, dict[str, str]] = {
     },
     "receive_type": {"BINANCE_ID": "Binance ID", "EMAIL": "Email", "PAY_ID": "Pay ID"},
     "cycle": {"DAY": "day", "MONTH": "month"},
-    "provider": {"binance_pay": "Binance Pay", "monetix": "Monetix"},
+    "provider": {"binance_pay": "Binance Pay", "monetix": "Monetix", "juicyway": "Juicyway"},
     # Binance Pay's goodsType: what the order sells.
     "product_type": {"01": "Physical goods", "02": "Virtual goods"},
 }

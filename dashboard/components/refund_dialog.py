@@ -55,15 +55,17 @@ def _ask(order_ref: str, whole: bool) -> None:
     st.session_state[PENDING] = {"order_ref": order_ref, "plan": plan, "token": uuid4().hex}
 
 
-def outcome_text(outcome: RefundOutcome) -> str:
+def outcome_text(outcome: RefundOutcome, provider_title: str = "") -> str:
     """What became of a refund, in words: the service's message carries its status codes
-    ('accepted (REFUNDING)', 'the refund is UNKNOWN') and exact amounts ('12.5000')."""
+    ('accepted (REFUNDING)', 'the refund is UNKNOWN') and exact amounts ('12.5000').
+    The provider is the one that owns the order, as the outcome or the plan names it."""
+    provider_title = outcome.provider_title or provider_title or "the provider"
     amount = format_money(outcome.amount, outcome.currency)
     status = code_label(outcome.status, "refund").lower()
     if outcome.status in ("REFUNDING", "SUCCESS"):
-        return f"Refund of {amount} accepted by Binance Pay: {status}"
+        return f"Refund of {amount} accepted by {provider_title}: {status}"
     if outcome.status == "UNKNOWN":
-        return (f"No answer from Binance Pay about the refund of {amount}: PayDesk asks again "
+        return (f"No answer from {provider_title} about the refund of {amount}: PayDesk asks again "
                 "with the same refund id, so it is never paid twice")
     if outcome.status == "FAIL":
         return outcome.message[:1].upper() + outcome.message[1:]
@@ -77,8 +79,8 @@ def _confirm(pending: dict[str, Any]) -> None:
                 f"`{plan.merchant_trade_no}` to the customer.")
     st.markdown(f"Reason: **{REASONS[plan.reason]}**" + (f" — {plan.note}" if plan.note else ""))
     if plan.whole_remainder:
-        st.warning("This is the last refund Binance Pay allows on this order: it refunds the "
-                   "whole remaining amount shown above.", icon=":material/warning:")
+        st.warning(f"This is the last refund {plan.provider_title} allows on this order: it "
+                   "refunds the whole remaining amount shown above.", icon=":material/warning:")
     if plan.needs_approval:
         st.info("Above the approval threshold: an approver must release it before it is sent.")
     st.caption("Money leaves the merchant wallet; a refund cannot be undone.")
@@ -92,7 +94,7 @@ def _confirm(pending: dict[str, Any]) -> None:
                 request_token=pending["token"])
             kind = {"FAIL": "error", "UNKNOWN": "warning"}.get(outcome.status, "success")
             st.session_state[RESULT] = (pending["order_ref"], kind,
-                                        f"{outcome_text(outcome)} — refund "
+                                        f"{outcome_text(outcome, plan.provider_title)} — refund "
                                         f"{outcome.refund_request_id}")
             st.session_state[CLEAR_FORM] = True
         except PayDeskError as error:
@@ -110,7 +112,8 @@ def _figures(position: RefundPosition) -> None:
     cells[1].metric("Refunded", format_money(position.refunded, position.currency))
     cells[2].metric("In progress", format_money(position.in_progress, position.currency))
     cells[3].metric("Still refundable", format_money(position.refundable, position.currency))
-    cells[4].metric("Refund attempts left", str(position.attempts_left))
+    cells[4].metric("Refund attempts left",
+                    "no limit" if position.attempts_left is None else str(position.attempts_left))
 
 
 def render_refund_action(order_ref: str) -> None:
@@ -133,11 +136,12 @@ def render_refund_action(order_ref: str) -> None:
         st.subheader("Refund")
         _figures(position)
         if position.refusal:
-            st.info(f"No refund possible: {position.refusal}.")
+            st.info(f"No refund possible: {position.refusal.rstrip('.')}.")
             return
         if position.last_attempt:
             st.warning(
-                "Next refund is the last one Binance Pay allows on this order: it refunds the "
+                f"Next refund is the last one {position.provider_title} allows on this order: it "
+                "refunds the "
                 f"whole remaining {format_money(position.refundable, position.currency)}, "
                 "whatever amount is entered.", icon=":material/warning:")
         elif position.attempts_left == 2:

@@ -2,11 +2,18 @@
 
 Every setting is documented in `.env.example`. Live mode refuses to start with the sandbox's
 placeholder secrets, so a copy of the example file can never talk to the real API by accident.
+
+Each payment provider has its own settings (``BINANCE_PAY_*``, ``MONETIX_*``, ``JUICYWAY_*``). In
+live mode a provider is enabled when it is configured (its credentials are set) and every enabled
+provider passes the live checks; in sandbox mode every provider is on, each with its in-process
+sandbox. The hosts below are written out here because the core does not import provider packages.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import re
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from typing import Literal
@@ -35,6 +42,44 @@ _KEY_FORMAT = re.compile(r"^[A-Za-z0-9]{32,128}$")
 _MIN_DISTINCT = 10  # "aaaa…" or "0000…" has the right length and is still a placeholder
 # user:password@ in any URL; the password may itself hold '@' or ':' when not percent-encoded.
 _URL_PASSWORD = re.compile(r"^([^:/]+://[^:/@]*:).*@(?=[^@]*$)")
+#: Monetix Gate and Payment Page (providers.md part A section 1: api.trxhost.com in three code
+#: bases; gate.monetix.com appears once and is unconfirmed, so it needs the override).
+MONETIX_GATE_URL = "https://api.trxhost.com"
+MONETIX_PAYMENT_PAGE_URL = "https://paymentpage.trxhost.com/payment"
+MONETIX_HOSTS = frozenset({"api.trxhost.com", "paymentpage.trxhost.com"})
+#: Juicyway production API (providers.md part B section 10); its sandbox host takes test keys only.
+JUICYWAY_BASE_URL = "https://api.spendjuice.com"
+JUICYWAY_HOSTS = frozenset({"api.spendjuice.com"})
+#: The longest default expiry of a payment request; each request is further held to its
+#: provider's own longest (Capabilities.max_payment_expiry: Binance Pay 60, Juicyway 30,
+#: Monetix 20 minutes).
+EXPIRY_MINUTES_MAX = 60
+#: The names the registry knows, in the order a default is chosen when none is set.
+PROVIDER_NAMES = ("binance_pay", "monetix", "juicyway")
+
+
+@dataclass(frozen=True)
+class ProviderSettingNames:
+    """Which settings describe a provider (field names; the variable is the name upper-cased),
+    for the System page."""
+
+    title: str
+    url: str
+    credential: str
+    credential_label: str
+    timeout: str
+
+
+PROVIDER_SETTINGS = {
+    "binance_pay": ProviderSettingNames("Binance Pay", "binance_pay_base_url",
+                                        "binance_pay_api_key", "API key",
+                                        "binance_pay_timeout_seconds"),
+    "monetix": ProviderSettingNames("Monetix", "monetix_gate_url", "monetix_project_id",
+                                    "project", "monetix_timeout_seconds"),
+    "juicyway": ProviderSettingNames("Juicyway", "juicyway_base_url", "juicyway_api_key",
+                                     "API key", "juicyway_timeout_seconds"),
+}
+_PROVIDER_ALIASES = {"binance-pay": "binance_pay", "binance": "binance_pay"}
 _PLACEHOLDER_WORDS = ("changeme", "replaceme", "placeholder", "yourapi", "yoursecret",
                       "yourkey", "sandbox", "example", "dummy", "secret", "xxxxx")
 
@@ -65,6 +110,39 @@ class Settings(BaseSettings):
         default=Decimal("10"), alias="BINANCE_PAY_TIMEOUT_SECONDS", gt=0
     )
 
+    # Monetix (Binance Pay as a Monetix method): enabled when MONETIX_PROJECT_ID or
+    # MONETIX_SECRET_KEY is set.
+    monetix_project_id: int | None = Field(default=None, alias="MONETIX_PROJECT_ID", gt=0)
+    monetix_secret_key: SecretStr = Field(default=SecretStr(""), alias="MONETIX_SECRET_KEY")
+    # Only for encrypted Payment Page links; optional.
+    monetix_encryption_key: SecretStr = Field(default=SecretStr(""),
+                                              alias="MONETIX_ENCRYPTION_KEY")
+    monetix_gate_url: str = Field(default=MONETIX_GATE_URL, alias="MONETIX_GATE_URL")
+    monetix_payment_page_url: str = Field(default=MONETIX_PAYMENT_PAGE_URL,
+                                          alias="MONETIX_PAYMENT_PAGE_URL")
+    monetix_base_url_override: bool = Field(default=False,
+                                            alias="MONETIX_ALLOW_CUSTOM_BASE_URL")
+    monetix_timeout_seconds: Decimal = Field(default=Decimal("10"),
+                                             alias="MONETIX_TIMEOUT_SECONDS", gt=0)
+    # Monetix wants the payer's IP on every request; this address stands in for requests an
+    # operator makes on the customer's behalf.
+    monetix_operator_ip: str = Field(default="", alias="MONETIX_OPERATOR_IP")
+
+    # Juicyway (Binance Pay captured through payment sessions): enabled when JUICYWAY_API_KEY or
+    # JUICYWAY_BUSINESS_ID is set. The business id is also the webhook checksum key.
+    juicyway_api_key: SecretStr = Field(default=SecretStr(""), alias="JUICYWAY_API_KEY")
+    juicyway_business_id: SecretStr = Field(default=SecretStr(""),
+                                            alias="JUICYWAY_BUSINESS_ID")
+    juicyway_base_url: str = Field(default=JUICYWAY_BASE_URL, alias="JUICYWAY_BASE_URL")
+    juicyway_base_url_override: bool = Field(default=False,
+                                             alias="JUICYWAY_ALLOW_CUSTOM_BASE_URL")
+    juicyway_timeout_seconds: Decimal = Field(default=Decimal("10"),
+                                              alias="JUICYWAY_TIMEOUT_SECONDS", gt=0)
+
+    # Which enabled provider new payment requests, payouts and mandates go to unless the user
+    # picks another; empty: Binance Pay when enabled, else the first enabled one.
+    default_provider_name: str = Field(default="", alias="PAYDESK_DEFAULT_PROVIDER")
+
     # Fernet keys, comma-separated, newest first: the first encrypts, every one decrypts, so a
     # new key goes in front and `paydesk users rotate-totp-keys` re-encrypts with it.
     totp_keys: SecretStr = Field(default=SecretStr(SANDBOX_TOTP_KEY), alias="PAYDESK_TOTP_KEYS")
@@ -90,7 +168,8 @@ class Settings(BaseSettings):
 
     # The finance desk (issue 17): default payment request expiry, alerts, scheduled reports.
     payment_request_expiry_minutes: int = Field(
-        default=15, alias="PAYDESK_PAYMENT_REQUEST_EXPIRY_MINUTES", ge=1, le=60
+        default=15, alias="PAYDESK_PAYMENT_REQUEST_EXPIRY_MINUTES", ge=1,
+        le=EXPIRY_MINUTES_MAX
     )
     alert_emails: str = Field(default="", alias="PAYDESK_ALERT_EMAILS")
     alert_webhook_url: str = Field(default="", alias="PAYDESK_ALERT_WEBHOOK_URL")
@@ -108,6 +187,26 @@ class Settings(BaseSettings):
             raise ValueError(
                 f"PAYDESK_TIMEZONE '{value}' is not an IANA time zone; use e.g. Europe/Berlin"
             ) from None
+        return value
+
+    @field_validator("default_provider_name")
+    @classmethod
+    def _known_provider(cls, value: str) -> str:
+        name = provider_name(value) if value.strip() else ""
+        if name and name not in PROVIDER_NAMES:
+            raise ValueError(f"PAYDESK_DEFAULT_PROVIDER '{value}' is not one of "
+                             f"{', '.join(PROVIDER_NAMES)}")
+        return name
+
+    @field_validator("monetix_operator_ip")
+    @classmethod
+    def _an_ip_address(cls, value: str) -> str:
+        value = value.strip()
+        if value:
+            try:
+                ipaddress.ip_address(value)
+            except ValueError:
+                raise ValueError(f"MONETIX_OPERATOR_IP '{value}' is not an IP address") from None
         return value
 
     @field_validator("refund_approval_thresholds_text")
@@ -138,14 +237,85 @@ class Settings(BaseSettings):
         """True when live mode talks to a host other than Binance Pay's own (override set)."""
         if self.is_sandbox:
             return False
-        parts = urlsplit(self.binance_pay_base_url.strip())
-        return parts.scheme != "https" or (parts.hostname or "") not in BINANCE_PAY_HOSTS
+        return not _on_hosts(self.binance_pay_base_url, BINANCE_PAY_HOSTS)
+
+    @property
+    def custom_base_urls(self) -> dict[str, str]:
+        """Enabled provider -> the address it talks to, for each one off its provider's own hosts
+        in live mode (the override is set, or start-up refused); every page shows them."""
+        if self.is_sandbox:
+            return {}
+        urls = {"binance_pay": [self.binance_pay_base_url],
+                "monetix": [self.monetix_gate_url, self.monetix_payment_page_url],
+                "juicyway": [self.juicyway_base_url]}
+        hosts = {"binance_pay": BINANCE_PAY_HOSTS, "monetix": MONETIX_HOSTS,
+                 "juicyway": JUICYWAY_HOSTS}
+        return {name: url for name in self.enabled_providers for url in urls[name]
+                if not _on_hosts(url, hosts[name])}
+
+    # -- which providers are on --------------------------------------------------------------
+
+    @property
+    def binance_pay_configured(self) -> bool:
+        return (self.binance_pay_api_key.get_secret_value() != SANDBOX_API_KEY
+                or self.binance_pay_api_secret.get_secret_value() != SANDBOX_API_SECRET)
+
+    @property
+    def monetix_configured(self) -> bool:
+        return (self.monetix_project_id is not None
+                or bool(self.monetix_secret_key.get_secret_value()))
+
+    @property
+    def juicyway_configured(self) -> bool:
+        return (bool(self.juicyway_api_key.get_secret_value())
+                or bool(self.juicyway_business_id.get_secret_value()))
+
+    @property
+    def enabled_providers(self) -> tuple[str, ...]:
+        """Every provider in sandbox mode (each with its in-process sandbox); in live mode the
+        configured ones. In the order of ``PROVIDER_NAMES``."""
+        if self.is_sandbox:
+            return PROVIDER_NAMES
+        configured = {"binance_pay": self.binance_pay_configured,
+                      "monetix": self.monetix_configured,
+                      "juicyway": self.juicyway_configured}
+        return tuple(name for name in PROVIDER_NAMES if configured[name])
+
+    @property
+    def default_provider(self) -> str | None:
+        """Where new items go unless the user picks another enabled provider."""
+        enabled = self.enabled_providers
+        if self.default_provider_name in enabled:
+            return self.default_provider_name
+        return enabled[0] if enabled else None
 
     def check_safe_to_start(self) -> None:
         """Raise ConfigurationError when live mode would run with placeholder secrets or would
-        send the merchant's credentials anywhere but Binance Pay over https."""
+        send a merchant's credentials anywhere but its provider's own hosts over https; each
+        enabled provider is checked."""
         if self.is_sandbox:
             return
+        enabled = self.enabled_providers
+        if not enabled:
+            raise ConfigurationError(
+                "live mode refuses placeholder secrets: no payment provider is configured. Set "
+                "BINANCE_PAY_API_KEY and BINANCE_PAY_API_SECRET, MONETIX_PROJECT_ID and "
+                "MONETIX_SECRET_KEY, or JUICYWAY_API_KEY and JUICYWAY_BUSINESS_ID to the "
+                "merchant's real credentials in .env or the environment"
+            )
+        if (self.default_provider_name and self.default_provider_name not in enabled):
+            raise ConfigurationError(
+                f"PAYDESK_DEFAULT_PROVIDER is {self.default_provider_name}, which is not "
+                f"configured; configure it or choose one of {', '.join(enabled)}")
+        if "binance_pay" in enabled:
+            self._check_binance_pay()
+        if "monetix" in enabled:
+            self._check_monetix()
+        if "juicyway" in enabled:
+            self._check_juicyway()
+        self._check_totp_keys()
+
+    def _check_binance_pay(self) -> None:
         problems = [
             name for name, secret in (
                 ("BINANCE_PAY_API_KEY", self.binance_pay_api_key),
@@ -159,6 +329,57 @@ class Settings(BaseSettings):
                 + " to the merchant's real Binance Pay credentials (32 to 128 letters and digits,"
                 " as the Binance Merchant Admin Portal shows them) in .env or the environment"
             )
+        if self.base_url_is_custom and not self.binance_pay_base_url_override:
+            raise ConfigurationError(
+                f"live mode refuses BINANCE_PAY_BASE_URL '{self.binance_pay_base_url}': use "
+                f"{LIVE_BASE_URL} (https on Binance Pay's host), or set "
+                "BINANCE_PAY_ALLOW_CUSTOM_BASE_URL=true to accept another host on purpose"
+            )
+
+    def _check_monetix(self) -> None:
+        problems = []
+        if self.monetix_project_id is None:
+            problems.append("MONETIX_PROJECT_ID (the numeric project id Monetix issued)")
+        if not secret_looks_real(self.monetix_secret_key.get_secret_value()):
+            problems.append("MONETIX_SECRET_KEY (the project's secret key)")
+        encryption = self.monetix_encryption_key.get_secret_value()
+        if encryption and not secret_looks_real(encryption):
+            problems.append("MONETIX_ENCRYPTION_KEY (or leave it empty)")
+        if problems:
+            raise ConfigurationError(
+                "live mode refuses placeholder secrets: set " + " and ".join(problems)
+                + " to the merchant's real Monetix credentials in .env or the environment")
+        for variable, url, default in (
+            ("MONETIX_GATE_URL", self.monetix_gate_url, MONETIX_GATE_URL),
+            ("MONETIX_PAYMENT_PAGE_URL", self.monetix_payment_page_url,
+             MONETIX_PAYMENT_PAGE_URL),
+        ):
+            if not _on_hosts(url, MONETIX_HOSTS) and not self.monetix_base_url_override:
+                raise ConfigurationError(
+                    f"live mode refuses {variable} '{url}': use {default} (https on Monetix's "
+                    "host), or set MONETIX_ALLOW_CUSTOM_BASE_URL=true to accept another host "
+                    "on purpose (gate.monetix.com, say, if Monetix gave you that one)")
+
+    def _check_juicyway(self) -> None:
+        key = self.juicyway_api_key.get_secret_value().strip()
+        problems = []
+        if not secret_looks_real(key) or key.lower().startswith(("test_", "sk_test_")):
+            problems.append("JUICYWAY_API_KEY (a live key; test_ keys work only in "
+                            "Juicyway's sandbox)")
+        if not self.juicyway_business_id.get_secret_value().strip():
+            problems.append("JUICYWAY_BUSINESS_ID (it also checks webhook checksums)")
+        if problems:
+            raise ConfigurationError(
+                "live mode refuses placeholder secrets: set " + " and ".join(problems)
+                + " to the merchant's real Juicyway credentials in .env or the environment")
+        if not _on_hosts(self.juicyway_base_url, JUICYWAY_HOSTS) \
+                and not self.juicyway_base_url_override:
+            raise ConfigurationError(
+                f"live mode refuses JUICYWAY_BASE_URL '{self.juicyway_base_url}': use "
+                f"{JUICYWAY_BASE_URL} (https on Juicyway's host), or set "
+                "JUICYWAY_ALLOW_CUSTOM_BASE_URL=true to accept another host on purpose")
+
+    def _check_totp_keys(self) -> None:
         keys = [k.strip() for k in self.totp_keys.get_secret_value().split(",") if k.strip()]
         if not keys or SANDBOX_TOTP_KEY in keys or not all(_is_fernet_key(k) for k in keys):
             raise ConfigurationError(
@@ -166,12 +387,17 @@ class Settings(BaseSettings):
                 "the sandbox's. Make one with `python -c \"from cryptography.fernet import "
                 "Fernet; print(Fernet.generate_key().decode())\"`"
             )
-        if self.base_url_is_custom and not self.binance_pay_base_url_override:
-            raise ConfigurationError(
-                f"live mode refuses BINANCE_PAY_BASE_URL '{self.binance_pay_base_url}': use "
-                f"{LIVE_BASE_URL} (https on Binance Pay's host), or set "
-                "BINANCE_PAY_ALLOW_CUSTOM_BASE_URL=true to accept another host on purpose"
-            )
+
+
+def provider_name(text: str) -> str:
+    """'binance-pay' / 'Binance_Pay' -> 'binance_pay' (the store's and the registry's name)."""
+    cleaned = text.strip().lower()
+    return _PROVIDER_ALIASES.get(cleaned, cleaned.replace("-", "_"))
+
+
+def _on_hosts(url: str, hosts: frozenset[str]) -> bool:
+    parts = urlsplit(url.strip())
+    return parts.scheme == "https" and (parts.hostname or "") in hosts
 
 
 def _is_fernet_key(key: str) -> bool:
@@ -192,6 +418,18 @@ def credential_looks_real(value: str) -> bool:
     lowered = value.lower()
     return (
         _KEY_FORMAT.match(value) is not None
+        and len(set(lowered)) >= _MIN_DISTINCT
+        and not any(word in lowered for word in _PLACEHOLDER_WORDS)
+    )
+
+
+def secret_looks_real(value: str) -> bool:
+    """A secret whose format the provider does not publish (Monetix, Juicyway): long enough,
+    varied, no spaces and none of the placeholder words."""
+    value = value.strip()
+    lowered = value.lower()
+    return (
+        len(value) >= 16 and not any(c.isspace() for c in value)
         and len(set(lowered)) >= _MIN_DISTINCT
         and not any(word in lowered for word in _PLACEHOLDER_WORDS)
     )

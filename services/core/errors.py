@@ -7,7 +7,8 @@ PayDeskError
  ├── NotFoundError           the thing asked for does not exist
  ├── PermissionDeniedError   the actor's role does not allow the action
  ├── ConflictError           the action does not fit the current state (e.g. refund of an unpaid order)
- │    └── LimitExceededError a limit would be exceeded (refundable amount, mandate limit, caps)
+ │    ├── LimitExceededError a limit would be exceeded (refundable amount, mandate limit, caps)
+ │    └── NotOfferedError    the item's provider does not offer the action (Juicyway refunds)
  └── ProviderCallError       the provider refused or could not be reached; carries its code
 """
 
@@ -91,6 +92,16 @@ class ConflictError(PayDeskError):
 
 class LimitExceededError(ConflictError):
     pass
+
+
+class NotOfferedError(ConflictError):
+    """The provider that owns the item (or was chosen for it) does not offer the action; the
+    message says why in words. Nothing was sent to the provider."""
+
+    def __init__(self, message: str, *, provider: str, capability: str) -> None:
+        super().__init__(message)
+        self.provider = provider
+        self.capability = capability
 
 
 class ProviderCallError(PayDeskError):

@@ -23,7 +23,7 @@ from services.core import audit
 from services.core.access import Actor
 from services.core.context import Services
 from services.core.refusals import require
-from services.core.config import Settings
+from services.core.config import EXPIRY_MINUTES_MAX, Settings
 from services.core.errors import InputError
 from services.core.money import plain_amount
 
@@ -58,8 +58,13 @@ def _expiry(raw: str) -> int:
     except ValueError:
         raise InputError("enter whole minutes", field="payment_request_expiry_minutes",
                          value=raw) from None
-    if not 1 <= minutes <= 60:
-        raise InputError("between 1 and 60 minutes (Binance closes unpaid orders after an hour)",
+    # The settings' own bound (1-60); each payment request is further held to its provider's
+    # longest expiry (services.orders.payment_requests.payment_terms), so a default longer than
+    # a provider allows is shortened for that provider, never refused by it.
+    if not 1 <= minutes <= EXPIRY_MINUTES_MAX:
+        raise InputError(f"between 1 and {EXPIRY_MINUTES_MAX} minutes (no provider keeps an "
+                         "unpaid payment longer than an hour; each request is held to its "
+                         "provider's own limit)",
                          field="payment_request_expiry_minutes", value=raw)
     return minutes
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from data import migrate
 from services.core.access import Actor
 from services.core.context import Services
-from services.core.config import mask_database_url
+from services.core.config import PROVIDER_SETTINGS, mask_database_url
 from services.core.refusals import require
 
 
@@ -22,6 +22,26 @@ def _masked(secret: str) -> str:
     return "not set" if not secret else f"…{secret[-4:]}" if len(secret) > 8 else "set"
 
 
+def _provider_rows(services: Services) -> list[ConfigurationRow]:
+    s = services.settings
+    rows: list[ConfigurationRow] = []
+    for name in s.enabled_providers:
+        shown = PROVIDER_SETTINGS[name]
+        url = getattr(s, shown.url)
+        credential = getattr(s, shown.credential)
+        credential_text = (_masked(credential.get_secret_value())
+                           if hasattr(credential, "get_secret_value") else str(credential or ""))
+        rows += [
+            ConfigurationRow(f"{shown.title} API", "in-process sandbox" if s.is_sandbox else url,
+                             shown.url.upper()),
+            ConfigurationRow(f"{shown.title} {shown.credential_label}",
+                             credential_text or "not set", shown.credential.upper()),
+            ConfigurationRow(f"{shown.title} call timeout", f"{getattr(s, shown.timeout)} s",
+                             shown.timeout.upper()),
+        ]
+    return rows
+
+
 def describe_configuration(services: Services, actor: Actor) -> list[ConfigurationRow]:
     """Admins only: hosts, key endings and limits help an attacker plan."""
     require(services, actor, "settings.manage")
@@ -32,15 +52,11 @@ def describe_configuration(services: Services, actor: Actor) -> list[Configurati
         ConfigurationRow("Mode", "Sandbox (no real money)" if s.is_sandbox else "Live", "PAYDESK_MODE"),
         ConfigurationRow("Database", f"{database} (revision {revision})", "DATABASE_URL"),
         ConfigurationRow("Time zone", s.timezone, "PAYDESK_TIMEZONE"),
-        ConfigurationRow(
-            "Binance Pay API",
-            "in-process sandbox" if s.is_sandbox else s.binance_pay_base_url,
-            "BINANCE_PAY_BASE_URL",
-        ),
-        ConfigurationRow("Binance Pay API key", _masked(s.binance_pay_api_key.get_secret_value()),
-                         "BINANCE_PAY_API_KEY"),
-        ConfigurationRow("Provider call timeout", f"{s.binance_pay_timeout_seconds} s",
-                         "BINANCE_PAY_TIMEOUT_SECONDS"),
+        ConfigurationRow("Payment providers", ", ".join(s.enabled_providers) or "none",
+                         "set each provider's credentials to enable it"),
+        ConfigurationRow("Default provider for new items", s.default_provider or "none",
+                         "PAYDESK_DEFAULT_PROVIDER"),
+        *_provider_rows(services),
         ConfigurationRow("Idle sign-out", f"{s.session_idle_minutes} min", "PAYDESK_SESSION_IDLE_MINUTES"),
         ConfigurationRow(
             "Sign-in throttling",

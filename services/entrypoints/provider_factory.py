@@ -1,57 +1,167 @@
-"""Builds the payment provider the services talk to: the in-process sandbox, or the live API."""
+"""Builds the payment providers the services talk to, from the settings, into a registry.
+
+The one place that names concrete providers (import contract "Only the composition root names a
+concrete provider"). Sandbox mode: every provider, each over its in-process sandbox. Live mode:
+each configured provider (``Settings.enabled_providers``) over its real API.
+
+Adding a provider: one builder below and its name in ``BUILDERS`` (and its settings in
+``services.core.config``).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal
 
 import httpx
 
 from services.core.config import Settings
-from services.providers.base import PaymentProvider
-from services.providers.binance_pay import BinancePayClient, BinancePayProvider
-from services.providers.binance_pay.sandbox import SandboxEngine, SandboxTransport
 from services.entrypoints.sandbox_adoption import store_lookups
+from services.providers.base import PaymentProvider
+from services.providers.capabilities import Capabilities
+from services.providers.binance_pay import BinancePayClient, BinancePayProvider
+from services.providers.binance_pay.capabilities import CAPABILITIES as BINANCE_PAY
+from services.providers.binance_pay.sandbox import SandboxEngine, SandboxTransport
+from services.providers.juicyway import server as juicyway_server
+from services.providers.juicyway import sandbox as juicyway_sandbox
+from services.providers.juicyway.capabilities import CAPABILITIES as JUICYWAY
+from services.providers.juicyway.client import JuicywayClient
+from services.providers.juicyway.provider import JuicywayProvider
+from services.providers.monetix import MonetixClient
+from services.providers.monetix import sandbox as monetix_sandbox
+from services.providers.monetix import server as monetix_server
+from services.providers.monetix.capabilities import CAPABILITIES as MONETIX
+from services.providers.monetix.provider import MonetixProvider
+from services.providers.registry import ProviderRegistry, RegisteredProvider
 
 SANDBOX_BASE_URL = "http://sandbox.binancepay.local"
+MONETIX_SANDBOX_URL = "http://sandbox.monetix.local"
+JUICYWAY_SANDBOX_URL = "http://sandbox.juicyway.local"
+#: Stands in for the payer's address in the Monetix sandbox when MONETIX_OPERATOR_IP is unset.
+SANDBOX_OPERATOR_IP = "127.0.0.1"
+
+Wrap = Callable[[httpx.BaseTransport], httpx.BaseTransport]
 
 
 @dataclass
 class ProviderBundle:
+    """One provider with its client and sandbox (a ``provider_factory`` may still return one:
+    the services make it a registry of one)."""
+
     provider: PaymentProvider
     client: BinancePayClient
     sandbox: SandboxEngine | None  # only in sandbox mode: the in-process Binance Pay
 
 
-def _timeout(settings: Settings) -> httpx.Timeout:
-    seconds = float(settings.binance_pay_timeout_seconds)  # float-ok: a timeout, not money
+def _timeout(seconds_setting: Decimal) -> httpx.Timeout:
+    seconds = float(seconds_setting)  # float-ok: a timeout, not money
     return httpx.Timeout(seconds, connect=min(seconds, 5.0))  # float-ok
 
 
-def build_provider(settings: Settings, *,
-                   wrap_transport: Callable[[httpx.BaseTransport], httpx.BaseTransport]
-                   | None = None) -> ProviderBundle:
-    """`wrap_transport` puts something between the client and the sandbox (tests inject faults
-    there, the way a network would)."""
+def _binance_pay(settings: Settings, wrap: Wrap) -> RegisteredProvider:
     key = settings.binance_pay_api_key.get_secret_value()
     secret = settings.binance_pay_api_secret.get_secret_value()
+    timeout = _timeout(settings.binance_pay_timeout_seconds)
     if settings.is_sandbox:
         # The store's paid orders and signed contracts are adopted on first use (demo data, or a
         # store that outlived the in-memory sandbox).
         lookups = store_lookups(settings.database_url)
-        wrap = wrap_transport or (lambda transport: transport)
         engine = SandboxEngine(key, secret, public_base_url=SANDBOX_BASE_URL,
                                order_lookup=lookups.order, contract_lookup=lookups.contract,
                                refund_lookup=lookups.refund, payout_lookup=lookups.payout)
-        client = BinancePayClient(
-            key,
-            secret,
-            base_url=SANDBOX_BASE_URL,
-            transport=wrap(SandboxTransport(engine, auto_tick=True)),
-            timeout=_timeout(settings),
-        )
-        return ProviderBundle(BinancePayProvider(client), client, engine)
-    client = BinancePayClient(
-        key, secret, base_url=settings.binance_pay_base_url, timeout=_timeout(settings)
-    )
-    return ProviderBundle(BinancePayProvider(client), client, None)
+        client = BinancePayClient(key, secret, base_url=SANDBOX_BASE_URL,
+                                  transport=wrap(SandboxTransport(engine, auto_tick=True)),
+                                  timeout=timeout)
+        return RegisteredProvider("binance_pay", BinancePayProvider(client), BINANCE_PAY, engine)
+    client = BinancePayClient(key, secret, base_url=settings.binance_pay_base_url,
+                              timeout=timeout)
+    return RegisteredProvider("binance_pay", BinancePayProvider(client), BINANCE_PAY)
+
+
+def _monetix(settings: Settings, wrap: Wrap) -> RegisteredProvider:
+    timeout = _timeout(settings.monetix_timeout_seconds)
+    if settings.is_sandbox:
+        project_id, secret, encryption_key = monetix_credentials(settings)
+        # Callbacks are kept in the sandbox's outbox until the receiver takes Monetix's
+        # (bootstrap.connect_in_process_webhooks).
+        engine = monetix_sandbox.MonetixSandbox(
+            project_id, secret, encryption_key=encryption_key,
+            callback_sink=monetix_sandbox.CollectingSink())
+        client = MonetixClient(project_id, secret, base_url=MONETIX_SANDBOX_URL,
+                               transport=wrap(monetix_sandbox.SandboxTransport(engine)),
+                               timeout=timeout)
+        provider = MonetixProvider(client,
+                                   operator_ip=settings.monetix_operator_ip or SANDBOX_OPERATOR_IP)
+        return RegisteredProvider("monetix", provider, MONETIX, engine)
+    assert settings.monetix_project_id is not None  # check_safe_to_start refuses otherwise
+    client = MonetixClient(settings.monetix_project_id,
+                           settings.monetix_secret_key.get_secret_value(),
+                           base_url=settings.monetix_gate_url, timeout=timeout)
+    return RegisteredProvider(
+        "monetix", MonetixProvider(client, operator_ip=settings.monetix_operator_ip or None),
+        MONETIX)
+
+
+def _juicyway(settings: Settings, wrap: Wrap) -> RegisteredProvider:
+    timeout = _timeout(settings.juicyway_timeout_seconds)
+    if settings.is_sandbox:
+        api_key, business_id = juicyway_credentials(settings)
+        engine = juicyway_sandbox.JuicywaySandbox(
+            api_key, business_id, hosted_base_url=f"{JUICYWAY_SANDBOX_URL}/hosted",
+            sink=juicyway_sandbox.CollectingSink())
+        client = JuicywayClient(api_key, base_url=JUICYWAY_SANDBOX_URL,
+                                transport=wrap(juicyway_sandbox.SandboxTransport(engine)),
+                                timeout=timeout)
+        return RegisteredProvider("juicyway", JuicywayProvider(client, business_id=business_id),
+                                  JUICYWAY, engine)
+    client = JuicywayClient(settings.juicyway_api_key.get_secret_value(),
+                            base_url=settings.juicyway_base_url, timeout=timeout)
+    return RegisteredProvider(
+        "juicyway",
+        JuicywayProvider(client, business_id=settings.juicyway_business_id.get_secret_value()),
+        JUICYWAY)
+
+
+#: What each provider offers, for entry points that need it without building any provider.
+CAPABILITIES: dict[str, Capabilities] = {
+    "binance_pay": BINANCE_PAY,
+    "monetix": MONETIX,
+    "juicyway": JUICYWAY,
+}
+
+BUILDERS: dict[str, Callable[[Settings, Wrap], RegisteredProvider]] = {
+    "binance_pay": _binance_pay,
+    "monetix": _monetix,
+    "juicyway": _juicyway,
+}
+
+
+def monetix_credentials(settings: Settings) -> tuple[int, str, str]:
+    """Project id, secret and encryption key for a Monetix sandbox: the settings', else the
+    sandbox's own."""
+    return (settings.monetix_project_id or monetix_server.SANDBOX_PROJECT_ID,
+            settings.monetix_secret_key.get_secret_value() or monetix_server.SANDBOX_SECRET,
+            settings.monetix_encryption_key.get_secret_value()
+            or monetix_server.SANDBOX_ENCRYPTION_KEY)
+
+
+def juicyway_credentials(settings: Settings) -> tuple[str, str]:
+    """API key and business id for a Juicyway sandbox: the settings', else the sandbox's own."""
+    return (settings.juicyway_api_key.get_secret_value() or juicyway_server.SANDBOX_API_KEY,
+            settings.juicyway_business_id.get_secret_value()
+            or juicyway_server.SANDBOX_BUSINESS_ID)
+
+
+def build_providers(settings: Settings, *, wrap_transport: Wrap | None = None
+                    ) -> ProviderRegistry:
+    """Every enabled provider. `wrap_transport` puts something between each sandbox client and
+    its sandbox (tests inject faults there, the way a network would); Binance Pay is built
+    first."""
+    wrap = wrap_transport or (lambda transport: transport)
+    entries = [BUILDERS[name](settings, wrap) for name in settings.enabled_providers]
+    return ProviderRegistry(entries, default=settings.default_provider)
+
+
+#: The name existing callers and tests use.
+build_provider = build_providers

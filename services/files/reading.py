@@ -32,7 +32,6 @@ from services.files.spreadsheet import (
     sheet_rows,
 )
 
-
 # Spaces, underscores, dashes and dots never tell two headers apart.
 IGNORED_IN_HEADERS = re.compile(r"[\s_\-.]+")
 
@@ -42,6 +41,10 @@ def normalise_header(text: str) -> str:
     return IGNORED_IN_HEADERS.sub("", text.strip().lstrip("\ufeff").lower())
 
 DELIMITERS = (",", ";", "\t")
+# The largest upload read at all (payouts, bulk refunds and debits, statements); larger files are
+# refused by their size alone. Here, beside the reader, so a caller can check it without loading
+# validation (pandas) first.
+MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 _ZIP_MAGIC = b"PK\x03\x04"
 # Excel's own limit for one cell; anything longer was not typed into a payout file.
 MAX_CELL_CHARS = 32_767

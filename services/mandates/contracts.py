@@ -11,15 +11,12 @@ from decimal import Decimal
 from sqlmodel import col, select
 
 from data.models import DirectDebit, Mandate
-from services.core import audit, cells
+from services.core import audit
 from services.core.access import Actor, can
+from services.core import cells
 from services.core.context import Services
+from services.mandates.debits import _mandate, debit_currency_refusal, ordered_currencies
 from services.core.errors import ConflictError, InputError
-from services.core.money import positive_amount
-from services.core.refusals import require
-from services.core.row_locks import lock_row
-from services.core.search_text import like_pattern, search_text
-from services.mandates.debits import DEBIT_CURRENCIES, _mandate
 from services.mandates.events import (
     CREATING,
     EXPIRED,
@@ -31,9 +28,15 @@ from services.mandates.events import (
     apply_contract,
     contract_transition,
 )
+from services.core.money import positive_amount
 from services.providers.base import Contract
-from services.providers.errors import DuplicateRequestError, ProviderError, SandboxRefusal
+from services.providers.capabilities import Capabilities
+from services.providers.errors import SandboxRefusal
+from services.providers.errors import DuplicateRequestError, ProviderError
 from services.providers.errors import NotFoundError as ProviderNotFound
+from services.core.refusals import require
+from services.core.search_text import like_pattern, search_text
+from services.core.row_locks import lock_row
 
 STATUSES = (INITIAL, SIGNED, TERMINATED, EXPIRED, CREATING, UNKNOWN_CONTRACT, REFUSED)
 SCENARIOS = ("Membership", "Digital_Media", "Utility", "Repayment", "Investment", "Lease",
@@ -58,9 +61,17 @@ class ContractRequest:
     cycle_type: str | None = None  # MONTH | DAY
     cycle_value: int | None = None
     first_deduct_at: datetime | None = None
+    #: An enabled provider that offers recurring payments; the default provider for None.
+    provider: str | None = None
 
 
-def _check(request: ContractRequest, now: datetime) -> Decimal:
+def contract_currencies(services: Services, provider: str | None = None) -> tuple[str, ...]:
+    """The currencies a new contract may be in at ``provider`` (the default for None), from its
+    capabilities; NotOfferedError in words when it has no recurring payments."""
+    return ordered_currencies(services.require(provider, "recurring").debit_currencies)
+
+
+def _check(request: ContractRequest, now: datetime, caps: Capabilities) -> Decimal:
     email = request.customer_email.strip()
     if "@" not in email or len(email) > 254:
         raise InputError("enter the customer's email address", field="customer_email")
@@ -68,8 +79,9 @@ def _check(request: ContractRequest, now: datetime) -> Decimal:
     if not name or len(name) > SERVICE_MAX:
         raise InputError(f"the service name is 1 to {SERVICE_MAX} characters",
                          field="service_name")
-    if request.currency not in DEBIT_CURRENCIES:
-        raise InputError("direct debit contracts are in USDT or USDC", field="currency")
+    refusal = debit_currency_refusal(caps, request.currency)
+    if refusal is not None:
+        raise InputError(refusal, field="currency")
     if request.scenario_code not in SCENARIOS:
         raise InputError(f"choose a scenario: {', '.join(SCENARIOS)}", field="scenario_code")
     limit = positive_amount(request.single_upper_limit, request.currency,
@@ -94,11 +106,13 @@ def _check(request: ContractRequest, now: datetime) -> Decimal:
 def create_contract(services: Services, actor: Actor, request: ContractRequest) -> Mandate:
     """Intent (CREATING) first, then the provider; the answer brings the QR code and deeplink."""
     require(services, actor, "mandate.create")
+    # Refused in words when the chosen provider has no recurring payments (Juicyway).
+    caps = services.require(request.provider, "recurring")
     now = services.now()
-    limit = _check(request, now)
+    limit = _check(request, now, caps)
     with services.uow() as uow:
         mandate = Mandate(
-            merchant_contract_code="MC" + uuid.uuid4().hex[:30],
+            merchant_contract_code="MC" + uuid.uuid4().hex[:30], provider=caps.provider,
             customer_email=request.customer_email.strip(),
             service_name=request.service_name.strip(), scenario_code=request.scenario_code,
             single_upper_limit=limit, currency=request.currency, periodic=request.periodic,
@@ -133,7 +147,7 @@ def _send_contract(services: Services, mandate_id: int, actor: Actor | None) -> 
         assert m is not None
         uow.session.expunge(m)
     try:
-        contract = services.provider.create_contract(
+        contract = services.provider_for(m.provider).create_contract(
             merchant_contract_code=m.merchant_contract_code, service_name=m.service_name,
             single_limit=m.single_upper_limit, currency=m.currency,
             scenario_code=m.scenario_code or "Others", periodic=m.periodic,
@@ -143,7 +157,7 @@ def _send_contract(services: Services, mandate_id: int, actor: Actor | None) -> 
     except DuplicateRequestError as exc:
         # The provider already holds this merchantContractCode (an earlier attempt got through):
         # not a refusal, so ask it where the contract stands.
-        found = _query_contract(services, m.merchant_contract_code, None)
+        found = _query_contract(services, m.merchant_contract_code, None, m.provider)
         if found is not None:
             return _record_query(services, mandate_id, found, actor, m.merchant_contract_code)
         contract, error = None, exc
@@ -178,10 +192,11 @@ def _send_contract(services: Services, mandate_id: int, actor: Actor | None) -> 
     return row
 
 
-def _query_contract(services: Services, code: str, contract_id: str | None) -> Contract | None:
-    """The provider's view of a contract; None when it does not know it."""
+def _query_contract(services: Services, code: str, contract_id: str | None,
+                    provider: str | None) -> Contract | None:
+    """The owning provider's view of a contract; None when it does not know it."""
     try:
-        return services.provider.get_contract(
+        return services.provider_for(provider).get_contract(
             merchant_contract_code=None if contract_id else code, provider_contract_id=contract_id)
     except ProviderNotFound:
         return None
@@ -227,17 +242,21 @@ def simulate_customer_signing(services: Services, actor: Actor, mandate_ref: int
     """Sandbox only: the customer signs in the Binance app; the contract is then asked about
     at once, as the page would, and comes back signed."""
     require(services, actor, "mandate.create")
-    if services.sandbox is None:
-        raise ConflictError("customers can only be simulated in sandbox mode")
     mandate_id = _mandate(services, mandate_ref)
     with services.uow() as uow:
         row = uow.session.get(Mandate, mandate_id)
         assert row is not None
-        code, status = row.merchant_contract_code, row.status
+        code, status, provider = row.merchant_contract_code, row.status, row.provider
+    sandbox = services.sandbox_for(provider)
+    if sandbox is None:
+        raise ConflictError("customers can only be simulated in sandbox mode")
+    if not hasattr(sandbox, "sign_contract"):
+        raise ConflictError(f"the {services.providers.title(provider)} sandbox cannot simulate "
+                            "a customer signing from this page yet")
     if status != "INITIAL":
         raise ConflictError(f"contract {code} is not waiting for a signature")
     try:
-        services.sandbox.sign_contract(merchant_contract_code=code)
+        sandbox.sign_contract(merchant_contract_code=code)
     except SandboxRefusal as error:
         raise ConflictError(f"the sandbox refused the signature: {error.message}") from None
     return sync_contract(services, actor, mandate_id)
@@ -254,8 +273,9 @@ def sync_contract(services: Services, actor: Actor | None, mandate_ref: int | st
         row = uow.session.get(Mandate, mandate_id)
         assert row is not None
         status, code, contract_id = row.status, row.merchant_contract_code, row.contract_id
+        provider = row.provider
         uow.session.expunge(row)
-    contract = _query_contract(services, code, contract_id)
+    contract = _query_contract(services, code, contract_id, provider)
     if contract is None and status in (CREATING, UNKNOWN_CONTRACT):
         if actor is not None and not can(actor, "mandate.create"):
             return row
@@ -282,10 +302,11 @@ def terminate_contract(services: Services, actor: Actor, mandate_ref: int | str,
         audit.record(uow, actor=actor, action="mandate.terminate", target_type="mandate",
                      target_id=row.merchant_contract_code, detail={"notes": text}, at=now)
         uow.commit()
-        code, contract_id = row.merchant_contract_code, row.contract_id
+        code, contract_id, provider = row.merchant_contract_code, row.contract_id, row.provider
     try:
-        services.provider.terminate_contract(merchant_contract_code=None if contract_id else code,
-                                             provider_contract_id=contract_id, notes=text)
+        services.provider_for(provider).terminate_contract(
+            merchant_contract_code=None if contract_id else code,
+            provider_contract_id=contract_id, notes=text)
     except ProviderError as error:
         if not error.outcome_unknown:
             raise ConflictError(f"the provider refused to terminate {code}: {error}") from error

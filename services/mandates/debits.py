@@ -36,11 +36,36 @@ from services.mandates.events import (
 )
 from services.core.money import exact_amount, plain_amount
 from services.providers.base import DebitState
+from services.providers.capabilities import Capabilities
 from services.providers.errors import ProviderError
 from services.core.refusals import require
 from services.core.row_locks import lock_row
 
-DEBIT_CURRENCIES = ("USDT", "USDC")
+
+
+def debit_currency_refusal(caps: Capabilities, currency: str) -> str | None:
+    """Why a contract in ``currency`` cannot be debited at the provider (None: it can). The
+    currencies are the provider's (Capabilities.debit_currencies: Binance Pay USDT and USDC)."""
+    if currency in caps.debit_currencies:
+        return None
+    listed = ordered_currencies(caps.debit_currencies)
+    if not listed:
+        return f"{caps.title} debits no currency"
+    shown = (" or ".join(listed) if len(listed) <= 2
+             else ", ".join(listed[:8]) + (", ..." if len(listed) > 8 else ""))
+    return f"{caps.title} debits contracts in {shown} only, not {currency}"
+
+
+def ordered_currencies(currencies: frozenset[str]) -> tuple[str, ...]:
+    """Stablecoins and the common fiat first, then the rest alphabetically."""
+    preferred = [c for c in ("USDT", "USDC", "EUR", "USD") if c in currencies]
+    return tuple(preferred + sorted(currencies - set(preferred)))
+
+
+def mandate_provider(services: Services, mandate: Mandate) -> Capabilities:
+    """The capabilities of the provider that owns a mandate, when it offers recurring payments;
+    NotOfferedError in words otherwise."""
+    return services.require(mandate.provider, "recurring")
 FREEZE = timedelta(hours=24)
 NOTICE_MIN_AGE = timedelta(days=2)
 NOTICE_MAX_AGE = timedelta(days=5)
@@ -101,9 +126,9 @@ def check_debit(services: Services, uow, mandate: Mandate, amount: Decimal,
         since = f" since {_when(mandate.terminated_at, services)}" if mandate.terminated_at else ""
         raise ConflictError(f"contract {code} is {_status_words(mandate.status)}{since}; only a "
                             "signed contract can be debited")
-    if mandate.currency not in DEBIT_CURRENCIES:
-        raise ConflictError(f"contract {code} is in {mandate.currency}; direct debits are in "
-                            "USDT or USDC only")
+    refusal = debit_currency_refusal(mandate_provider(services, mandate), mandate.currency)
+    if refusal is not None:
+        raise ConflictError(f"contract {code}: {refusal}")
     if amount > mandate.single_upper_limit:
         raise LimitExceededError(
             f"{plain_amount(amount)} {mandate.currency} is above the contract's single upper limit of "
@@ -271,7 +296,7 @@ def send_debit(services: Services, merchant_request_id: str, *,
                             f"debit is {debit.status}; nothing sent")
     who = actor or audit.SYSTEM
     try:
-        result = services.provider.debit(
+        result = services.provider_for(mandate.provider).debit(
             merchant_request_id=merchant_request_id, provider_contract_id=mandate.contract_id or "",
             amount=debit.amount, currency=debit.currency, product_name=debit.product_name,
             notice_id=notice.provider_notice_id if notice else None)
@@ -346,12 +371,18 @@ def send_notice(services: Services, actor: Actor, *, mandate_ref: int | str,
                    actor=actor)
 
 
+def _provider_of(services: Services, mandate_id: int) -> str | None:
+    with services.uow() as uow:
+        mandate = uow.session.get(Mandate, mandate_id)
+        return mandate.provider if mandate is not None else None
+
+
 def _notify(services: Services, mandate_id: int, notice_id: int, request_id: str,
             contract_id: str, value: Decimal, currency: str, *,
             actor: Actor | None = None) -> DebitNotice:
     status, provider_id, error_text, code = "SENT", None, None, "000000"
     try:
-        answer = services.provider.notify_debit(
+        answer = services.provider_for(_provider_of(services, mandate_id)).notify_debit(
             merchant_request_id=request_id, provider_contract_id=contract_id,
             estimated_amount=value, currency=currency)
         provider_id = answer.provider_notice_id

@@ -55,13 +55,16 @@ def sync_debit(services: Services, merchant_request_id: str) -> str:
             DirectDebit.merchant_request_id == merchant_request_id)).first()
         status = debit.status if debit else None
         prepay_id = debit.prepay_id if debit else None
+        mandate = uow.session.get(Mandate, debit.mandate_id) if debit else None
+        provider_name = mandate.provider if mandate is not None else None
     if status is None:
         return f"unknown debit {merchant_request_id}"
     if status not in DEBIT_OPEN:
         return f"{merchant_request_id}: {status}, nothing to do"
     try:
-        order = (services.provider.get_order(provider_order_id=prepay_id) if prepay_id
-                 else services.provider.get_order(merchant_order_id=merchant_request_id))
+        provider = services.provider_for(provider_name)  # the mandate's provider
+        order = (provider.get_order(provider_order_id=prepay_id) if prepay_id
+                 else provider.get_order(merchant_order_id=merchant_request_id))
     except ProviderNotFound:
         if status in (D_PENDING, D_UNKNOWN) and not prepay_id:
             outcome = send_debit(services, merchant_request_id)
@@ -69,6 +72,8 @@ def sync_debit(services: Services, merchant_request_id: str) -> str:
         return f"{merchant_request_id}: provider does not know it; left {status}"
     except ProviderError as error:
         return f"{merchant_request_id}: query failed ({error}); left {status}"
+    except PayDeskError as error:  # the mandate's provider is not enabled in this deployment
+        return f"{merchant_request_id}: {error}; left {status}"
     with services.uow() as uow:
         change = debit_transition(uow, merchant_request_id,
                                   _ORDER_TO_DEBIT.get(order.state, PROCESSING), services.now(),

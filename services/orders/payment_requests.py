@@ -1,4 +1,6 @@
-"""Payment requests: an operator asks a customer to pay through a Binance Pay checkout.
+"""Payment requests: an operator asks a customer to pay through a provider's checkout (the
+default provider unless another enabled one is chosen); its currencies and longest expiry are
+that provider's capabilities, and every later call goes to the provider that owns the order.
 
 Creating an order and closing one follow the money-movement shape of the design: the intent
 (the Order row under a new merchantTradeNo, or the close request) and its audit entry are
@@ -26,7 +28,13 @@ from data.queries.order_search import find_order
 from services.core import audit
 from services.core.access import Actor
 from services.core.context import Services
-from services.core.errors import ConflictError, InputError, MoneyError, NotFoundError
+from services.core.errors import (
+    ConflictError,
+    InputError,
+    MoneyError,
+    NotFoundError,
+    NotOfferedError,
+)
 from services.core.money import positive_amount
 from services.orders.events import OPEN, apply_query_result, lock_order
 from services.providers.base import CreatedOrder
@@ -36,10 +44,8 @@ from services.providers.errors import NotFoundError as ProviderNotFound
 from services.core.refusals import require
 from services.core.row_locks import lock_row
 
-#: What Binance Pay v3 accepts and the product knows (fiat orders would convert to USDT).
-CURRENCIES: tuple[str, ...] = ("USDT", "USDC", "FDUSD", "BNB", "BTC", "ETH")
-#: Binance closes an unpaid order after at most one hour, so a longer expiry is refused up front.
-EXPIRY_MINUTES_MAX = 60
+#: Which currencies and how long an unpaid order may live are the chosen provider's
+#: capabilities (``payment_terms``); an expiry past the provider's longest is refused up front.
 EXPIRY_MINUTES_DEFAULT = 15
 PRODUCT_MAX = 256
 EMAIL_MAX = 254
@@ -51,6 +57,51 @@ _STATUS_WORDS = {"INITIAL": "not sent yet", "PENDING": "awaiting payment", "PAID
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 # goodsName refuses backslashes, double quotes and emoji; refusing here names the field.
 _BAD_PRODUCT = re.compile(r'[\\"\U00010000-\U0010FFFF]')
+
+
+@dataclass(frozen=True)
+class PaymentTerms:
+    """What a payment request may ask of a provider, from its capabilities."""
+
+    provider: str
+    title: str
+    currencies: tuple[str, ...]
+    expiry_minutes_max: int
+    #: The settings' default expiry, within this provider's longest.
+    expiry_minutes_default: int
+
+    @property
+    def expiry_rule(self) -> str:
+        return (f"{self.title} ends an unpaid payment after at most "
+                f"{_minutes_in_words(self.expiry_minutes_max)}")
+
+
+def _minutes_in_words(minutes: int) -> str:
+    if minutes % 60 == 0:
+        hours = minutes // 60
+        return "an hour" if hours == 1 else f"{hours} hours"
+    return f"{minutes} minutes"
+
+
+def payment_terms(services: Services, provider: str | None = None) -> PaymentTerms:
+    """The terms of ``provider`` (the default provider for None); NotFoundError when it is not
+    enabled here."""
+    caps = services.capabilities_for(provider)
+    longest = caps.max_payment_expiry or caps.default_payment_expiry
+    expiry_max = max(1, int(longest.total_seconds() // 60))
+    # Crypto first in the provider's own order; a long fiat list sorted.
+    currencies = tuple(caps.payment_currencies)
+    if len(currencies) > 12:
+        currencies = tuple(sorted(currencies))
+    return PaymentTerms(caps.provider, caps.title, currencies, expiry_max,
+                        min(services.settings.payment_request_expiry_minutes, expiry_max))
+
+
+def enabled_payment_providers(services: Services) -> list[PaymentTerms]:
+    """Every enabled provider's terms, the default first (for the page's choice)."""
+    registry = services.providers
+    names = [registry.default_name, *(n for n in registry.names if n != registry.default_name)]
+    return [payment_terms(services, name) for name in names]
 
 
 class PaymentRequestInvalid(InputError):
@@ -84,6 +135,8 @@ class PaymentRequest:
     paid_at: datetime | None
     closed_at: datetime | None
     created_by: str | None
+    #: The provider that owns the order (its name in the registry).
+    provider: str | None = None
 
     @property
     def is_open(self) -> bool:
@@ -107,13 +160,16 @@ def new_merchant_trade_no() -> str:
 
 
 def validate(*, amount: object, currency: str, product: str, customer_email: str,
-             expiry_minutes: object) -> tuple[Decimal, str, str, str, int]:
-    """The form, checked field by field; raises PaymentRequestInvalid naming every bad field."""
+             expiry_minutes: object, terms: PaymentTerms) -> tuple[Decimal, str, str, str, int]:
+    """The form, checked field by field against the chosen provider's ``terms``; raises
+    PaymentRequestInvalid naming every bad field."""
     problems: dict[str, str] = {}
     code = (currency or "").strip().upper()
     value: Decimal | None = None
-    if code not in CURRENCIES:
-        problems["currency"] = f"choose one of {', '.join(CURRENCIES)}"
+    if code not in terms.currencies:
+        listed = ", ".join(terms.currencies[:12]) + (", ..." if len(terms.currencies) > 12
+                                                      else "")
+        problems["currency"] = f"{terms.title} takes {listed}; choose one of those"
     else:
         try:
             value = positive_amount("" if amount is None else amount, code)
@@ -125,7 +181,7 @@ def validate(*, amount: object, currency: str, product: str, customer_email: str
     elif len(name) > PRODUCT_MAX:
         problems["product"] = f"keep it under {PRODUCT_MAX} characters"
     elif _BAD_PRODUCT.search(name):
-        problems["product"] = "Binance Pay refuses backslashes, double quotes and emoji here"
+        problems["product"] = "payment providers refuse backslashes, double quotes and emoji here"
     email = (customer_email or "").strip()
     if not email:
         problems["customer_email"] = "enter the customer's email address"
@@ -137,9 +193,9 @@ def validate(*, amount: object, currency: str, product: str, customer_email: str
     except ValueError:
         problems["expiry_minutes"] = "enter whole minutes"
     else:
-        if not 1 <= minutes <= EXPIRY_MINUTES_MAX:
-            problems["expiry_minutes"] = (f"between 1 and {EXPIRY_MINUTES_MAX} minutes "
-                                          "(Binance Pay closes unpaid orders after an hour)")
+        if not 1 <= minutes <= terms.expiry_minutes_max:
+            problems["expiry_minutes"] = (f"between 1 and {terms.expiry_minutes_max} minutes "
+                                          f"({terms.expiry_rule})")
     if problems:
         raise PaymentRequestInvalid(problems)
     assert value is not None
@@ -148,16 +204,19 @@ def validate(*, amount: object, currency: str, product: str, customer_email: str
 
 def create_request(services: Services, actor: Actor, *, amount: object, currency: str,
                    product: str, customer_email: str,
-                   expiry_minutes: object = EXPIRY_MINUTES_DEFAULT) -> RequestOutcome:
+                   expiry_minutes: object = EXPIRY_MINUTES_DEFAULT,
+                   provider: str | None = None) -> RequestOutcome:
+    """``provider``: an enabled provider's name; the default provider for None."""
     require(services, actor, "payment_request.create")
+    terms = payment_terms(services, provider)
     value, code, name, email, minutes = validate(
         amount=amount, currency=currency, product=product, customer_email=customer_email,
-        expiry_minutes=expiry_minutes)
+        expiry_minutes=expiry_minutes, terms=terms)
     now = services.now()
     # Whole seconds: a repeat of the create must carry exactly the same orderExpireTime.
     expires = (now + timedelta(minutes=minutes)).replace(microsecond=0)
     with services.uow() as uow:
-        order = Order(merchant_trade_no=new_merchant_trade_no(), provider=services.provider.name,
+        order = Order(merchant_trade_no=new_merchant_trade_no(), provider=terms.provider,
                       amount=value, currency=code, status="INITIAL", customer_email=email,
                       product_name=name, created_by_id=actor.user_id, created_at=now,
                       updated_at=now, expires_at=expires)
@@ -176,7 +235,7 @@ def create_request(services: Services, actor: Actor, *, amount: object, currency
 
 def _create_call(services: Services, order: PaymentRequest) -> CreatedOrder:
     # Built only from the stored row, so every repeat is byte-for-byte the same request.
-    return services.provider.create_order(
+    return services.provider_for(order.provider).create_order(
         merchant_order_id=order.merchant_trade_no, amount=order.amount, currency=order.currency,
         description=order.product_name, goods_name=order.product_name,
         expires_at=order.expires_at)
@@ -193,7 +252,7 @@ def _send_create(services: Services, actor: Actor | str, order_id: int) -> Reque
         if not isinstance(error, DuplicateRequestError):
             _mark_refused(services, order_id)
         return RequestOutcome(_load(services, order_id), "error",
-                              f"Binance Pay refused the order: {error}")
+                              f"{_title(services, request)} refused the order: {error}")
     _record_created(services, actor, order_id, created)
     return RequestOutcome(_load(services, order_id), "success",
                           f"order {request.merchant_trade_no} created; share the link or QR code")
@@ -205,9 +264,11 @@ def resolve_request(services: Services, actor: Actor | str, order_id: int, *,
     if isinstance(actor, Actor):
         require(services, actor, "orders.view")
     request = _load(services, order_id)
-    lead = f"no answer from Binance Pay ({after}); " if after else ""
+    title = _title(services, request)
+    lead = f"no answer from {title} ({after}); " if after else ""
     try:
-        status = services.provider.get_order(merchant_order_id=request.merchant_trade_no)
+        status = services.provider_for(request.provider).get_order(
+            merchant_order_id=request.merchant_trade_no)
     except ProviderNotFound:
         status = None
     except ProviderError as error:
@@ -221,14 +282,14 @@ def resolve_request(services: Services, actor: Actor | str, order_id: int, *,
         request = _load(services, order_id)
         if not request.is_open or request.checkout_url:
             return RequestOutcome(request, "success",
-                                  f"{lead}Binance Pay has order {request.merchant_trade_no}")
-    # Either Binance never got it, or we hold no links: the identical request with the same
+                                  f"{lead}{title} has order {request.merchant_trade_no}")
+    # Either the provider never got it, or we hold no links: the identical request with the same
     # merchantTradeNo returns the existing order's answer or is refused as a duplicate.
     try:
         created = _create_call(services, request)
     except DuplicateRequestError:
         return RequestOutcome(request, "warning",
-                              f"{lead}order {request.merchant_trade_no} exists at Binance Pay "
+                              f"{lead}order {request.merchant_trade_no} exists at {title} "
                               "but its checkout links were lost; close it and create a new one")
     except ProviderError as error:
         _record_call(services, actor, request, "payment_request.resent", error)
@@ -288,6 +349,15 @@ def _mark_refused(services: Services, order_id: int) -> None:
 # --- closing -------------------------------------------------------------------------------------
 
 
+def close_refusal(services: Services, request: PaymentRequest) -> str | None:
+    """Why the order's provider cannot close it (None when it can), in words for the page."""
+    try:
+        services.require(request.provider, "close_payment")
+    except (NotOfferedError, NotFoundError) as refused:
+        return refused.message
+    return None
+
+
 def close_request(services: Services, actor: Actor, order_ref: str | int) -> RequestOutcome:
     """Close an unpaid order. Binance confirms with a PAY_CLOSED webhook; we also query."""
     require(services, actor, "payment_request.close")
@@ -302,26 +372,28 @@ def close_request(services: Services, actor: Actor, order_ref: str | int) -> Req
             raise ConflictError(f"order {order.merchant_trade_no} is "
                                 f"{_STATUS_WORDS.get(order.status, order.status.lower())}; only an "
                                 "unpaid, open order can be closed")
-        if order.provider != services.provider.name:
-            raise ConflictError(f"order {order.merchant_trade_no} belongs to {order.provider}")
+        # Refused before anything is sent when the owning provider has no close (its payments
+        # expire by themselves) or is not enabled here.
+        caps = services.require(order.provider, "close_payment")
         audit.record(uow, actor=actor, action="order.close_requested", target_type="order",
                      target_id=order_id, amount=order.amount, currency=order.currency,
                      idempotency_key=order.merchant_trade_no, outcome="pending", at=now)
         uow.commit()
     request = _load(services, order_id)
+    title = caps.title
     try:
-        services.provider.close_order(merchant_order_id=request.merchant_trade_no,
-                                      provider_order_id=request.prepay_id)
+        services.provider_for(request.provider).close_order(
+            merchant_order_id=request.merchant_trade_no, provider_order_id=request.prepay_id)
     except ProviderError as error:
         _record_call(services, actor, request, "order.close_sent", error)
         refreshed = refresh_request(services, actor, order_id).request
         if isinstance(error, InvalidStatusError):
-            return RequestOutcome(refreshed, "error", "Binance Pay cannot close this order any "
+            return RequestOutcome(refreshed, "error", f"{title} cannot close this order any "
                                   f"more: it is paid or being paid ({error})")
         if error.outcome_unknown:
             return RequestOutcome(refreshed, "warning", "no answer to the close request: the "
-                                  "order is followed and shows Closed once Binance confirms")
-        return RequestOutcome(refreshed, "error", f"Binance Pay refused to close it: {error}")
+                                  f"order is followed and shows Closed once {title} confirms")
+        return RequestOutcome(refreshed, "error", f"{title} refused to close it: {error}")
     with services.uow() as uow:
         order = lock_order(uow, order_id=order_id)
         assert order is not None
@@ -335,7 +407,7 @@ def close_request(services: Services, actor: Actor, order_ref: str | int) -> Req
         uow.commit()
     refreshed = refresh_request(services, actor, order_id).request
     return RequestOutcome(refreshed, "success",
-                          f"close of order {request.merchant_trade_no} accepted by Binance Pay")
+                          f"close of order {request.merchant_trade_no} accepted by {title}")
 
 
 # --- reading and following -----------------------------------------------------------------------
@@ -353,7 +425,8 @@ def refresh_request(services: Services, actor: Actor | str,
     if not request.confirmed:
         return resolve_request(services, actor, order_id)
     try:
-        status = services.provider.get_order(provider_order_id=request.prepay_id)
+        status = services.provider_for(request.provider).get_order(
+            provider_order_id=request.prepay_id)
     except ProviderError as error:
         return RequestOutcome(request, "warning", f"status check failed: {error}")
     with services.uow() as uow:
@@ -363,13 +436,17 @@ def refresh_request(services: Services, actor: Actor | str,
 
 
 def simulate_customer_payment(services: Services, actor: Actor, order_ref: str | int) -> str:
-    """Sandbox only: the customer pays; Binance reports PAID a few seconds later."""
+    """Sandbox only: the customer pays; the provider reports PAID a few seconds later."""
     require(services, actor, "payment_request.create")
     request = get_request(services, actor, order_ref)
-    if services.sandbox is None:
+    sandbox = services.sandbox_for(request.provider)
+    if sandbox is None:
         raise ConflictError("customers can only be simulated in sandbox mode")
+    if not hasattr(sandbox, "pay_order"):
+        raise ConflictError(f"the {_title(services, request)} sandbox cannot simulate a "
+                            "customer from this page yet")
     try:
-        services.sandbox.pay_order(prepay_id=request.prepay_id,
+        sandbox.pay_order(prepay_id=request.prepay_id,
                                    merchant_trade_no=request.merchant_trade_no)
     except SandboxRefusal as error:
         raise ConflictError(f"the sandbox refused the payment: {error}") from None
@@ -419,4 +496,9 @@ def _view(order: Order, created_by: str | None) -> PaymentRequest:
         checkout_url=order.checkout_url, deeplink=order.deeplink,
         universal_url=order.universal_url, qr_content=order.qr_content,
         created_at=order.created_at, expires_at=order.expires_at, paid_at=order.paid_at,
-        closed_at=order.closed_at, created_by=created_by)
+        closed_at=order.closed_at, created_by=created_by, provider=order.provider)
+
+
+def _title(services: Services, request: PaymentRequest) -> str:
+    """The owning provider's name for people."""
+    return services.providers.title(request.provider or services.providers.default_name)

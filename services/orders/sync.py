@@ -15,7 +15,8 @@ from services.providers.errors import NotFoundError
 from services.inbound.sync_runner import sync_job
 from services.core.unit_of_work import UnitOfWork
 
-#: Binance orders live at most an hour unpaid; older open ones are caught up once, then settle.
+#: Unpaid orders live at most their provider's longest payment expiry (an hour at most);
+#: older open ones are caught up once, then settle.
 #: Refunds settle within days. Older rows are left to reconciliation, not re-asked forever.
 WINDOW = timedelta(days=30)
 
@@ -47,11 +48,11 @@ class OrderSync:
 
     @staticmethod
     def query(services: Services, ref: OrderRef) -> OrderStatus | None:
-        if ref.provider != services.provider.name:
-            return None
+        if ref.provider not in services.providers:
+            return None  # its provider is not enabled in this deployment
         try:
             # The prepay id is unknown when the create call timed out: the merchant id finds it.
-            return services.provider.get_order(
+            return services.provider_for(ref.provider).get_order(
                 provider_order_id=ref.prepay_id,
                 merchant_order_id=None if ref.prepay_id else ref.merchant_trade_no,
             )
@@ -62,7 +63,7 @@ class OrderSync:
     def apply(services: Services, uow: UnitOfWork, item_id: int,
               result: OrderStatus | None) -> str:
         if result is None:
-            # Not at the provider (a create that never arrived) or another provider's order:
+            # Not at the provider (a create that never arrived) or a disabled provider's order:
             # nothing to apply; the row ages out of the window.
             return "not_found"
         return apply_query_result(services, uow, item_id, result)

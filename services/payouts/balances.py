@@ -21,7 +21,6 @@ from services.providers.errors import ProviderError
 
 # Payouts leave from this wallet (services.payouts.sending sends every batch from it).
 PAYOUT_WALLET = "FUNDING_WALLET"
-PROVIDER_NAMES = {"binance_pay": "Binance Pay"}
 WALLET_NAMES = {"FUNDING_WALLET": "Funding wallet", "SPOT_WALLET": "Spot wallet"}
 
 
@@ -100,8 +99,11 @@ class FundingShortError(ConflictError):
         self.check = check
 
 
-def provider_label(code: str) -> str:
-    return PROVIDER_NAMES.get(code, code.replace("_", " ").title())
+def provider_label(code: str, services: Services | None = None) -> str:
+    """The provider's name for people, as its capabilities declare it."""
+    if services is not None:
+        return services.providers.title(code)
+    return code.replace("_", " ").title()
 
 
 def wallet_label(code: str) -> str:
@@ -112,8 +114,11 @@ def read_balances(services: Services, actor: Actor | None = None) -> BalanceRead
     """Ask the provider now for the payout wallet's balance of every asset."""
     if actor is not None:
         require(services, actor, "orders.view")
-    provider = services.provider
+    provider = services.provider  # payouts leave from the default provider's wallet
     read_at = services.now()
+    caps = services.capabilities_for(provider.name)
+    if not caps.balances:
+        return BalanceReading(read_at, (), caps.why_not("balances"))
     try:
         found = provider.get_balances(wallet=PAYOUT_WALLET)
     except ProviderError as error:

@@ -27,6 +27,7 @@ from services.payouts import states
 from services.payouts.file_format import canonical_column
 from services.files.findings import Finding
 from services.payouts.planning import PlannedBatch, new_upload_ref, plan_batches
+from services.payouts.terms import payout_terms
 from services.files.reading import RawTable, read_payout_file
 from services.payouts.report import balance_findings
 from services.payouts.store_history import StoreHistory
@@ -198,7 +199,8 @@ def save_draft(
     if not instructions:
         raise InputError("no line is free of errors: there is nothing to pay")
     upload_ref = upload_ref or new_upload_ref()
-    batches = plan_batches(instructions, upload_ref=upload_ref)
+    terms = payout_terms(services)  # new uploads go to the default provider
+    batches = plan_batches(instructions, upload_ref=upload_ref, max_lines=terms.max_lines)
     excluded = excluded_from(result) if errors else []
     now = services.now()
     content_hash = result.content_sha256 or result.file_sha256

@@ -16,8 +16,8 @@ RECEIVE_TYPES: tuple[str, ...] = ("BINANCE_ID", "EMAIL")
 PAYOUT_CURRENCIES: frozenset[str] = CRYPTO_CURRENCIES - {"BUSD"}
 USD_PEGGED: frozenset[str] = STABLECOINS & PAYOUT_CURRENCIES
 
-# Provider limits (Binance Pay batch payout, protocol reference §4.7).
-MAX_LINES_PER_BATCH = 500
+# Lines per provider batch are the provider's (Capabilities.max_payout_lines, through
+# services.payouts.terms); these limits are the file's own.
 REMARK_MAX_CHARS = 128
 SEND_ID_MAX_CHARS = 32
 

@@ -23,6 +23,7 @@ from services.inbound import evidence
 from services.core.access import Actor
 from services.core.context import Services
 from services.payouts import states
+from services.payouts.terms import batch_provider
 from services.providers.base import PayoutBatchResult, PayoutBatchState, PayoutLineState
 from services.providers.errors import ProviderError
 from services.core.refusals import require
@@ -237,7 +238,8 @@ def apply_line_news(uow: UnitOfWork, request_id: str, send_id: str, provider_sta
 
 def refresh_batch(services: Services, request_id: str) -> BatchChange | None:
     """Ask the provider where a sent batch stands (same requestId) and record it."""
-    result = services.provider.get_payout_batch(batch_request_id=request_id)
+    result = services.provider_for(batch_provider(services, request_id)).get_payout_batch(
+        batch_request_id=request_id)
     with services.uow() as uow:
         change = apply_result(uow, result, services.now())
         uow.commit()

@@ -1,4 +1,5 @@
-"""Provider batches for the accepted lines: one currency each, at most 500 lines, stable ids.
+"""Provider batches for the accepted lines: one currency each, at most the provider's line limit
+(Binance Pay 500, Monetix 1: one payout per line), stable ids.
 
 Ids are derived from the upload reference and the file's line numbers, never drawn at send time:
 planning the same upload twice gives the same requestIds and merchantSendIds, so a retry can only
@@ -14,7 +15,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from services.core.errors import InputError
-from services.payouts.file_format import MAX_LINES_PER_BATCH, SEND_ID_MAX_CHARS
+from services.payouts.file_format import SEND_ID_MAX_CHARS
 
 UPLOAD_REF_MAX_CHARS = 20
 _UPLOAD_REF = re.compile(rf"[A-Za-z0-9]{{1,{UPLOAD_REF_MAX_CHARS}}}")
@@ -73,9 +74,10 @@ def plan_batches(
     lines: Iterable[PayoutInstruction],
     *,
     upload_ref: str,
-    max_lines: int = MAX_LINES_PER_BATCH,
+    max_lines: int | None,
 ) -> list[PlannedBatch]:
-    """Split per currency (alphabetical), keep file order inside each, cut every `max_lines`.
+    """Split per currency (alphabetical), keep file order inside each, cut every `max_lines`
+    (the provider's limit: ``services.payouts.terms.payout_terms(...).max_lines``; None: no cut).
 
     Batches are numbered 1, 2, ... across currencies in that order; a line without a merchant
     send id gets one derived from the upload reference and its file line.
@@ -87,8 +89,8 @@ def plan_batches(
             field="upload_ref",
             value=upload_ref,
         )
-    if not 1 <= max_lines <= MAX_LINES_PER_BATCH:
-        raise InputError(f"a batch holds 1 to {MAX_LINES_PER_BATCH} lines, not {max_lines}")
+    if max_lines is not None and max_lines < 1:
+        raise InputError(f"a batch holds at least 1 line, not {max_lines}")
     by_currency: dict[str, list[PlannedLine]] = {}
     seen_ids: dict[str, int] = {}
     for line in sorted(lines, key=lambda item: item.file_line):
@@ -119,8 +121,9 @@ def plan_batches(
     batches: list[PlannedBatch] = []
     for currency in sorted(by_currency):
         planned = by_currency[currency]
-        for start in range(0, len(planned), max_lines):
-            chunk = tuple(planned[start : start + max_lines])
+        size = max_lines or len(planned)
+        for start in range(0, len(planned), size):
+            chunk = tuple(planned[start : start + size])
             batches.append(
                 PlannedBatch(
                     request_id=batch_request_id(upload_ref, len(batches) + 1),

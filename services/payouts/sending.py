@@ -46,6 +46,7 @@ from services.core.context import Services
 from services.core.errors import NotFoundError
 from services.payouts import states
 from services.payouts.following import apply_result, audit_refusal_overturned, lock_batch
+from services.payouts.terms import batch_provider
 from services.providers.base import PayoutBatchResult, PayoutLineRequest
 from services.providers.errors import (
     AuthenticationError,
@@ -214,7 +215,8 @@ def refusal_in_words(error: ProviderError, currency: str) -> str:
 
 def _lookup(services: Services, request_id: str) -> PayoutBatchResult | None:
     try:
-        return services.provider.get_payout_batch(batch_request_id=request_id)
+        return services.provider_for(batch_provider(services, request_id)).get_payout_batch(
+            batch_request_id=request_id)
     except ProviderNotFound:
         return None
 
@@ -292,6 +294,9 @@ def send_batch(services: Services, actor: Actor | None, request_id: str) -> Send
     """Send one approved batch; `actor` None is the sync worker (never a person)."""
     _require_sender(services, actor, request_id)
     """Send (or resolve) one approved batch under its stored requestId."""
+    owner = batch_provider(services, request_id)
+    # Refused in words before the batch is claimed when its provider makes no payouts.
+    services.require(owner, "payouts")
     claim = _claim(services, actor, request_id)
     if claim is None:
         with services.uow() as uow:
@@ -318,7 +323,7 @@ def send_batch(services: Services, actor: Actor | None, request_id: str) -> Send
                                      "anything is sent again")
     _mark_sending(services, actor, request_id, after_empty_lookup=looked_up)
     try:
-        result = services.provider.create_payout_batch(
+        result = services.provider_for(owner).create_payout_batch(
             batch_request_id=request_id, batch_name=claim.batch_name,
             currency=claim.currency, lines=claim.lines,
         )

@@ -18,13 +18,18 @@ import pandas as pd
 
 from services.core.config import Settings
 from services.core.money import currency_decimals
+from services.files.findings import ERROR, WARNING, Finding, FindingList
+from services.files.reading import (
+    MAX_UPLOAD_BYTES,
+    RawTable,
+    collector_paused,
+    read_payout_file,
+)
 from services.payouts.amounts import OK, AmountCheck, amount_message, classify_amounts
 from services.payouts.file_format import COLUMN_BY_NAME, COLUMNS, PAYOUT_CURRENCIES, USD_PEGGED
-from services.files.findings import ERROR, WARNING, Finding, FindingList
 from services.payouts.history import NO_HISTORY, PayoutHistory
 from services.payouts.line_rules import check_lines
 from services.payouts.planning import PayoutInstruction
-from services.files.reading import RawTable, collector_paused, read_payout_file
 from services.payouts.table import (
     build_frame,
     extra_cell_findings,
@@ -55,7 +60,7 @@ def size_text(size: int) -> str:
 
 @dataclass(frozen=True)
 class PayoutRules:
-    max_bytes: int = 20 * 1024 * 1024
+    max_bytes: int = MAX_UPLOAD_BYTES
     max_lines: int = 100_000
     line_caps: Mapping[str, Decimal] = field(default_factory=default_line_caps)
     duplicate_window_days: int = 30

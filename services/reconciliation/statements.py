@@ -287,6 +287,9 @@ def pull_provider_statements(services: Services, actor: Actor, start: date,
     require(services, actor, "reconciliation.run")
     if end < start:
         raise InputError("the period ends before it starts", field="to")
+    # Reports come from the default provider when it publishes them (NotOfferedError in words
+    # otherwise: Monetix statements are uploaded from its Dashboard).
+    services.require(None, "statements")
     results = []
     for transaction_type in ("Payment", "Payout"):
         try:

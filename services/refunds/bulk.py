@@ -60,16 +60,24 @@ def preview(services: Services, actor: Actor, data: bytes,
                           "use duplicate, fraudulent, requested_by_customer or other")
             elif reason == "OTHER" and not note:
                 out.error(line, "note", "", "note_needed", "reason 'other' needs a note")
-            position = refunds.position_of(uow, order)
+            position = refunds.position_of(services, uow, order)
             if position.refusal:
                 out.error(line, "order", ref, "not_refundable", position.refusal)
                 continue
             earlier, lines_before = asked.get(position.order_id, (Decimal(0), 0))
             left = position.refundable - earlier
-            attempts_left = position.attempts_left - lines_before
-            if attempts_left <= 0:
+            attempts_left = (None if position.attempts_left is None
+                             else position.attempts_left - lines_before)
+            if attempts_left is not None and attempts_left <= 0:
                 out.error(line, "order", ref, "too_many_attempts",
-                          "earlier lines use up the provider's 10 refunds for this order")
+                          f"earlier lines use up the {position.max_attempts} refunds "
+                          f"{position.provider_title} allows for this order")
+                continue
+            if position.max_in_flight is not None and lines_before >= position.max_in_flight:
+                out.error(line, "order", ref, "too_many_in_flight",
+                          f"{position.provider_title} takes at most {position.max_in_flight} "
+                          "refund(s) of a payment at a time and earlier lines already refund "
+                          "this order; merge the lines")
                 continue
             full = amount_text.strip().lower() == "full"
             amount, code, message = ((left, "", "") if full

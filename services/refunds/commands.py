@@ -25,11 +25,19 @@ from services.core import audit
 from services.core import refusals
 from services.core.access import Actor, can
 from services.core.context import Services
-from services.core.errors import ConflictError, InputError, LimitExceededError, NotFoundError
+from services.core.errors import (
+    ConflictError,
+    InputError,
+    LimitExceededError,
+    NotFoundError,
+    NotOfferedError,
+)
 from services.core.money import parse_amount, plain_amount
+from services.providers.capabilities import Capabilities
 from services.providers.errors import ProviderError
 from services.refunds.events import (
     FAIL,
+    FINAL,
     NEEDS_APPROVAL,
     PENDING,
     REJECTED,
@@ -49,7 +57,9 @@ REASONS: dict[str, str] = {
     "OTHER": "Other (explain in a note)",
 }
 NOTE_MAX = 256
-MAX_ATTEMPTS = 10  # Binance Pay: at most 10 refunds per order; the 10th refunds the remainder
+# How many refunds one payment takes, and how many at once, is the owning provider's rule:
+# Capabilities.max_refund_attempts (Binance Pay: 10, the 10th refunds the remainder) and
+# Capabilities.max_refunds_in_flight (Monetix: 1).
 REFUNDABLE_STATUSES = frozenset({"PAID", "REFUNDING", "REFUNDED"})
 _RELEASED = (FAIL, REJECTED)
 
@@ -68,8 +78,14 @@ class RefundPosition:
     in_progress: Decimal  # held by refunds not yet settled, including those awaiting approval
     refundable: Decimal
     attempts_used: int
-    attempts_left: int
+    #: None: the provider sets no limit on refunds per payment.
+    attempts_left: int | None
     refusal: str | None
+    #: The owning provider's name for people ("Binance Pay").
+    provider_title: str = ""
+    max_attempts: int | None = None
+    #: How many refunds of one payment the provider takes at once (None: no limit).
+    max_in_flight: int | None = None
 
     @property
     def last_attempt(self) -> bool:
@@ -84,13 +100,25 @@ class RefundOutcome:
     amount: Decimal
     currency: str
     message: str
+    #: The owning provider's name for people, when the provider was called.
+    provider_title: str = ""
 
 
 def new_refund_request_id() -> str:
     return "RF" + uuid.uuid4().hex  # alphanumeric, 34 of Binance's 64 characters
 
 
-def _position(uow: UnitOfWork, order: Order) -> RefundPosition:
+def _capabilities(services: Services, order: Order) -> Capabilities | str:
+    """The owning provider's capabilities, or why its orders cannot be refunded here."""
+    try:
+        return services.require(order.provider, "refund")
+    except (NotOfferedError, NotFoundError) as refused:
+        return refused.message
+
+
+def _position(uow: UnitOfWork, order: Order,
+              capabilities: Capabilities | str) -> RefundPosition:
+    """``capabilities``: the owning provider's (``_capabilities``), or why it refunds nothing."""
     held, attempts = uow.session.exec(
         select(func.sum(Refund.amount), func.count()).where(
             Refund.order_id == order.id, col(Refund.status).not_in(_RELEASED))
@@ -106,9 +134,11 @@ def _position(uow: UnitOfWork, order: Order) -> RefundPosition:
     held = max(held, order.refunded_amount or Decimal(0))
     attempts_used = int(attempts or 0) + int(burnt or 0)
     refundable = max(order.amount - held, Decimal(0))
+    caps = capabilities if isinstance(capabilities, Capabilities) else None
+    max_attempts = caps.max_refund_attempts if caps else None
     refusal = None
-    if order.provider != "binance_pay":
-        refusal = f"refunds of {order.provider} orders are not supported here"
+    if caps is None:
+        refusal = str(capabilities)
     elif order.status == "FULL_REFUNDED" or (order.status in REFUNDABLE_STATUSES
                                              and refundable <= 0 and held >= order.amount):
         refusal = ("nothing left to refund: the whole order is refunded or being refunded "
@@ -117,20 +147,42 @@ def _position(uow: UnitOfWork, order: Order) -> RefundPosition:
         refusal = f"only paid orders can be refunded; this order is {order.status}"
     elif not order.prepay_id:
         refusal = "the order has no prepayId, so the provider cannot refund it"
-    elif attempts_used >= MAX_ATTEMPTS:
-        refusal = (f"Binance Pay allows at most {MAX_ATTEMPTS} refunds per order and all "
-                   f"{MAX_ATTEMPTS} are used")
+    elif max_attempts is not None and attempts_used >= max_attempts:
+        refusal = (f"{caps.title} allows at most {max_attempts} refunds per order and all "
+                   f"{max_attempts} are used")
+    elif caps.max_refunds_in_flight is not None and \
+            _in_flight(uow, order) >= caps.max_refunds_in_flight:
+        refusal = (f"{caps.title} takes {_refunds(caps.max_refunds_in_flight)} of a payment at "
+                   "a time: wait until the refund in progress is settled")
     return RefundPosition(
         order_id=order.id or 0, merchant_trade_no=order.merchant_trade_no,
         prepay_id=order.prepay_id, status=order.status, amount=order.amount,
         currency=order.currency, refunded=order.refunded_amount or Decimal(0),
         in_progress=held - (order.refunded_amount or Decimal(0)), refundable=refundable,
-        attempts_used=attempts_used, attempts_left=max(MAX_ATTEMPTS - attempts_used, 0),
-        refusal=refusal,
+        attempts_used=attempts_used,
+        attempts_left=None if max_attempts is None else max(max_attempts - attempts_used, 0),
+        refusal=refusal, provider_title=caps.title if caps else order.provider,
+        max_attempts=max_attempts,
+        max_in_flight=caps.max_refunds_in_flight if caps else None,
     )
 
 
-position_of = _position  # public name for the bulk preview (reads inside its own uow)
+def _refunds(count: int) -> str:
+    return "one refund" if count == 1 else f"{count} refunds"
+
+
+def _in_flight(uow: UnitOfWork, order: Order) -> int:
+    """Refunds of the order asked and not settled either way (waiting for approval included)."""
+    return int(uow.session.exec(
+        select(func.count()).where(
+            Refund.order_id == order.id,
+            col(Refund.status).not_in(tuple(FINAL)))
+    ).one() or 0)
+
+
+def position_of(services: Services, uow: UnitOfWork, order: Order) -> RefundPosition:
+    """Public for the bulk preview (reads inside its own uow)."""
+    return _position(uow, order, _capabilities(services, order))
 
 
 def _order_id(services: Services, order_ref: str | int) -> int:
@@ -147,7 +199,7 @@ def refund_position(services: Services, actor: Actor, order_ref: str | int) -> R
     with services.uow() as uow:
         order = uow.session.get(Order, order_id)
         assert order is not None
-        return _position(uow, order)
+        return _position(uow, order, _capabilities(services, order))
 
 
 TOKEN_MAX = 64
@@ -197,6 +249,8 @@ class RefundPlan:
     note: str | None
     needs_approval: bool
     whole_remainder: bool
+    #: The owning provider's name for people.
+    provider_title: str = ""
 
 
 def plan_refund(services: Services, actor: Actor, *, order_ref: str | int,
@@ -218,7 +272,8 @@ def plan_refund(services: Services, actor: Actor, *, order_ref: str | int,
             f"{plain_amount(wanted)} {position.currency} is more than the {plain_amount(position.refundable)} "
             f"still refundable on order {position.merchant_trade_no}")
     return RefundPlan(wanted, position.currency, position.merchant_trade_no, reason, note,
-                      _needs_approval(services, position, wanted), position.last_attempt)
+                      _needs_approval(services, position, wanted), position.last_attempt,
+                      position.provider_title)
 
 
 def _needs_approval(services: Services, position: RefundPosition, wanted: Decimal) -> bool:
@@ -269,7 +324,7 @@ def request_refund(
                         f"({earlier.refund_request_id})")
                 return _outcome(earlier, f"already requested ({earlier.refund_request_id}); "
                                          "nothing new was created")
-        position = _position(uow, order)
+        position = _position(uow, order, _capabilities(services, order))
         if position.refusal:
             raise ConflictError(f"order {order.merchant_trade_no}: {position.refusal}")
         wanted = _wanted(amount, full, position.refundable, order.currency)
@@ -278,8 +333,9 @@ def request_refund(
         if position.last_attempt:
             if not accept_whole_remainder:
                 raise ConflictError(
-                    f"this is refund attempt {MAX_ATTEMPTS} of {MAX_ATTEMPTS} for order "
-                    f"{order.merchant_trade_no}: Binance Pay refunds the whole remaining "
+                    f"this is refund attempt {position.max_attempts} of {position.max_attempts} "
+                    f"for order {order.merchant_trade_no}: {position.provider_title} refunds "
+                    "the whole remaining "
                     f"{plain_amount(position.refundable)} {order.currency} whatever amount is asked; "
                     "confirm refunding the whole remainder")
             wanted = position.refundable
@@ -342,7 +398,8 @@ def send_refund(services: Services, refund_request_id: str, *,
         return _outcome(refund, f"refund is {refund.status}; nothing sent")
     who = actor or audit.SYSTEM
     try:
-        result = services.provider.refund(
+        services.require(order.provider, "refund")  # never sent to one that cannot
+        result = services.provider_for(order.provider).refund(
             refund_request_id=refund_request_id, provider_order_id=order.prepay_id or "",
             amount=refund.amount, reason=REASONS.get(refund.reason, refund.reason))
     except ProviderError as error:
@@ -362,7 +419,8 @@ def send_refund(services: Services, refund_request_id: str, *,
         message = (f"no answer from the provider: the refund is UNKNOWN and will be checked "
                    f"with the same id ({refund_request_id})" if status == UNKNOWN
                    else f"the provider refused the refund: {error}")
-        return RefundOutcome(refund_request_id, status, refund.amount, refund.currency, message)
+        return RefundOutcome(refund_request_id, status, refund.amount, refund.currency, message,
+                             services.providers.title(order.provider))
     with services.uow() as uow:
         change = apply_result(uow, result, services.now())
         audit.record(uow, actor=who, action="refund.sent", target_type="refund",
@@ -375,7 +433,8 @@ def send_refund(services: Services, refund_request_id: str, *,
         uow.commit()
     status = change.after if change else refund.status
     return RefundOutcome(refund_request_id, status, result.amount, refund.currency,
-                         f"refund of {plain_amount(result.amount)} {refund.currency} accepted ({status})")
+                         f"refund of {plain_amount(result.amount)} {refund.currency} accepted ({status})",
+                         services.providers.title(order.provider))
 
 
 def _outcome(refund: Refund, message: str) -> RefundOutcome:

@@ -9,10 +9,11 @@ from datetime import datetime, timedelta
 
 from sqlmodel import col, select
 
-from data.models import Refund
+from data.models import Order, Refund
 from data.queries.sync_candidates import stale_open_ids
 from services.core import audit
 from services.core.context import Services
+from services.core.errors import PayDeskError
 from services.inbound.sync_runner import sync_job
 from services.providers.errors import NotFoundError as ProviderNotFound
 from services.providers.errors import ProviderError
@@ -59,10 +60,18 @@ def sync_refund(services: Services, refund_request_id: str) -> str:
         if refund is None:
             return f"unknown refund {refund_request_id}"
         status = refund.status
+        order = uow.session.get(Order, refund.order_id)
+        provider_name = order.provider if order is not None else None
+        provider_order_id = order.prepay_id if order is not None else None
+        provider_refund_id = refund.provider_refund_id
     if status not in OPEN:
         return f"{refund_request_id}: {status}, nothing to do"
     try:
-        result = services.provider.get_refund(refund_request_id=refund_request_id)
+        # The provider that owns the order; the payment's ids are for those that find a refund
+        # only through its payment (Monetix).
+        result = services.provider_for(provider_name).get_refund(
+            refund_request_id=refund_request_id, provider_order_id=provider_order_id or None,
+            provider_refund_id=provider_refund_id or None)
     except ProviderNotFound:
         if status in (PENDING, UNKNOWN):
             # The provider never saw it: sending it now under the same id cannot pay twice.
@@ -71,6 +80,8 @@ def sync_refund(services: Services, refund_request_id: str) -> str:
         return f"{refund_request_id}: provider does not know it; left {status}"
     except ProviderError as error:
         return f"{refund_request_id}: query failed ({error}); left {status}"
+    except PayDeskError as error:  # its provider is not enabled in this deployment
+        return f"{refund_request_id}: {error}; left {status}"
     with services.uow() as uow:
         change = apply_result(uow, result, services.now())
         if change is not None and change.moved:

@@ -62,6 +62,7 @@ def test_concurrent_debits_on_one_contract_never_exceed_its_limit(
     fast_commits(services)
     provider = InstantProvider()
     monkeypatch.setattr(Services, "provider", property(lambda _self: provider))
+    monkeypatch.setattr(Services, "provider_for", lambda _self, _name: provider)
     people = staff(services)
     actors = [people["olga"], people["oscar"]]
     started = time.perf_counter()

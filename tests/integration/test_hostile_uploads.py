@@ -214,3 +214,22 @@ def test_cli_process_never_prints_a_traceback(tmp_path):
                               cwd=Path(__file__).resolve().parents[2], check=False)
         assert done.returncode == 2, (name, done.stderr)
         assert "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize("name", sorted(hostile.malformed_workbooks()))
+def test_every_entry_point_answers_a_malformed_workbook_with_a_message(services, people, name):
+    """Bulk refunds, bulk debits and statement imports share the reader: a damaged workbook is
+    an input error with a message (or, when calamine can still read it, a preview), never
+    another exception, and never a stored statement."""
+    data = hostile.malformed_workbooks()[name]
+    for call in (
+        lambda: bulk_refunds.preview(services, people["olga"], data, "refunds.xlsx"),
+        lambda: bulk_debits.preview(services, people["olga"], data, "debits.xlsx"),
+        lambda: statements.import_statement(services, OPERATOR, data, file_name="s.xlsx",
+                                            source="bank"),
+    ):
+        try:
+            call()
+        except InputError as error:
+            assert str(error)
+    assert _statement_count(services) == (0, 0)

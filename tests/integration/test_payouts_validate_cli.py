@@ -156,3 +156,28 @@ def test_an_unreachable_store_means_empty_history_and_a_note(capsys, use_databas
     assert code == 0
     assert json.loads(out)["batches"] == [{"currency": "USDT", "line_count": 2, "total": "11"}]
     assert "the store cannot be reached" in err and "checked without earlier payouts" in err
+
+
+def test_an_unreadable_file_is_answered_before_pandas_and_the_store_load(tmp_path):
+    """Most crafted files cannot be read at all; the command says so without first loading
+    what validation and the store need (most of its start-up), so it answers at once."""
+    import subprocess
+    import sys
+
+    from tests.fixtures import hostile
+
+    path = tmp_path / "broken.xlsx"
+    path.write_bytes(hostile.malformed_workbooks()["corrupt_deflate"])
+    probe = ("import sys\nfrom services.entrypoints.cli import main\n"
+             f"code = main(['payouts', 'validate', {str(path)!r}, '--json'])\n"
+             "loaded = sorted(m for m in ('pandas', 'sqlalchemy', 'pydantic_settings', 'alembic')"
+             " if m in sys.modules)\n"
+             "print('LOADED', code, ','.join(loaded))\n")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                          env={"PATH": "/usr/bin:/bin",
+                               "DATABASE_URL": f"sqlite:///{tmp_path / 'absent.db'}"},
+                          cwd=Path(__file__).resolve().parents[2], check=False)
+    assert "Traceback" not in done.stderr, done.stderr
+    assert done.stdout.splitlines()[-1] == "LOADED 2 "
+    assert json.loads(done.stdout.rsplit("LOADED", 1)[0])["findings"][0]["code"] == \
+        "file_unreadable"

@@ -69,6 +69,7 @@ def test_concurrent_refunds_never_exceed_the_order_total(
     fast_commits(services)
     provider = InstantProvider()
     monkeypatch.setattr(Services, "provider", property(lambda _self: provider))
+    monkeypatch.setattr(Services, "provider_for", lambda _self, _name: provider)
     people = staff(services)
     actors = [people["olga"], people["oscar"]]
     rng = random.Random(7)

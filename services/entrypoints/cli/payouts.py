@@ -39,31 +39,54 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
 
 def _validate(args: argparse.Namespace) -> int:
     # Imported here so that `paydesk --help` and the other commands start without them.
-    from services.core.config import get_settings
-    from services.payouts.planning import new_upload_ref, plan_batches
-    from services.files.reading import UnreadableFileError
-    from services.payouts.store_history import store_history
-    from services.payouts.validation import PayoutRules, validate_payout_file
+    from services.files.reading import collector_paused
 
     path: Path = args.file
     try:
         data = path.read_bytes()
     except OSError as error:
         return _unreadable(args, f"cannot read {path}: {error.strerror or error}")
+    # One pause from reading to the report: the rows are never scanned by the collector, not
+    # even while the modules below load.
+    with collector_paused():
+        return _check(args, path, data)
+
+
+def _check(args: argparse.Namespace, path: Path, data: bytes) -> int:
+    from services.files.reading import MAX_UPLOAD_BYTES, UnreadableFileError, read_payout_file
+
+    # The file is read before settings, the store and validation are loaded (pandas, SQLAlchemy
+    # and pydantic are most of the command's start-up): a file that cannot be read, as most
+    # crafted ones, is answered at once. A file over the limit is never read: its finding says so.
+    table = None
+    if len(data) <= MAX_UPLOAD_BYTES:
+        try:
+            table = read_payout_file(data, file_name=path.name, sheet=args.sheet)
+        except UnreadableFileError as error:
+            return _unreadable(args, f"{path}: {error}")
+
+    from services.core.config import get_settings
+    from services.payouts.store_history import store_history
+    from services.payouts.validation import PayoutRules, validate_payout_file, validate_table
+
     settings = get_settings()
     rules = PayoutRules.from_settings(settings)
     with store_history(settings.database_url) as (history, note):
         if note:
             print(f"paydesk: {note}; checked without earlier payouts", file=sys.stderr)
-        try:
+        if table is None:
             result = validate_payout_file(data, file_name=path.name, rules=rules,
                                           history=history, sheet=args.sheet)
-        except UnreadableFileError as error:
-            return _unreadable(args, f"{path}: {error}")
+        else:
+            result = validate_table(table, rules=rules, history=history)
+            del table
+    from services.payouts.planning import new_upload_ref, plan_batches
+
     findings = list(result.findings)
     try:
         # A fresh reference, as an upload gets: a fixed one could equal a send id in the file.
-        planned = plan_batches(result.instructions(), upload_ref=new_upload_ref())
+        planned = plan_batches(result.instructions(), upload_ref=new_upload_ref(),
+                               max_lines=_max_lines(settings))
     except InputError as error:
         planned = []
         findings.append(Finding(error.row, error.field, None, ERROR, "plan_refused", error.message))
@@ -117,3 +140,12 @@ def _print_text(result: ValidationResult, findings: list[Finding],
         print("batches for the lines without errors:")
         for batch in batches:
             print(f"  {batch['currency']:<6} {batch['line_count']:>4} lines  {batch['total']}")
+
+
+def _max_lines(settings) -> int | None:  # type: ignore[no-untyped-def]
+    """Lines per batch at the default provider (uploads go there), from its capabilities."""
+    from services.entrypoints.provider_factory import CAPABILITIES
+    from services.payouts.terms import terms_of
+
+    name = settings.default_provider
+    return terms_of(CAPABILITIES[name]).max_lines if name else None

@@ -1,24 +1,37 @@
 """`paydesk sandbox [PROVIDER] --host 127.0.0.1 --port N`: a provider's sandbox over HTTP.
 
-``binance_pay`` (the default) accepts requests signed with BINANCE_PAY_API_KEY /
-BINANCE_PAY_API_SECRET from the environment (the sandbox defaults of .env.example when unset);
-its control API is documented in services/providers/binance_pay/sandbox/README.md.
-``juicyway`` accepts the sandbox key printed at start and signs webhooks with the sandbox
-business id; its control API is documented in services/providers/juicyway/sandbox/asgi.py.
-``monetix`` reads MONETIX_PROJECT_ID, MONETIX_SECRET_KEY and MONETIX_ENCRYPTION_KEY (sandbox
-defaults when unset); see services/providers/monetix/sandbox/README.md.
+PROVIDER is binance-pay (the default), monetix or juicyway (binance_pay also works). Each
+sandbox takes its provider's settings (.env or the environment), the sandbox's own values where
+they are unset:
+``binance-pay`` accepts requests signed with BINANCE_PAY_API_KEY / BINANCE_PAY_API_SECRET; its
+control API is documented in services/providers/binance_pay/sandbox/README.md.
+``juicyway`` accepts JUICYWAY_API_KEY and signs webhooks with JUICYWAY_BUSINESS_ID; its control
+API is documented in services/providers/juicyway/sandbox/asgi.py.
+``monetix`` takes MONETIX_PROJECT_ID, MONETIX_SECRET_KEY and MONETIX_ENCRYPTION_KEY; see
+services/providers/monetix/sandbox/README.md.
 """
 
 from __future__ import annotations
 
 import argparse
 
-PROVIDERS = ("binance_pay", "juicyway", "monetix")
+from services.core.config import PROVIDER_NAMES, provider_name
+
+PROVIDERS = tuple(name.replace("_", "-") for name in PROVIDER_NAMES)
+
+
+def _provider(text: str) -> str:
+    name = provider_name(text)
+    if name not in PROVIDER_NAMES:
+        raise argparse.ArgumentTypeError(
+            f"unknown provider '{text}'; choose one of {', '.join(PROVIDERS)}")
+    return name
 
 
 def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     sandbox = commands.add_parser("sandbox", help="serve a provider's sandbox over HTTP")
-    sandbox.add_argument("provider", nargs="?", choices=PROVIDERS, default="binance_pay")
+    sandbox.add_argument("provider", nargs="?", type=_provider, default="binance_pay",
+                         metavar="{" + ",".join(PROVIDERS) + "}")
     sandbox.add_argument("--host", default="127.0.0.1")
     sandbox.add_argument("--port", type=int, default=8765)
     sandbox.add_argument("--webhook-url",
@@ -27,26 +40,31 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
 
 
 def _serve(args: argparse.Namespace) -> int:
+    from services.core.config import Settings
+    from services.entrypoints.provider_factory import juicyway_credentials, monetix_credentials
+
+    settings = Settings()
     if args.provider == "juicyway":
         from services.providers.juicyway import server as juicyway
 
+        api_key, business_id = juicyway_credentials(settings)
         print(f"Juicyway sandbox on http://{args.host}:{args.port} (control API under "
-              f"/sandbox/); API key {juicyway.SANDBOX_API_KEY}, business id "
-              f"{juicyway.SANDBOX_BUSINESS_ID}")
-        juicyway.serve(args.host, args.port, webhook_url=args.webhook_url)
+              f"/sandbox/); API key {api_key}, business id {business_id}")
+        juicyway.serve(args.host, args.port, api_key=api_key, business_id=business_id,
+                       webhook_url=args.webhook_url)
         return 0
     if args.provider == "monetix":
         from services.providers.monetix import server as monetix
 
-        project_id, _, _ = monetix.credentials()
+        project_id, secret, encryption_key = monetix_credentials(settings)
         print(f"Monetix sandbox (project {project_id}) on http://{args.host}:{args.port} "
               "(control API under /sandbox/)")
-        monetix.serve(args.host, args.port, callback_url=args.webhook_url)
+        monetix.serve(args.host, args.port, callback_url=args.webhook_url,
+                      env={"MONETIX_PROJECT_ID": str(project_id), "MONETIX_SECRET_KEY": secret,
+                           "MONETIX_ENCRYPTION_KEY": encryption_key})
         return 0
-    from services.core.config import Settings
     from services.providers.binance_pay.server import serve
 
-    settings = Settings()
     print(f"Binance Pay sandbox on http://{args.host}:{args.port} (control API under /sandbox/)")
     serve(
         args.host,

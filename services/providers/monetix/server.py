@@ -32,10 +32,12 @@ def build_sandbox(env: Mapping[str, str] = os.environ, **kwargs) -> MonetixSandb
     return MonetixSandbox(project_id, secret, encryption_key=encryption_key, **kwargs)
 
 
-def serve(host: str, port: int, *, callback_url: str | None = None) -> None:
+def serve(host: str, port: int, *, callback_url: str | None = None,
+          env: Mapping[str, str] = os.environ) -> None:
     """Serve the sandbox until interrupted; blocks the calling thread. Callbacks go to
-    ``callback_url`` (else to each request's ``merchant_callback_url``, else nowhere)."""
-    sandbox = build_sandbox(callback_sink=callback_url,
+    ``callback_url`` (else to each request's ``merchant_callback_url``, else nowhere).
+    ``paydesk sandbox monetix`` passes the credentials from the settings as ``env``."""
+    sandbox = build_sandbox(env, callback_sink=callback_url,
                             follow_request_callback_urls=callback_url is None)
     try:
         uvicorn.run(create_app(sandbox), host=host, port=port, log_level="info")

@@ -25,7 +25,7 @@ def test_a_1201_line_file_becomes_three_batches():
     data = ("receive_type,receiver,amount,currency,remark,merchant_send_id\n" + rows).encode()
     result = validate_payout_file(data)
     assert result.findings == ()
-    batches = plan_batches(result.instructions(), upload_ref="PDUPLOAD1")
+    batches = plan_batches(result.instructions(), upload_ref="PDUPLOAD1", max_lines=500)
     assert [(b.request_id, b.currency, b.line_count) for b in batches] == [
         ("PDUPLOAD1B001", "USDT", 500),
         ("PDUPLOAD1B002", "USDT", 500),
@@ -41,8 +41,8 @@ def test_a_1201_line_file_becomes_three_batches():
 
 def test_split_per_currency_in_file_order_with_stable_ids():
     lines = [_line(2, "USDT"), _line(3, "BTC"), _line(4, "USDT", "OWN1"), _line(5, "BTC")]
-    first = plan_batches(lines, upload_ref="PDX")
-    again = plan_batches(list(reversed(lines)), upload_ref="PDX")
+    first = plan_batches(lines, upload_ref="PDX", max_lines=500)
+    again = plan_batches(list(reversed(lines)), upload_ref="PDX", max_lines=500)
     assert first == again
     assert [(b.request_id, b.currency, [ln.file_line for ln in b.lines]) for b in first] == [
         ("PDXB001", "BTC", [3, 5]),
@@ -55,19 +55,28 @@ def test_batches_never_exceed_the_provider_limit():
     batches = plan_batches([_line(n) for n in range(2, 1003)], upload_ref="PDX", max_lines=500)
     assert [b.line_count for b in batches] == [500, 500, 1]
     with pytest.raises(InputError):
-        plan_batches([_line(2)], upload_ref="PDX", max_lines=501)
+        plan_batches([_line(2)], upload_ref="PDX", max_lines=0)
+
+
+def test_single_payout_providers_get_one_line_per_request_and_no_limit_means_no_cut():
+    singles = plan_batches([_line(n) for n in range(2, 6)], upload_ref="PDX", max_lines=1)
+    assert [b.line_count for b in singles] == [1, 1, 1, 1]
+    assert len({b.request_id for b in singles}) == 4
+    [whole] = plan_batches([_line(n) for n in range(2, 1003)], upload_ref="PDX", max_lines=None)
+    assert whole.line_count == 1001
 
 
 def test_upload_refs_are_checked_and_fresh_ones_fit_the_id_lengths():
     with pytest.raises(InputError):
-        plan_batches([_line(2)], upload_ref="not-alnum")
+        plan_batches([_line(2)], upload_ref="not-alnum", max_lines=500)
     ref = new_upload_ref()
     assert len(ref) == 20 and ref.isalnum() and ref != new_upload_ref()
     assert len(batch_request_id(ref, 999)) <= 32
-    [batch] = plan_batches([_line(9_999_999)], upload_ref=ref)
+    [batch] = plan_batches([_line(9_999_999)], upload_ref=ref, max_lines=500)
     assert len(batch.lines[0].merchant_send_id) == 28
 
 
 def test_a_send_id_can_never_be_planned_twice():
     with pytest.raises(InputError, match="lines 2 and 3"):
-        plan_batches([_line(2, send_id="A1"), _line(3, send_id="A1")], upload_ref="PDX")
+        plan_batches([_line(2, send_id="A1"), _line(3, send_id="A1")], upload_ref="PDX",
+                     max_lines=500)

@@ -80,3 +80,27 @@ def test_a_long_value_a_cell_can_hold_is_read_and_reported_by_its_cell():
     assert len(table.rows[0][4]) == limit - 64
     with pytest.raises(UnreadableFileError, match="longer than any"):
         read_payout_file(hostile.huge_shared_string(size=limit + 1), file_name="long.xlsx")
+
+
+BOMBS = {
+    "far_row": hostile.far_row_bomb,
+    "far_column": hostile.far_column_bomb,
+    "declared_dimension": hostile.declared_dimension_bomb,
+    "rows_without_references": hostile.row_without_reference_bomb,
+    "prefixed_cells": hostile.prefixed_cells_bomb,
+    "part_header_declares_600_MB": hostile.declared_huge_part,
+    "lower_case_far_column": lambda: hostile.odd_reference_bomb("xfd2"),
+    "no_space_before_the_reference": lambda: hostile.odd_reference_bomb("XFD2", space=""),
+}
+
+
+@pytest.mark.parametrize("name", sorted(BOMBS))
+def test_bombs_are_refused_before_calamine_expands_anything(name, monkeypatch):
+    """The checks run on the measured parts alone: calamine, which would build the grid, is
+    never reached by a bomb."""
+    def never(*args, **kwargs):
+        raise AssertionError("calamine was asked to read a bomb")
+
+    monkeypatch.setattr(spreadsheet, "_calamine_rows", never)
+    with pytest.raises(UnreadableFileError, match="limit"):
+        read_payout_file(BOMBS[name](), file_name="bomb.xlsx")
