@@ -17,8 +17,13 @@ from decimal import Decimal
 import httpx
 
 from services.core.config import Settings
+from services.core.context import Services
 from services.entrypoints.sandbox_adoption import store_lookups
-from services.providers.base import PaymentProvider
+from services.providers.base import Certificate, PaymentProvider
+from services.providers.binance_pay.inbound import BinancePayEvents
+from services.providers.events import EventReader
+from services.providers.juicyway.webhooks import JuicywayEvents
+from services.providers.monetix.callbacks import CallbackParser
 from services.providers.capabilities import Capabilities
 from services.providers.binance_pay import BinancePayClient, BinancePayProvider
 from services.providers.binance_pay.capabilities import CAPABILITIES as BINANCE_PAY
@@ -165,3 +170,51 @@ def build_providers(settings: Settings, *, wrap_transport: Wrap | None = None
 
 #: The name existing callers and tests use.
 build_provider = build_providers
+
+
+def event_readers(services: Services) -> dict[str, EventReader]:
+    """How each enabled provider's notifications are verified and read (the HTTP receiver)."""
+    settings = services.settings
+    readers: dict[str, EventReader] = {}
+    for name in services.providers.names:
+        if name == "binance_pay":
+            # Binance publishes its signing keys through its API: fetched on first need.
+            readers[name] = BinancePayEvents(
+                lambda: services.provider_for("binance_pay").get_certificates())
+        elif name == "monetix":
+            project_id, secret, _ = (monetix_credentials(settings) if settings.is_sandbox else (
+                settings.monetix_project_id, settings.monetix_secret_key.get_secret_value(), ""))
+            readers[name] = CallbackParser(secret, project_id=project_id)
+        elif name == "juicyway":
+            _, business_id = (juicyway_credentials(settings) if settings.is_sandbox else (
+                "", settings.juicyway_business_id.get_secret_value()))
+            readers[name] = JuicywayEvents(business_id)
+    return readers
+
+
+def in_process_event_readers(services: Services,
+                             registry: ProviderRegistry) -> dict[str, EventReader]:
+    """Readers for the in-process sandboxes. Binance's keys come straight from its sandbox:
+    asking the in-process provider would run a sandbox request whose tick delivers webhooks,
+    re-entering the receiver."""
+    if not services.settings.is_sandbox:
+        return {}
+    readers: dict[str, EventReader] = {}
+    for entry in registry:
+        if entry.sandbox is None:
+            continue
+        if entry.name == "binance_pay":
+            engine = entry.sandbox
+
+            def engine_certificates(engine=engine) -> tuple[Certificate, ...]:  # type: ignore[no-untyped-def]
+                cert = engine.certificate
+                return (Certificate(cert["certSerial"], cert["certPublic"]),)
+
+            readers[entry.name] = BinancePayEvents(engine_certificates, min_refresh_seconds=0)
+        elif entry.name == "monetix":
+            project_id, secret, _ = monetix_credentials(services.settings)
+            readers[entry.name] = CallbackParser(secret, project_id=project_id)
+        elif entry.name == "juicyway":
+            _, business_id = juicyway_credentials(services.settings)
+            readers[entry.name] = JuicywayEvents(business_id)
+    return readers

@@ -155,7 +155,7 @@ def _send_contract(services: Services, mandate_id: int, actor: Actor | None) -> 
             first_deduct_at=m.first_deduct_at)
         error = None
     except DuplicateRequestError as exc:
-        # The provider already holds this merchantContractCode (an earlier attempt got through):
+        # The provider already holds this contract code (an earlier attempt got through):
         # not a refusal, so ask it where the contract stands.
         found = _query_contract(services, m.merchant_contract_code, None, m.provider)
         if found is not None:
@@ -264,7 +264,7 @@ def simulate_customer_signing(services: Services, actor: Actor, mandate_ref: int
 
 def sync_contract(services: Services, actor: Actor | None, mandate_ref: int | str) -> Mandate:
     """Ask the provider where a contract stands. A creation in doubt is looked up by its
-    merchantContractCode first and only sent again (same code) when the provider does not know
+    contract code first and only sent again (same code) when the provider does not know
     it; sending is a create, so a person needs mandate.create for it (viewers only read)."""
     if actor is not None:
         require(services, actor, "orders.view")

@@ -115,7 +115,7 @@ def _mandate(services: Services, mandate_ref: int | str) -> int:
             found = uow.session.exec(select(Mandate.id).where(condition)).first()
             if found is not None:
                 return found
-    raise NotFoundError(f"no mandate with id, merchantContractCode or contractId '{mandate_ref}'")
+    raise NotFoundError(f"no mandate with this id, contract code or provider contract ID '{mandate_ref}'")
 
 
 def check_debit(services: Services, uow, mandate: Mandate, amount: Decimal,

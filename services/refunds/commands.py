@@ -1,7 +1,7 @@
 """Refunds: what is still refundable, asking for a refund, four-eyes release, the provider call.
 
 Shape (see design "Money movements"): one transaction validates under the order's row lock,
-inserts the intent with its new refundRequestId and the audit entry, and commits; only then is
+inserts the intent with its new refund request ID and the audit entry, and commits; only then is
 the provider called, and a second transaction records the answer. Every refund that is not FAIL
 or REJECTED holds its amount against the order, so the sum of refunds can never pass what was
 paid however many people click at once. A timeout leaves the refund UNKNOWN: it keeps its hold
@@ -146,7 +146,7 @@ def _position(uow: UnitOfWork, order: Order,
     elif order.status not in REFUNDABLE_STATUSES:
         refusal = f"only paid orders can be refunded; this order is {order.status}"
     elif not order.prepay_id:
-        refusal = "the order has no prepayId, so the provider cannot refund it"
+        refusal = "the order has no provider order ID, so the provider cannot refund it"
     elif max_attempts is not None and attempts_used >= max_attempts:
         refusal = (f"{caps.title} allows at most {max_attempts} refunds per order and all "
                    f"{max_attempts} are used")
@@ -189,7 +189,7 @@ def _order_id(services: Services, order_ref: str | int) -> int:
     with services.uow() as uow:
         order = find_order(uow.session, str(order_ref))
         if order is None or order.id is None:
-            raise NotFoundError(f"no order with id, merchantTradeNo or prepayId '{order_ref}'")
+            raise NotFoundError(f"no order with this id, order ID or provider order ID '{order_ref}'")
         return order.id
 
 

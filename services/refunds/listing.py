@@ -37,7 +37,7 @@ class RefundFilter:
     status: tuple[str, ...] = ()
     currency: tuple[str, ...] = ()
     reason: tuple[str, ...] = ()
-    text: str = ""  # refundRequestId, merchantTradeNo or prepayId (prefix)
+    text: str = ""  # refund request ID, order ID or provider order ID (prefix)
     date_from: date | None = None
     date_to: date | None = None
 

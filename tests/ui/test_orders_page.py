@@ -105,7 +105,7 @@ def test_open_by_id_shows_every_field_and_the_timeline(
                                completed_at=NOW))
         uow.session.add(WebhookDelivery(biz_type="PAY_REFUND", biz_id_str="RF-UI",
                                         biz_status="REFUND_SUCCESS", headers_json="{}",
-                                        body="{}", signature_valid=True, outcome="SUCCESS",
+                                        body="{}", signature_valid=True, outcome="refund_success",
                                         received_at=NOW))
         uow.commit()
     at = open_orders(signed_in_app, order="UI0002")

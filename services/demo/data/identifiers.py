@@ -7,7 +7,7 @@ import numpy as np
 from services.demo.data.catalog import EMAIL_DOMAINS, FIRST_NAMES, LAST_NAMES
 from services.demo.data.timeline import US_PER_DAY
 
-# Binance prepayIds are 18-19 digit numbers; the upper part of the range passes 2**63, which is
+# Binance Pay order ids are 18-19 digit numbers; the upper part of the range passes 2**63, which is
 # exactly what breaks clients that parse them as signed 64-bit integers.
 PREPAY_LOW = 10**17
 PREPAY_HIGH = 10**19

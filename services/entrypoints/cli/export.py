@@ -32,7 +32,7 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
     orders.add_argument("--min-amount", metavar="AMOUNT")
     orders.add_argument("--max-amount", metavar="AMOUNT")
     orders.add_argument("--search", metavar="TEXT",
-                        help="merchantTradeNo, prepayId, transaction id or e-mail (prefix)")
+                        help="order ID, provider order ID, transaction id or e-mail (prefix)")
     orders.add_argument("--columns", metavar="LIST",
                         help=f"comma-separated, from: {', '.join(COLUMNS)}")
     orders.add_argument("--out", required=True, type=Path, metavar="FILE")
