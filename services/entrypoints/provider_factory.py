@@ -171,49 +171,54 @@ def build_providers(settings: Settings, *, wrap_transport: Wrap | None = None
 build_provider = build_providers
 
 
-def event_readers(services: Services) -> dict[str, EventReader]:
-    """How each enabled provider's notifications are verified and read (the HTTP receiver)."""
+def _binance_pay_events(services: Services, registry: ProviderRegistry) -> EventReader:
+    engine = registry.sandbox("binance_pay")
+    if engine is None:
+        # Binance publishes its signing keys through its API: fetched on first need.
+        return BinancePayEvents(lambda: services.provider_for("binance_pay").get_certificates())
+
+    # In-process sandbox: its keys come straight from it, since asking the in-process provider
+    # would run a sandbox request whose tick delivers webhooks, re-entering the receiver.
+    def engine_certificates() -> tuple[Certificate, ...]:
+        cert = engine.certificate
+        return (Certificate(cert["certSerial"], cert["certPublic"]),)
+
+    return BinancePayEvents(engine_certificates, min_refresh_seconds=0)
+
+
+def _monetix_events(services: Services, registry: ProviderRegistry) -> EventReader:
     settings = services.settings
-    readers: dict[str, EventReader] = {}
-    for name in services.providers.names:
-        if name == "binance_pay":
-            # Binance publishes its signing keys through its API: fetched on first need.
-            readers[name] = BinancePayEvents(
-                lambda: services.provider_for("binance_pay").get_certificates())
-        elif name == "monetix":
-            project_id, secret, _ = (monetix_credentials(settings) if settings.is_sandbox else (
-                settings.monetix_project_id, settings.monetix_secret_key.get_secret_value(), ""))
-            readers[name] = CallbackParser(secret, project_id=project_id)
-        elif name == "juicyway":
-            _, business_id = (juicyway_credentials(settings) if settings.is_sandbox else (
-                "", settings.juicyway_business_id.get_secret_value()))
-            readers[name] = JuicywayEvents(business_id)
-    return readers
+    if settings.is_sandbox:
+        project_id, secret, _ = monetix_credentials(settings)
+    else:
+        project_id = settings.monetix_project_id  # type: ignore[assignment]
+        secret = settings.monetix_secret_key.get_secret_value()
+    return CallbackParser(secret, project_id=project_id)
+
+
+def _juicyway_events(services: Services, registry: ProviderRegistry) -> EventReader:
+    settings = services.settings
+    if settings.is_sandbox:
+        return JuicywayEvents(juicyway_credentials(settings)[1])
+    return JuicywayEvents(settings.juicyway_business_id.get_secret_value())
+
+
+#: How each provider's notifications are verified and read.
+EVENT_READERS: dict[str, Callable[[Services, ProviderRegistry], EventReader]] = {
+    "binance_pay": _binance_pay_events,
+    "monetix": _monetix_events,
+    "juicyway": _juicyway_events,
+}
+
+
+def event_readers(services: Services) -> dict[str, EventReader]:
+    """A reader for every enabled provider (the HTTP receiver, `paydesk webhooks`)."""
+    registry = services.providers
+    return {name: EVENT_READERS[name](services, registry) for name in registry.names}
 
 
 def in_process_event_readers(services: Services,
                              registry: ProviderRegistry) -> dict[str, EventReader]:
-    """Readers for the in-process sandboxes. Binance's keys come straight from its sandbox:
-    asking the in-process provider would run a sandbox request whose tick delivers webhooks,
-    re-entering the receiver."""
-    if not services.settings.is_sandbox:
-        return {}
-    readers: dict[str, EventReader] = {}
-    for entry in registry:
-        if entry.sandbox is None:
-            continue
-        if entry.name == "binance_pay":
-            engine = entry.sandbox
-
-            def engine_certificates(engine=engine) -> tuple[Certificate, ...]:  # type: ignore[no-untyped-def]
-                cert = engine.certificate
-                return (Certificate(cert["certSerial"], cert["certPublic"]),)
-
-            readers[entry.name] = BinancePayEvents(engine_certificates, min_refresh_seconds=0)
-        elif entry.name == "monetix":
-            project_id, secret, _ = monetix_credentials(services.settings)
-            readers[entry.name] = CallbackParser(secret, project_id=project_id)
-        elif entry.name == "juicyway":
-            _, business_id = juicyway_credentials(services.settings)
-            readers[entry.name] = JuicywayEvents(business_id)
-    return readers
+    """Readers for the in-process sandboxes (sandbox mode only)."""
+    return {entry.name: EVENT_READERS[entry.name](services, registry)
+            for entry in registry if entry.sandbox is not None and entry.name in EVENT_READERS}

@@ -299,7 +299,7 @@ def resolve_request(services: Services, actor: Actor | str, order_id: int, *,
     _record_created(services, actor, order_id, created)
     return RequestOutcome(_load(services, order_id), "success",
                           f"{lead}order {request.merchant_trade_no} confirmed with the same "
-                          "merchantTradeNo")
+                          "order ID")
 
 
 def _record_created(services: Services, actor: Actor | str, order_id: int,

@@ -12,9 +12,9 @@ from sqlmodel import col, select
 
 from data.models import Order, Refund, User
 from services.core.access import Actor
+from services.core.cells import rows_csv
 from services.core.context import Services
 from services.core.errors import InputError
-from services.core.cells import rows_csv
 from services.core.refusals import require
 from services.core.search_text import search_text
 
@@ -22,6 +22,14 @@ STATUSES = ("NEEDS_APPROVAL", "PENDING", "UNKNOWN", "REFUNDING", "SUCCESS", "FAI
 COLUMNS = ("refund_request_id", "merchant_trade_no", "amount", "currency", "status", "reason",
            "note", "requested_by", "approved_by", "remaining_attempts", "error_code",
            "error_message", "created_at", "completed_at", "provider_refund_id")
+
+# As the Refunds page heads its table.
+HEADERS = {"refund_request_id": "Refund", "merchant_trade_no": "Order", "amount": "Amount",
+           "currency": "Currency", "status": "Status", "reason": "Reason", "note": "Note",
+           "requested_by": "Requested by", "approved_by": "Approved by",
+           "remaining_attempts": "Refund attempts left", "error_code": "Error code",
+           "error_message": "Error", "created_at": "Created", "completed_at": "Completed",
+           "provider_refund_id": "Provider refund id"}
 
 
 @dataclass(frozen=True)
@@ -107,4 +115,4 @@ def export_refunds_csv(services: Services, actor: Actor, f: RefundFilter) -> byt
     """Every refund the filters match, no cap."""
     require(services, actor, "orders.export")
     return rows_csv(list_refunds(services, actor, f, limit=None), COLUMNS,
-                    services.settings.timezone)
+                    services.settings.timezone, HEADERS)
