@@ -24,9 +24,9 @@ from services.orders.payment_requests import (
     PaymentRequestInvalid,
     create_request,
     get_request,
+    payment_terms,
     recent_requests,
     refresh_request,
-    payment_terms,
     simulate_customer_payment,
 )
 

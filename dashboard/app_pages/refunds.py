@@ -16,6 +16,7 @@ from dashboard.components.formatting import (
     code_label,
     format_money,
     format_time,
+    money_column,
     or_empty,
     plural,
 )
@@ -79,16 +80,18 @@ with sections["All refunds"]:
     except PayDeskError as error:
         st.error(str(error))
         total, rows = 0, []
+    # One number of decimals per currency down the column.
+    amounts = money_column((r["amount"], str(r["currency"])) for r in rows)  # type: ignore[misc]
     shown = pd.DataFrame([{
         "Refund": r["refund_request_id"], "Order": r["merchant_order_id"],
-        "Amount": format_money(r["amount"], str(r["currency"])),  # type: ignore[arg-type]
+        "Amount": amount,
         "Status": code_label(r["status"], "refund"), "Reason": _reason(r["reason"]),
         "Note": or_empty(r["note"]), "Requested by": or_empty(r["requested_by"]),
         "Approved by": or_empty(r["approved_by"]),
         f"Created ({zone})": format_time(r["created_at"]),
         f"Completed ({zone})": format_time(r["completed_at"]),
         "Error": or_empty(r["error_message"]),
-    } for r in rows])
+    } for r, amount in zip(rows, amounts, strict=True)])
     st.caption(f"{plural(total, 'refund')} match" + (f"; the newest {len(rows):,} are shown, the "
                                                 "export holds all of them" if total > len(rows)
                                                 else "."))

@@ -9,7 +9,7 @@ import streamlit as st
 from dashboard.auth import signed_in_actor
 from dashboard.components.formatting import format_time, or_empty
 from dashboard.runtime import get_services
-from services.identity import users
+from services.identity import passwords, users
 from services.core.access import ROLES
 from services.core.errors import PayDeskError
 
@@ -72,7 +72,7 @@ with add_tab, st.form("users_add", clear_on_submit=False):
     email = left.text_input("E-mail (optional)", key="users_new_email")
     role = right.selectbox("Role", ROLES, key="users_new_role")
     password = left.text_input("First password", type="password", key="users_new_password",
-                               help=f"At least {users.MIN_PASSWORD_LENGTH} characters; "
+                               help=f"At least {passwords.MIN_PASSWORD_LENGTH} characters; "
                                     "tell it to the person, who can change it under My account.")
     totp = right.checkbox("Require a second factor (authenticator app)", key="users_new_totp")
     if st.form_submit_button("Add the user", type="primary"):

@@ -53,7 +53,8 @@ def balances_panel(actor: Actor, *, key: str) -> BalanceReading:
             return reading
         st.dataframe(
             pd.DataFrame([{
-                "Provider": provider_label(b.provider, get_services()), "Wallet": wallet_label(b.wallet),
+                "Provider": provider_label(b.provider, get_services()),
+                "Wallet": wallet_label(b.wallet),
                 "Asset": b.asset, "Available": format_money(b.available, b.asset),
                 "Frozen": format_money(b.frozen, b.asset),
             } for b in reading.balances],

@@ -16,7 +16,7 @@ from data.queries.local_day import local_day, local_day_ranges
 # Statuses under which an order's money was received (later refunds do not undo the payment).
 PAID_STATUSES: tuple[str, ...] = ("PAID", "REFUNDING", "REFUNDED", "FULL_REFUNDED")
 OPEN_STATUSES: tuple[str, ...] = ("INITIAL", "PENDING")
-REFUND_SUCCESS = "SUCCESS"
+REFUND_SETTLED = "SUCCESS"
 
 
 class DailyOrderBucket(NamedTuple):
@@ -134,7 +134,7 @@ def successful_refund_totals(
     statement = (
         select(Refund.currency, func.count(), func.sum(Refund.amount))
         .where(
-            Refund.status == REFUND_SUCCESS,
+            Refund.status == REFUND_SETTLED,
             Refund.created_at >= start_utc,
             Refund.created_at < end_utc,
         )

@@ -37,7 +37,7 @@ SANDBOX_TOTP_KEY = "cGF5ZGVzay1zYW5kYm94LXRvdHAta2V5LTAwMDAwMDA="
 # explicit override below, and then every page says so.
 BINANCE_PAY_HOSTS = frozenset({"bpay.binanceapi.com"})
 # Binance Pay shows the API key and secret once, as long random ASCII letters and digits (the key
-# travels as the BinancePay-Certificate-SN header). Anything else is a typo or a placeholder.
+# travels in a header of each signed notification). Anything else is a typo or a placeholder.
 _KEY_FORMAT = re.compile(r"^[A-Za-z0-9]{32,128}$")
 _MIN_DISTINCT = 10  # "aaaa…" or "0000…" has the right length and is still a placeholder
 # user:password@ in any URL; the password may itself hold '@' or ':' when not percent-encoded.

@@ -6,27 +6,35 @@ from data import migrate
 from data.db import make_engine, make_session_factory
 from services.core.config import Settings, get_settings
 from services.core.context import Services, utc_now
-from services.entrypoints.provider_factory import build_providers
-from services.inbound.sinks import in_process_sink
+from services.entrypoints.provider_factory import build_providers, in_process_event_readers
+from services.inbound.receiver import WebhookReceiver
 from services.providers.registry import ProviderRegistry
 
 __all__ = ["Services", "build_services", "store_is_current", "upgrade_store", "utc_now"]
 
 
 def connect_in_process_webhooks(services: Services, registry: ProviderRegistry) -> None:
-    """In sandbox mode webhooks arrive in-process, through the same receiver as `paydesk
-    webhooks`.
+    """In sandbox mode every provider's notifications arrive in-process, through the same
+    receiver as `paydesk webhooks`, verified by the same provider code as in live mode."""
+    readers = in_process_event_readers(services, registry)
+    if not readers:
+        return
+    receiver = WebhookReceiver(services, readers)
 
-    Binance Pay's sandbox is connected to the receiver. The Monetix and Juicyway sandboxes keep
-    their notifications in their outboxes (a CollectingSink, see provider_factory) until the
-    receiver reads every provider's notifications (issue #11 point 1): this is the one place
-    to connect them, with `sandbox.set_callback_sink(...)` (Monetix) / `sandbox.sink = ...`
-    (Juicyway). Until then the services learn their outcomes by querying (`paydesk sync`).
-    """
-    if "binance_pay" in registry:
-        engine = registry.sandbox("binance_pay")
-        if engine is not None:
-            engine.set_webhook_sink(in_process_sink(services, engine))
+    def sink_for(name: str):  # type: ignore[no-untyped-def]
+        return lambda headers, body: receiver.handle(name, headers, body)
+
+    binance = registry.sandbox("binance_pay") if "binance_pay" in readers else None
+    if binance is not None:
+        binance.set_webhook_sink(sink_for("binance_pay"))
+    monetix = registry.sandbox("monetix") if "monetix" in readers else None
+    if monetix is not None:
+        monetix.set_callback_sink(sink_for("monetix"))
+    juicyway = registry.sandbox("juicyway") if "juicyway" in readers else None
+    if juicyway is not None:
+        handle = sink_for("juicyway")
+        # Juicyway's sandbox reads only the HTTP status of its deliveries.
+        juicyway.sink = lambda headers, body: handle(headers, body)[0]
 
 
 def build_services(settings: Settings | None = None) -> Services:

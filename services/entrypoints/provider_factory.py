@@ -17,8 +17,13 @@ from decimal import Decimal
 import httpx
 
 from services.core.config import Settings
+from services.core.context import Services
 from services.entrypoints.sandbox_adoption import store_lookups
-from services.providers.base import PaymentProvider
+from services.providers.base import Certificate, PaymentProvider
+from services.providers.binance_pay.inbound import BinancePayEvents
+from services.providers.events import EventReader
+from services.providers.juicyway.webhooks import JuicywayEvents
+from services.providers.monetix.callbacks import CallbackParser
 from services.providers.capabilities import Capabilities
 from services.providers.binance_pay import BinancePayClient, BinancePayProvider
 from services.providers.binance_pay.capabilities import CAPABILITIES as BINANCE_PAY
@@ -83,8 +88,7 @@ def _monetix(settings: Settings, wrap: Wrap) -> RegisteredProvider:
     timeout = _timeout(settings.monetix_timeout_seconds)
     if settings.is_sandbox:
         project_id, secret, encryption_key = monetix_credentials(settings)
-        # Callbacks are kept in the sandbox's outbox until the receiver takes Monetix's
-        # (bootstrap.connect_in_process_webhooks).
+        # Collected until bootstrap.connect_in_process_webhooks hands it the receiver.
         engine = monetix_sandbox.MonetixSandbox(
             project_id, secret, encryption_key=encryption_key,
             callback_sink=monetix_sandbox.CollectingSink())
@@ -165,3 +169,56 @@ def build_providers(settings: Settings, *, wrap_transport: Wrap | None = None
 
 #: The name existing callers and tests use.
 build_provider = build_providers
+
+
+def _binance_pay_events(services: Services, registry: ProviderRegistry) -> EventReader:
+    engine = registry.sandbox("binance_pay")
+    if engine is None:
+        # Binance publishes its signing keys through its API: fetched on first need.
+        return BinancePayEvents(lambda: services.provider_for("binance_pay").get_certificates())
+
+    # In-process sandbox: its keys come straight from it, since asking the in-process provider
+    # would run a sandbox request whose tick delivers webhooks, re-entering the receiver.
+    def engine_certificates() -> tuple[Certificate, ...]:
+        cert = engine.certificate
+        return (Certificate(cert["certSerial"], cert["certPublic"]),)
+
+    return BinancePayEvents(engine_certificates, min_refresh_seconds=0)
+
+
+def _monetix_events(services: Services, registry: ProviderRegistry) -> EventReader:
+    settings = services.settings
+    if settings.is_sandbox:
+        project_id, secret, _ = monetix_credentials(settings)
+    else:
+        project_id = settings.monetix_project_id  # type: ignore[assignment]
+        secret = settings.monetix_secret_key.get_secret_value()
+    return CallbackParser(secret, project_id=project_id)
+
+
+def _juicyway_events(services: Services, registry: ProviderRegistry) -> EventReader:
+    settings = services.settings
+    if settings.is_sandbox:
+        return JuicywayEvents(juicyway_credentials(settings)[1])
+    return JuicywayEvents(settings.juicyway_business_id.get_secret_value())
+
+
+#: How each provider's notifications are verified and read.
+EVENT_READERS: dict[str, Callable[[Services, ProviderRegistry], EventReader]] = {
+    "binance_pay": _binance_pay_events,
+    "monetix": _monetix_events,
+    "juicyway": _juicyway_events,
+}
+
+
+def event_readers(services: Services) -> dict[str, EventReader]:
+    """A reader for every enabled provider (the HTTP receiver, `paydesk webhooks`)."""
+    registry = services.providers
+    return {name: EVENT_READERS[name](services, registry) for name in registry.names}
+
+
+def in_process_event_readers(services: Services,
+                             registry: ProviderRegistry) -> dict[str, EventReader]:
+    """Readers for the in-process sandboxes (sandbox mode only)."""
+    return {entry.name: EVENT_READERS[entry.name](services, registry)
+            for entry in registry if entry.sandbox is not None and entry.name in EVENT_READERS}

@@ -27,13 +27,12 @@ from services.providers.binance_pay.sandbox import (
 )
 
 ACCEPTED_REFUND_STATES = ("REFUNDING", "SUCCESS")
-_REFUND_STATES = {"REFUNDING": "REFUND_PENDING", "SUCCESS": "REFUND_SUCCESS"}
 # Batches the provider took (our guesses about a send, SENDING/UNKNOWN, are not adopted: the
 # real provider may not have them).
 _TAKEN_BATCH_STATES = ("ACCEPTED", "PROCESSING", "SUCCESS", "PART_SUCCESS", "FAILED")
 _LINE_STATES = {"PENDING": "PROCESSING"}
-_CONTRACT_STATES = {"INITIAL": "INITIAL", "SIGNED": "CONTRACT_SIGNED",
-                    "TERMINATED": "CONTRACT_TERMINATED", "EXPIRED": "CONTRACT_EXPIRED"}
+# Snapshots carry PayDesk's own words; the sandbox translates them into its provider's.
+_ADOPTED_CONTRACT_STATES = ("INITIAL", "SIGNED", "TERMINATED", "EXPIRED")
 
 
 def _ms(moment: datetime | None) -> int | None:
@@ -90,11 +89,11 @@ class StoreLookups:
             mandate = session.exec(statement).first()
             # CREATING/UNKNOWN/REFUSED are our own guesses about a create: adopting them would
             # answer "exists" where the real provider may answer "not found".
-            if mandate is None or mandate.status not in _CONTRACT_STATES:
+            if mandate is None or mandate.status not in _ADOPTED_CONTRACT_STATES:
                 return None
             return ContractSnapshot(
                 merchant_contract_code=mandate.merchant_contract_code,
-                status=_CONTRACT_STATES.get(mandate.status, mandate.status),
+                status=mandate.status,
                 service_name=mandate.service_name[:32],
                 single_limit=mandate.single_upper_limit,
                 currency=mandate.currency,
@@ -121,12 +120,12 @@ class StoreLookups:
                 return None
             refund, order = row
             # Only refunds the provider had accepted: one still being sent may not exist there.
-            if refund.status not in _REFUND_STATES or not order.provider_order_id:
+            if refund.status not in ACCEPTED_REFUND_STATES or not order.provider_order_id:
                 return None
             return RefundSnapshot(
                 refund_request_id=refund.refund_request_id, prepay_id=order.provider_order_id,
                 merchant_trade_no=order.merchant_order_id, amount=refund.amount,
-                status=_REFUND_STATES[refund.status], refund_id=refund.provider_refund_id,
+                status=refund.status, refund_id=refund.provider_refund_id,
                 created_at_ms=_ms(refund.created_at))
 
     def payout(self, request_id: str) -> PayoutSnapshot | None:

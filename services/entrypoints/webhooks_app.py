@@ -10,17 +10,21 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from services.entrypoints.bootstrap import Services
+from services.entrypoints.provider_factory import event_readers
 from services.inbound.limits import SourceLimiter
 from services.inbound.receiver import WebhookReceiver
 
+#: Each provider posts to /webhooks/<its name, with dashes>: /webhooks/binance-pay,
+#: /webhooks/monetix, /webhooks/juicyway.
+WEBHOOK_ROUTE = "/webhooks/{provider}"
 WEBHOOK_PATH = "/webhooks/binance-pay"
-#: Binance notifications are a few kB; anything far larger is not one of them.
+#: Provider notifications are a few kB; anything far larger is not one of them.
 MAX_BODY_BYTES = 256 * 1024
 _JSON = "application/json"
 
 
 def _answer(status: int, reason: str) -> Response:
-    return Response(b'{"returnCode":"FAIL","returnMessage":"%s"}' % reason.encode(), status,
+    return Response(b'{"error":"%s"}' % reason.encode(), status,
                     media_type=_JSON)
 
 
@@ -42,7 +46,7 @@ async def _read_limited(request: Request) -> bytes | None:
 
 def create_app(services: Services, receiver: WebhookReceiver | None = None,
                limiter: SourceLimiter | None = None) -> Starlette:
-    receiver = receiver or WebhookReceiver(services)
+    receiver = receiver or WebhookReceiver(services, event_readers(services))
 
     limiter = limiter or SourceLimiter()
 
@@ -55,7 +59,9 @@ def create_app(services: Services, receiver: WebhookReceiver | None = None,
             limiter.refused(source)
             return _answer(413, "too large")
         # The receiver blocks (database, certificate fetch): keep it off the event loop.
-        status, answer = await run_in_threadpool(receiver.handle, dict(request.headers), body)
+        provider = str(request.path_params["provider"]).replace("-", "_")
+        status, answer = await run_in_threadpool(receiver.handle, provider,
+                                                 dict(request.headers), body)
         if status >= 400:
             limiter.refused(source)
         return Response(answer, status_code=status, media_type=_JSON)
@@ -64,7 +70,7 @@ def create_app(services: Services, receiver: WebhookReceiver | None = None,
         return Response(b'{"ok":true}', media_type=_JSON)
 
     return Starlette(routes=[
-        Route(WEBHOOK_PATH, webhook, methods=["POST"]),
+        Route(WEBHOOK_ROUTE, webhook, methods=["POST"]),
         Route("/healthz", health, methods=["GET"]),
     ])
 

@@ -14,7 +14,7 @@ from data.models import User
 from services.core import audit
 from services.identity import sessions
 from services.core.access import ADMIN, APPROVER, OPERATOR, ROLES, VIEWER, Actor, refusal
-from services.identity.passwords import check_password
+from services.identity.passwords import MIN_PASSWORD_LENGTH, check_password  # noqa: F401 (the Users page reads the length here)
 from services.identity.sign_in import hash_password, password_matches
 from services.core.context import Services
 from services.core.errors import ConfigurationError, ConflictError, InputError, NotFoundError

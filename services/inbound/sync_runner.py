@@ -7,7 +7,7 @@ job; a job handles one kind of row (orders, refunds, payout batches, debits) in 
                                                        the runner claims `batch` of them)
     load(uow, id)  -> snapshot | None     short read transaction; None = nothing to do any more
     query(services, snapshot) -> result   the provider call, with NO transaction open; use the
-                                          stored merchant id (refundRequestId, requestId, ...)
+                                          stored merchant id (refund request ID, batch request ID, ...)
                                           so an UNKNOWN intent is resolved, never re-created
     apply(services, uow, id, result) -> outcome
                                           one transaction, committed by the runner: lock the

@@ -1,4 +1,4 @@
-"""Bulk debits from a CSV/XLSX: contract (merchantContractCode or contractId), amount, product.
+"""Bulk debits from a CSV/XLSX: contract (its contract code or provider contract ID), amount, product.
 Each line is checked with the same rules as debit-now (and findings say exactly why not);
 applying it calls `services.mandates.debits.debit_now` per line, under each mandate's lock."""
 
@@ -17,12 +17,14 @@ from services.core.errors import PayDeskError
 from services.core.refusals import require
 
 ALIASES = {
+    # Binance's own column names are accepted too: merchants paste exports from its portal.
     "contract": "contract", "merchantcontractcode": "contract", "contractid": "contract",
+    "contractcode": "contract", "providercontractid": "contract",
     "mandate": "contract",
     "amount": "amount", "debitamount": "amount",
     "product": "product", "productname": "product", "description": "product",
 }
-TEMPLATE = "merchantContractCode,amount,productName\r\nMC123,19.99,Pro plan March\r\n"
+TEMPLATE = "contract_code,amount,product\r\nMC123,19.99,Pro plan March\r\n"
 
 
 def _find(session, ref: str) -> Mandate | None:  # type: ignore[no-untyped-def]
@@ -41,13 +43,19 @@ def preview(services: Services, actor: Actor, data: bytes,
     planned: dict[int, dict[str, object]] = {}
     seen: dict[int, int] = {}
     now = services.now()
+    # A line the reader refused (a control character, a cell too long) is refused whatever
+    # else it holds, and its values are never looked up: PostgreSQL refuses a NUL even as a
+    # query parameter, which failed the whole preview.
+    refused_by_reader = set(out.bad_lines)
     with services.uow() as uow:
         for line, values in rows:
+            if line in refused_by_reader:
+                continue
             ref, amount_text = values.get("contract", ""), values.get("amount", "")
             product = values.get("product", "")
             if not ref:
                 out.error(line, "contract", ref, "missing_contract",
-                          "write the merchantContractCode or contractId")
+                          "write the contract code or the provider's contract ID")
                 continue
             mandate = _find(uow.session, ref)
             if mandate is None or mandate.id is None:

@@ -1,4 +1,4 @@
-"""Following contracts and debits to their end: DIRECT_DEBIT_CT and PAY webhooks, status sync.
+"""Following contracts and debits to their end: mandate, debit and payment news, status sync.
 
 Contract states only move forward (INITIAL -> SIGNED -> TERMINATED | EXPIRED; INITIAL -> EXPIRED)
 and debit states too (PENDING | UNKNOWN -> PROCESSING -> SUCCESS | FAIL), whatever order the
@@ -11,9 +11,8 @@ settled data.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Any
 
 from sqlmodel import select
 
@@ -22,7 +21,8 @@ from services.core import audit
 from services.inbound import evidence
 from services.core.context import Services
 from services.inbound.dispatch import handles
-from services.providers.base import Contract, ContractState, OrderState
+from services.providers.events import EventKind, InboundEvent
+from services.providers.base import Contract, ContractState, DebitState, OrderState
 from services.core.row_locks import lock_row
 from services.core.unit_of_work import UnitOfWork
 
@@ -36,21 +36,12 @@ LOCAL_CONTRACT_STATES = (CREATING, UNKNOWN_CONTRACT, REFUSED)
 PROVIDER_CONTRACT_STATES = (INITIAL, SIGNED, TERMINATED, EXPIRED)
 _FROM_PROVIDER = {ContractState.AWAITING_SIGNATURE: INITIAL, ContractState.SIGNED: SIGNED,
                   ContractState.TERMINATED: TERMINATED, ContractState.EXPIRED: EXPIRED}
-_FROM_WEBHOOK = {"CONTRACT_SIGNED": SIGNED, "CONTRACT_TERMINATED": TERMINATED,
-                 "CONTRACT_EXPIRED": EXPIRED}
 
 # debit statuses
 D_PENDING, D_UNKNOWN, PROCESSING, SUCCESS, FAIL = (
     "PENDING", "UNKNOWN", "PROCESSING", "SUCCESS", "FAIL")
 DEBIT_OPEN = (D_PENDING, D_UNKNOWN, PROCESSING)
 DEBIT_RANK = {D_PENDING: 0, D_UNKNOWN: 0, PROCESSING: 1, SUCCESS: 2, FAIL: 2}
-
-
-def _ms(value: Any) -> datetime | None:
-    try:
-        return datetime.fromtimestamp(int(value) / 1000, tz=UTC) if value else None
-    except (TypeError, ValueError):
-        return None
 
 
 # --- contracts -----------------------------------------------------------------------------------
@@ -105,42 +96,31 @@ def apply_contract(uow: UnitOfWork, mandate: Mandate, contract: Contract,
         provider_status=contract.provider_status)
 
 
-def _field(event: Any, *names: str) -> Any:
-    for name in names:
-        value = event.get(name) if isinstance(event, dict) else getattr(event, name, None)
-        if value is not None:
-            return value
-    return None
-
-
-@handles("DIRECT_DEBIT_CT")
-def handle_contract_event(services: Services, uow: UnitOfWork, event: Any) -> str | None:
-    """Registry handler for DIRECT_DEBIT_CT; None when the contract is not ours."""
-    status = str(_field(event, "provider_status", "bizStatus") or "")
-    data = _field(event, "data", "payload") or {}
-    code = data.get("merchantContractCode")
-    to_status = _FROM_WEBHOOK.get(status)
+@handles(EventKind.MANDATE)
+def on_mandate(services: Services, uow: UnitOfWork, event: InboundEvent) -> str | None:
+    """A contract changed state at the provider; None when the contract is not ours."""
+    code = event.merchant_id
+    to_status = _FROM_PROVIDER.get(event.state) if isinstance(event.state, ContractState) else None
     if not code or to_status is None:
         return None
     mandate_id = uow.session.exec(
-        select(Mandate.id).where(Mandate.merchant_contract_code == code)).first()
+        select(Mandate.id).where(Mandate.merchant_contract_code == code,
+                                 Mandate.provider == event.provider)).first()
     if mandate_id is None:
         return None
-    lock_row(uow, Mandate, mandate_id, services.now())
+    now = services.now()
+    lock_row(uow, Mandate, mandate_id, now)
     mandate = uow.session.exec(select(Mandate).where(Mandate.id == mandate_id)
                                .execution_options(populate_existing=True)).one()
-    now = services.now()
-    contract_id = data.get("contractIdStr") or data.get("contractId")
+    details = event.details
     before, after = contract_transition(
-        uow, mandate, to_status, now, contract_id=str(contract_id) if contract_id else None,
-        open_user_id=data.get("openUserId"),
-        termination_way=str(data["contractTerminationWay"])
-        if data.get("contractTerminationWay") is not None else None,
-        terminated_at=_ms(data.get("contractTerminationTime")), provider_status=status or None)
+        uow, mandate, to_status, now, contract_id=details.get("provider_contract_id"),
+        open_user_id=details.get("payer_id"), termination_way=details.get("termination_way"),
+        terminated_at=details.get("terminated_at"), provider_status=event.provider_status)
     if before == after:
         return "mandate_duplicate"
     audit.record(uow, actor=audit.SYSTEM, action="mandate.webhook", target_type="mandate",
-                 target_id=code, provider_code=status, outcome=after, at=now)
+                 target_id=code, provider_code=event.provider_status, outcome=after, at=now)
     return f"mandate_{after.lower()}"
 
 
@@ -232,34 +212,14 @@ def _advance_schedule(uow: UnitOfWork, mandate_id: int, now: datetime) -> None:
     uow.session.add(mandate)
 
 
-_PAY_STATUS = {"PAY_SUCCESS": SUCCESS, "PAY_CLOSED": FAIL}
-
-
-@handles("PAY")
-def handle_debit_payment(services: Services, uow: UnitOfWork, event: Any) -> str | None:
-    """Registry handler for PAY notifications about direct-debit orders (merchantTradeNo is the
-    debit's merchantRequestId); other PAY notifications are not ours and are left alone."""
-    status = str(_field(event, "provider_status", "bizStatus") or "")
-    data = _field(event, "data", "payload") or {}
-    request_id = data.get("merchantTradeNo")
-    to_status = _PAY_STATUS.get(status)
-    if not request_id or to_status is None:
-        return None
+def _apply_debit_news(services: Services, uow: UnitOfWork, event: InboundEvent,
+                      request_id: str, to_status: str, provider_order_id: str | None) -> str | None:
     now = services.now()
-    provider_order_id = str(_field(event, "biz_id", "bizIdStr") or "") or None
-    known = uow.session.exec(select(DirectDebit.id).where(
-        DirectDebit.merchant_request_id == request_id)).first()
-    if known is None and provider_order_id:
-        # merchantTradeNo == merchantRequestId is an assumption (protocol §10); the prepayId
-        # that pay/apply returned is not.
-        by_prepay = uow.session.exec(select(DirectDebit.merchant_request_id).where(
-            DirectDebit.provider_order_id == provider_order_id)).first()
-        request_id = by_prepay or request_id
     change = debit_transition(uow, request_id, to_status, now, provider_order_id=provider_order_id,
-                              error_message=None if to_status == SUCCESS else f"provider: {status}",
-                              amount=evidence.reported_amount(data.get("totalFee")),
-                              currency=str(data["currency"]) if data.get("currency") else None,
-                              source="webhook", provider_status=status or None)
+                              error_message=None if to_status in (SUCCESS, PROCESSING)
+                              else f"provider: {event.provider_status}",
+                              amount=event.amount, currency=event.currency, source="webhook",
+                              provider_status=event.provider_status)
     if change is None:
         return None  # an ordinary order payment: services.orders.events owns it
     if change[1] == evidence.NEEDS_REVIEW:
@@ -268,9 +228,43 @@ def handle_debit_payment(services: Services, uow: UnitOfWork, event: Any) -> str
         return "debit_duplicate"
     outcome = change_outcome(change)
     audit.record(uow, actor=audit.SYSTEM, action="debit.webhook", target_type="debit",
-                 target_id=request_id, idempotency_key=request_id, provider_code=status,
-                 outcome=outcome, at=now)
+                 target_id=request_id, idempotency_key=request_id,
+                 provider_code=event.provider_status, outcome=outcome, at=now)
     return f"debit_{outcome.lower()}"
+
+
+@handles(EventKind.PAYMENT)
+def on_debit_payment(services: Services, uow: UnitOfWork, event: InboundEvent) -> str | None:
+    """Payment news about a direct-debit order (a provider that turns each debit into an order
+    names the debit's request id as the order id); other payments are not ours."""
+    request_id = event.merchant_id
+    to_status = _ORDER_TO_DEBIT.get(event.state) if isinstance(event.state, OrderState) else None
+    if not request_id or to_status is None:
+        return None
+    provider_order_id = event.provider_id
+    known = uow.session.exec(select(DirectDebit.id).where(
+        DirectDebit.merchant_request_id == request_id)).first()
+    if known is None and provider_order_id:
+        # Order id == debit request id is an assumption (protocol §10); the provider order id
+        # the debit call returned is not.
+        by_order = uow.session.exec(select(DirectDebit.merchant_request_id).where(
+            DirectDebit.provider_order_id == provider_order_id)).first()
+        request_id = by_order or request_id
+    return _apply_debit_news(services, uow, event, request_id, to_status, provider_order_id)
+
+
+_FROM_DEBIT_STATE = {DebitState.PENDING: D_PENDING, DebitState.PROCESSING: PROCESSING,
+                     DebitState.SUCCEEDED: SUCCESS, DebitState.FAILED: FAIL}
+
+
+@handles(EventKind.DEBIT)
+def on_debit(services: Services, uow: UnitOfWork, event: InboundEvent) -> str | None:
+    """A provider that reports debits as debits (a recurring charge): news about one of ours."""
+    to_status = _FROM_DEBIT_STATE.get(event.state) if isinstance(event.state, DebitState) else None
+    if not event.merchant_id or to_status is None:
+        return None
+    return _apply_debit_news(services, uow, event, event.merchant_id, to_status,
+                             event.details.get("provider_order_id"))
 
 
 # ERROR is left open: it does not say whether the customer was charged, and a FAIL here would

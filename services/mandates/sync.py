@@ -46,7 +46,7 @@ def sync_open_contracts(services: Services, *, limit: int = 200) -> dict[str, in
 
 
 def sync_debit(services: Services, merchant_request_id: str) -> str:
-    """Resolve one open debit: the order it created answers (queried by its provider order id once
+    """Resolve one open debit: the order it created answers (queried by its provider order ID once
     pay/apply gave us one, else by its merchant id); a debit the provider never received is sent
     again under the same id."""
 

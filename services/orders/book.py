@@ -271,14 +271,13 @@ def filter_choices(services: Services, actor: Actor) -> dict[str, list[str]]:
 
 
 def get_order_detail(services: Services, actor: Actor, order_ref: str | int) -> OrderDetail:
-    """Everything about one order (by number, order ID or provider order ID), with its timeline."""
+    """Everything about one order (by id, order ID or provider order ID), with its timeline."""
     require(services, actor, "orders.view")
     zone = services.settings.zone
     with services.uow() as uow:
         order = q.find_order(uow.session, str(order_ref))
         if order is None:
-            raise NotFoundError(
-                f"no order with number, order ID or provider order ID '{order_ref}'")
+            raise NotFoundError(f"no order with this id, order ID or provider order ID '{order_ref}'")
         refunds = q.refunds_for(uow.session, order.id or 0)
         refund_ids = [r.refund_request_id for r in refunds]
         webhooks = q.webhooks_for(
@@ -343,8 +342,7 @@ def _timeline(order: OrderRow, refunds: list[Any], webhooks: list[Any], audits: 
     for w in webhooks:
         valid = "signature valid" if w.signature_valid else "signature not valid"
         events.append(TimelineEvent(
-            w.received_at.astimezone(zone), "webhook",
-            _webhook_title(w.event_type, w.provider_status),
+            w.received_at.astimezone(zone), "webhook", _webhook_title(w.outcome, w.provider_status),
             f"{valid} · {_words(w.outcome) or 'not handled yet'}"
             + (" · repeat of an earlier notice" if w.duplicate_of_id else ""),
             "ok" if w.signature_valid else "failed",
@@ -364,25 +362,24 @@ def _timeline(order: OrderRow, refunds: list[Any], webhooks: list[Any], audits: 
     return sorted(events, key=lambda e: e.at)
 
 
-#: What a provider notice says, in words (the codes stay in the webhook log).
-_WEBHOOK_TITLES = {("PAY", "PAY_SUCCESS"): "Payment succeeded",
-                   ("PAY", "PAY_CLOSED"): "Order closed",
-                   ("PAY_REFUND", "REFUND_SUCCESS"): "Refund succeeded",
-                   ("PAY_REFUND", "REFUND_REJECTED"): "Refund rejected",
-                   ("PAY_REFUND", "REFUND_REJECT"): "Refund rejected",
-                   ("PAY_REFUND", "REFUND_FAIL"): "Refund failed"}
+#: What provider news did here, in words: read from our outcome, the same for every provider
+#: (the provider's own codes stay in the webhook log).
+_NEWS_TITLES = {"paid": "Payment succeeded", "canceled": "Order closed",
+                "expired": "Order expired", "error": "Payment failed",
+                "pending": "Customer opened the checkout",
+                "refund_success": "Refund succeeded", "refund_fail": "Refund failed",
+                "refund_refunding": "Refund under way"}
 
 
 def _words(code: str | None) -> str:
     return (code or "").replace("_", " ").strip().lower()
 
 
-def _webhook_title(event_type: str | None, provider_status: str | None) -> str:
-    title = _WEBHOOK_TITLES.get((event_type or "", provider_status or ""))
+def _webhook_title(outcome: str | None, provider_status: str | None) -> str:
+    applied = (outcome or "").removeprefix("confirmed:")
+    title = _NEWS_TITLES.get(applied)
     if title is None:
-        title = (f"{_words(event_type) or 'provider'} notice: "
-                 f"{_words(provider_status) or 'no status'}"
-                 ).capitalize()
+        title = f"Provider notice: {_words(provider_status) or 'no status'}"
     return f"{title} (webhook)"
 
 

@@ -1,6 +1,8 @@
-"""Order status from provider events (`PAY` webhooks) and from query results (the sync worker).
+"""Order status from provider news (payment events) and from query results (the sync worker).
 
-Statuses are Binance Pay's own values. The rules (`decide`) are one table for both sources:
+Statuses are PayDesk's own words for an order, whatever provider took it; every provider's news
+arrives as a neutral `OrderState` and is read through `STATUS_OF_STATE`. The provider's own word
+is kept beside ours for display and audit. The rules (`decide`) are one table for both sources:
 
     open          INITIAL < PENDING
     unpaid final  CANCELED, EXPIRED, ERROR         never change again
@@ -22,9 +24,8 @@ audited (actor "system") in the caller's transaction.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
-from typing import Any
 
 from sqlalchemy import update
 from sqlmodel import col, select
@@ -33,8 +34,9 @@ from data.models import Order
 from services.core import audit
 from services.inbound import evidence
 from services.core.context import Services
-from services.inbound.dispatch import ProviderEvent, handles
-from services.providers.base import OrderStatus
+from services.inbound.dispatch import confirms, handles
+from services.providers.base import OrderState, OrderStatus
+from services.providers.events import EventKind, InboundEvent
 from services.core.row_locks import lock_row
 from services.core.unit_of_work import UnitOfWork
 
@@ -47,6 +49,19 @@ KNOWN = frozenset(OPEN) | UNPAID_FINAL | frozenset(PAID_FAMILY)
 NON_FINAL = (*OPEN, "REFUNDING")
 
 APPLY, SAME, STALE, CONFLICT, IGNORED = "apply", "same", "stale", "conflict", "ignored"
+
+#: Our word for each neutral order state (the stored status column).
+STATUS_OF_STATE: dict[OrderState, str] = {
+    OrderState.CREATED: "INITIAL",
+    OrderState.PENDING: "PENDING",
+    OrderState.PAID: "PAID",
+    OrderState.CANCELED: "CANCELED",
+    OrderState.EXPIRED: "EXPIRED",
+    OrderState.ERROR: "ERROR",
+    OrderState.REFUNDING: "REFUNDING",
+    OrderState.PARTIALLY_REFUNDED: "REFUNDED",
+    OrderState.REFUNDED: "FULL_REFUNDED",
+}
 
 
 def decide(current: str, target: str) -> str:
@@ -144,6 +159,7 @@ def _fill_payment(order: Order, report: OrderReport) -> None:
 def lock_order(
     uow: UnitOfWork, *, order_id: int | None = None, provider_order_id: str | None = None,
     merchant_order_id: str | None = None, now: datetime | None = None,
+    provider: str | None = None,
 ) -> Order | None:
     """Lock an order for the rest of `uow`'s transaction, then read it fresh; None if unknown.
 
@@ -160,6 +176,9 @@ def lock_order(
         where = col(Order.merchant_order_id) == merchant_order_id
     else:
         return None
+    if provider is not None:
+        # Ids are unique per provider only: another provider's id may look the same.
+        where = where & (col(Order.provider) == provider)
     if order_id is not None and now is not None:
         locked = lock_row(uow, Order, order_id, now)
     else:
@@ -175,76 +194,86 @@ def lock_order(
     ).first()
 
 
-# --- webhooks ------------------------------------------------------------------------------------
+# --- provider news --------------------------------------------------------------------------------
 
 
-def _ms(value: Any) -> datetime | None:
-    if isinstance(value, int) and not isinstance(value, bool):
-        return datetime.fromtimestamp(value // 1000, tz=UTC).replace(
-            microsecond=(value % 1000) * 1000)
-    return None
-
-
-def _decimal(value: Any) -> Decimal | None:
-    if isinstance(value, Decimal):
-        return value
-    if isinstance(value, int) and not isinstance(value, bool):
-        return Decimal(value)
-    if isinstance(value, str) and value.strip():
-        return Decimal(value)
-    return None
-
-
-def report_from_event(order: Order, event: ProviderEvent) -> OrderReport | None:
-    data = event.data
-    if event.provider_status == "PAY_SUCCESS":
-        status = "PAID"
-    elif event.provider_status == "PAY_CLOSED":
-        # Binance sends PAY_CLOSED both for a close and for an expiry; the expiry time decides.
+def report_from_event(order: Order, event: InboundEvent) -> OrderReport | None:
+    """Our reading of a payment event about `order`; None for a state we do not act on."""
+    if event.state is None:
+        return None
+    status = STATUS_OF_STATE.get(event.state)  # type: ignore[call-overload]
+    if status == "CANCELED":
+        # Some providers say "closed" both for a close and for an expiry: our expiry decides.
         at = event.occurred_at
         expired = order.expires_at is not None and at is not None and at >= order.expires_at
         status = "EXPIRED" if expired and order.closed_at is None else "CANCELED"
-    else:
+    if status is None:
         return None
-    payer = data.get("openUserId")
-    payment_info = data.get("paymentInfo")
-    if not payer and isinstance(payment_info, dict):
-        payer = payment_info.get("payerId")
+    details = event.details
     return OrderReport(
         status=status,
         occurred_at=event.occurred_at,
-        paid_at=_ms(data.get("transactTime")) if status == "PAID" else None,
-        transaction_id=data.get("transactionId") or None,
-        payer_id=str(payer) if payer else None,
-        fee=_decimal(data.get("commission")),
+        paid_at=details.get("paid_at") if status == "PAID" else None,
+        transaction_id=details.get("transaction_id") or None,
+        payer_id=details.get("payer_id") or None,
+        fee=event.fee,
         source="webhook",
-        amount=evidence.reported_amount(data.get("totalFee")),
-        currency=str(data["currency"]) if data.get("currency") else None,
-        provider_status=event.provider_status or None,
+        amount=event.amount,
+        currency=event.currency,
+        provider_status=event.provider_status,
     )
 
 
-@handles("PAY")
-def on_pay(services: Services, uow: UnitOfWork, event: ProviderEvent) -> str | None:
-    order = lock_order(uow, provider_order_id=event.biz_id) or lock_order(
-        uow, merchant_order_id=str(event.data.get("merchantTradeNo") or ""))
+@handles(EventKind.PAYMENT)
+def on_payment(services: Services, uow: UnitOfWork, event: InboundEvent) -> str | None:
+    order = None
+    if event.provider_id:
+        order = lock_order(uow, provider_order_id=event.provider_id, provider=event.provider)
+    if order is None and event.merchant_id:
+        order = lock_order(uow, merchant_order_id=event.merchant_id, provider=event.provider)
     if order is None:
         return None  # not an order we created (a direct-debit payment, or another system's)
     report = report_from_event(order, event)
     if report is None:
         return "ignored_status"  # a status we do not know changes nothing, not even the id
-    if order.provider_order_id is None:
-        order.provider_order_id = event.biz_id  # the create call timed out; the webhook names it
+    if order.provider_order_id is None and event.provider_id:
+        order.provider_order_id = event.provider_id  # the create call timed out; the news names it
     return apply_report(services, uow, order, report)
+
+
+@confirms(EventKind.PAYMENT)
+def confirm_payment(services: Services, event: InboundEvent) -> str | None:
+    """Weakly signed payment news: ask the provider about the order and apply its answer."""
+    with services.uow() as uow:
+        order = None
+        if event.provider_id:
+            order = uow.session.exec(select(Order).where(
+                Order.provider == event.provider, Order.provider_order_id == event.provider_id)).first()
+        if order is None and event.merchant_id:
+            order = uow.session.exec(select(Order).where(
+                Order.provider == event.provider,
+                Order.merchant_order_id == event.merchant_id)).first()
+        if order is None or order.id is None:
+            return None
+        order_id, provider_order_id = order.id, order.provider_order_id or event.provider_id
+        merchant_order_id = order.merchant_order_id
+    result = services.provider_for(event.provider).get_order(
+        provider_order_id=provider_order_id,
+        merchant_order_id=None if provider_order_id else merchant_order_id)
+    with services.uow() as uow:
+        outcome = apply_query_result(services, uow, order_id, result)
+        uow.commit()
+    return outcome
 
 
 # --- query results (sync) ------------------------------------------------------------------------
 
 
 def report_from_query(result: OrderStatus) -> OrderReport:
+    status = STATUS_OF_STATE.get(result.state, "PENDING")
     return OrderReport(
-        status=result.provider_status,
-        paid_at=result.paid_at if result.provider_status in PAID_FAMILY else None,
+        status=status,
+        paid_at=result.paid_at if status in PAID_FAMILY else None,
         transaction_id=result.transaction_id,
         payer_id=result.payer_id,
         fee=result.commission,

@@ -16,7 +16,7 @@ from data.queries import day_totals
 from data.queries.orders import (
     OPEN_STATUSES,
     PAID_STATUSES,
-    REFUND_SUCCESS,
+    REFUND_SETTLED,
     DailyOrderBucket,
     RefundTotal,
     daily_order_buckets,
@@ -151,9 +151,9 @@ def get_overview(services: Services, actor: Actor, *, start: date, end: date) ->
             buckets = [DailyOrderBucket(*row)
                        for row in day_totals.order_totals(uow.session, previous_start, end)]
             refunds_now = [RefundTotal(*row) for row in day_totals.refund_totals(
-                uow.session, start, end, REFUND_SUCCESS)]
+                uow.session, start, end, REFUND_SETTLED)]
             refunds_before = [RefundTotal(*row) for row in day_totals.refund_totals(
-                uow.session, previous_start, previous_end, REFUND_SUCCESS)]
+                uow.session, previous_start, previous_end, REFUND_SETTLED)]
         else:
             # Totals kept for another zone (until `paydesk rollups rebuild`): sum the rows.
             buckets = daily_order_buckets(uow.session, start_utc=previous_lower, end_utc=upper,

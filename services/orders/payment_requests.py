@@ -3,10 +3,10 @@ default provider unless another enabled one is chosen); its currencies and longe
 that provider's capabilities, and every later call goes to the provider that owns the order.
 
 Creating an order and closing one follow the money-movement shape of the design: the intent
-(the Order row under a new merchant order id, or the close request) and its audit entry are
+(the Order row under a new order ID, or the close request) and its audit entry are
 committed first, the provider is called with no transaction open, and the answer is recorded in
-a second transaction. A create that times out keeps its row (INITIAL, no provider order id) and is
-resolved with the SAME merchant order id: by query, and by repeating the identical request, which
+a second transaction. A create that times out keeps its row (INITIAL, no provider order ID) and
+is resolved with the SAME order ID: by query, and by repeating the identical request, which
 Binance answers for the existing order or refuses as a duplicate; it never makes a second order.
 
 Statuses are applied only through services.orders.events, so webhooks, the sync worker and this
@@ -260,7 +260,7 @@ def _send_create(services: Services, actor: Actor | str, order_id: int) -> Reque
 
 def resolve_request(services: Services, actor: Actor | str, order_id: int, *,
                     after: ProviderError | None = None) -> RequestOutcome:
-    """Settle a create whose answer never came, with the stored merchant order id only."""
+    """Settle a create whose answer never came, with the stored order ID only."""
     if isinstance(actor, Actor):
         require(services, actor, "orders.view")
     request = _load(services, order_id)
@@ -284,7 +284,7 @@ def resolve_request(services: Services, actor: Actor | str, order_id: int, *,
             return RequestOutcome(request, "success",
                                   f"{lead}{title} has order {request.merchant_order_id}")
     # Either the provider never got it, or we hold no links: the identical request with the same
-    # merchant order id returns the existing order's answer or is refused as a duplicate.
+    # order ID returns the existing order's answer or is refused as a duplicate.
     try:
         created = _create_call(services, request)
     except DuplicateRequestError:
@@ -299,7 +299,7 @@ def resolve_request(services: Services, actor: Actor | str, order_id: int, *,
     _record_created(services, actor, order_id, created)
     return RequestOutcome(_load(services, order_id), "success",
                           f"{lead}order {request.merchant_order_id} confirmed with the same "
-                          "merchantTradeNo")
+                          "order ID")
 
 
 def _record_created(services: Services, actor: Actor | str, order_id: int,
@@ -360,7 +360,7 @@ def close_refusal(services: Services, request: PaymentRequest) -> str | None:
 
 
 def close_request(services: Services, actor: Actor, order_ref: str | int) -> RequestOutcome:
-    """Close an unpaid order. Binance confirms with a PAY_CLOSED webhook; we also query."""
+    """Close an unpaid order. The provider confirms with a "closed" notice; we also query."""
     require(services, actor, "payment_request.close")
     order_id = _order_id(services, order_ref)
     now = services.now()
@@ -398,7 +398,7 @@ def close_request(services: Services, actor: Actor, order_ref: str | int) -> Req
     with services.uow() as uow:
         order = lock_order(uow, order_id=order_id)
         assert order is not None
-        # Binance sends PAY_CLOSED for closes and expiries alike; closed_at says it was ours.
+        # Some providers say "closed" for closes and expiries alike; closed_at says it was ours.
         order.closed_at = order.closed_at or services.now()
         uow.session.add(order)
         audit.record(uow, actor=actor, action="order.close_sent", target_type="order",
@@ -475,8 +475,7 @@ def _order_id(services: Services, order_ref: str | int) -> int:
     with services.uow() as uow:
         order = find_order(uow.session, str(order_ref))
         if order is None or order.id is None:
-            raise NotFoundError(
-                f"no order with number, order ID or provider order ID '{order_ref}'")
+            raise NotFoundError(f"no order with this id, order ID or provider order ID '{order_ref}'")
         return order.id
 
 

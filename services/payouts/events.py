@@ -1,4 +1,4 @@
-"""PAYOUT and PAYOUT_NON_BN webhooks (services.inbound.dispatch) and the payouts sync job
+"""Payout batch and payout line news (services.inbound.dispatch) and the payouts sync job
 (services.inbound.sync_runner).
 
 The rules (lock the batch, move only forward, be idempotent) live in
@@ -9,17 +9,17 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import and_, or_
 from sqlmodel import col, select
 
 from data.models import PayoutBatch, PayoutLine
-from services.inbound import evidence
 from services.core.context import Services
 from services.payouts import sending, states
 from services.payouts.following import apply_batch_news, apply_line_news, refresh_batch
-from services.inbound.dispatch import ProviderEvent, handles
+from services.inbound.dispatch import handles
+from services.providers.base import PayoutBatchState, PayoutLineState
+from services.providers.events import EventKind, InboundEvent
 from services.providers.errors import ProviderError
 from services.inbound.sync_runner import sync_job
 from services.core.unit_of_work import UnitOfWork
@@ -28,22 +28,17 @@ from services.core.unit_of_work import UnitOfWork
 log = logging.getLogger(__name__)
 
 
-def _text(data: Any, key: str) -> str | None:
-    value = data.get(key)
-    return None if value is None else str(value)
-
-
-@handles("PAYOUT")
-def on_payout(services: Services, uow: UnitOfWork, event: ProviderEvent) -> str | None:
-    """A batch changed status at the provider (bizStatus is the batchStatus)."""
-    request_id = _text(event.data, "requestId")
-    status = event.provider_status or _text(event.data, "batchStatus") or ""
-    if not request_id:
+@handles(EventKind.PAYOUT)
+def on_payout(services: Services, uow: UnitOfWork, event: InboundEvent) -> str | None:
+    """A batch changed state at the provider."""
+    request_id = event.merchant_id
+    if not request_id or not isinstance(event.state, PayoutBatchState):
         return None
-    outcome = apply_batch_news(uow, request_id, status, services.now())
+    outcome = apply_batch_news(uow, request_id, event.state, services.now(),
+                               provider_status=event.provider_status)
     if outcome is not None and outcome != "payout_unchanged":
-        # A batch notification names no line: ask for the lines as soon as this commits, so a
-        # paid batch shows its lines paid without waiting for a sync pass.
+        # Batch news names no line: ask for the lines as soon as this commits, so a paid batch
+        # shows its lines paid without waiting for a sync pass.
         uow.after_commit(f"payout-lines:{request_id}",
                          lambda: follow_lines(services, request_id))
     return outcome
@@ -57,19 +52,16 @@ def follow_lines(services: Services, request_id: str) -> None:
                     error)
 
 
-@handles("PAYOUT_NON_BN")
-def on_payout_line(services: Services, uow: UnitOfWork, event: ProviderEvent) -> str | None:
-    """An email receiver's line changed: AWAITING_RECEIPT, SUCCESS, REFUNDED or FAIL."""
-    request_id = _text(event.data, "batchId")
-    send_id = _text(event.data, "merchantSendId")
-    status = _text(event.data, "status") or event.provider_status
-    if not request_id or not send_id or not status:
+@handles(EventKind.PAYOUT_LINE)
+def on_payout_line(services: Services, uow: UnitOfWork, event: InboundEvent) -> str | None:
+    """One line changed (an e-mail receiver's: awaiting receipt, paid, returned or failed)."""
+    request_id, send_id = event.parent_merchant_id, event.merchant_id
+    if not request_id or not send_id or not isinstance(event.state, PayoutLineState):
         return None
-    return apply_line_news(uow, request_id, send_id, status, services.now(),
-                           provider_line_id=_text(event.data, "orderId"),
-                           occurred_at=event.occurred_at,
-                           amount=evidence.reported_amount(event.data.get("amount")),
-                           currency=_text(event.data, "currency"))
+    return apply_line_news(uow, request_id, send_id, event.state, services.now(),
+                           provider_line_id=event.details.get("provider_line_id"),
+                           occurred_at=event.occurred_at, amount=event.amount,
+                           currency=event.currency, provider_status=event.provider_status)
 
 
 # --- the sync job --------------------------------------------------------------------------------

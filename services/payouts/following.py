@@ -46,9 +46,6 @@ _LINE_FROM_STATE = {
     PayoutLineState.AWAITING_RECEIPT: states.LINE_AWAITING,
     PayoutLineState.RETURNED: states.LINE_REFUNDED,
 }
-LINE_WORDS = {"SUCCESS": states.LINE_SUCCESS, "FAIL": states.LINE_FAIL,
-               "FAILED": states.LINE_FAIL, "AWAITING_RECEIPT": states.LINE_AWAITING,
-               "REFUNDED": states.LINE_REFUNDED, "PROCESSING": states.LINE_PROCESSING}
 _FINISHED = frozenset({states.SUCCESS, states.FAILED, states.CANCELED, states.PART_SUCCESS})
 
 
@@ -124,8 +121,7 @@ def apply_result(uow: UnitOfWork, result: PayoutBatchResult, now: datetime, *,
     if batch is None:
         return None
     before = batch.status
-    after = result.provider_status if result.provider_status in states.PROVIDER_BATCH_STATES \
-        else _BATCH_FROM_STATE.get(result.state, states.PROCESSING)
+    after = _BATCH_FROM_STATE.get(result.state, states.PROCESSING)
     moved = _batch_status(batch, after, now, actor)
     if batch.status == after and result.provider_status:
         batch.provider_status = result.provider_status[:64]
@@ -150,8 +146,7 @@ def apply_result(uow: UnitOfWork, result: PayoutBatchResult, now: datetime, *,
                     theirs=evidence.Figures(news.amount, result.currency), source="query",
                     now=now, key=row.merchant_send_id):
                 continue
-            status = LINE_WORDS.get(news.provider_status) or _LINE_FROM_STATE.get(
-                news.state, states.LINE_PROCESSING)
+            status = _LINE_FROM_STATE.get(news.state, states.LINE_PROCESSING)
             if news.provider_line_id and not row.provider_order_id:
                 row.provider_order_id = news.provider_line_id
             if _line_status(row, status, now):
@@ -192,17 +187,20 @@ def audit_refusal_overturned(uow: UnitOfWork, batch: PayoutBatch, actor: str,
 # --- webhook news --------------------------------------------------------------------------------
 
 
-def apply_batch_news(uow: UnitOfWork, request_id: str, status: str, now: datetime) -> str | None:
-    """A PAYOUT webhook: the batch reached `status`. None when the batch is not ours."""
-    if status not in states.PROVIDER_BATCH_STATES:
+def apply_batch_news(uow: UnitOfWork, request_id: str, state: PayoutBatchState,
+                     now: datetime, *, provider_status: str | None = None) -> str | None:
+    """Provider news: the batch reached `state` (`provider_status` in the provider's own word,
+    kept when the batch ends up there). None when the batch is not ours."""
+    status = _BATCH_FROM_STATE.get(state)
+    if status is None:
         return None
     batch = lock_batch(uow, request_id, now)
     if batch is None:
         return None
     before = batch.status
     moved = _batch_status(batch, status, now, audit.SYSTEM)
-    if batch.status == status:
-        batch.provider_status = status[:64]
+    if batch.status == status and provider_status:
+        batch.provider_status = provider_status[:64]
         uow.session.add(batch)
     if moved:
         uow.session.add(batch)
@@ -211,12 +209,13 @@ def apply_batch_news(uow: UnitOfWork, request_id: str, status: str, now: datetim
     return "payout_unchanged"
 
 
-def apply_line_news(uow: UnitOfWork, request_id: str, send_id: str, provider_status: str,
+def apply_line_news(uow: UnitOfWork, request_id: str, send_id: str, state: PayoutLineState,
                     now: datetime, *, provider_line_id: str | None = None,
                     occurred_at: datetime | None = None, amount: Decimal | None = None,
-                    currency: str | None = None) -> str | None:
-    """A PAYOUT_NON_BN webhook: one email receiver's line changed. None when not ours."""
-    status = LINE_WORDS.get(provider_status)
+                    currency: str | None = None,
+                    provider_status: str | None = None) -> str | None:
+    """Provider news about one line (an e-mail receiver's, say). None when not ours."""
+    status = _LINE_FROM_STATE.get(state)
     if status is None:
         return None
     batch = lock_batch(uow, request_id, now)
@@ -237,7 +236,7 @@ def apply_line_news(uow: UnitOfWork, request_id: str, send_id: str, provider_sta
     if provider_line_id and not line.provider_order_id:
         line.provider_order_id = provider_line_id
     moved = _line_status(line, status, now, occurred_at=occurred_at)
-    if line.status == status:
+    if line.status == status and provider_status:
         line.provider_status = provider_status[:64]
     uow.session.add(line)
     return f"payout_line_{status.lower()}" if moved else "payout_line_unchanged"

@@ -2,7 +2,7 @@
 (Binance Pay 500, Monetix 1: one payout per line), stable ids.
 
 Ids are derived from the upload reference and the file's line numbers, never drawn at send time:
-planning the same upload twice gives the same requestIds and merchantSendIds, so a retry can only
+planning the same upload twice gives the same batch request IDs and line IDs, so a retry can only
 ever repeat a request the provider already knows, never create a second payment.
 """
 

@@ -8,7 +8,7 @@ For each batch (design, "Money movements"):
 3. record the answer in a second transaction: the provider's status, or UNKNOWN when the call
    may have been applied without an answer, or SEND_FAILED when the provider refused it.
 
-The requestId and every merchantSendId were fixed when the draft was saved and are never made
+The batch request ID and every line ID were fixed when the draft was saved and are never made
 again. Binance does not document that a repeated payout requestId is taken as the same request,
 so a re-send is treated as able to pay twice and happens only when the provider has had every
 chance to show the first one:

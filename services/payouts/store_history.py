@@ -23,6 +23,13 @@ def _aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
+def _storable(values: Collection[str]) -> list[str]:
+    """The values the store could hold. PostgreSQL refuses a NUL even as a query parameter, so a
+    file's value with one (already an error of its line) would crash the check; and no stored
+    value holds one, so leaving it out of the question changes no answer."""
+    return [value for value in values if "\x00" not in value]
+
+
 class StoreHistory:
     """Reads through one open session; the caller owns it (and its read-only transaction)."""
 
@@ -30,9 +37,10 @@ class StoreHistory:
         self._session = session
 
     def used_send_ids(self, send_ids: Collection[str]) -> Collection[str]:
-        return queries.used_send_ids(self._session, send_ids)
+        return queries.used_send_ids(self._session, _storable(send_ids))
 
     def payments_since(self, receivers: Collection[str], since: datetime) -> Iterable[PastPayment]:
+        receivers = _storable(receivers)
         return [
             PastPayment(
                 row.receiver,
@@ -48,7 +56,7 @@ class StoreHistory:
     def uploads_with_hash(self, hashes: Collection[str]) -> Iterable[PastUpload]:
         return [
             PastUpload(row.file_sha256, row.upload_ref, row.file_name, _aware(row.created_at))
-            for row in queries.uploads_with_hash(self._session, hashes)
+            for row in queries.uploads_with_hash(self._session, _storable(hashes))
         ]
 
 

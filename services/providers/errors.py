@@ -157,3 +157,18 @@ class SandboxRefusal(Exception):
     """A provider's in-process sandbox refused a simulated customer action (paying, signing).
 
     Only sandboxes raise it; the services turn it into a message without knowing which sandbox."""
+
+
+class VerificationUnavailable(ProviderError):
+    """A notification cannot be judged right now (the provider's signing keys could not be
+    fetched): nothing is applied, and the provider is asked to send it again later."""
+
+
+class UnreadableEvent(ProviderError):
+    """A notification whose signature checks out but whose content cannot be read: genuine, so
+    kept for the record and acknowledged (a retry would read no better), never applied."""
+
+
+class UnknownSigningKey(SignatureError):
+    """The notification names a signing key the provider does not publish (not even after a
+    refresh): refused like a bad signature, recorded apart because a key rotation looks so."""

@@ -15,7 +15,7 @@ from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 from types import MappingProxyType
-from typing import Any
+from typing import Any, Protocol
 
 from .base import (
     ContractState,
@@ -66,6 +66,9 @@ class InboundEvent:
     occurred_at: datetime | None = None
     parent_merchant_id: str | None = None
     needs_confirmation: bool = False
+    #: The provider's own name for the notification (Binance's event type, a Monetix operation
+    #: type, Juicyway's event name), kept for the record and the audit trail.
+    provider_event: str | None = None
     #: Neutral extras a handler may use: payer_id, transaction_id, receiver, claim_deadline...
     details: Mapping[str, Any] = field(default_factory=dict)
 
@@ -80,3 +83,20 @@ class InboundEvent:
         parts = (self.provider, self.kind.value, self.provider_id or "", self.merchant_id or "",
                  self.provider_status, digest)
         return "|".join(parts)
+
+
+class EventReader(Protocol):
+    """One provider's inbound half: verify and read a notification, and word the answer.
+
+    ``parse_event`` raises ``errors.SignatureError`` (or another ``ProviderError``) for a delivery
+    that does not verify, ``errors.VerificationUnavailable`` when it cannot be judged now, and
+    ``errors.UnreadableEvent`` (or ``ValueError``) for a genuine one it cannot read.
+    """
+
+    provider: str
+
+    def parse_event(self, headers: Mapping[str, str], body: bytes) -> InboundEvent: ...
+
+    def answer(self, accepted: bool, reason: str = "") -> bytes:
+        """The response body this provider expects (it retries until it reads success)."""
+        ...

@@ -17,7 +17,6 @@ from typing import Any
 from services.providers.base import PaymentProvider
 from services.providers.capabilities import Capabilities, PayoutMode, RecurringMode
 
-
 _NO_EXPIRY = timedelta(0)
 
 

@@ -156,7 +156,7 @@ def parse_lines(table: RawTable, mapping: ColumnMapping) -> dict[str, np.ndarray
             amount = -abs(amount)
         merchant = cell("merchant_id") or None
         if merchant and kind in ("payout", "payout_return") and "/" in merchant:
-            merchant = merchant.rsplit("/", 1)[1]  # "<batch requestId>/<merchantSendId>"
+            merchant = merchant.rsplit("/", 1)[1]  # "<batch request ID>/<line ID>"
         fee, balance = cell("fee"), cell("balance")
         out["line_no"].append(row)
         out["kind"].append(kind)

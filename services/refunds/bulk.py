@@ -1,4 +1,4 @@
-"""Bulk refunds from a CSV/XLSX: order (order ID or provider order ID), amount or `full`, reason,
+"""Bulk refunds from a CSV/XLSX: order (its order ID or provider order ID), amount or `full`, reason,
 optional note. Validated and previewed like payouts (findings by line and column); applying it
 asks for each line's refund through `services.refunds.commands.request_refund`, so every line is checked
 again under its order's lock, and approval and limits apply exactly as for one refund."""
@@ -18,9 +18,9 @@ from services.core.money import plain_amount
 from services.core.refusals import require
 
 ALIASES = {
-    "order": "order", "orderid": "order", "merchantorderid": "order", "providerorderid": "order",
-    # Binance Pay's names, as files made for the Binance-only PayDesk still head the column.
-    "merchanttradeno": "order", "prepayid": "order",
+    # Binance's own column names are accepted too: merchants paste exports from its portal.
+    "merchanttradeno": "order", "prepayid": "order", "order": "order", "orderid": "order",
+    "providerorderid": "order",
     "amount": "amount", "refundamount": "amount",
     "reason": "reason", "refundreason": "reason",
     "note": "note", "comment": "note",
@@ -28,7 +28,7 @@ ALIASES = {
 _REASON_SPELLINGS = {code.replace("_", ""): code for code in refunds.REASONS} | {
     "CUSTOMER": "REQUESTED_BY_CUSTOMER", "CUSTOMERREQUEST": "REQUESTED_BY_CUSTOMER",
     "FRAUD": "FRAUDULENT"}
-TEMPLATE = "order,amount,reason,note\r\nORDER123,12.50,requested_by_customer,\r\n"
+TEMPLATE = "order_id,amount,reason,note\r\nORDER123,12.50,requested_by_customer,\r\n"
 
 
 def _reason(text: str) -> str | None:
@@ -43,14 +43,20 @@ def preview(services: Services, actor: Actor, data: bytes,
                               sheet=sheet)
     planned: dict[int, dict[str, object]] = {}
     asked: dict[int, tuple[Decimal, int]] = {}  # order id -> (amount held by earlier lines, n)
+    # A line the reader refused (a control character, a cell too long) is refused whatever
+    # else it holds, and its values are never looked up: PostgreSQL refuses a NUL even as a
+    # query parameter, which failed the whole preview.
+    refused_by_reader = set(out.bad_lines)
     with services.uow() as uow:
         for line, values in rows:
+            if line in refused_by_reader:
+                continue
             ref, amount_text = values.get("order", ""), values.get("amount", "")
             reason = _reason(values.get("reason", ""))
             note = values.get("note", "") or None
             if not ref:
                 out.error(line, "order", ref, "missing_order",
-                          "write the order's order ID or provider order ID")
+                          "write the order's ID or its provider order ID")
                 continue
             order = find_order(uow.session, ref)
             if order is None:

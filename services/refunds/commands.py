@@ -1,7 +1,7 @@
 """Refunds: what is still refundable, asking for a refund, four-eyes release, the provider call.
 
 Shape (see design "Money movements"): one transaction validates under the order's row lock,
-inserts the intent with its new refundRequestId and the audit entry, and commits; only then is
+inserts the intent with its new refund request ID and the audit entry, and commits; only then is
 the provider called, and a second transaction records the answer. Every refund that is not FAIL
 or REJECTED holds its amount against the order, so the sum of refunds can never pass what was
 paid however many people click at once. A timeout leaves the refund UNKNOWN: it keeps its hold
@@ -189,8 +189,7 @@ def _order_id(services: Services, order_ref: str | int) -> int:
     with services.uow() as uow:
         order = find_order(uow.session, str(order_ref))
         if order is None or order.id is None:
-            raise NotFoundError(
-                f"no order with number, order ID or provider order ID '{order_ref}'")
+            raise NotFoundError(f"no order with this id, order ID or provider order ID '{order_ref}'")
         return order.id
 
 

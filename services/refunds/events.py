@@ -1,4 +1,4 @@
-"""Following a refund to its end: provider answers, PAY_REFUND webhooks and status queries.
+"""Following a refund to its end: provider answers, refund events and status queries.
 
 Every change goes through `transition`, which locks the order row first: the order's refunded
 total is recomputed from its SUCCESS refunds under that lock, so two outcomes for the same order
@@ -19,8 +19,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from collections.abc import Mapping
-from typing import Any
 
 from sqlalchemy import func
 from sqlmodel import col, select
@@ -31,6 +29,7 @@ from services.inbound import evidence
 from services.orders import events as order_updates
 from services.core.context import Services
 from services.inbound.dispatch import handles
+from services.providers.events import EventKind, InboundEvent
 from services.providers.base import RefundResult, RefundState
 from services.core.row_locks import lock_row
 from services.core.unit_of_work import UnitOfWork
@@ -43,8 +42,6 @@ _FROM_PROVIDER = {RefundState.PENDING: REFUNDING, RefundState.SUCCEEDED: SUCCESS
                   RefundState.FAILED: FAIL}
 #: error_code prefix of a FAIL we set from a refused call, not one the provider reported.
 LOCAL_FAIL = "local:"
-_FROM_WEBHOOK = {"REFUND_SUCCESS": SUCCESS, "REFUND_REJECTED": FAIL, "REFUND_REJECT": FAIL,
-                 "REFUND_FAIL": FAIL}
 
 
 @dataclass(frozen=True)
@@ -190,36 +187,26 @@ def apply_result(uow: UnitOfWork, result: RefundResult, now: datetime) -> Change
     )
 
 
-# --- webhooks ------------------------------------------------------------------------------------
+# --- provider news --------------------------------------------------------------------------------
 
 
-def _field(event: Any, *names: str) -> Any:
-    for name in names:
-        value = event.get(name) if isinstance(event, dict) else getattr(event, name, None)
-        if value is not None:
-            return value
-    return None
-
-
-def apply_notification(uow: UnitOfWork, provider_status: str, data: Mapping[str, Any],
-                       now: datetime) -> str | None:
-    """One PAY_REFUND notification inside the caller's unit of work. Returns a short outcome
-    (refund_success, refund_fail, refund_duplicate) or None when the refund is not ours."""
-    info = data.get("refundInfo") or {}
-    request_id = str(info.get("refundRequestId") or "")
-    to_status = _FROM_WEBHOOK.get(provider_status)
+@handles(EventKind.REFUND)
+def on_refund(services: Services, uow: UnitOfWork, event: InboundEvent) -> str | None:
+    """A refund reached a state at the provider. Returns a short outcome (refund_success,
+    refund_fail, refund_duplicate) or None when the refund is not ours."""
+    request_id = event.merchant_id or ""
+    to_status = _FROM_PROVIDER.get(event.state) if isinstance(event.state, RefundState) else None
     if not request_id or to_status is None:
         return None
-    amount = info.get("refundAmount")
-    attempts = info.get("remainingAttempts")
+    now = services.now()
+    attempts = event.details.get("remaining_attempts")
     change = transition(
         uow, request_id, to_status, now,
-        provider_refund_id=str(info["refundId"]) if info.get("refundId") else None,
+        provider_refund_id=event.details.get("provider_refund_id"),
         remaining_attempts=int(attempts) if attempts is not None else None,
-        amount=Decimal(str(amount)) if amount is not None else None,
-        currency=str(data["currency"]) if data.get("currency") else None, source="webhook",
-        error_message=None if to_status == SUCCESS else "Binance Pay reported the refund failed",
-        provider_status=provider_status or None,
+        amount=event.amount, currency=event.currency, source="webhook",
+        error_message=None if to_status == SUCCESS else "the provider reported the refund failed",
+        provider_status=event.provider_status,
     )
     if change is None:
         return None
@@ -228,17 +215,6 @@ def apply_notification(uow: UnitOfWork, provider_status: str, data: Mapping[str,
     if not change.moved:
         return "refund_duplicate"
     audit.record(uow, actor=audit.SYSTEM, action="refund.webhook", target_type="refund",
-                 target_id=request_id, idempotency_key=request_id, provider_code=provider_status,
-                 outcome=change.after, at=now)
+                 target_id=request_id, idempotency_key=request_id,
+                 provider_code=event.provider_status, outcome=change.after, at=now)
     return f"refund_{change.after.lower()}"
-
-
-@handles("PAY_REFUND")
-def handle_pay_refund(services: Services, uow: UnitOfWork, event: Any) -> str | None:
-    """Registry handler for PAY_REFUND (`services.inbound.dispatch`)."""
-    provider_status = str(_field(event, "provider_status", "bizStatus") or "")
-    data = _field(event, "data", "payload") or {}
-    return apply_notification(uow, provider_status, data, services.now())
-
-
-# --- queries -------------------------------------------------------------------------------------

@@ -12,9 +12,9 @@ from sqlmodel import col, select
 
 from data.models import Order, Refund, User
 from services.core.access import Actor
+from services.core.cells import rows_csv
 from services.core.context import Services
 from services.core.errors import InputError
-from services.core.cells import rows_csv
 from services.core.refusals import require
 from services.core.search_text import search_text
 
@@ -23,13 +23,21 @@ COLUMNS = ("refund_request_id", "merchant_order_id", "amount", "currency", "stat
            "note", "requested_by", "approved_by", "remaining_attempts", "error_code",
            "error_message", "created_at", "completed_at", "provider_refund_id")
 
+# As the Refunds page heads its table.
+HEADERS = {"refund_request_id": "Refund", "merchant_order_id": "Order", "amount": "Amount",
+           "currency": "Currency", "status": "Status", "reason": "Reason", "note": "Note",
+           "requested_by": "Requested by", "approved_by": "Approved by",
+           "remaining_attempts": "Refund attempts left", "error_code": "Error code",
+           "error_message": "Error", "created_at": "Created", "completed_at": "Completed",
+           "provider_refund_id": "Provider refund id"}
+
 
 @dataclass(frozen=True)
 class RefundFilter:
     status: tuple[str, ...] = ()
     currency: tuple[str, ...] = ()
     reason: tuple[str, ...] = ()
-    text: str = ""  # refund request id, order id or provider order id (prefix)
+    text: str = ""  # refund request ID, order ID or provider order ID (prefix)
     date_from: date | None = None
     date_to: date | None = None
 
@@ -107,4 +115,4 @@ def export_refunds_csv(services: Services, actor: Actor, f: RefundFilter) -> byt
     """Every refund the filters match, no cap."""
     require(services, actor, "orders.export")
     return rows_csv(list_refunds(services, actor, f, limit=None), COLUMNS,
-                    services.settings.timezone)
+                    services.settings.timezone, HEADERS)

@@ -17,7 +17,7 @@ from data.models import Order, Refund
 from services.entrypoints.bootstrap import build_services
 from services.identity.users import ensure_demo_users
 from tests.conftest import settings_for
-from tests.e2e.conftest import StreamlitServer, sign_in_as, wait_for_app_idle
+from tests.e2e.conftest import StreamlitServer, choose_option, sign_in_as, wait_for_app_idle
 
 SCREENSHOT = Path(__file__).resolve().parent / "screenshots" / "refund.png"
 TRADE_NO = "E2EREFUND0001"
@@ -67,6 +67,7 @@ def test_operator_refunds_part_of_an_order(
         amount.fill("25.5")
         amount.press("Enter")
         wait_for_app_idle(page)
+        choose_option(page, "Reason", "Duplicate payment")  # never chosen for the user
         page.get_by_role("button", name="Refund…").click()
         wait_for_app_idle(page)
         dialog = page.get_by_role("dialog")

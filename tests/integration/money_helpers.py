@@ -10,10 +10,10 @@ from decimal import Decimal
 from sqlalchemy import event
 
 from data.models import Mandate, Order, User
-from services.inbound.dispatch import ProviderEvent, dispatch
+from services.inbound.dispatch import dispatch
 from services.core.access import Actor
 from services.entrypoints.bootstrap import Services
-from services.providers.binance_pay.webhooks import parse_webhook
+from services.providers.binance_pay.events import parse_event
 
 
 
@@ -93,10 +93,7 @@ class HandlerSink:
         sandbox = self.services.sandbox
         assert sandbox is not None
         cert = sandbox.certificate
-        envelope, data = parse_webhook(headers, body, {cert["certSerial"]: cert["certPublic"]})
-        event = ProviderEvent(provider="binance_pay", event_type=envelope.bizType,
-                              biz_id=str(envelope.bizIdStr or envelope.bizId),
-                              provider_status=envelope.bizStatus, data=data)
+        event = parse_event(headers, body, {cert["certSerial"]: cert["certPublic"]})
         with self.services.uow() as uow:
             self.outcomes.append(dispatch(self.services, uow, event))
             uow.commit()

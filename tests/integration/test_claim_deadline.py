@@ -9,7 +9,8 @@ import pytest
 
 from services.entrypoints.bootstrap import Services
 from services.payouts import sending, states
-from services.inbound.dispatch import ProviderEvent, dispatch
+from services.inbound.dispatch import dispatch
+from tests.binance_news import binance_event
 from tests.integration.test_payout_flow import (  # noqa: F401 - fixtures
     _cheap_password_hashing, approved_upload, csv_bytes, lines, staff,
 )
@@ -34,8 +35,7 @@ def test_the_deadline_is_the_first_awaiting_time_plus_the_window(
     def deliver(status: str, at: datetime) -> None:
         data = {"batchId": request_id, "merchantSendId": send_id, "status": status}
         with services.uow() as uow:
-            dispatch(services, uow, ProviderEvent("binance_pay", "PAYOUT_NON_BN", "1", status,
-                                                  data, occurred_at=at))
+            dispatch(services, uow, binance_event("PAYOUT_NON_BN", "1", status, data, at))
             uow.commit()
 
     news = [("AWAITING_RECEIPT", AWAITING_AT), ("SUCCESS", AWAITING_AT + timedelta(hours=5))]

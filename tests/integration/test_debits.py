@@ -344,15 +344,15 @@ def test_an_error_order_leaves_the_debit_open(services, people, monkeypatch) -> 
 
 
 def test_a_pay_webhook_finds_the_debit_by_its_provider_order_id(services, people) -> None:
-    from services.inbound.dispatch import ProviderEvent, dispatch
+    from services.inbound.dispatch import dispatch
+    from tests.binance_news import binance_event
 
     services.sandbox.set_webhook_sink(None)
     mandate = signed_mandate(services, limit="30")
     outcome = debits.debit_now(services, people["olga"], mandate_ref=mandate.id, amount="3",
                                product_name="Aug")
     provider_order_id = _debit(services, outcome.merchant_request_id).provider_order_id
-    event = ProviderEvent(provider="binance_pay", event_type="PAY", biz_id=provider_order_id,
-                          provider_status="PAY_SUCCESS", data={"merchantTradeNo": "SOMEOTHERNO"})
+    event = binance_event("PAY", provider_order_id, "PAY_SUCCESS", {"merchantTradeNo": "SOMEOTHERNO"})
     with services.uow() as uow:
         assert dispatch(services, uow, event) == "debit_success"
         uow.commit()

@@ -233,3 +233,48 @@ def test_every_entry_point_answers_a_malformed_workbook_with_a_message(services,
         except InputError as error:
             assert str(error)
     assert _statement_count(services) == (0, 0)
+
+
+def test_a_payout_upload_with_control_characters_saves_only_clean_lines(services, people):
+    """NUL once crashed saving on PostgreSQL and was stored on SQLite: the lines holding one are
+    refused by line and column, and saving the valid lines stores none of it."""
+    from sqlmodel import select as select_rows
+
+    from data.models import AuditEntry, PayoutLine
+    from services.payouts import drafts
+
+    data = hostile.payout_csv(",".join(hostile.HEADER), hostile.csv_line(*hostile.GOOD),
+                              "BINANCE_ID,354678913,10,USDT,a\0b,",
+                              "BINANCE_ID,3546\x007891,10,USDT,,",
+                              "BINANCE_ID,354678915,10,USDT,tab\there,")
+    result = drafts.validate_upload(services, people["olga"], data, file_name="pay.csv")
+    assert {(f.line, f.column, f.code) for f in result.errors} >= {
+        (3, "remark", "cell_control_character"), (4, "receiver", "cell_control_character"),
+        (5, "remark", "cell_control_character")}
+    saved = drafts.save_draft(services, people["olga"], result, file_name="pay.csv",
+                              only_valid=True)
+    assert [e.line for e in saved.excluded] == [3, 4, 5]
+    with services.uow() as uow:
+        stored = [(line.file_line, line.receiver, line.remark)
+                  for line in uow.session.exec(select_rows(PayoutLine)).all()]
+        details = [d for d in uow.session.exec(select_rows(AuditEntry.detail)).all() if d]
+    assert stored == [(2, "354678912", "ok")]
+    assert not any("\x00" in text or "\t" in text for text in details)
+
+
+def test_bulk_files_with_a_nul_in_the_reference_column_are_findings(services, people):
+    """The order or contract reference is looked up in the store: with a NUL in it the line is
+    an error by line and column, and the lookup never reaches PostgreSQL (which refuses NUL)."""
+    order = paid_order(services, "100")
+    mandate = signed_mandate(services, limit="50")
+    note = "returned goods, see ticket " + "x" * 100  # a stray NUL, not a binary file
+    refunds = hostile.payout_csv("merchantTradeNo,amount,reason,note",
+                                 f"{order.merchant_order_id},10,other,{note}",
+                                 f"{order.merchant_order_id[:4]}\0x,5,other,{note}")
+    preview = bulk_refunds.preview(services, people["olga"], refunds, "refunds.csv")
+    assert (3, "merchantTradeNo", "cell_control_character") in _codes(preview)
+    debits = hostile.payout_csv("merchantContractCode,amount,productName",
+                                f"{mandate.merchant_contract_code},5,{note}",
+                                f"MC\0x,5,{note}")
+    preview = bulk_debits.preview(services, people["olga"], debits, "debits.csv")
+    assert (3, "merchantContractCode", "cell_control_character") in _codes(preview)

@@ -23,7 +23,7 @@ from services.entrypoints.bootstrap import Services
 from services.payouts import sending
 from services.providers.base import Certificate
 from services.providers.binance_pay.sandbox import CollectingSink
-from services.inbound.certificates import CertificateCache
+from services.providers.binance_pay.inbound import BinancePayEvents
 from services.inbound.receiver import WebhookReceiver
 from tests.integration.money_helpers import paid_order, signed_mandate
 from tests.integration.test_payout_flow import (  # noqa: F401 - fixtures
@@ -82,7 +82,7 @@ def _restore(services: Services, state: dict[str, list[dict[str, Any]]]) -> None
 def _receiver(services: Services) -> WebhookReceiver:
     cert = services.sandbox.certificate
     keys = lambda: (Certificate(cert["certSerial"], cert["certPublic"]),)  # noqa: E731
-    return WebhookReceiver(services, CertificateCache(keys, min_refresh_seconds=0))
+    return WebhookReceiver(services, {"binance_pay": BinancePayEvents(keys, min_refresh_seconds=0)})
 
 
 def _deliver(services: Services, deliveries: list[tuple[dict[str, str], bytes]],
@@ -98,7 +98,7 @@ def _deliver(services: Services, deliveries: list[tuple[dict[str, str], bytes]],
                 if not queue:
                     return
                 headers, body = queue.pop(0)
-            status, answer = receiver.handle(headers, body)
+            status, answer = receiver.handle("binance_pay", headers, body)
             if status != 200:
                 failures.append((status, answer, body[:120]))
 

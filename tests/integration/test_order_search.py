@@ -213,7 +213,8 @@ def test_detail_has_every_event_in_time_order(berlin: Services) -> None:
                                completed_at=created + timedelta(hours=1, minutes=1)))
         uow.session.add(WebhookDelivery(
             event_type="PAY", provider_item_id="PPDETAIL1", provider_status="PAY_SUCCESS", headers_json="{}",
-            body="{}", signature_valid=True, received_at=created + timedelta(minutes=3)))
+            body="{}", signature_valid=True, outcome="paid",
+            received_at=created + timedelta(minutes=3)))
         uow.session.add(AuditEntry(actor_name="olga", action="refund.request", target_type="refund",
                                    target_id="RF-1", at=created + timedelta(minutes=59)))
         uow.session.add(AuditEntry(actor_name="x", action="user.add", target_type="user",

@@ -19,7 +19,8 @@ from services.entrypoints.bootstrap import Services
 from services.core.errors import ConflictError, InputError, PermissionDeniedError
 from services.payouts import approval, drafts, sending, states
 from services.payouts.validation import ValidationResult
-from services.inbound.dispatch import ProviderEvent, dispatch
+from services.inbound.dispatch import dispatch
+from tests.binance_news import binance_event
 from services.inbound.sync_runner import run_pass
 
 HEADER = "receive_type,receiver,amount,currency,remark,merchant_send_id\n"
@@ -450,8 +451,7 @@ def test_webhooks_are_idempotent_and_never_move_a_batch_backwards(
 
     def deliver(event_type: str, status: str, data: dict[str, str]) -> str:
         with services.uow() as uow:
-            outcome = dispatch(services, uow, ProviderEvent("binance_pay", event_type, "1", status,
-                                                            data))
+            outcome = dispatch(services, uow, binance_event(event_type, "1", status, data))
             uow.commit()
             return outcome
 

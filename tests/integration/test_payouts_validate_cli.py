@@ -170,7 +170,7 @@ def test_an_unreadable_file_is_answered_before_pandas_and_the_store_load(tmp_pat
     path.write_bytes(hostile.malformed_workbooks()["corrupt_deflate"])
     probe = ("import sys\nfrom services.entrypoints.cli import main\n"
              f"code = main(['payouts', 'validate', {str(path)!r}, '--json'])\n"
-             "loaded = sorted(m for m in ('pandas', 'sqlalchemy', 'pydantic_settings', 'alembic')"
+             "loaded = sorted(m for m in ('pandas', 'sqlalchemy', 'alembic')"
              " if m in sys.modules)\n"
              "print('LOADED', code, ','.join(loaded))\n")
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,

@@ -18,7 +18,7 @@ from services.entrypoints.bootstrap import Services
 from services.providers.base import OrderState, OrderStatus
 from services.providers.binance_pay.sandbox.webhooks import WebhookSigner, envelope
 from services.providers.base import Certificate
-from services.inbound.certificates import CertificateCache
+from services.providers.binance_pay.inbound import BinancePayEvents
 from services.inbound.receiver import WebhookReceiver
 from tests.integration.money_helpers import paid_order, signed_mandate, staff
 
@@ -27,12 +27,12 @@ SIGNER = WebhookSigner()
 
 def _receiver(services: Services) -> WebhookReceiver:
     keys = lambda: (Certificate(SIGNER.cert_serial, SIGNER.public_pem),)  # noqa: E731
-    return WebhookReceiver(services, CertificateCache(keys, min_refresh_seconds=0))
+    return WebhookReceiver(services, {"binance_pay": BinancePayEvents(keys, min_refresh_seconds=0)})
 
 
 def _deliver(services: Services, event_type: str, biz_id: str, status: str, data: dict) -> None:
     body = envelope(event_type, biz_id, status, data)
-    code, _ = _receiver(services).handle(SIGNER.headers(body, int(time.time() * 1000)), body)
+    code, _ = _receiver(services).handle("binance_pay", SIGNER.headers(body, int(time.time() * 1000)), body)
     assert code == 200
 
 

@@ -122,14 +122,16 @@ def test_payout_batches_and_lines_keep_the_providers_words(services: Services) -
     assert _get(services, PayoutLine, merchant_send_id="LPS1").provider_status == "AWAITING_RECEIPT"
     assert _get(services, PayoutLine, merchant_send_id="LPS2").provider_status is None
     with services.uow() as uow:
-        assert following.apply_batch_news(uow, "PBPS1", "SUCCESS", NOW) == "payout_success"
-        assert following.apply_line_news(uow, "PBPS1", "LPS2", "SUCCESS", NOW) == \
-            "payout_line_success"
+        assert following.apply_batch_news(uow, "PBPS1", PayoutBatchState.SUCCEEDED, NOW,
+                                          provider_status="SUCCESS") == "payout_success"
+        assert following.apply_line_news(uow, "PBPS1", "LPS2", PayoutLineState.SUCCEEDED, NOW,
+                                         provider_status="SUCCESS") == "payout_line_success"
         uow.commit()
     assert _get(services, PayoutBatch, request_id="PBPS1").provider_status == "SUCCESS"
     assert _get(services, PayoutLine, merchant_send_id="LPS2").provider_status == "SUCCESS"
     with services.uow() as uow:  # an older batch state after the final one is left out
-        following.apply_batch_news(uow, "PBPS1", "PROCESSING", NOW)
+        following.apply_batch_news(uow, "PBPS1", PayoutBatchState.PROCESSING, NOW,
+                                   provider_status="PROCESSING")
         uow.commit()
     assert _get(services, PayoutBatch, request_id="PBPS1").provider_status == "SUCCESS"
 

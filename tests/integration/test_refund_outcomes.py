@@ -14,6 +14,7 @@ from sqlmodel import select
 from data.models import Approval, AuditEntry, Order, Refund
 from services.refunds import bulk as bulk_refunds
 from services.refunds import events as refund_updates
+from tests.binance_news import refund_news
 from services.refunds import commands as refunds
 from services.entrypoints.bootstrap import Services
 from services.core.errors import ConflictError, MoneyError
@@ -117,12 +118,10 @@ def test_a_failure_the_provider_reported_stays_final(services, people) -> None:
     rid = outcome.refund_request_id
     now = services.now()
     with services.uow() as uow:
-        refund_updates.apply_notification(
-            uow, "REFUND_FAIL", {"refundInfo": {"refundRequestId": rid}}, now)
+        refund_updates.on_refund(services, uow, refund_news("REFUND_FAIL", rid))
         uow.commit()
     with services.uow() as uow:
-        said = refund_updates.apply_notification(
-            uow, "REFUND_SUCCESS", {"refundInfo": {"refundRequestId": rid}}, now)
+        said = refund_updates.on_refund(services, uow, refund_news("REFUND_SUCCESS", rid))
         uow.commit()
     assert said == "refund_duplicate" and _refund(services, rid).status == "FAIL"
 

@@ -11,6 +11,7 @@ from sqlmodel import col, select
 
 from data.models import Approval, AuditEntry, Order, Refund
 from services.refunds import events as refund_updates
+from tests.binance_news import refund_news
 from services.refunds import sync as refund_sync
 from services.refunds import commands as refunds
 from services.entrypoints.bootstrap import Services
@@ -224,16 +225,12 @@ def test_duplicate_and_out_of_order_webhooks(services, people) -> None:
     assert (after.refunded_amount, after.status) == (Decimal("30"), "REFUNDED")
     # A late failure notice cannot move a settled refund backwards.
     with services.uow() as uow:
-        said = refund_updates.apply_notification(
-            uow, "REFUND_REJECTED", {"refundInfo": {"refundRequestId": a.refund_request_id}},
-            services.now())
+        said = refund_updates.on_refund(services, uow, refund_news("REFUND_REJECTED", a.refund_request_id))
         uow.commit()
     assert said == "refund_duplicate" and _refund(services, a.refund_request_id).status == (
         "SUCCESS")
     with services.uow() as uow:
-        unknown = refund_updates.apply_notification(
-            uow, "REFUND_SUCCESS", {"refundInfo": {"refundRequestId": "RFnotours"}},
-            services.now())
+        unknown = refund_updates.on_refund(services, uow, refund_news("REFUND_SUCCESS", "RFnotours"))
     assert unknown is None
 
 

@@ -15,7 +15,7 @@ from services.entrypoints.bootstrap import Services
 from services.providers.base import Certificate
 from services.providers.binance_pay.sandbox.webhooks import WebhookSigner, envelope
 from services.inbound import receiver as receiver_module
-from services.inbound.certificates import CertificateCache
+from services.providers.binance_pay.inbound import BinancePayEvents
 from services.inbound.receiver import WebhookReceiver
 
 SIGNER = WebhookSigner()
@@ -52,8 +52,8 @@ def test_concurrent_receivers_apply_one_delivery_once(services: Services, monkey
     answers: list[int] = []
 
     def deliver() -> None:
-        receiver = WebhookReceiver(services, CertificateCache(keys, min_refresh_seconds=0))
-        answers.append(receiver.handle(headers, body)[0])
+        receiver = WebhookReceiver(services, {"binance_pay": BinancePayEvents(keys, min_refresh_seconds=0)})
+        answers.append(receiver.handle("binance_pay", headers, body)[0])
 
     threads = [threading.Thread(target=deliver) for _ in range(4)]
     for thread in threads:

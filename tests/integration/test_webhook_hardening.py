@@ -19,7 +19,7 @@ from data.models import Order
 
 from services.entrypoints.bootstrap import Services
 from services.entrypoints.webhooks_app import MAX_BODY_BYTES, WEBHOOK_PATH, create_app
-from services.inbound.certificates import CertificateCache
+from services.providers.binance_pay.inbound import BinancePayEvents
 from services.inbound.limits import SourceLimiter
 from services.inbound.receiver import REFUSED_BODY_CHARS, WebhookReceiver
 from tests.integration.test_webhook_receiver import (
@@ -35,7 +35,7 @@ from tests.integration.test_webhook_receiver import (
 
 
 def _app(services: Services, limiter: SourceLimiter | None = None):  # type: ignore[no-untyped-def]
-    receiver = WebhookReceiver(services, CertificateCache(_Keys(SIGNER), min_refresh_seconds=0))
+    receiver = WebhookReceiver(services, {"binance_pay": BinancePayEvents(_Keys(SIGNER), min_refresh_seconds=0)})
     return create_app(services, receiver, limiter)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from concurrent.futures import ThreadPoolExecutor
 import time
 from datetime import timedelta
@@ -20,7 +21,7 @@ from services.providers.base import Certificate
 from services.providers.binance_pay.sandbox.webhooks import WebhookSigner, envelope
 from services.providers.errors import TransientServerError
 from services.entrypoints.webhooks_app import WEBHOOK_PATH, create_app
-from services.inbound.certificates import CertificateCache
+from services.providers.binance_pay.inbound import BinancePayEvents
 from services.inbound.receiver import WebhookReceiver
 
 SUCCESS = {"returnCode": "SUCCESS", "returnMessage": None}
@@ -70,7 +71,7 @@ class AsgiPoster:
 
 @pytest.fixture
 def client(services: Services, keys: _Keys) -> AsgiPoster:
-    receiver = WebhookReceiver(services, CertificateCache(keys, min_refresh_seconds=0))
+    receiver = WebhookReceiver(services, {"binance_pay": BinancePayEvents(keys, min_refresh_seconds=0)})
     return AsgiPoster(create_app(services, receiver))
 
 
@@ -187,10 +188,10 @@ def test_unknown_serial_refreshes_the_certificates_once(
 def test_serial_the_provider_does_not_know_is_refused(services: Services) -> None:
     order_id = _add_order(services)
     keys = _Keys(SIGNER)
-    receiver = WebhookReceiver(services, CertificateCache(keys, min_refresh_seconds=3600))
+    receiver = WebhookReceiver(services, {"binance_pay": BinancePayEvents(keys, min_refresh_seconds=3600)})
     body = _body()
     for _ in range(3):
-        status, _answer = receiver.handle(OTHER_SIGNER.headers(body, 1), body)
+        status, _answer = receiver.handle("binance_pay", OTHER_SIGNER.headers(body, 1), body)
         assert status == 401
     assert keys.calls == 1  # forged serials do not turn into a stream of certificate requests
     assert [r.outcome for r in _deliveries(services)] == ["unknown_certificate"] * 3
@@ -201,9 +202,9 @@ def test_certificates_unavailable_asks_for_a_retry(services: Services) -> None:
     def down() -> tuple[Certificate, ...]:
         raise TransientServerError("HTTP 503")
 
-    receiver = WebhookReceiver(services, CertificateCache(down))
+    receiver = WebhookReceiver(services, {"binance_pay": BinancePayEvents(down)})
     body = _body()
-    status, answer = receiver.handle(SIGNER.headers(body, 1), body)
+    status, answer = receiver.handle("binance_pay", SIGNER.headers(body, 1), body)
     assert status == 503 and b"FAIL" in answer
     assert [r.outcome for r in _deliveries(services)] == ["certificates_unavailable"]
 
@@ -290,7 +291,8 @@ def test_sandbox_duplicate_webhooks_are_applied_once(services: Services) -> None
     rows = _deliveries(services)
     assert [(r.outcome, r.duplicate_of_id) for r in rows] == [
         ("paid", None), ("duplicate", rows[0].id)]
-    assert rows[0].nonce != rows[1].nonce  # signed afresh, still recognised as the same event
+    nonces = [json.loads(r.headers_json)["binancepay-nonce"] for r in rows]
+    assert nonces[0] != nonces[1]  # signed afresh, still recognised as the same event
     assert _audit_actions(services) == ["order.status"]
 
 
@@ -306,8 +308,8 @@ def test_paydesk_webhooks_app_over_http(services: Services) -> None:
     cert = sandbox.certificate
     # Keys straight from the engine: fetching them through the in-process provider from the
     # server thread would wait on the very delivery that is waiting for this server.
-    receiver = WebhookReceiver(services, CertificateCache(
-        lambda: (Certificate(cert["certSerial"], cert["certPublic"]),)))
+    receiver = WebhookReceiver(services, {"binance_pay": BinancePayEvents(
+        lambda: (Certificate(cert["certSerial"], cert["certPublic"]),))})
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.bind(("127.0.0.1", 0))
     url = f"http://127.0.0.1:{sock.getsockname()[1]}{WEBHOOK_PATH}"

@@ -105,7 +105,7 @@ def test_open_by_id_shows_every_field_and_the_timeline(
                                completed_at=NOW))
         uow.session.add(WebhookDelivery(event_type="PAY_REFUND", provider_item_id="RF-UI",
                                         provider_status="REFUND_SUCCESS", headers_json="{}",
-                                        body="{}", signature_valid=True, outcome="SUCCESS",
+                                        body="{}", signature_valid=True, outcome="refund_success",
                                         received_at=NOW))
         uow.commit()
     at = open_orders(signed_in_app, order="UI0002")
@@ -127,6 +127,10 @@ def test_open_by_id_shows_every_field_and_the_timeline(
               for r in df.value.to_dict("records")}
     assert fields["Provider"] in ("Binance Pay", "Monetix") and "_" not in fields["Provider"]
     assert fields["Product type"] in ("Virtual goods", "Physical goods", "—")
+    assert fields["Status"] == "Paid"  # the word only, not 'Paid (PAID)'
+    # Hiding the detail panel is not "Close order", which closes an unpaid order at the provider.
+    assert at.button(key="orders_close_detail").label == "Hide these details"
+    assert not [b for b in at.button if b.label == "Close order"]
     at.button(key="orders_close_detail").click().run()
     assert "order" not in at.query_params
 
@@ -215,4 +219,5 @@ def test_default_columns_carry_the_currency_in_each_amount(
     amounts = list(table(at)["Amount"])
     assert all(a.endswith((" BTC", " USDT")) for a in amounts)
     # One number of decimals per currency in the column.
-    assert len({a.split(" ")[0].split(".")[1].__len__() for a in amounts if a.endswith("USDT")}) == 1
+    usdt_places = {len(a.split(" ")[0].split(".")[1]) for a in amounts if a.endswith("USDT")}
+    assert len(usdt_places) == 1

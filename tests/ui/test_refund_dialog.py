@@ -73,6 +73,11 @@ def test_partial_refund_through_the_confirmation_dialog(
     assert any("accepted" in s.value for s in at.success)
     assert not any("(REFUNDING)" in s.value or "(SUCCESS)" in s.value for s in at.success)
     assert any(m.label == "Still refundable" and "87.50 USDT" in m.value for m in at.metric)
+    # The timeline says what happened in words (issue 16: 'provider code 000000 · duplicate: no').
+    timeline = " ".join(c.value for c in at.caption)
+    assert "Duplicate payment" in timeline and "refund attempts left" in timeline
+    for code in ("provider code", "000000", "duplicate: no", "DUPLICATE", "needs approval: no"):
+        assert code not in timeline, code
     # The form starts empty again: the next refund is never the last one's by accident.
     assert at.text_input(key="refund_amount").value == ""
     assert at.text_input(key="refund_note").value == ""

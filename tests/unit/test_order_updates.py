@@ -19,7 +19,8 @@ from services.orders.events import (
     decide,
     report_from_event,
 )
-from services.inbound.dispatch import ProviderEvent
+from services.providers.events import InboundEvent
+from tests.binance_news import binance_event
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 
@@ -114,8 +115,8 @@ def test_close_after_payment_is_stale_and_silent() -> None:
     assert order.status == "PAID" and order.closed_at is None and uow.session.added == []
 
 
-def _event(status: str, occurred: datetime, **data: object) -> ProviderEvent:
-    return ProviderEvent("binance_pay", "PAY", "1", status, data, occurred)
+def _event(status: str, occurred: datetime, **data: object) -> InboundEvent:
+    return binance_event("PAY", "1", status, {"merchantTradeNo": "MT1", **data}, occurred)
 
 
 def test_pay_closed_means_expired_after_the_expiry_time_and_canceled_before() -> None:
@@ -137,7 +138,7 @@ def test_pay_success_event_reads_exact_amounts_and_times() -> None:
     assert report_from_event(_order(), _event("PAY_SOMETHING", NOW)) is None
 
 
-def test_event_data_is_read_only() -> None:
-    event = _event("PAY_SUCCESS", NOW, a=1)
+def test_event_details_are_read_only() -> None:
+    event = _event("PAY_SUCCESS", NOW, transactionId="M_P_1")
     with pytest.raises(TypeError):
-        event.data["a"] = 2  # type: ignore[index]
+        event.details["transaction_id"] = "changed"  # type: ignore[index]

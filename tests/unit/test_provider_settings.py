@@ -8,11 +8,11 @@ from pydantic import ValidationError
 
 from services.core.config import PROVIDER_NAMES, Settings, provider_name
 from services.core.errors import ConfigurationError
-
 from tests.unit.test_settings import LIVE_TOTP_KEY, REAL_KEY, REAL_SECRET
 
 MONETIX = {"MONETIX_PROJECT_ID": "4321", "MONETIX_SECRET_KEY": "mTx7Qp2Lr9Vb4Nc8Zd1Wf6Hg3Jk5"}
-JUICYWAY = {"JUICYWAY_API_KEY": "live_9fK2mQ7pL4xV8bN1cZ6wR3tY5hJ0", "JUICYWAY_BUSINESS_ID": "b1f6c2"}
+JUICYWAY = {"JUICYWAY_API_KEY": "live_9fK2mQ7pL4xV8bN1cZ6wR3tY5hJ0",
+            "JUICYWAY_BUSINESS_ID": "b1f6c2"}
 BINANCE = {"BINANCE_PAY_API_KEY": REAL_KEY, "BINANCE_PAY_API_SECRET": REAL_SECRET}
 
 

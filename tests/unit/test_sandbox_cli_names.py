@@ -16,7 +16,8 @@ def test_every_provider_has_a_sandbox_command(given: list[str], name: str) -> No
     assert args.provider == name
 
 
-def test_an_unknown_provider_is_refused_with_the_choices(capsys: pytest.CaptureFixture[str]) -> None:
+def test_an_unknown_provider_is_refused_with_the_choices(
+        capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit):
         build_parser().parse_args(["sandbox", "paypal"])
     assert "binance-pay, monetix, juicyway" in capsys.readouterr().err

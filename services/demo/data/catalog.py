@@ -162,7 +162,7 @@ REFUND_NOTES = (
 )
 # The failed first attempt that support retried after topping up the balance.
 # The message is what people read in the Refunds table: words, as a live refusal stores them.
-REFUND_FAIL = ("400304", "the merchant balance was too low for this refund")
+REFUND_REFUSED_BALANCE = ("400304", "the merchant balance was too low for this refund")
 
 PAYOUT_CURRENCIES = ("USDT", "USDC", "BNB")
 PAYOUT_CURRENCY_SHARES = np.array([0.72, 0.2, 0.08])

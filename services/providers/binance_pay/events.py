@@ -58,6 +58,7 @@ class _Notice:
             state=state,
             provider_id=self.biz_id or None,
             raw_body=self.body,
+            provider_event=self.biz_type,
             **fields,
         )
 
@@ -101,6 +102,7 @@ def _refund(n: _Notice) -> InboundEvent:
                 "refunded_total": _decimal(info.get("refundedAmount")),
                 "order_amount": _decimal(info.get("orderAmount")),
                 "remaining_attempts": info.get("remainingAttempts"),
+                "provider_refund_id": _text(info.get("refundId")),
             }.items()
             if value is not None
         },
@@ -127,6 +129,8 @@ def _payout_line(n: _Notice) -> InboundEvent:
         EventKind.PAYOUT_LINE,
         LINE_STATES.get(status),
         merchant_id=_text(d.get("merchantSendId")),
+        # batchId carries the batch's requestId, our id for it (the sandbox and §9 agree).
+        parent_merchant_id=_text(d.get("batchId")),
         amount=_decimal(d.get("amount")),
         currency=_text(d.get("currency")),
         occurred_at=n.sent_at,
@@ -158,6 +162,8 @@ def _mandate(n: _Notice) -> InboundEvent:
                 "single_limit": _decimal(d.get("singleUpperLimit")),
                 "service_name": _text(d.get("serviceName")),
                 "termination_way": _text(d.get("contractTerminationWay")),
+                "terminated_at": _ms(d.get("contractTerminationTime")),
+                "provider_contract_id": _text(d.get("contractIdStr") or d.get("contractId")),
             }.items()
             if value is not None
         },

@@ -79,8 +79,24 @@ def parse_event(headers: Mapping[str, str], body: bytes, *, business_id: str) ->
         currency=payment.currency,
         occurred_at=payment.created_at,
         needs_confirmation=True,
+        provider_event=event_name,
         details={"event_name": event_name, "checksum_variant": variant},
     )
+
+
+class JuicywayEvents:
+    """``parse_event(headers, body)`` for one Juicyway business (its id keys the checksum)."""
+
+    provider = PROVIDER
+
+    def __init__(self, business_id: str) -> None:
+        self._business_id = business_id
+
+    def parse_event(self, headers: Mapping[str, str], body: bytes) -> InboundEvent:
+        return parse_event(headers, body, business_id=self._business_id)
+
+    def answer(self, accepted: bool, reason: str = "") -> bytes:
+        return b'{"ok":true}' if accepted else b'{"ok":false}'
 
 
 def envelope(event_name: str, data: Mapping[str, Any], business_id: str) -> bytes:

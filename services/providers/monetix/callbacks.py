@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from services.providers.base import CheckoutLinks
-from services.providers.errors import InvalidRequestError
+from services.providers.errors import InvalidRequestError, UnreadableEvent
 from services.providers.events import EventKind, InboundEvent
 
 from . import signature, wire
@@ -26,7 +26,7 @@ ACK = b'{"status":"ok"}'
 MAX_BODY_BYTES = 256 * 1024
 
 
-class MalformedCallback(MonetixError, InvalidRequestError):
+class MalformedCallback(MonetixError, UnreadableEvent, InvalidRequestError):
     """Signed correctly, but not the documented shape: store it for a person, apply nothing."""
 
 
@@ -122,12 +122,15 @@ def event_from_body(body: Mapping[str, Any], raw: bytes) -> InboundEvent:
         fee=None,
         occurred_at=op.date or op.created_at,
         parent_merchant_id=parent,
+        provider_event=op.type,
         details=details,
     )
 
 
 class CallbackParser:
     """``parse_event(headers, body)`` for one Monetix project (its id and secret key)."""
+
+    provider = PROVIDER
 
     def __init__(self, secret: str, *, project_id: int | str | None = None) -> None:
         self._secret = secret
@@ -167,3 +170,7 @@ class CallbackParser:
         except ShapeError as exc:
             raise MalformedCallback(f"signed callback has an unexpected shape: {exc}",
                                     provider=PROVIDER) from None
+
+    def answer(self, accepted: bool, reason: str = "") -> bytes:
+        # Monetix reads only the HTTP status; the body is for people reading logs.
+        return b'{"status":"ok"}' if accepted else b'{"status":"error"}'

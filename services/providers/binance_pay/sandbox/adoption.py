@@ -146,6 +146,11 @@ def adopt_order(world: World, lookup: OrderLookup, prepay_id: str | None,
     return order
 
 
+#: PayDesk's contract words (what the snapshots carry) in Binance's vocabulary.
+_CONTRACT_WORDS = {"SIGNED": "CONTRACT_SIGNED", "TERMINATED": "CONTRACT_TERMINATED",
+                   "EXPIRED": "CONTRACT_EXPIRED"}
+
+
 def adopt_contract(world: World, lookup: ContractLookup, code: str | None,
                    contract_id: str | None) -> Contract | None:
     snapshot = lookup(code, contract_id)
@@ -172,7 +177,7 @@ def adopt_contract(world: World, lookup: ContractLookup, code: str | None,
         cycle_value=snapshot.cycle_value,
         first_deduct_ms=snapshot.first_deduct_ms,
         contract_id=snapshot.contract_id,
-        status=snapshot.status,
+        status=_CONTRACT_WORDS.get(snapshot.status, snapshot.status),
         open_user_id=snapshot.open_user_id,
         termination_way=snapshot.termination_way,
         termination_ms=snapshot.termination_ms,
@@ -204,7 +209,7 @@ def adopt_refund(world: World, lookup: RefundLookup, request_id: str) -> Refund 
         amount=snapshot.amount, refunded_after=order.refunded,
         remaining_attempts=max(0, orders.MAX_REFUND_ATTEMPTS - order.refund_attempts),
         commission=ZERO, created_ms=snapshot.created_at_ms or now, origin_path="adopted",
-        status="REFUND_SUCCESS" if snapshot.status == "REFUND_SUCCESS" else "REFUND_PENDING",
+        status="REFUND_SUCCESS" if snapshot.status == "SUCCESS" else "REFUND_PENDING",
     )
     world.refunds[item.refund_request_id] = item
     if item.status == "REFUND_PENDING":

@@ -1,4 +1,4 @@
-"""The provider's webhook signing keys, fetched once and refreshed when a new serial shows up."""
+"""Binance Pay's webhook signing keys, fetched once and refreshed when a new serial shows up."""
 
 from __future__ import annotations
 
@@ -8,12 +8,12 @@ import time
 from collections.abc import Callable, Iterable
 
 from services.providers.base import Certificate
-from services.providers.errors import ProviderError
+from services.providers.errors import ProviderError, VerificationUnavailable
 
 log = logging.getLogger(__name__)
 
 
-class CertificatesUnavailable(Exception):
+class CertificatesUnavailable(VerificationUnavailable):
     """The provider could not be asked for its keys: the delivery cannot be judged now."""
 
 
