@@ -15,6 +15,7 @@ from dashboard.components.formatting import (
     audit_target_text,
     format_money,
     humanize_code,
+    plural,
     provider_code_text,
     user_names_from_entries,
 )
@@ -113,7 +114,8 @@ footer[0].number_input(
     f"Page (of {result.page_count})", min_value=1, max_value=result.page_count, step=1,
     key="audit_page",
 )
-footer[1].caption(f"{result.total:,} entries match")
+footer[1].caption(f"{plural(result.total, 'entry', 'entries')} "
+                  f"{'matches' if result.total == 1 else 'match'}")
 footer[2].download_button(
     "Export CSV (all matching entries)",
     # Built only when clicked; the export honours the filters and is never cut short.

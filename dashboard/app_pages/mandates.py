@@ -16,8 +16,8 @@ from dashboard.components.formatting import (
     DATE_FORMAT,
     code_label,
     format_cycle,
-    format_money,
     format_time,
+    money_column,
     or_empty,
     plural,
 )
@@ -77,17 +77,19 @@ with tabs["Mandates"]:
     filters = _filters("md", mandates.STATUSES, "mandate")
     rows = _listed(mandates.list_mandates, filters)
     st.caption(f"{plural(len(rows), 'contract')} match; times in {zone}.")
+    limits = money_column((r["single_upper_limit"], str(r["currency"]))  # type: ignore[misc]
+                          for r in rows)
     table = pd.DataFrame([{
         "Contract": r["merchant_contract_code"], "Status": code_label(r["status"], "mandate"),
         "Customer": or_empty(r["customer_email"]), "Service": or_empty(r["service_name"]),
-        "Single upper limit": format_money(r["single_upper_limit"], str(r["currency"])),  # type: ignore[arg-type]
+        "Single upper limit": limit,
         "Currency": r["currency"],
         "Cycle": format_cycle(r["cycle_value"], r["cycle_type"]) if r["periodic"] else "one-off",
         f"Next debit ({zone})": format_time(r["next_debit_at"]),
         "Terminated": mandates.TERMINATION_WAYS.get(str(r["termination_way"]), "—")
         if r["termination_way"] is not None else "—",
         f"Terminated at ({zone})": format_time(r["terminated_at"]),
-    } for r in rows])
+    } for r, limit in zip(rows, limits, strict=True)])
     picked = st.dataframe(styled_status(table, "Status", "mandate"), hide_index=True,
                           key="md_table", on_select="rerun",
                           selection_mode="single-row",
@@ -112,15 +114,18 @@ with tabs["Direct debits"]:
     debit_filters = _filters("dd", DEBIT_STATUSES, "debit")
     debits_rows = _listed(mandates.list_debits, debit_filters)
     st.caption(f"{plural(len(debits_rows), 'debit')} match; times in {zone}.")
+    # One number of decimals per currency down the column.
+    debit_amounts = money_column((d["amount"], str(d["currency"]))  # type: ignore[misc]
+                                 for d in debits_rows)
     debits_table = pd.DataFrame([{
         "Debit": d["merchant_request_id"], "Contract": d["merchant_contract_code"],
-        "Amount": format_money(d["amount"], str(d["currency"])),  # type: ignore[arg-type]
+        "Amount": amount,
         "Status": code_label(d["status"], "debit"), "For": or_empty(d["product_name"]),
         f"Created ({zone})": format_time(d["created_at"]),
         f"Completed ({zone})": format_time(d["completed_at"]),
         "Error": or_empty(d["error_message"]),
         "Needs review": or_empty(d["review_note"]),
-    } for d in debits_rows])
+    } for d, amount in zip(debits_rows, debit_amounts, strict=True)])
     st.dataframe(styled_status(debits_table, "Status", "debit"), hide_index=True,
                  key="dd_table", column_config=right_aligned("Amount", data=debits_table))
     if can(actor, "orders.export"):

@@ -19,6 +19,7 @@ from dashboard.components.formatting import (
     format_money,
     format_percent,
     format_tile_amount,
+    plural,
     status_label,
 )
 from dashboard.components.tables import right_aligned
@@ -166,5 +167,5 @@ with status_column:
     # Each status opens the order list filtered to it for the same period.
     period = {"from": overview.start.isoformat(), "to": overview.end.isoformat()}
     for status, count in overview.statuses.items():
-        st.page_link(ORDERS_PAGE, label=f"{status_label(status)} · {count:,} orders",
+        st.page_link(ORDERS_PAGE, label=f"{status_label(status)} · {plural(count, 'order')}",
                      query_params={**period, "status": status})

@@ -15,7 +15,7 @@ from dashboard.auth import signed_in_actor
 from dashboard.components import payout_tables as tables
 from dashboard.components.balances import balances_panel, funding_table
 from dashboard.components.follow import follow_in_progress
-from dashboard.components.formatting import code_label, format_money, or_empty, plural
+from dashboard.components.formatting import code_label, format_money, or_empty, plural, the
 from dashboard.runtime import get_services
 from services.core.access import can
 from services.payouts.balances import FundingCheck
@@ -255,7 +255,7 @@ def fix_in_place(state: dict[str, Any], frame: pd.DataFrame) -> None:
     bad = frame[frame["check"] == tables.ERROR_MARK].reset_index(drop=True)
     if bad.empty:
         return
-    with st.expander(f"Fix the {len(bad)} lines with errors here"):
+    with st.expander(f"Fix {the(len(bad), 'line')} with errors here"):
         key = f"payout_editor_{state['editor']}"
         st.data_editor(bad, key=key, hide_index=True, width="stretch",
                        disabled=["line", "check", "problems"], num_rows="fixed")
@@ -290,7 +290,8 @@ def submit_area(state: dict[str, Any], file_errors: list[Any]) -> None:
     elif result.has_errors and good:
         bad = len(result.table) - good
         only_valid = st.checkbox(
-            f"Go on with the {good} valid lines only; leave out the {bad} lines with errors",
+            f"Go on with {the(good, 'valid line')} only; leave out {the(bad, 'line')} with "
+            "errors",
             key="payout_only_valid")
         if only_valid:
             excluded = drafts.excluded_from(result)
@@ -469,8 +470,9 @@ def batch_lines(upload: views.UploadView) -> None:
             count, total = paid.get(ln.currency, (0, 0))
             paid[ln.currency] = (count + 1, total + ln.amount)
     fees = [(b.currency, b.fee) for b in upload.batches if b.fee is not None]
-    st.caption(f"{len(shown):,} of {len(items):,} lines · paid: "
-               + (", ".join(f"{n} lines {format_money(t, c)}" for c, (n, t) in paid.items())
+    st.caption(f"{len(shown):,} of {plural(len(items), 'line')} · paid: "
+               + (", ".join(f"{plural(n, 'line')} {format_money(t, c)}"
+                            for c, (n, t) in paid.items())
                   or "nothing yet")
                + (" · fees: " + ", ".join(format_money(f, c) for c, f in fees)
                   if fees else ""))

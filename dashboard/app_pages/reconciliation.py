@@ -55,7 +55,7 @@ if can(actor, "reconciliation.run"):
                                       help="Lines without ids match on amount and currency "
                                            "within this many minutes.")
         known = statements.list_statements(services, actor)
-        labels = {s.id: f"#{s.id} {s.file_name} ({s.source}, {s.line_count} lines)" for s in known}
+        labels = {s.id: f"#{s.id} {s.file_name} ({s.source}, {plural(s.line_count, 'line')})" for s in known}
         chosen = st.multiselect("Statements already imported", list(labels),
                                 format_func=lambda i: labels[i], key="recon_statements")
         pull = st.checkbox("Pull Binance Pay transaction reports for the period", value=not sandbox,

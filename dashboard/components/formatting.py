@@ -111,6 +111,11 @@ def plural(count: int, noun: str, nouns: str | None = None) -> str:
     return f"{count:,} {noun if count == 1 else (nouns or noun + 's')}"
 
 
+def the(count: int, noun: str, nouns: str | None = None) -> str:
+    """'the line', 'the 3 lines': never 'the 1 lines'."""
+    return f"the {noun}" if count == 1 else f"the {plural(count, noun, nouns)}"
+
+
 def humanize_code(code: str) -> str:
     """PARTIAL_DELIVERY -> 'Partial delivery': the fallback for a code without a label."""
     return code.replace("_", " ").strip().capitalize() if code else EMPTY

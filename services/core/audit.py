@@ -35,7 +35,9 @@ CSV_COLUMNS_FIELDS = (
     "id", "at", "user", "action", "target_type", "target_id", "amount", "currency",
     "idempotency_key", "provider_code", "outcome", "detail",
 )
-CSV_COLUMNS = (*CSV_COLUMNS_FIELDS, "time_zone")
+# Headers in words, as on the Audit page; the cells keep the stored codes an auditor searches.
+CSV_COLUMNS = ("Entry id", "Time", "User", "Action code", "Target type", "Target id", "Amount",
+               "Currency", "Idempotency key", "Provider code", "Outcome", "Detail", "Time zone")
 
 
 def record(

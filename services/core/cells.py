@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections.abc import Mapping
 from datetime import datetime
 from decimal import Decimal
 
@@ -30,11 +31,16 @@ def neutralise(text: str) -> str:
     return "'" + text if is_formula_like(text) else text
 
 
-def rows_csv(rows: list[dict[str, object]], columns: tuple[str, ...], zone_name: str) -> bytes:
-    """Every row given, formula-like cells neutralised, the time zone named in the header."""
+def rows_csv(rows: list[dict[str, object]], columns: tuple[str, ...], zone_name: str,
+             headers: Mapping[str, str] | None = None) -> bytes:
+    """Every row given, formula-like cells neutralised, each column headed by its word in
+    `headers` (the page's, issue 16: no snake_case in a file people open) with the time zone
+    named on the times; amounts exact, at the scale the store keeps for their currency."""
+    names = headers or {}
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow([f"{c} ({zone_name})" if c.endswith("_at") else c for c in columns])
+    writer.writerow([f"{names.get(c, c)} ({zone_name})" if c.endswith("_at") else names.get(c, c)
+                     for c in columns])
     for row in rows:
         writer.writerow([safe_csv_cell(row.get(c)) for c in columns])
     return buffer.getvalue().encode("utf-8-sig")

@@ -203,9 +203,10 @@ def lines(services: Services, actor: Actor, *, upload_ref: str | None = None,
         ]
 
 
-RESULT_COLUMNS = ("batch_request_id", "file_line", "merchant_send_id", "receive_type",
-                  "receiver", "amount", "currency", "remark", "status", "fee",
-                  "provider_order_id", "claim_deadline_utc")
+# The words of the Payouts page's lines table (issue 16: no snake_case in a file people open).
+RESULT_COLUMNS = ("Batch", "Line", "Merchant send id", "Receive type", "Receiver", "Amount",
+                  "Currency", "Remark", "Status", "Fee", "Provider order id",
+                  "Claim deadline")  # the times carry their UTC offset
 
 
 def results_csv(items: list[LineView]) -> bytes:

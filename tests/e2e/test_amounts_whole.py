@@ -24,7 +24,13 @@ from services.demo.data import seed_demo_data
 from services.orders.overview import Overview, default_range, get_overview
 from services.identity.users import ensure_demo_users
 from tests.conftest import settings_for
-from tests.e2e.conftest import StreamlitServer, sign_in_as, wait_for_app_idle
+from tests.e2e.conftest import (
+    StreamlitServer,
+    choose_option,
+    open_section,
+    sign_in_as,
+    wait_for_app_idle,
+)
 from tests.e2e.screen_checks import grid_with, problems_on_screen
 
 SHOTS = Path(__file__).resolve().parent / "screenshots"
@@ -42,7 +48,7 @@ def _seed(url: str) -> Overview:
     seed_demo_data(services, orders=3000, days=60, seed=21)
     now = datetime.now(UTC)
     with services.uow() as uow:
-        uow.session.add(Order(merchant_trade_no=TRADE_NO, prepay_id="8300000000000000077",
+        uow.session.add(Order(merchant_order_id=TRADE_NO, provider_order_id="8300000000000000077",
                               amount=ORDER_AMOUNT, currency="USDT", status="PAID",
                               product_name="Annual plan", created_at=now - timedelta(hours=2),
                               paid_at=now - timedelta(hours=2)))
@@ -68,8 +74,7 @@ def _seed(url: str) -> Overview:
 
 
 def _go(page: Any, section: str) -> None:
-    page.get_by_test_id("stSidebarNav").get_by_text(section, exact=True).click()
-    wait_for_app_idle(page)
+    open_section(page, section)  # the sidebar is folded away at 1024 and 800 px
 
 
 def _whole(page: Any, where: str) -> None:
@@ -122,7 +127,7 @@ def test_no_amount_is_cut_at_any_width(
             page.screenshot(path=str(SHOTS / f"payouts-{width}.png"), full_page=True)
 
             _go(page, "Orders")
-            opener = page.get_by_label("Open an order by id, merchantTradeNo or prepayId")
+            opener = page.get_by_label("Open an order by number, order ID or provider order ID")
             opener.fill(TRADE_NO)
             opener.press("Enter")
             wait_for_app_idle(page)
@@ -131,6 +136,7 @@ def test_no_amount_is_cut_at_any_width(
             _whole(page, f"refund-panel-{width}")
             page.get_by_text("Full refund (everything still refundable)").click()
             wait_for_app_idle(page)
+            choose_option(page, "Reason", "Duplicate payment")
             page.get_by_role("button", name="Refund…").click()
             wait_for_app_idle(page)
             dialog = page.get_by_role("dialog")

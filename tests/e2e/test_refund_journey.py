@@ -17,7 +17,7 @@ from data.models import Order, Refund
 from services.entrypoints.bootstrap import build_services
 from services.identity.users import ensure_demo_users
 from tests.conftest import settings_for
-from tests.e2e.conftest import StreamlitServer, sign_in_as, wait_for_app_idle
+from tests.e2e.conftest import StreamlitServer, choose_option, sign_in_as, wait_for_app_idle
 
 SCREENSHOT = Path(__file__).resolve().parent / "screenshots" / "refund.png"
 TRADE_NO = "E2EREFUND0001"
@@ -28,7 +28,7 @@ def _seed(url: str) -> None:
     ensure_demo_users(services)
     now = datetime.now(UTC)
     with services.uow() as uow:
-        uow.session.add(Order(merchant_trade_no=TRADE_NO, prepay_id="8300000000000000001",
+        uow.session.add(Order(merchant_order_id=TRADE_NO, provider_order_id="8300000000000000001",
                               amount=Decimal("80"), currency="USDT", status="PAID",
                               product_name="Annual plan", created_at=now - timedelta(hours=3),
                               paid_at=now - timedelta(hours=3)))
@@ -57,7 +57,7 @@ def test_operator_refunds_part_of_an_order(
         sign_in_as(page, server.url, "operator")
         page.get_by_test_id("stSidebarNav").get_by_text("Orders").click()
         wait_for_app_idle(page)
-        opener = page.get_by_label("Open an order by id, merchantTradeNo or prepayId")
+        opener = page.get_by_label("Open an order by number, order ID or provider order ID")
         opener.fill(TRADE_NO)
         opener.press("Enter")
         wait_for_app_idle(page)
@@ -67,6 +67,7 @@ def test_operator_refunds_part_of_an_order(
         amount.fill("25.5")
         amount.press("Enter")
         wait_for_app_idle(page)
+        choose_option(page, "Reason", "Duplicate payment")  # never chosen for the user
         page.get_by_role("button", name="Refund…").click()
         wait_for_app_idle(page)
         dialog = page.get_by_role("dialog")

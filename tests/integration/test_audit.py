@@ -146,10 +146,11 @@ def test_export_is_complete_filtered_formula_safe_and_audited(
     data = audit.export_csv_bytes(services, ANNA, audit.AuditFilter(user="anna"))
     rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
     assert len(rows) == 5
-    assert rows[0]["target_id"] == "'=HYPERLINK(\"x\",0)"
-    assert rows[0]["detail"] == "'@SUM(A1)"
-    assert rows[0]["amount"] == "-1.50000000"  # a number, not a formula
-    assert rows[0]["time_zone"] == services.settings.timezone
+    assert rows[0]["Target id"] == "'=HYPERLINK(\"x\",0)"
+    assert rows[0]["Detail"] == "'@SUM(A1)"
+    assert rows[0]["Amount"] == "-1.50000000"  # a number, not a formula
+    assert rows[0]["Time zone"] == services.settings.timezone
+    assert not [h for h in rows[0] if "_" in h]  # headers in words
     with services.uow() as uow:
         exported = uow.session.exec(
             select(AuditEntry).where(col(AuditEntry.action) == "audit.export")).one()

@@ -41,7 +41,7 @@ def test_a_monetix_payment_is_paid_by_its_signed_callback(services: Services, pe
     assert outcome.kind == "success", outcome.message
     order = outcome.request
     sandbox = services.sandbox_for("monetix")
-    sandbox.pay(order.prepay_id)
+    sandbox.pay(order.provider_order_id)
     sandbox.advance(30)
     assert _order(services, order.id).status == "PAID"
     rows = _deliveries(services, "monetix")
@@ -59,7 +59,7 @@ def test_a_juicyway_payment_is_paid_only_once_a_query_confirms_it(
     assert outcome.kind == "success", outcome.message
     order = outcome.request
     sandbox = services.sandbox_for("juicyway")
-    sandbox.pay(order.prepay_id)
+    sandbox.pay(order.provider_order_id)
     sandbox.advance(30)
     assert _order(services, order.id).status == "PAID"
     rows = _deliveries(services, "juicyway")

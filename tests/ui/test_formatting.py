@@ -19,6 +19,7 @@ from dashboard.components.formatting import (
     or_empty,
     plural,
     provider_code_text,
+    the,
     user_names_from_entries,
 )
 from dashboard.components.tables import right_aligned
@@ -124,3 +125,10 @@ def test_every_date_input_writes_dates_one_way() -> None:
     assert len(calls) >= 8, calls  # the pages that ask for dates
     assert [c for c in calls if c[2] != "DATE_FORMAT"] == []
     assert DATE_FORMAT == "YYYY-MM-DD"
+
+
+def test_counted_nouns_never_read_1_lines() -> None:
+    assert the(1, "line") == "the line" and the(3, "line") == "the 3 lines"
+    assert the(1, "valid line") == "the valid line"
+    assert plural(1, "entry", "entries") == "1 entry"
+    assert plural(2, "entry", "entries") == "2 entries"

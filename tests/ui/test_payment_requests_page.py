@@ -57,7 +57,7 @@ def test_create_shows_links_qr_and_countdown_then_close(
     [order] = _orders(ui_services)
     assert (order.currency, order.customer_email, order.status) == ("USDC", "buyer@example.com",
                                                                    "INITIAL")
-    assert any(order.merchant_trade_no in s.value for s in at.success), [e.value for e in [*at.error, *at.warning, *at.success, *at.info]]
+    assert any(order.merchant_order_id in s.value for s in at.success)
     codes = [c.value for c in at.code]
     assert order.checkout_url in codes and order.deeplink in codes
     assert order.universal_url in codes
@@ -95,7 +95,7 @@ def test_close_from_the_order_detail(signed_in_app: Callable[[str], AppTest],
                              currency="USDT", product="Tea", customer_email="t@example.com",
                              expiry_minutes=5).request
     at = signed_in_app("operator")
-    at.query_params["order"] = request.merchant_trade_no
+    at.query_params["order"] = request.merchant_order_id
     at.switch_page("app_pages/orders.py").run()
     assert not at.exception, at.exception
     at.button(key=f"close_order_open_{request.id}").click().run()
@@ -173,7 +173,7 @@ def test_a_juicyway_request_keeps_the_payer_and_is_paid_in_the_sandbox(
     assert order.status in ("INITIAL", "PENDING")
     assert (order.customer_first_name, order.customer_last_name, order.customer_phone,
             order.customer_country) == ("Tolu", "Adébáyọ̀", "+2348012345678", "NG")
-    assert order.prepay_id and order.checkout_url
+    assert order.provider_order_id and order.checkout_url
     assert any("Through Juicyway" in c.value and "Tolu Adébáyọ̀" in c.value for c in at.caption)
     at.button(key="pr_simulate").click().run()
     assert not at.exception, at.exception
@@ -201,4 +201,4 @@ def test_a_monetix_request_asks_name_and_email_only(
     [order] = _orders(ui_services)
     assert (order.provider, order.customer_first_name, order.customer_phone) == (
         "monetix", "Tolu", None)
-    assert any(order.merchant_trade_no in s.value for s in at.success), [e.value for e in [*at.error, *at.warning, *at.success, *at.info]]
+    assert any(order.merchant_order_id in s.value for s in at.success), [e.value for e in [*at.error, *at.warning, *at.success, *at.info]]

@@ -1,7 +1,7 @@
 """who pays: the payer's name, phone and country on orders, for providers that need them
 
 Revision ID: 0014
-Revises: 0012
+Revises: 0013
 Create Date: 2026-12-02
 
 Monetix and Juicyway must be told who pays when a payment is created (Capabilities.payer_fields);
@@ -20,7 +20,7 @@ import sqlmodel  # noqa: F401  (autogenerate renders sqlmodel types)
 from alembic import op
 
 revision: str = "0014"
-down_revision: str | None = "0012"
+down_revision: str | None = "0013"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
