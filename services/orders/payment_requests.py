@@ -39,7 +39,8 @@ from services.core.errors import (
 )
 from services.core.money import positive_amount
 from services.orders.events import OPEN, apply_query_result, lock_order
-from services.providers.base import CreatedOrder, Payer, SimulatedCustomer
+from services.inbound import evidence
+from services.providers.base import CheckoutLinks, CreatedOrder, Payer, SimulatedCustomer
 from services.providers.capabilities import PayerField
 from services.providers.errors import SandboxRefusal
 from services.providers.errors import DuplicateRequestError, InvalidStatusError, ProviderError
@@ -385,7 +386,11 @@ def _send_create(services: Services, actor: Actor | str, order_id: int) -> Reque
             _mark_refused(services, order_id)
         return RequestOutcome(_load(services, order_id), "error",
                               f"{_title(services, request)} refused the order: {error}")
-    _record_created(services, actor, order_id, created)
+    conflict = _record_created(services, actor, order_id, created)
+    if conflict:
+        return RequestOutcome(_load(services, order_id), "error",
+                              f"order {request.merchant_order_id} was created but needs review, "
+                              f"do not share it: {conflict}")
     return RequestOutcome(_load(services, order_id), "success",
                           f"order {request.merchant_order_id} created; share the link or QR code")
 
@@ -428,25 +433,41 @@ def resolve_request(services: Services, actor: Actor | str, order_id: int, *,
         return RequestOutcome(request, "warning",
                               f"{lead}order {request.merchant_order_id} is not confirmed yet "
                               f"({error}); it is kept and checked again, never re-created")
-    _record_created(services, actor, order_id, created)
+    conflict = _record_created(services, actor, order_id, created)
+    if conflict:
+        return RequestOutcome(_load(services, order_id), "error",
+                              f"{lead}order {request.merchant_order_id} needs review, do not "
+                              f"share it: {conflict}")
     return RequestOutcome(_load(services, order_id), "success",
                           f"{lead}order {request.merchant_order_id} confirmed with the same "
                           "order ID")
 
 
 def _record_created(services: Services, actor: Actor | str, order_id: int,
-                    created: CreatedOrder) -> None:
+                    created: CreatedOrder) -> str | None:
+    """Record the provider's answer; returns the review note when the provider echoed another
+    amount or currency than we asked (then its links are not kept: nobody shares a checkout for
+    a sum we did not ask, and the order waits for a person)."""
     now = services.now()
     with services.uow() as uow:
         order = lock_order(uow, order_id=order_id)
         assert order is not None
         order.provider_order_id = order.provider_order_id or created.provider_order_id
-        links = created.links
+        agrees = evidence.check(
+            uow, order, target_type="order", target_id=order_id,
+            ours=evidence.Figures(order.amount, order.currency),
+            theirs=evidence.Figures(created.amount, created.currency),
+            source="create answer", now=now, key=order.merchant_order_id)
+        links = created.links if agrees else CheckoutLinks()
         order.checkout_url = links.checkout_url
         order.deeplink = links.deeplink
         order.universal_url = links.universal_url
         order.qr_content = links.qr_content
-        order.expires_at = created.expires_at or order.expires_at
+        # Our own expiry is a hard stop: a provider that keeps the payment open longer (Juicyway
+        # answers up to 12 hours) does not lengthen it; one that ends it sooner shortens it.
+        if created.expires_at is not None:
+            order.expires_at = (created.expires_at if order.expires_at is None
+                                else min(order.expires_at, created.expires_at))
         order.updated_at = now
         uow.session.add(order)
         audit.record(uow, actor=actor, action="payment_request.sent", target_type="order",
@@ -455,6 +476,7 @@ def _record_created(services: Services, actor: Actor | str, order_id: int,
                      outcome="created", detail={"provider_order_id": created.provider_order_id},
                      at=now)
         uow.commit()
+        return None if agrees else order.review_note
 
 
 def _record_call(services: Services, actor: Actor | str, request: PaymentRequest, action: str,

@@ -6,7 +6,7 @@ import asyncio
 import json
 from concurrent.futures import ThreadPoolExecutor
 import time
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import httpx
@@ -214,7 +214,8 @@ def test_payment_after_expiry_is_kept_and_flagged_for_review(
 ) -> None:
     """The customer's money arrived after our expiry: it is booked (never lost), and the order
     needs review (order page, inbox, reconciliation) until someone has looked."""
-    order_id = _add_order(services, expires_at=services.now() - timedelta(minutes=1))
+    paid_at = datetime.fromtimestamp(PAID_AT_MS / 1000, UTC)
+    order_id = _add_order(services, expires_at=paid_at - timedelta(minutes=1))
     assert _post(client, _body("PAY_CLOSED")).status_code == 200
     assert _order(services, order_id).status == "EXPIRED"
     assert _post(client, _body("PAY_SUCCESS")).status_code == 200
