@@ -38,15 +38,19 @@ from services.core.errors import (
     NotOfferedError,
 )
 from services.core.money import positive_amount
-from services.orders.events import OPEN, apply_query_result, lock_order
-from services.inbound import evidence
-from services.providers.base import CheckoutLinks, CreatedOrder, Payer, SimulatedCustomer
-from services.providers.capabilities import PayerField
-from services.providers.errors import SandboxRefusal
-from services.providers.errors import DuplicateRequestError, InvalidStatusError, ProviderError
-from services.providers.errors import NotFoundError as ProviderNotFound
 from services.core.refusals import require
 from services.core.row_locks import lock_row
+from services.inbound import evidence
+from services.orders.events import OPEN, apply_query_result, lock_order
+from services.providers.base import CheckoutLinks, CreatedOrder, Payer, SimulatedCustomer
+from services.providers.capabilities import PayerField
+from services.providers.errors import (
+    DuplicateRequestError,
+    InvalidStatusError,
+    ProviderError,
+    SandboxRefusal,
+)
+from services.providers.errors import NotFoundError as ProviderNotFound
 
 #: Which currencies and how long an unpaid order may live are the chosen provider's
 #: capabilities (``payment_terms``); an expiry past the provider's longest is refused up front.

@@ -229,7 +229,7 @@ def test_juicyway_news_of_another_currency_is_a_visible_conflict(
     assert _actions(services, order.id).count("order.currency_mismatch") == 1
     with services.uow() as uow:
         outcomes = list(uow.session.exec(select(WebhookDelivery.outcome).where(
-            WebhookDelivery.provider == "juicyway")))
+            WebhookDelivery.provider == "juicyway").order_by(col(WebhookDelivery.id))))
         rows = ledger_rows(uow.session, after.created_at - timedelta(days=1),
                            services.now() + timedelta(days=1))
     # The second copy is a duplicate delivery: recorded, never applied again.

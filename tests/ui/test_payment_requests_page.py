@@ -201,4 +201,4 @@ def test_a_monetix_request_asks_name_and_email_only(
     [order] = _orders(ui_services)
     assert (order.provider, order.customer_first_name, order.customer_phone) == (
         "monetix", "Tolu", None)
-    assert any(order.merchant_order_id in s.value for s in at.success), [e.value for e in [*at.error, *at.warning, *at.success, *at.info]]
+    assert any(order.merchant_order_id in s.value for s in at.success)
