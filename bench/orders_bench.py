@@ -77,7 +77,7 @@ def _typical_filters(services: Services) -> list[tuple[str, OrderFilters, str]]:
     with services.uow() as uow:
         newest = uow.session.execute(select(func.max(Order.created_at))).scalar_one()
         sample = uow.session.execute(
-            select(Order.merchant_trade_no, Order.customer_email, Order.prepay_id)
+            select(Order.merchant_order_id, Order.customer_email, Order.provider_order_id)
             .order_by(Order.id).offset(12_345 % max(1, services_count(services))).limit(1)
         ).one()
     zone = services.settings.zone

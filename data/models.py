@@ -1,9 +1,11 @@
 """Table models of the PayDesk store.
 
 Money columns use `Money` (exact on SQLite and PostgreSQL); timestamps are UTC-aware. Statuses are
-plain strings holding the provider's own enum values, so a new provider value never needs a
-migration. Every money movement row carries the merchant id it was (or will be) sent under, unique,
-so that a retry can only ever reuse it.
+plain strings, so a new value never needs a migration; beside `status` (the state the services
+decide on) each item keeps `provider_status`, the provider's own word as last reported, for display
+and audit. Every money movement row carries the merchant id it was (or will be) sent under, unique,
+so that a retry can only ever reuse it. Ids are provider-neutral and 64 long (migration 0013):
+`merchant_order_id` is ours, `provider_order_id` the provider's.
 """
 
 from __future__ import annotations
@@ -101,18 +103,20 @@ class Order(SQLModel, table=True):
         *(
             Index(f"ix_orders_{name}_pattern", name,
                   postgresql_ops={name: "varchar_pattern_ops"}).ddl_if(dialect="postgresql")
-            for name in ("merchant_trade_no", "prepay_id", "transaction_id", "customer_email")
+            for name in ("merchant_order_id", "provider_order_id", "transaction_id",
+                         "customer_email")
         ),
     )
 
     id: int | None = Field(default=None, primary_key=True)
-    merchant_trade_no: str = Field(max_length=32, unique=True)
-    prepay_id: str | None = Field(default=None, max_length=32, unique=True)
+    merchant_order_id: str = Field(max_length=64, unique=True)
+    provider_order_id: str | None = Field(default=None, max_length=64, unique=True)
     transaction_id: str | None = Field(default=None, max_length=64, index=True)
     provider: str = Field(default="binance_pay", max_length=16)
     amount: Decimal = money_field()
     currency: str = Field(max_length=12)
     status: str = Field(max_length=16)
+    provider_status: str | None = Field(default=None, max_length=64)
     customer_email: str | None = Field(default=None, max_length=254, index=True)
     payer_id: str | None = Field(default=None, max_length=64)
     product_name: str = Field(default="", max_length=256)
@@ -149,7 +153,9 @@ class Refund(SQLModel, table=True):
     note: str | None = Field(default=None, max_length=512)
     # Caller-chosen key (migration 0007): a double click or a retried form submits once.
     request_token: str | None = Field(default=None, max_length=64, unique=True)
+    provider: str = Field(default="binance_pay", max_length=16)  # the order's provider
     status: str = Field(max_length=16)  # PENDING | UNKNOWN | REFUNDING | SUCCESS | FAIL
+    provider_status: str | None = Field(default=None, max_length=64)
     remaining_attempts: int | None = None
     error_code: str | None = Field(default=None, max_length=16)
     error_message: str | None = Field(default=None, max_length=512)
@@ -181,7 +187,9 @@ class PayoutBatch(SQLModel, table=True):
     currency: str = Field(max_length=12)
     total_amount: Decimal = money_field()
     line_count: int
+    provider: str = Field(default="binance_pay", max_length=16)
     status: str = Field(max_length=20)
+    provider_status: str | None = Field(default=None, max_length=64)
     total_fee: Decimal | None = money_field(nullable=True)
     error_code: str | None = Field(default=None, max_length=16)
     error_message: str | None = Field(default=None, max_length=512)
@@ -201,13 +209,14 @@ class PayoutLine(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     batch_id: int = Field(foreign_key="payout_batches.id", index=True)
     file_line: int
-    merchant_send_id: str = Field(max_length=32, unique=True)
+    merchant_send_id: str = Field(max_length=64, unique=True)
     receive_type: str = Field(max_length=16)  # BINANCE_ID | EMAIL
     receiver: str = Field(max_length=254)
     amount: Decimal = money_field()
     currency: str = Field(max_length=12)
     remark: str | None = Field(default=None, max_length=128)
     status: str = Field(max_length=20)  # PENDING | SUCCESS | FAIL | AWAITING_RECEIPT | REFUNDED
+    provider_status: str | None = Field(default=None, max_length=64)
     fee: Decimal | None = money_field(nullable=True)
     provider_order_id: str | None = Field(default=None, max_length=64)
     claim_deadline: datetime | None = None
@@ -243,6 +252,7 @@ class Mandate(SQLModel, table=True):
     first_deduct_at: datetime | None = None
     next_debit_at: datetime | None = None
     status: str = Field(max_length=16, index=True)  # INITIAL | SIGNED | TERMINATED | EXPIRED
+    provider_status: str | None = Field(default=None, max_length=64)
     termination_way: str | None = Field(default=None, max_length=16)
     termination_notes: str | None = Field(default=None, max_length=256)
     terminated_at: datetime | None = None
@@ -275,7 +285,7 @@ class DirectDebit(SQLModel, table=True):
     merchant_request_id: str = Field(max_length=64, unique=True)
     provider_pay_id: str | None = Field(default=None, max_length=64)
     # The order a debit turns into at the provider; a timed-out debit is resolved through it.
-    prepay_id: str | None = Field(default=None, max_length=32)
+    provider_order_id: str | None = Field(default=None, max_length=64)
     # Periodic contracts: the notice this debit uses (see uq_direct_debits_notice_not_failed).
     notice_id: int | None = Field(default=None, foreign_key="debit_notices.id")
     # Caller-chosen key (migration 0007): a double click or a retried form submits once.
@@ -284,6 +294,7 @@ class DirectDebit(SQLModel, table=True):
     currency: str = Field(max_length=12)
     product_name: str = Field(default="", max_length=256)
     status: str = Field(max_length=16)  # PENDING | UNKNOWN | PROCESSING | SUCCESS | FAIL
+    provider_status: str | None = Field(default=None, max_length=64)
     fee: Decimal | None = money_field(nullable=True)
     error_code: str | None = Field(default=None, max_length=16)
     error_message: str | None = Field(default=None, max_length=512)
@@ -303,7 +314,7 @@ class DebitNotice(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     mandate_id: int = Field(foreign_key="mandates.id", index=True)
-    merchant_request_id: str = Field(max_length=32, unique=True)
+    merchant_request_id: str = Field(max_length=64, unique=True)
     provider_notice_id: str | None = Field(default=None, max_length=64)
     estimated_amount: Decimal = money_field()
     currency: str = Field(max_length=12)
@@ -322,16 +333,22 @@ class WebhookDelivery(SQLModel, table=True):
 
     __tablename__ = "webhook_deliveries"
     __table_args__ = (
-        Index("ix_webhook_deliveries_biz", "biz_type", "biz_id_str"),
+        Index("ix_webhook_deliveries_event", "event_type", "provider_item_id"),
+        Index("ix_webhook_deliveries_kind_merchant", "kind", "merchant_id"),
         Index("ix_webhook_deliveries_received", "received_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
     provider: str = Field(default="binance_pay", max_length=16)
-    biz_type: str | None = Field(default=None, max_length=32)
-    biz_id_str: str | None = Field(default=None, max_length=64)
-    biz_status: str | None = Field(default=None, max_length=32)
-    certificate_sn: str | None = Field(default=None, max_length=128)
+    # The provider's own event name (Binance PAY, PAY_REFUND...), its id of the item the event is
+    # about, its own status word, and the id of the key that signed it (migration 0013).
+    event_type: str | None = Field(default=None, max_length=64)
+    provider_item_id: str | None = Field(default=None, max_length=64)
+    provider_status: str | None = Field(default=None, max_length=64)
+    signature_key_id: str | None = Field(default=None, max_length=128)
+    # The neutral EventKind value and our id of the item, when the event could be read.
+    kind: str | None = Field(default=None, max_length=16)
+    merchant_id: str | None = Field(default=None, max_length=64)
     nonce: str | None = Field(default=None, max_length=64)
     timestamp_ms: int | None = Field(default=None, sa_type=BigInteger())
     headers_json: str = Field(sa_column=Column(Text, nullable=False))

@@ -15,11 +15,11 @@ from services.providers.events import InboundEvent
 SIGNER = WebhookSigner()
 
 
-def binance_event(biz_type: str, biz_id: str, biz_status: str, data: Mapping[str, Any],
+def binance_event(event_type: str, biz_id: str, provider_status: str, data: Mapping[str, Any],
                   occurred_at: datetime | None = None) -> InboundEvent:
     """The neutral event Binance Pay's notification would become. `occurred_at` is when Binance
     sent it (its timestamp header), which events without a transaction time fall back on."""
-    body = envelope(biz_type, biz_id, biz_status, data)
+    body = envelope(event_type, biz_id, provider_status, data)
     sent_ms = int((occurred_at.timestamp() if occurred_at else time.time()) * 1000)
     return parse_event(SIGNER.headers(body, sent_ms), body,
                        {SIGNER.cert_serial: SIGNER.public_pem})

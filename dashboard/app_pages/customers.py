@@ -87,7 +87,7 @@ def show(email: str) -> None:
                f"{customers.RECENT} of each.")
     tabs = st.tabs(["Orders", "Refunds", "Contracts", "Debits", "Payouts"])
     with tabs[0]:
-        table([{"Created": _when(o.created_at), "Order": o.merchant_trade_no,
+        table([{"Created": _when(o.created_at), "Order": o.merchant_order_id,
                 "Amount": format_money(o.amount, o.currency), "Status": status_label(o.status),
                 "Product": or_empty(o.product_name)} for o in found.orders],
               "customer_orders", "No orders.")

@@ -54,7 +54,7 @@ SORT_LABELS = {"newest": "Newest first", "oldest": "Oldest first",
 DEFAULT_SIZE = 50
 # What fits a 1400 px window without scrolling sideways (each amount carries its currency); the
 # other columns are one click away in "Columns", and an export adds the currency column itself.
-DEFAULT_COLUMNS = ("created_at", "merchant_trade_no", "status", "amount", "refunded_amount",
+DEFAULT_COLUMNS = ("created_at", "merchant_order_id", "status", "amount", "refunded_amount",
                    "customer_email")
 # Above this the file is built with a progress bar first; below, on the click itself.
 DIRECT_EXPORT_ROWS = 50_000
@@ -173,7 +173,7 @@ except PermissionDeniedError as error:
 with st.container(border=True, key="orders_filters"):
     first = st.columns([3, 2, 2, 2, 1.4], vertical_alignment="bottom")
     first[0].text_input("Search", key="of_q",
-                        placeholder="merchantTradeNo, prepayId, txn id, e-mail",
+                        placeholder="order ID, provider order ID, txn id, e-mail",
                         help="Matches the start of the id or e-mail (exact ids work too).")
     first[1].multiselect("Status", choices["status"], key="of_status", format_func=status_label,
                          placeholder="Any status")
@@ -256,7 +256,7 @@ def _column(column: str) -> list[Any]:
     return [_cell(r, column) for r in page.rows]
 
 
-if flagged := [r.merchant_trade_no for r in page.rows if r.review_note]:
+if flagged := [r.merchant_order_id for r in page.rows if r.review_note]:
     st.warning("Needs review (the provider reported other figures than ours; nothing was "
                f"changed): {', '.join(flagged)}. Open the order to see both.",
                icon=":material/report:")
@@ -343,7 +343,7 @@ if total:
                     on_click="ignore", key="orders_dl_prepared", icon=":material/download:",
                 )
 
-st.text_input("Open an order by id, merchantTradeNo or prepayId", key="orders_open_input",
+st.text_input("Open an order by number, order ID or provider order ID", key="orders_open_input",
               on_change=lambda: state.__setitem__(OPEN_REF,
                                                   state.orders_open_input.strip() or None))
 if state.get(OPEN_REF):

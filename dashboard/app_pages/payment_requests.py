@@ -197,7 +197,8 @@ def _request(order_id: int) -> None:
         st.warning(str(error))
         return
     st.subheader(f"{format_money(request.amount, request.currency)} · {request.product_name}")
-    st.caption(f"Order `{request.merchant_trade_no}` · prepayId `{request.prepay_id or '—'}` · "
+    st.caption(f"Order `{request.merchant_order_id}` · "
+               f"provider order ID `{request.provider_order_id or '—'}` · "
                f"customer {request.customer_email or '—'} · created {_local(request.created_at)} "
                f"by {request.created_by or '—'} · times in {zone.key}")
     if request.is_open:
@@ -210,7 +211,7 @@ def _request(order_id: int) -> None:
         st.success(f"Paid at {_local(request.paid_at)}.", icon=":material/check_circle:")
     if request.is_open and not request.confirmed:
         st.warning("Binance Pay has not confirmed this order yet (the create call got no answer). "
-                   "It is checked again with the same merchantTradeNo; it is never created twice.")
+                   "It is checked again with the same order ID; it is never created twice.")
     if request.is_open and (request.checkout_url or request.qr_content):
         _links(request)
     if request.is_open:
@@ -238,14 +239,14 @@ if not recent:
     st.caption("No payment requests yet.")
 else:
     recent_table = pd.DataFrame(
-        [{f"Created ({zone.key})": _local(r.created_at), "Order": r.merchant_trade_no,
+        [{f"Created ({zone.key})": _local(r.created_at), "Order": r.merchant_order_id,
           "Amount": format_money(r.amount, r.currency), "Product": r.product_name,
           "Customer": or_empty(r.customer_email), "Status": status_label(r.status),
           f"Expires ({zone.key})": _local(r.expires_at), "By": or_empty(r.created_by)}
          for r in recent])
     st.dataframe(styled_status(recent_table, "Status", "order"), hide_index=True,
                  width="stretch", column_config=right_aligned("Amount", data=recent_table))
-    names = {r.id: f"{r.merchant_trade_no} · {format_money(r.amount, r.currency)} · "
+    names = {r.id: f"{r.merchant_order_id} · {format_money(r.amount, r.currency)} · "
                    f"{status_label(r.status)}" for r in recent}
     st.selectbox("Open a request", list(names), index=None, format_func=names.__getitem__,
                  key="pr_open", on_change=lambda: state.__setitem__(CURRENT, state.pr_open))

@@ -66,7 +66,7 @@ with sections["All refunds"]:
     reasons = right.multiselect("Reason", choices["reason"], key="rf_reason",
                                 format_func=_reason)
     text_col, from_col, to_col = st.columns([2, 1, 1])
-    text = text_col.text_input("refundRequestId, merchantTradeNo or prepayId starts with",
+    text = text_col.text_input("Refund ID, order ID or provider order ID starts with",
                                key="rf_text")
     date_from: date | None = from_col.date_input("Created from", value=None, key="rf_from",
                                                         format=DATE_FORMAT)
@@ -83,7 +83,7 @@ with sections["All refunds"]:
     # One number of decimals per currency down the column.
     amounts = money_column((r["amount"], str(r["currency"])) for r in rows)  # type: ignore[misc]
     shown = pd.DataFrame([{
-        "Refund": r["refund_request_id"], "Order": r["merchant_trade_no"],
+        "Refund": r["refund_request_id"], "Order": r["merchant_order_id"],
         "Amount": amount,
         "Status": code_label(r["status"], "refund"), "Reason": _reason(r["reason"]),
         "Note": or_empty(r["note"]), "Requested by": or_empty(r["requested_by"]),
@@ -110,7 +110,7 @@ with sections["All refunds"]:
                   on_click=_check_open_refunds)
 
 with sections["Refund an order"]:
-    ref = st.text_input("Order: id, merchantTradeNo or prepayId", key="rf_order").strip()
+    ref = st.text_input("Order: number, order ID or provider order ID", key="rf_order").strip()
     if ref:
         render_refund_action(ref)
     elif not can(actor, "refund.request"):
@@ -146,7 +146,7 @@ if "Awaiting approval" in sections:
             st.info("No refund waits for approval.")
         else:
             waiting_table = pd.DataFrame([{
-                "Refund": r["refund_request_id"], "Order": r["merchant_trade_no"],
+                "Refund": r["refund_request_id"], "Order": r["merchant_order_id"],
                 "Amount": format_money(r["amount"], str(r["currency"])),  # type: ignore[arg-type]
                 "Reason": _reason(r["reason"]), "Note": or_empty(r["note"]),
                 "Requested by": or_empty(r["requested_by"]),

@@ -26,7 +26,7 @@ RESULT = "close_order_result"
 
 @st.dialog("Close this order?")
 def _confirm(request: PaymentRequest) -> None:
-    st.markdown(f"Close order `{request.merchant_trade_no}` for "
+    st.markdown(f"Close order `{request.merchant_order_id}` for "
                 f"**{format_money(request.amount, request.currency)}** ({request.product_name}).")
     st.caption("The customer can no longer pay it: the checkout link, deeplink and QR code stop "
                "working. A paid order cannot be closed; refund it instead.")

@@ -66,7 +66,7 @@ def _event_detail(event: TimelineEvent) -> str:
 def render_order_detail(detail: OrderDetail) -> None:
     order = detail.order
     head = st.columns([3, 1])
-    head[0].subheader(f"Order {order.merchant_trade_no}")
+    head[0].subheader(f"Order {order.merchant_order_id}")
     with head[1]:
         st.badge(status_label(order.status), color=badge_color(order.status))  # type: ignore[arg-type]
     st.caption(f"Times in **{detail.timezone}** · internal id {order.id}")
@@ -84,11 +84,13 @@ def render_order_detail(detail: OrderDetail) -> None:
     with fields:
         st.markdown("**Order**")
         rows = [
-            ("Merchant trade no", order.merchant_trade_no),
-            ("Prepay id", order.prepay_id or "—"),
+            ("Order ID", order.merchant_order_id),
+            ("Provider order ID", order.provider_order_id or "—"),
             ("Transaction id", order.transaction_id or "—"),
             ("Provider", code_label(order.provider, "provider")),
             ("Status", status_label(order.status)),
+            # The provider's own word (as last applied), in words like every other code here.
+            ("Provider status", code_label(order.provider_status, "provider_status")),
             ("Product", order.product_name or "—"),
             ("Product type", code_label(order.product_type, "product_type")),
             ("Created", _when(order.created_at)),

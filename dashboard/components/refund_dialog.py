@@ -76,7 +76,7 @@ def outcome_text(outcome: RefundOutcome, provider_title: str = "") -> str:
 def _confirm(pending: dict[str, Any]) -> None:
     plan = pending["plan"]
     st.markdown(f"Refund **{format_money(plan.amount, plan.currency)}** of order "
-                f"`{plan.merchant_trade_no}` to the customer.")
+                f"`{plan.merchant_order_id}` to the customer.")
     st.markdown(f"Reason: **{REASONS[plan.reason]}**" + (f" — {plan.note}" if plan.note else ""))
     if plan.whole_remainder:
         st.warning(f"This is the last refund {plan.provider_title} allows on this order: it "

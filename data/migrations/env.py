@@ -22,9 +22,11 @@ def run_migrations_online() -> None:
     connectable = context.config.attributes.get("connection")
     if connectable is None:
         engine = make_engine(context.config.get_main_option("sqlalchemy.url"))
-        with engine.connect() as connection:
-            _run(connection)
-        engine.dispose()
+        try:
+            with engine.connect() as connection:
+                _run(connection)
+        finally:  # a migration that refuses must not leave its pooled connection behind
+            engine.dispose()
     else:
         _run(connectable)
 

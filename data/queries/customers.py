@@ -57,7 +57,7 @@ def recent_orders(session: Session, email: str, limit: int) -> list[Order]:
 
 def refunds(session: Session, email: str, limit: int) -> list[tuple[Refund, str]]:
     return [tuple(r) for r in session.execute(  # type: ignore[misc]
-        select(Refund, Order.merchant_trade_no).join(Order, col(Order.id) == Refund.order_id)
+        select(Refund, Order.merchant_order_id).join(Order, col(Order.id) == Refund.order_id)
         .where(Order.customer_email == email)
         .order_by(col(Refund.created_at).desc()).limit(limit))]
 

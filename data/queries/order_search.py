@@ -79,8 +79,8 @@ def _prefix(column: Any, text: str, dialect: str) -> ColumnElement[bool]:
 
 def _text_condition(text: str, dialect: str) -> ColumnElement[bool]:
     terms = [
-        _prefix(_T.merchant_trade_no, text, dialect),
-        _prefix(_T.prepay_id, text, dialect),
+        _prefix(_T.merchant_order_id, text, dialect),
+        _prefix(_T.provider_order_id, text, dialect),
         _prefix(_T.transaction_id, text, dialect),
         _prefix(_T.customer_email, text.lower(), dialect),
     ]
@@ -238,9 +238,9 @@ def order_columns(names: Sequence[str]) -> list[Any]:
 
 
 def find_order(session: Session, ref: str) -> Order | None:
-    """By id, merchant_trade_no or prepay_id: the three ways staff refer to an order."""
+    """By id, merchant_order_id or provider_order_id: the three ways staff refer to an order."""
     ref = ref.strip()
-    conditions = [Order.merchant_trade_no == ref, Order.prepay_id == ref]
+    conditions = [Order.merchant_order_id == ref, Order.provider_order_id == ref]
     if ref.isascii() and ref.isdigit() and len(ref) <= 10 and int(ref) < 2**31:
         conditions.append(Order.id == int(ref))
     return session.execute(select(Order).where(or_(*conditions)).limit(1)).scalars().first()
@@ -257,7 +257,7 @@ def webhooks_for(session: Session, ids: Sequence[str]) -> list[WebhookDelivery]:
         return []
     statement = (
         select(WebhookDelivery)
-        .where(WebhookDelivery.biz_id_str.in_(wanted))  # type: ignore[union-attr]
+        .where(WebhookDelivery.provider_item_id.in_(wanted))  # type: ignore[union-attr]
         .order_by(WebhookDelivery.received_at)
     )
     return list(session.execute(statement).scalars())

@@ -90,13 +90,13 @@ def ledger_rows(session: Session, start: datetime, end: datetime) -> list[tuple[
     """
     paid_or_created = func.coalesce(Order.paid_at, Order.created_at)
     orders = select(
-        literal("payment"), Order.id, Order.merchant_trade_no, Order.merchant_trade_no,
-        Order.prepay_id, Order.currency, scaled(session, Order.amount),
+        literal("payment"), Order.id, Order.merchant_order_id, Order.merchant_order_id,
+        Order.provider_order_id, Order.currency, scaled(session, Order.amount),
         scaled(session, Order.fee), _reviewed(Order), paid_or_created,
     ).where(_first_in_period(Order.paid_at, Order.created_at, start, end))
     refund_at = func.coalesce(Refund.completed_at, Refund.created_at)
     refunds = select(
-        literal("refund"), Refund.id, Refund.refund_request_id, Order.merchant_trade_no,
+        literal("refund"), Refund.id, Refund.refund_request_id, Order.merchant_order_id,
         Refund.provider_refund_id, Refund.currency, scaled(session, Refund.amount, negate=True),
         literal(None), _reviewed(Refund), refund_at,
     ).join(Order, Order.id == Refund.order_id).where(
@@ -113,7 +113,7 @@ def ledger_rows(session: Session, start: datetime, end: datetime) -> list[tuple[
     debits = select(
         literal("debit"), DirectDebit.id, DirectDebit.merchant_request_id,
         DirectDebit.merchant_request_id,
-        func.coalesce(DirectDebit.prepay_id, DirectDebit.provider_pay_id),
+        func.coalesce(DirectDebit.provider_order_id, DirectDebit.provider_pay_id),
         DirectDebit.currency, scaled(session, DirectDebit.amount), scaled(session, DirectDebit.fee),
         _reviewed(DirectDebit), debit_at,
     ).where(_first_in_period(DirectDebit.completed_at, DirectDebit.created_at, start, end))

@@ -143,8 +143,8 @@ def seed_sample_month(services: Services, month_start: date, *, orders: int = 60
             at = base + step * n
             status = "EXPIRED" if n % 10 == 4 else "PAID"
             amount = Decimal(10 + n) + Decimal(n % 7) / 100
-            order = Order(merchant_trade_no=f"SO{month_start:%Y%m}{n:05d}",
-                          prepay_id=str(9_300_000_000_000_100_000 + n), amount=amount,
+            order = Order(merchant_order_id=f"SO{month_start:%Y%m}{n:05d}",
+                          provider_order_id=str(9_300_000_000_000_100_000 + n), amount=amount,
                           currency="USDT" if n % 3 else "USDC", status=status,
                           fee=(amount / 100).quantize(Decimal("0.00000001")) if status == "PAID"
                           else None, created_at=at - timedelta(minutes=3),
@@ -154,7 +154,7 @@ def seed_sample_month(services: Services, month_start: date, *, orders: int = 60
                 paid.append(order)
         s.flush()
         for k, order in enumerate(paid[2::9]):
-            s.add(Refund(order_id=order.id or 0, refund_request_id=f"SR{order.merchant_trade_no}",
+            s.add(Refund(order_id=order.id or 0, refund_request_id=f"SR{order.merchant_order_id}",
                          provider_refund_id=str(284_000_000_000_100_000 + k),
                          amount=(order.amount / 2).quantize(Decimal("0.01")),
                          currency=order.currency, reason="CUSTOMER_REQUEST", status="SUCCESS",
@@ -179,6 +179,7 @@ def seed_sample_month(services: Services, month_start: date, *, orders: int = 60
             at = base + timedelta(days=5 + 7 * k)
             s.add(DirectDebit(mandate_id=mandate.id or 0,
                               merchant_request_id=f"SD{month_start:%Y%m}{k:03d}",
-                              prepay_id=str(9_300_000_000_000_200_000 + k), amount=Decimal(20),
+                              provider_order_id=str(9_300_000_000_000_200_000 + k),
+                              amount=Decimal(20),
                               currency="USDT", status="SUCCESS", created_at=at, completed_at=at))
         uow.commit()

@@ -76,7 +76,7 @@ def _failures(services: Services, since: datetime) -> list[Alert]:
     with services.uow() as uow:
         s = uow.session
         for refund, trade_no in s.exec(
-            select(Refund, Order.merchant_trade_no).join(Order, col(Order.id) == Refund.order_id)
+            select(Refund, Order.merchant_order_id).join(Order, col(Order.id) == Refund.order_id)
             .where(Refund.status == "FAIL", col(Refund.updated_at) >= since,
                    _not_alerted("refund", Refund.refund_request_id))
         ).all():

@@ -175,7 +175,7 @@ def payout_batches_not_sent(services: Services, actor: Actor) -> list[InboxItem]
 
 # kind -> (model, its reference column, its words, the page that shows it)
 _REVIEWED = {
-    "order": (Order, "merchant_trade_no", "Order", "orders"),
+    "order": (Order, "merchant_order_id", "Order", "orders"),
     "refund": (Refund, "refund_request_id", "Refund", "refunds"),
     "payout_line": (PayoutLine, "merchant_send_id", "Payout line", "payouts"),
     "debit": (DirectDebit, "merchant_request_id", "Debit", "mandates"),

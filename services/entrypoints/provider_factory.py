@@ -88,8 +88,7 @@ def _monetix(settings: Settings, wrap: Wrap) -> RegisteredProvider:
     timeout = _timeout(settings.monetix_timeout_seconds)
     if settings.is_sandbox:
         project_id, secret, encryption_key = monetix_credentials(settings)
-        # Callbacks are kept in the sandbox's outbox until the receiver takes Monetix's
-        # (bootstrap.connect_in_process_webhooks).
+        # Collected until bootstrap.connect_in_process_webhooks hands it the receiver.
         engine = monetix_sandbox.MonetixSandbox(
             project_id, secret, encryption_key=encryption_key,
             callback_sink=monetix_sandbox.CollectingSink())

@@ -51,17 +51,18 @@ class StoreLookups:
             self._engine = create_engine(self._url, poolclass=NullPool)
         return Session(self._engine)
 
-    def order(self, prepay_id: str | None, merchant_trade_no: str | None) -> OrderSnapshot | None:
+    def order(self, provider_order_id: str | None,
+              merchant_order_id: str | None) -> OrderSnapshot | None:
         with self._session() as session:
             statement = select(Order)
-            if prepay_id:
-                statement = statement.where(Order.prepay_id == prepay_id)
-            elif merchant_trade_no:
-                statement = statement.where(Order.merchant_trade_no == merchant_trade_no)
+            if provider_order_id:
+                statement = statement.where(Order.provider_order_id == provider_order_id)
+            elif merchant_order_id:
+                statement = statement.where(Order.merchant_order_id == merchant_order_id)
             else:
                 return None
             order = session.exec(statement).first()
-            if order is None or not order.prepay_id or order.id is None:
+            if order is None or not order.provider_order_id or order.id is None:
                 return None
             refunded, attempts = session.exec(
                 select(func.sum(Refund.amount), func.count())
@@ -69,7 +70,7 @@ class StoreLookups:
                        col(Refund.status).in_(ACCEPTED_REFUND_STATES))
             ).one()
             return OrderSnapshot(
-                merchant_trade_no=order.merchant_trade_no, prepay_id=order.prepay_id,
+                merchant_trade_no=order.merchant_order_id, prepay_id=order.provider_order_id,
                 amount=order.amount, currency=order.currency, status=order.status,
                 refunded=refunded if refunded is not None else Decimal(0), refund_attempts=int(attempts or 0),
                 paid_at_ms=_ms(order.paid_at), created_at_ms=_ms(order.created_at),
@@ -119,11 +120,11 @@ class StoreLookups:
                 return None
             refund, order = row
             # Only refunds the provider had accepted: one still being sent may not exist there.
-            if refund.status not in ACCEPTED_REFUND_STATES or not order.prepay_id:
+            if refund.status not in ACCEPTED_REFUND_STATES or not order.provider_order_id:
                 return None
             return RefundSnapshot(
-                refund_request_id=refund.refund_request_id, prepay_id=order.prepay_id,
-                merchant_trade_no=order.merchant_trade_no, amount=refund.amount,
+                refund_request_id=refund.refund_request_id, prepay_id=order.provider_order_id,
+                merchant_trade_no=order.merchant_order_id, amount=refund.amount,
                 status=refund.status, refund_id=refund.provider_refund_id,
                 created_at_ms=_ms(refund.created_at))
 

@@ -162,15 +162,18 @@ class WebhookReceiver:
 
 def _describe(row: WebhookDelivery, event: InboundEvent) -> None:
     """What a verified event is about, in the row's searchable columns."""
-    row.biz_type = _clip(event.provider_event or event.kind.value, 32)
-    row.biz_id_str = _clip(event.provider_id or event.merchant_id, 64)
-    row.biz_status = _clip(event.provider_status, 32)
+    row.event_type = _clip(event.provider_event or event.kind.value, 64)
+    row.provider_item_id = _clip(event.provider_id or event.merchant_id, 64)
+    row.provider_status = _clip(event.provider_status, 64)
+    row.kind = event.kind.value
+    row.merchant_id = _clip(event.merchant_id, 64)
     if event.occurred_at is not None:
         row.timestamp_ms = int(event.occurred_at.astimezone(UTC).timestamp() * 1000)
 
 
-_COPIED = ("provider", "biz_type", "biz_id_str", "biz_status", "certificate_sn", "nonce",
-           "timestamp_ms", "headers_json", "body", "signature_valid", "received_at")
+_COPIED = ("provider", "event_type", "provider_item_id", "provider_status", "signature_key_id",
+           "kind", "merchant_id", "nonce", "timestamp_ms", "headers_json", "body",
+           "signature_valid", "received_at")
 
 
 def _clip(value: object, limit: int) -> str | None:

@@ -348,7 +348,7 @@ MANDATE_COLUMNS = ("merchant_contract_code", "contract_id", "status", "customer_
                    "cycle_value", "next_debit_at", "termination_way", "terminated_at",
                    "termination_notes", "signed_at", "created_at", "id")
 DEBIT_COLUMNS = ("merchant_request_id", "merchant_contract_code", "amount", "currency", "status",
-                 "product_name", "prepay_id", "error_code", "error_message", "review_note",
+                 "product_name", "provider_order_id", "error_code", "error_message", "review_note",
                  "created_at", "completed_at", "id")
 
 
@@ -420,7 +420,7 @@ HEADERS: dict[str, str] = {
     "termination_way": "Terminated", "terminated_at": "Terminated at",
     "termination_notes": "Termination notes", "signed_at": "Signed", "created_at": "Created",
     "completed_at": "Completed", "id": "Internal id", "merchant_request_id": "Debit",
-    "amount": "Amount", "product_name": "For", "prepay_id": "Prepay id",
+    "amount": "Amount", "product_name": "For", "provider_order_id": "Provider order ID",
     "error_code": "Error code", "error_message": "Error", "review_note": "Needs review",
 }
 

@@ -193,13 +193,14 @@ def plan_debit(services: Services, actor: Actor, *, mandate_ref: int | str,
     if not product or len(product) > PRODUCT_MAX:
         raise InputError(f"name what the debit is for (1 to {PRODUCT_MAX} characters)",
                          field="product_name")
-    value = exact_amount(amount, "USDT")
-    if value <= 0:
-        raise InputError("the debit amount must be greater than zero", field="amount")
     mandate_id = _mandate(services, mandate_ref)
     with services.uow() as uow:
         mandate = uow.session.get(Mandate, mandate_id)
         assert mandate is not None
+        # Decimals of the contract's currency (8 for USDT and USDC, 2 for EUR).
+        value = exact_amount(amount, mandate.currency)
+        if value <= 0:
+            raise InputError("the debit amount must be greater than zero", field="amount")
         notice = check_debit(services, uow, mandate, value, services.now())
         return DebitPlan(mandate.merchant_contract_code, value, mandate.currency, product,
                          mandate.single_upper_limit,
@@ -243,7 +244,8 @@ def debit_now(services: Services, actor: Actor, *, mandate_ref: int | str,
             lock_row(uow, Mandate, mandate_id, now)
             mandate = uow.session.exec(select(Mandate).where(Mandate.id == mandate_id)
                                        .execution_options(populate_existing=True)).one()
-            value = exact_amount(amount, "USDT")  # 8 decimals, like both debit currencies
+            currency = mandate.currency
+            value = exact_amount(amount, currency)  # the decimals of the contract's currency
             if value <= 0:
                 raise InputError("the debit amount must be greater than zero", field="amount")
             # Before the checks: the earlier debit itself would otherwise be "still open".
@@ -271,7 +273,7 @@ def debit_now(services: Services, actor: Actor, *, mandate_ref: int | str,
         if token is None:
             raise
         with services.uow() as uow:
-            earlier = _already_requested(uow, token, mandate_id, exact_amount(amount, "USDT"))
+            earlier = _already_requested(uow, token, mandate_id, exact_amount(amount, currency))
         if earlier is None:
             raise
         return earlier
@@ -319,8 +321,9 @@ def send_debit(services: Services, merchant_request_id: str, *,
     with services.uow() as uow:
         change = debit_transition(uow, merchant_request_id,
                                   _FROM_PROVIDER.get(result.state, PROCESSING), services.now(),
-                                  prepay_id=result.provider_order_id,
-                                  provider_pay_id=result.provider_debit_id)
+                                  provider_order_id=result.provider_order_id,
+                                  provider_pay_id=result.provider_debit_id,
+                                  provider_status=result.provider_status)
         audit.record(uow, actor=who, action="debit.sent", target_type="debit",
                      target_id=merchant_request_id, amount=debit.amount, currency=debit.currency,
                      idempotency_key=merchant_request_id, provider_code=result.provider_status,
@@ -341,7 +344,7 @@ def send_notice(services: Services, actor: Actor, *, mandate_ref: int | str,
         lock_row(uow, Mandate, mandate_id, now)
         mandate = uow.session.exec(select(Mandate).where(Mandate.id == mandate_id)
                                    .execution_options(populate_existing=True)).one()
-        value = exact_amount(estimated_amount, "USDT")
+        value = exact_amount(estimated_amount, mandate.currency)
         if mandate.status != SIGNED or not mandate.contract_id:
             raise ConflictError(f"contract {mandate.merchant_contract_code} is "
                                 f"{_status_words(mandate.status)}; notices are for signed "

@@ -50,9 +50,13 @@ DEBIT_RANK = {D_PENDING: 0, D_UNKNOWN: 0, PROCESSING: 1, SUCCESS: 2, FAIL: 2}
 def contract_transition(uow: UnitOfWork, mandate: Mandate, to_status: str, now: datetime, *,
                         contract_id: str | None = None, open_user_id: str | None = None,
                         termination_way: str | None = None,
-                        terminated_at: datetime | None = None) -> tuple[str, str]:
-    """Move `mandate` forward to `to_status` (the caller commits); returns (before, after)."""
+                        terminated_at: datetime | None = None,
+                        provider_status: str | None = None) -> tuple[str, str]:
+    """Move `mandate` forward to `to_status` (the caller commits); returns (before, after).
+    `provider_status`, the provider's own word, is kept when the mandate ends up in `to_status`."""
     before = mandate.status
+    if provider_status and (before == to_status or _contract_moves(before, to_status)):
+        mandate.provider_status = provider_status[:64]
     if contract_id and not mandate.contract_id:
         mandate.contract_id = str(contract_id)
     if open_user_id and not mandate.open_user_id:
@@ -88,7 +92,8 @@ def apply_contract(uow: UnitOfWork, mandate: Mandate, contract: Contract,
     return contract_transition(
         uow, mandate, _FROM_PROVIDER.get(contract.state, INITIAL), now,
         contract_id=contract.provider_contract_id, open_user_id=contract.payer_id,
-        termination_way=contract.termination_way, terminated_at=contract.terminated_at)
+        termination_way=contract.termination_way, terminated_at=contract.terminated_at,
+        provider_status=contract.provider_status)
 
 
 @handles(EventKind.MANDATE)
@@ -111,7 +116,7 @@ def on_mandate(services: Services, uow: UnitOfWork, event: InboundEvent) -> str 
     before, after = contract_transition(
         uow, mandate, to_status, now, contract_id=details.get("provider_contract_id"),
         open_user_id=details.get("payer_id"), termination_way=details.get("termination_way"),
-        terminated_at=details.get("terminated_at"))
+        terminated_at=details.get("terminated_at"), provider_status=event.provider_status)
     if before == after:
         return "mandate_duplicate"
     audit.record(uow, actor=audit.SYSTEM, action="mandate.webhook", target_type="mandate",
@@ -123,10 +128,11 @@ def on_mandate(services: Services, uow: UnitOfWork, event: InboundEvent) -> str 
 
 
 def debit_transition(uow: UnitOfWork, merchant_request_id: str, to_status: str, now: datetime,
-                     *, prepay_id: str | None = None, provider_pay_id: str | None = None,
+                     *, provider_order_id: str | None = None, provider_pay_id: str | None = None,
                      error_code: str | None = None, error_message: str | None = None,
                      amount: Decimal | None = None, currency: str | None = None,
-                     source: str = "answer") -> tuple[str, str] | None:
+                     source: str = "answer",
+                     provider_status: str | None = None) -> tuple[str, str] | None:
     """(before, after), or None for a debit we do not hold. `amount` and `currency` are what the
     provider reported (services.inbound.evidence): on a mismatch nothing moves and `after` is
     evidence.NEEDS_REVIEW."""
@@ -146,14 +152,17 @@ def debit_transition(uow: UnitOfWork, merchant_request_id: str, to_status: str, 
             key=merchant_request_id):
         return before, evidence.NEEDS_REVIEW
     before_error = debit.error_message or debit.error_code or "no reason kept"
-    if prepay_id and not debit.prepay_id:
-        debit.prepay_id = prepay_id
+    if provider_order_id and not debit.provider_order_id:
+        debit.provider_order_id = provider_order_id
     if provider_pay_id and not debit.provider_pay_id:
         debit.provider_pay_id = provider_pay_id
     overriding = before == FAIL and to_status == SUCCESS
-    if DEBIT_RANK.get(to_status, 0) <= DEBIT_RANK.get(before, 0) and not (
+    stays = DEBIT_RANK.get(to_status, 0) <= DEBIT_RANK.get(before, 0) and not (
         before == D_PENDING and to_status == D_UNKNOWN
-    ) and not overriding:
+    ) and not overriding
+    if provider_status and (before == to_status or not stays):
+        debit.provider_status = provider_status[:64]  # the provider's word, not stale news
+    if stays:
         uow.session.add(debit)
         return before, before
     if overriding and debit.notice_id is not None and uow.session.exec(
@@ -206,10 +215,11 @@ def _advance_schedule(uow: UnitOfWork, mandate_id: int, now: datetime) -> None:
 def _apply_debit_news(services: Services, uow: UnitOfWork, event: InboundEvent,
                       request_id: str, to_status: str, provider_order_id: str | None) -> str | None:
     now = services.now()
-    change = debit_transition(uow, request_id, to_status, now, prepay_id=provider_order_id,
+    change = debit_transition(uow, request_id, to_status, now, provider_order_id=provider_order_id,
                               error_message=None if to_status in (SUCCESS, PROCESSING)
                               else f"provider: {event.provider_status}",
-                              amount=event.amount, currency=event.currency, source="webhook")
+                              amount=event.amount, currency=event.currency, source="webhook",
+                              provider_status=event.provider_status)
     if change is None:
         return None  # an ordinary order payment: services.orders.events owns it
     if change[1] == evidence.NEEDS_REVIEW:
@@ -238,7 +248,7 @@ def on_debit_payment(services: Services, uow: UnitOfWork, event: InboundEvent) -
         # Order id == debit request id is an assumption (protocol §10); the provider order id
         # the debit call returned is not.
         by_order = uow.session.exec(select(DirectDebit.merchant_request_id).where(
-            DirectDebit.prepay_id == provider_order_id)).first()
+            DirectDebit.provider_order_id == provider_order_id)).first()
         request_id = by_order or request_id
     return _apply_debit_news(services, uow, event, request_id, to_status, provider_order_id)
 

@@ -54,7 +54,7 @@ def sync_debit(services: Services, merchant_request_id: str) -> str:
         debit = uow.session.exec(select(DirectDebit).where(
             DirectDebit.merchant_request_id == merchant_request_id)).first()
         status = debit.status if debit else None
-        prepay_id = debit.prepay_id if debit else None
+        provider_order_id = debit.provider_order_id if debit else None
         mandate = uow.session.get(Mandate, debit.mandate_id) if debit else None
         provider_name = mandate.provider if mandate is not None else None
     if status is None:
@@ -63,10 +63,10 @@ def sync_debit(services: Services, merchant_request_id: str) -> str:
         return f"{merchant_request_id}: {status}, nothing to do"
     try:
         provider = services.provider_for(provider_name)  # the mandate's provider
-        order = (provider.get_order(provider_order_id=prepay_id) if prepay_id
+        order = (provider.get_order(provider_order_id=provider_order_id) if provider_order_id
                  else provider.get_order(merchant_order_id=merchant_request_id))
     except ProviderNotFound:
-        if status in (D_PENDING, D_UNKNOWN) and not prepay_id:
+        if status in (D_PENDING, D_UNKNOWN) and not provider_order_id:
             outcome = send_debit(services, merchant_request_id)
             return f"{merchant_request_id}: not at the provider, sent again -> {outcome.status}"
         return f"{merchant_request_id}: provider does not know it; left {status}"
@@ -77,8 +77,9 @@ def sync_debit(services: Services, merchant_request_id: str) -> str:
     with services.uow() as uow:
         change = debit_transition(uow, merchant_request_id,
                                   _ORDER_TO_DEBIT.get(order.state, PROCESSING), services.now(),
-                                  prepay_id=order.provider_order_id, amount=order.amount,
-                                  currency=order.currency, source="query")
+                                  provider_order_id=order.provider_order_id, amount=order.amount,
+                                  currency=order.currency, source="query",
+                                  provider_status=order.provider_status)
         if change and change[0] != change[1] and change[1] != evidence.NEEDS_REVIEW:
             audit.record(uow, actor=audit.SYSTEM, action="debit.synced", target_type="debit",
                          target_id=merchant_request_id, idempotency_key=merchant_request_id,

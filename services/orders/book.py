@@ -91,8 +91,8 @@ class OrderFilters:
 @dataclass(frozen=True)
 class OrderRow:
     id: int
-    merchant_trade_no: str
-    prepay_id: str | None
+    merchant_order_id: str
+    provider_order_id: str | None
     transaction_id: str | None
     provider: str
     amount: Decimal
@@ -110,6 +110,7 @@ class OrderRow:
     paid_at: datetime | None
     closed_at: datetime | None
     review_note: str | None = None  # provider news disagreed with our figures (services.inbound.evidence)
+    provider_status: str | None = None  # the provider's own word, as last applied (migration 0013)
 
 
 @dataclass(frozen=True)
@@ -281,11 +282,11 @@ def get_order_detail(services: Services, actor: Actor, order_ref: str | int) -> 
         refunds = q.refunds_for(uow.session, order.id or 0)
         refund_ids = [r.refund_request_id for r in refunds]
         webhooks = q.webhooks_for(
-            uow.session, [order.prepay_id or "", order.merchant_trade_no, *refund_ids]
+            uow.session, [order.provider_order_id or "", order.merchant_order_id, *refund_ids]
         )
         audits = q.audit_for(
             uow.session,
-            order_refs=[str(order.id), order.merchant_trade_no, order.prepay_id or ""],
+            order_refs=[str(order.id), order.merchant_order_id, order.provider_order_id or ""],
             refund_refs=refund_ids,
         )
         row = OrderRow(**{
@@ -342,7 +343,7 @@ def _timeline(order: OrderRow, refunds: list[Any], webhooks: list[Any], audits: 
     for w in webhooks:
         valid = "signature valid" if w.signature_valid else "signature not valid"
         events.append(TimelineEvent(
-            w.received_at.astimezone(zone), "webhook", _webhook_title(w.outcome, w.biz_status),
+            w.received_at.astimezone(zone), "webhook", _webhook_title(w.outcome, w.provider_status),
             f"{valid} · {_words(w.outcome) or 'not handled yet'}"
             + (" · repeat of an earlier notice" if w.duplicate_of_id else ""),
             "ok" if w.signature_valid else "failed",

@@ -98,6 +98,7 @@ class OrderReport:
     source: str = "webhook"
     amount: Decimal | None = None  # what the provider says was asked or paid, to compare
     currency: str | None = None
+    provider_status: str | None = None  # the provider's own word, kept for display and audit
 
 
 def apply_report(services: Services, uow: UnitOfWork, order: Order, report: OrderReport) -> str:
@@ -107,7 +108,7 @@ def apply_report(services: Services, uow: UnitOfWork, order: Order, report: Orde
     if not evidence.check(uow, order, target_type="order", target_id=order.id or 0,
                           ours=evidence.Figures(order.amount, order.currency),
                           theirs=evidence.Figures(report.amount, report.currency),
-                          source=report.source, now=now, key=order.merchant_trade_no):
+                          source=report.source, now=now, key=order.merchant_order_id):
         return evidence.NEEDS_REVIEW
     verdict = decide(before, report.status)
     if verdict in (APPLY, SAME) and report.status in PAID_FAMILY:
@@ -117,6 +118,9 @@ def apply_report(services: Services, uow: UnitOfWork, order: Order, report: Orde
         if report.status == "CANCELED" and order.closed_at is None:
             order.closed_at = report.occurred_at or now
     if verdict in (APPLY, SAME):
+        # The provider's word is kept when our state agrees with it: stale news leaves it.
+        if report.provider_status:
+            order.provider_status = report.provider_status[:64]
         order.updated_at = now
         uow.session.add(order)
     # INITIAL -> PENDING (the customer opened the checkout) moves no money: not audited.
@@ -129,7 +133,7 @@ def apply_report(services: Services, uow: UnitOfWork, order: Order, report: Orde
             target_id=order.id,
             amount=order.amount,
             currency=order.currency,
-            idempotency_key=order.merchant_trade_no,
+            idempotency_key=order.merchant_order_id,
             provider_code=report.status,
             outcome="ok" if verdict == APPLY else "conflict",
             detail={"from": before, "to": report.status, "source": report.source,
@@ -153,8 +157,8 @@ def _fill_payment(order: Order, report: OrderReport) -> None:
 
 
 def lock_order(
-    uow: UnitOfWork, *, order_id: int | None = None, prepay_id: str | None = None,
-    merchant_trade_no: str | None = None, now: datetime | None = None,
+    uow: UnitOfWork, *, order_id: int | None = None, provider_order_id: str | None = None,
+    merchant_order_id: str | None = None, now: datetime | None = None,
     provider: str | None = None,
 ) -> Order | None:
     """Lock an order for the rest of `uow`'s transaction, then read it fresh; None if unknown.
@@ -166,10 +170,10 @@ def lock_order(
     """
     if order_id is not None:
         where = col(Order.id) == order_id
-    elif prepay_id:
-        where = col(Order.prepay_id) == prepay_id
-    elif merchant_trade_no:
-        where = col(Order.merchant_trade_no) == merchant_trade_no
+    elif provider_order_id:
+        where = col(Order.provider_order_id) == provider_order_id
+    elif merchant_order_id:
+        where = col(Order.merchant_order_id) == merchant_order_id
     else:
         return None
     if provider is not None:
@@ -216,6 +220,7 @@ def report_from_event(order: Order, event: InboundEvent) -> OrderReport | None:
         source="webhook",
         amount=event.amount,
         currency=event.currency,
+        provider_status=event.provider_status,
     )
 
 
@@ -223,16 +228,16 @@ def report_from_event(order: Order, event: InboundEvent) -> OrderReport | None:
 def on_payment(services: Services, uow: UnitOfWork, event: InboundEvent) -> str | None:
     order = None
     if event.provider_id:
-        order = lock_order(uow, prepay_id=event.provider_id, provider=event.provider)
+        order = lock_order(uow, provider_order_id=event.provider_id, provider=event.provider)
     if order is None and event.merchant_id:
-        order = lock_order(uow, merchant_trade_no=event.merchant_id, provider=event.provider)
+        order = lock_order(uow, merchant_order_id=event.merchant_id, provider=event.provider)
     if order is None:
         return None  # not an order we created (a direct-debit payment, or another system's)
     report = report_from_event(order, event)
     if report is None:
         return "ignored_status"  # a status we do not know changes nothing, not even the id
-    if order.prepay_id is None and event.provider_id:
-        order.prepay_id = event.provider_id  # the create call timed out; the news names it
+    if order.provider_order_id is None and event.provider_id:
+        order.provider_order_id = event.provider_id  # the create call timed out; the news names it
     return apply_report(services, uow, order, report)
 
 
@@ -243,15 +248,15 @@ def confirm_payment(services: Services, event: InboundEvent) -> str | None:
         order = None
         if event.provider_id:
             order = uow.session.exec(select(Order).where(
-                Order.provider == event.provider, Order.prepay_id == event.provider_id)).first()
+                Order.provider == event.provider, Order.provider_order_id == event.provider_id)).first()
         if order is None and event.merchant_id:
             order = uow.session.exec(select(Order).where(
                 Order.provider == event.provider,
-                Order.merchant_trade_no == event.merchant_id)).first()
+                Order.merchant_order_id == event.merchant_id)).first()
         if order is None or order.id is None:
             return None
-        order_id, provider_order_id = order.id, order.prepay_id or event.provider_id
-        merchant_order_id = order.merchant_trade_no
+        order_id, provider_order_id = order.id, order.provider_order_id or event.provider_id
+        merchant_order_id = order.merchant_order_id
     result = services.provider_for(event.provider).get_order(
         provider_order_id=provider_order_id,
         merchant_order_id=None if provider_order_id else merchant_order_id)
@@ -275,6 +280,7 @@ def report_from_query(result: OrderStatus) -> OrderReport:
         source="sync",
         amount=result.amount,
         currency=result.currency,
+        provider_status=result.provider_status,
     )
 
 
@@ -284,6 +290,6 @@ def apply_query_result(
     order = lock_order(uow, order_id=order_id, now=services.now())
     if order is None:
         return "gone"
-    if order.prepay_id is None and result.provider_order_id:
-        order.prepay_id = result.provider_order_id
+    if order.provider_order_id is None and result.provider_order_id:
+        order.provider_order_id = result.provider_order_id
     return apply_report(services, uow, order, report_from_query(result))

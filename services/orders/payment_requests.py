@@ -119,8 +119,8 @@ class PaymentRequestInvalid(InputError):
 @dataclass(frozen=True)
 class PaymentRequest:
     id: int
-    merchant_trade_no: str
-    prepay_id: str | None
+    merchant_order_id: str
+    provider_order_id: str | None
     amount: Decimal
     currency: str
     product_name: str
@@ -145,7 +145,7 @@ class PaymentRequest:
     @property
     def confirmed(self) -> bool:
         """False while a timed-out create is not resolved: Binance may or may not have it."""
-        return self.prepay_id is not None
+        return self.provider_order_id is not None
 
 
 @dataclass(frozen=True)
@@ -155,7 +155,7 @@ class RequestOutcome:
     message: str
 
 
-def new_merchant_trade_no() -> str:
+def new_merchant_order_id() -> str:
     return "PR" + uuid.uuid4().hex[:30]  # Binance: at most 32 letters and digits
 
 
@@ -216,7 +216,7 @@ def create_request(services: Services, actor: Actor, *, amount: object, currency
     # Whole seconds: a repeat of the create must carry exactly the same orderExpireTime.
     expires = (now + timedelta(minutes=minutes)).replace(microsecond=0)
     with services.uow() as uow:
-        order = Order(merchant_trade_no=new_merchant_trade_no(), provider=terms.provider,
+        order = Order(merchant_order_id=new_merchant_order_id(), provider=terms.provider,
                       amount=value, currency=code, status="INITIAL", customer_email=email,
                       product_name=name, created_by_id=actor.user_id, created_at=now,
                       updated_at=now, expires_at=expires)
@@ -224,7 +224,7 @@ def create_request(services: Services, actor: Actor, *, amount: object, currency
         uow.session.flush()
         audit.record(uow, actor=actor, action="payment_request.created", target_type="order",
                      target_id=order.id, amount=value, currency=code,
-                     idempotency_key=order.merchant_trade_no, outcome="pending", at=now,
+                     idempotency_key=order.merchant_order_id, outcome="pending", at=now,
                      detail={"product": name, "customer_email": email,
                              "expires_at": expires.isoformat()})
         uow.commit()
@@ -236,7 +236,7 @@ def create_request(services: Services, actor: Actor, *, amount: object, currency
 def _create_call(services: Services, order: PaymentRequest) -> CreatedOrder:
     # Built only from the stored row, so every repeat is byte-for-byte the same request.
     return services.provider_for(order.provider).create_order(
-        merchant_order_id=order.merchant_trade_no, amount=order.amount, currency=order.currency,
+        merchant_order_id=order.merchant_order_id, amount=order.amount, currency=order.currency,
         description=order.product_name, goods_name=order.product_name,
         expires_at=order.expires_at)
 
@@ -255,7 +255,7 @@ def _send_create(services: Services, actor: Actor | str, order_id: int) -> Reque
                               f"{_title(services, request)} refused the order: {error}")
     _record_created(services, actor, order_id, created)
     return RequestOutcome(_load(services, order_id), "success",
-                          f"order {request.merchant_trade_no} created; share the link or QR code")
+                          f"order {request.merchant_order_id} created; share the link or QR code")
 
 
 def resolve_request(services: Services, actor: Actor | str, order_id: int, *,
@@ -268,12 +268,12 @@ def resolve_request(services: Services, actor: Actor | str, order_id: int, *,
     lead = f"no answer from {title} ({after}); " if after else ""
     try:
         status = services.provider_for(request.provider).get_order(
-            merchant_order_id=request.merchant_trade_no)
+            merchant_order_id=request.merchant_order_id)
     except ProviderNotFound:
         status = None
     except ProviderError as error:
         return RequestOutcome(request, "warning",
-                              f"{lead}checking order {request.merchant_trade_no} failed too "
+                              f"{lead}checking order {request.merchant_order_id} failed too "
                               f"({error}); it is kept and checked again, never re-created")
     if status is not None:
         with services.uow() as uow:
@@ -282,23 +282,23 @@ def resolve_request(services: Services, actor: Actor | str, order_id: int, *,
         request = _load(services, order_id)
         if not request.is_open or request.checkout_url:
             return RequestOutcome(request, "success",
-                                  f"{lead}{title} has order {request.merchant_trade_no}")
+                                  f"{lead}{title} has order {request.merchant_order_id}")
     # Either the provider never got it, or we hold no links: the identical request with the same
     # order ID returns the existing order's answer or is refused as a duplicate.
     try:
         created = _create_call(services, request)
     except DuplicateRequestError:
         return RequestOutcome(request, "warning",
-                              f"{lead}order {request.merchant_trade_no} exists at {title} "
+                              f"{lead}order {request.merchant_order_id} exists at {title} "
                               "but its checkout links were lost; close it and create a new one")
     except ProviderError as error:
         _record_call(services, actor, request, "payment_request.resent", error)
         return RequestOutcome(request, "warning",
-                              f"{lead}order {request.merchant_trade_no} is not confirmed yet "
+                              f"{lead}order {request.merchant_order_id} is not confirmed yet "
                               f"({error}); it is kept and checked again, never re-created")
     _record_created(services, actor, order_id, created)
     return RequestOutcome(_load(services, order_id), "success",
-                          f"{lead}order {request.merchant_trade_no} confirmed with the same "
+                          f"{lead}order {request.merchant_order_id} confirmed with the same "
                           "order ID")
 
 
@@ -308,7 +308,7 @@ def _record_created(services: Services, actor: Actor | str, order_id: int,
     with services.uow() as uow:
         order = lock_order(uow, order_id=order_id)
         assert order is not None
-        order.prepay_id = order.prepay_id or created.provider_order_id
+        order.provider_order_id = order.provider_order_id or created.provider_order_id
         links = created.links
         order.checkout_url = links.checkout_url
         order.deeplink = links.deeplink
@@ -319,8 +319,9 @@ def _record_created(services: Services, actor: Actor | str, order_id: int,
         uow.session.add(order)
         audit.record(uow, actor=actor, action="payment_request.sent", target_type="order",
                      target_id=order_id, amount=order.amount, currency=order.currency,
-                     idempotency_key=order.merchant_trade_no, provider_code="000000",
-                     outcome="created", detail={"prepay_id": created.provider_order_id}, at=now)
+                     idempotency_key=order.merchant_order_id, provider_code="000000",
+                     outcome="created", detail={"provider_order_id": created.provider_order_id},
+                     at=now)
         uow.commit()
 
 
@@ -329,7 +330,7 @@ def _record_call(services: Services, actor: Actor | str, request: PaymentRequest
     with services.uow() as uow:
         audit.record(uow, actor=actor, action=action, target_type="order",
                      target_id=request.id, amount=request.amount, currency=request.currency,
-                     idempotency_key=request.merchant_trade_no, provider_code=error.code,
+                     idempotency_key=request.merchant_order_id, provider_code=error.code,
                      outcome="unknown" if error.outcome_unknown else "refused",
                      detail=str(error), at=services.now())
         uow.commit()
@@ -339,7 +340,7 @@ def _mark_refused(services: Services, order_id: int) -> None:
     # A definite refusal means Binance holds no order under this id: the row is final.
     with services.uow() as uow:
         order = lock_order(uow, order_id=order_id)
-        if order is not None and order.status == "INITIAL" and order.prepay_id is None:
+        if order is not None and order.status == "INITIAL" and order.provider_order_id is None:
             order.status = "ERROR"
             order.updated_at = services.now()
             uow.session.add(order)
@@ -369,7 +370,7 @@ def close_request(services: Services, actor: Actor, order_ref: str | int) -> Req
         order = uow.session.exec(select(Order).where(Order.id == order_id)
                                  .execution_options(populate_existing=True)).one()
         if order.status not in OPEN:
-            raise ConflictError(f"order {order.merchant_trade_no} is "
+            raise ConflictError(f"order {order.merchant_order_id} is "
                                 f"{_STATUS_WORDS.get(order.status, order.status.lower())}; only an "
                                 "unpaid, open order can be closed")
         # Refused before anything is sent when the owning provider has no close (its payments
@@ -377,13 +378,13 @@ def close_request(services: Services, actor: Actor, order_ref: str | int) -> Req
         caps = services.require(order.provider, "close_payment")
         audit.record(uow, actor=actor, action="order.close_requested", target_type="order",
                      target_id=order_id, amount=order.amount, currency=order.currency,
-                     idempotency_key=order.merchant_trade_no, outcome="pending", at=now)
+                     idempotency_key=order.merchant_order_id, outcome="pending", at=now)
         uow.commit()
     request = _load(services, order_id)
     title = caps.title
     try:
         services.provider_for(request.provider).close_order(
-            merchant_order_id=request.merchant_trade_no, provider_order_id=request.prepay_id)
+            merchant_order_id=request.merchant_order_id, provider_order_id=request.provider_order_id)
     except ProviderError as error:
         _record_call(services, actor, request, "order.close_sent", error)
         refreshed = refresh_request(services, actor, order_id).request
@@ -402,12 +403,12 @@ def close_request(services: Services, actor: Actor, order_ref: str | int) -> Req
         uow.session.add(order)
         audit.record(uow, actor=actor, action="order.close_sent", target_type="order",
                      target_id=order_id, amount=order.amount, currency=order.currency,
-                     idempotency_key=order.merchant_trade_no, provider_code="000000",
+                     idempotency_key=order.merchant_order_id, provider_code="000000",
                      outcome="accepted", at=services.now())
         uow.commit()
     refreshed = refresh_request(services, actor, order_id).request
     return RequestOutcome(refreshed, "success",
-                          f"close of order {request.merchant_trade_no} accepted by {title}")
+                          f"close of order {request.merchant_order_id} accepted by {title}")
 
 
 # --- reading and following -----------------------------------------------------------------------
@@ -426,7 +427,7 @@ def refresh_request(services: Services, actor: Actor | str,
         return resolve_request(services, actor, order_id)
     try:
         status = services.provider_for(request.provider).get_order(
-            provider_order_id=request.prepay_id)
+            provider_order_id=request.provider_order_id)
     except ProviderError as error:
         return RequestOutcome(request, "warning", f"status check failed: {error}")
     with services.uow() as uow:
@@ -446,11 +447,11 @@ def simulate_customer_payment(services: Services, actor: Actor, order_ref: str |
         raise ConflictError(f"the {_title(services, request)} sandbox cannot simulate a "
                             "customer from this page yet")
     try:
-        sandbox.pay_order(prepay_id=request.prepay_id,
-                                   merchant_trade_no=request.merchant_trade_no)
+        sandbox.pay_order(prepay_id=request.provider_order_id,
+                          merchant_trade_no=request.merchant_order_id)
     except SandboxRefusal as error:
         raise ConflictError(f"the sandbox refused the payment: {error}") from None
-    return f"sandbox customer paid order {request.merchant_trade_no}; settling in a few seconds"
+    return f"sandbox customer paid order {request.merchant_order_id}; settling in a few seconds"
 
 
 def get_request(services: Services, actor: Actor, order_ref: str | int) -> PaymentRequest:
@@ -490,7 +491,8 @@ def _load(services: Services, order_id: int) -> PaymentRequest:
 def _view(order: Order, created_by: str | None) -> PaymentRequest:
     assert order.id is not None
     return PaymentRequest(
-        id=order.id, merchant_trade_no=order.merchant_trade_no, prepay_id=order.prepay_id,
+        id=order.id, merchant_order_id=order.merchant_order_id,
+        provider_order_id=order.provider_order_id,
         amount=order.amount, currency=order.currency, product_name=order.product_name,
         customer_email=order.customer_email, status=order.status,
         checkout_url=order.checkout_url, deeplink=order.deeplink,

@@ -23,8 +23,8 @@ WINDOW = timedelta(days=30)
 
 @dataclass(frozen=True)
 class OrderRef:
-    merchant_trade_no: str
-    prepay_id: str | None
+    merchant_order_id: str
+    provider_order_id: str | None
     provider: str
 
 
@@ -44,17 +44,17 @@ class OrderSync:
         order = uow.session.get(Order, item_id)
         if order is None or order.status not in NON_FINAL:
             return None
-        return OrderRef(order.merchant_trade_no, order.prepay_id, order.provider)
+        return OrderRef(order.merchant_order_id, order.provider_order_id, order.provider)
 
     @staticmethod
     def query(services: Services, ref: OrderRef) -> OrderStatus | None:
         if ref.provider not in services.providers:
             return None  # its provider is not enabled in this deployment
         try:
-            # The prepay id is unknown when the create call timed out: the merchant id finds it.
+            # The provider order id is unknown when the create call timed out: the merchant id finds it.
             return services.provider_for(ref.provider).get_order(
-                provider_order_id=ref.prepay_id,
-                merchant_order_id=None if ref.prepay_id else ref.merchant_trade_no,
+                provider_order_id=ref.provider_order_id,
+                merchant_order_id=None if ref.provider_order_id else ref.merchant_order_id,
             )
         except NotFoundError:
             return None

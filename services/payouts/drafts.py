@@ -213,6 +213,7 @@ def save_draft(
                     batch_name=f"PayDesk {upload_ref}"[:32], currency=planned.currency,
                     total_amount=planned.total, line_count=planned.line_count,
                     status=states.DRAFT, prepared_by_id=actor.user_id,
+                    provider=terms.provider,
                     created_at=now, updated_at=now,
                 )
                 uow.session.add(batch)

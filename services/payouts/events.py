@@ -34,7 +34,8 @@ def on_payout(services: Services, uow: UnitOfWork, event: InboundEvent) -> str |
     request_id = event.merchant_id
     if not request_id or not isinstance(event.state, PayoutBatchState):
         return None
-    outcome = apply_batch_news(uow, request_id, event.state, services.now())
+    outcome = apply_batch_news(uow, request_id, event.state, services.now(),
+                               provider_status=event.provider_status)
     if outcome is not None and outcome != "payout_unchanged":
         # Batch news names no line: ask for the lines as soon as this commits, so a paid batch
         # shows its lines paid without waiting for a sync pass.
@@ -60,7 +61,7 @@ def on_payout_line(services: Services, uow: UnitOfWork, event: InboundEvent) -> 
     return apply_line_news(uow, request_id, send_id, event.state, services.now(),
                            provider_line_id=event.details.get("provider_line_id"),
                            occurred_at=event.occurred_at, amount=event.amount,
-                           currency=event.currency)
+                           currency=event.currency, provider_status=event.provider_status)
 
 
 # --- the sync job --------------------------------------------------------------------------------

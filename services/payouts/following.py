@@ -123,6 +123,8 @@ def apply_result(uow: UnitOfWork, result: PayoutBatchResult, now: datetime, *,
     before = batch.status
     after = _BATCH_FROM_STATE.get(result.state, states.PROCESSING)
     moved = _batch_status(batch, after, now, actor)
+    if batch.status == after and result.provider_status:
+        batch.provider_status = result.provider_status[:64]
     if result.total_fee is not None:
         batch.total_fee = result.total_fee
     if moved:
@@ -149,6 +151,8 @@ def apply_result(uow: UnitOfWork, result: PayoutBatchResult, now: datetime, *,
                 row.provider_order_id = news.provider_line_id
             if _line_status(row, status, now):
                 lines_moved += 1
+            if row.status == status and news.provider_status:
+                row.provider_status = news.provider_status[:64]
             uow.session.add(row)
     uow.session.add(batch)
     if moved:
@@ -184,8 +188,9 @@ def audit_refusal_overturned(uow: UnitOfWork, batch: PayoutBatch, actor: str,
 
 
 def apply_batch_news(uow: UnitOfWork, request_id: str, state: PayoutBatchState,
-                     now: datetime) -> str | None:
-    """Provider news: the batch reached `state`. None when the batch is not ours."""
+                     now: datetime, *, provider_status: str | None = None) -> str | None:
+    """Provider news: the batch reached `state` (`provider_status` in the provider's own word,
+    kept when the batch ends up there). None when the batch is not ours."""
     status = _BATCH_FROM_STATE.get(state)
     if status is None:
         return None
@@ -193,7 +198,11 @@ def apply_batch_news(uow: UnitOfWork, request_id: str, state: PayoutBatchState,
     if batch is None:
         return None
     before = batch.status
-    if _batch_status(batch, status, now, audit.SYSTEM):
+    moved = _batch_status(batch, status, now, audit.SYSTEM)
+    if batch.status == status and provider_status:
+        batch.provider_status = provider_status[:64]
+        uow.session.add(batch)
+    if moved:
         uow.session.add(batch)
         _audit_status(uow, batch, before, audit.SYSTEM, now)
         return f"payout_{status.lower()}"
@@ -203,7 +212,8 @@ def apply_batch_news(uow: UnitOfWork, request_id: str, state: PayoutBatchState,
 def apply_line_news(uow: UnitOfWork, request_id: str, send_id: str, state: PayoutLineState,
                     now: datetime, *, provider_line_id: str | None = None,
                     occurred_at: datetime | None = None, amount: Decimal | None = None,
-                    currency: str | None = None) -> str | None:
+                    currency: str | None = None,
+                    provider_status: str | None = None) -> str | None:
     """Provider news about one line (an e-mail receiver's, say). None when not ours."""
     status = _LINE_FROM_STATE.get(state)
     if status is None:
@@ -226,6 +236,8 @@ def apply_line_news(uow: UnitOfWork, request_id: str, send_id: str, state: Payou
     if provider_line_id and not line.provider_order_id:
         line.provider_order_id = provider_line_id
     moved = _line_status(line, status, now, occurred_at=occurred_at)
+    if line.status == status and provider_status:
+        line.provider_status = provider_status[:64]
     uow.session.add(line)
     return f"payout_line_{status.lower()}" if moved else "payout_line_unchanged"
 

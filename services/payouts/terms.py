@@ -53,9 +53,9 @@ def payout_terms(services: Services, provider: str | None = None) -> PayoutTerms
 
 
 def batch_provider(services: Services, request_id: str) -> str | None:
-    """The provider that owns a saved batch (None: the default provider, for batches saved
-    before batches recorded their provider)."""
+    """The provider that owns a saved batch (None when there is no such batch). Batches record
+    their provider since migration 0013; older ones were filled with 'binance_pay'."""
     with services.uow() as uow:
         batch = uow.session.exec(
             select(PayoutBatch).where(PayoutBatch.request_id == request_id)).first()
-        return getattr(batch, "provider", None) if batch is not None else None
+        return batch.provider if batch is not None else None

@@ -139,6 +139,8 @@ class RefundResult:
     state: RefundState
     duplicate: bool = False
     commission_refunded: Decimal | None = None
+    #: The provider's own status word, when its answer has one (a query does, a create may not).
+    provider_status: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

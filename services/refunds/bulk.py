@@ -119,7 +119,7 @@ def preview(services: Services, actor: Actor, data: bytes,
                             "with this order's other refunds it is above the approval threshold: "
                             "an approver must release it")
             asked[position.order_id] = (earlier + amount, lines_before + 1)
-            planned[line] = {"order": order.merchant_trade_no, "amount": amount,
+            planned[line] = {"order": order.merchant_order_id, "amount": amount,
                              "currency": order.currency, "reason": reason, "note": note,
                              "full": full, "refundable_before": left}
     return finish(out, rows, planned)

@@ -69,8 +69,8 @@ class RefundPosition:
     """Where an order stands for refunds; `refusal` says why no refund can be asked now."""
 
     order_id: int
-    merchant_trade_no: str
-    prepay_id: str | None
+    merchant_order_id: str
+    provider_order_id: str | None
     status: str
     amount: Decimal
     currency: str
@@ -145,7 +145,7 @@ def _position(uow: UnitOfWork, order: Order,
                    f"({plain_amount(held)} {order.currency} of {plain_amount(order.amount)})")
     elif order.status not in REFUNDABLE_STATUSES:
         refusal = f"only paid orders can be refunded; this order is {order.status}"
-    elif not order.prepay_id:
+    elif not order.provider_order_id:
         refusal = "the order has no provider order ID, so the provider cannot refund it"
     elif max_attempts is not None and attempts_used >= max_attempts:
         refusal = (f"{caps.title} allows at most {max_attempts} refunds per order and all "
@@ -155,8 +155,8 @@ def _position(uow: UnitOfWork, order: Order,
         refusal = (f"{caps.title} takes {_refunds(caps.max_refunds_in_flight)} of a payment at "
                    "a time: wait until the refund in progress is settled")
     return RefundPosition(
-        order_id=order.id or 0, merchant_trade_no=order.merchant_trade_no,
-        prepay_id=order.prepay_id, status=order.status, amount=order.amount,
+        order_id=order.id or 0, merchant_order_id=order.merchant_order_id,
+        provider_order_id=order.provider_order_id, status=order.status, amount=order.amount,
         currency=order.currency, refunded=order.refunded_amount or Decimal(0),
         in_progress=held - (order.refunded_amount or Decimal(0)), refundable=refundable,
         attempts_used=attempts_used,
@@ -244,7 +244,7 @@ class RefundPlan:
 
     amount: Decimal
     currency: str
-    merchant_trade_no: str
+    merchant_order_id: str
     reason: str
     note: str | None
     needs_approval: bool
@@ -261,7 +261,7 @@ def plan_refund(services: Services, actor: Actor, *, order_ref: str | int,
     reason, note = _check_reason(reason, note)
     position = refund_position(services, actor, order_ref)
     if position.refusal:
-        raise ConflictError(f"order {position.merchant_trade_no}: {position.refusal}")
+        raise ConflictError(f"order {position.merchant_order_id}: {position.refusal}")
     wanted = _wanted(amount, full, position.refundable, position.currency)
     if wanted <= 0:
         raise InputError("the refund amount must be greater than zero", field="amount")
@@ -270,8 +270,8 @@ def plan_refund(services: Services, actor: Actor, *, order_ref: str | int,
     if wanted > position.refundable:
         raise LimitExceededError(
             f"{plain_amount(wanted)} {position.currency} is more than the {plain_amount(position.refundable)} "
-            f"still refundable on order {position.merchant_trade_no}")
-    return RefundPlan(wanted, position.currency, position.merchant_trade_no, reason, note,
+            f"still refundable on order {position.merchant_order_id}")
+    return RefundPlan(wanted, position.currency, position.merchant_order_id, reason, note,
                       _needs_approval(services, position, wanted), position.last_attempt,
                       position.provider_title)
 
@@ -326,7 +326,7 @@ def request_refund(
                                          "nothing new was created")
         position = _position(uow, order, _capabilities(services, order))
         if position.refusal:
-            raise ConflictError(f"order {order.merchant_trade_no}: {position.refusal}")
+            raise ConflictError(f"order {order.merchant_order_id}: {position.refusal}")
         wanted = _wanted(amount, full, position.refundable, order.currency)
         if wanted <= 0:
             raise InputError("the refund amount must be greater than zero", field="amount")
@@ -334,7 +334,7 @@ def request_refund(
             if not accept_whole_remainder:
                 raise ConflictError(
                     f"this is refund attempt {position.max_attempts} of {position.max_attempts} "
-                    f"for order {order.merchant_trade_no}: {position.provider_title} refunds "
+                    f"for order {order.merchant_order_id}: {position.provider_title} refunds "
                     "the whole remaining "
                     f"{plain_amount(position.refundable)} {order.currency} whatever amount is asked; "
                     "confirm refunding the whole remainder")
@@ -342,12 +342,12 @@ def request_refund(
         if wanted > position.refundable:
             raise LimitExceededError(
                 f"{plain_amount(wanted)} {order.currency} is more than the {plain_amount(position.refundable)} still "
-                f"refundable on order {order.merchant_trade_no} (paid {plain_amount(order.amount)}, "
+                f"refundable on order {order.merchant_order_id} (paid {plain_amount(order.amount)}, "
                 f"refunded {plain_amount(position.refunded)}, in progress {plain_amount(position.in_progress)})")
         needs_approval = _needs_approval(services, position, wanted)
         refund = Refund(
             order_id=order_id, refund_request_id=new_refund_request_id(), amount=wanted,
-            currency=order.currency, reason=reason, note=note,
+            provider=order.provider, currency=order.currency, reason=reason, note=note,
             status=NEEDS_APPROVAL if needs_approval else PENDING,
             requested_by_id=actor.user_id, created_at=now, updated_at=now,
             request_token=token,
@@ -366,7 +366,7 @@ def request_refund(
         audit.record(uow, actor=actor, action="refund.requested", target_type="refund",
                      target_id=refund.refund_request_id, amount=wanted, currency=order.currency,
                      idempotency_key=refund.refund_request_id, at=now,
-                     detail={"order": order.merchant_trade_no, "reason": reason, "note": note,
+                     detail={"order": order.merchant_order_id, "reason": reason, "note": note,
                              "needs_approval": needs_approval,
                              "whole_remainder": position.last_attempt})
         uow.commit()
@@ -400,7 +400,7 @@ def send_refund(services: Services, refund_request_id: str, *,
     try:
         services.require(order.provider, "refund")  # never sent to one that cannot
         result = services.provider_for(order.provider).refund(
-            refund_request_id=refund_request_id, provider_order_id=order.prepay_id or "",
+            refund_request_id=refund_request_id, provider_order_id=order.provider_order_id or "",
             amount=refund.amount, reason=REASONS.get(refund.reason, refund.reason))
     except ProviderError as error:
         unknown = error.outcome_unknown

@@ -69,11 +69,14 @@ def transition(
     source: str = "answer",
     error_code: str | None = None,
     error_message: str | None = None,
+    provider_status: str | None = None,
 ) -> Change | None:
     """Move one refund towards `to_status` inside `uow` (the caller commits); None if unknown.
 
     `amount` and `currency` are what the provider reported for this refund: compared with ours
-    (services.inbound.evidence), a mismatch changes nothing but the refund's review note."""
+    (services.inbound.evidence), a mismatch changes nothing but the refund's review note.
+    `provider_status` is the provider's own word: kept when the refund ends up in the state the
+    news says (moved or already there), never from news that was stale."""
     order_id = uow.session.exec(
         select(Refund.order_id).where(Refund.refund_request_id == refund_request_id)
     ).first()
@@ -97,6 +100,9 @@ def transition(
     if remaining_attempts is not None:
         refund.remaining_attempts = remaining_attempts
     overturned = _overturns_local_fail(refund, to_status)
+    if provider_status and (before == to_status or not (
+            (before in FINAL and not overturned) or _is_backwards(before, to_status))):
+        refund.provider_status = provider_status[:64]
     if ((before in FINAL and not overturned) or before == to_status
             or _is_backwards(before, to_status)):
         uow.session.add(refund)
@@ -177,6 +183,7 @@ def apply_result(uow: UnitOfWork, result: RefundResult, now: datetime) -> Change
         uow, result.refund_request_id, _FROM_PROVIDER.get(result.state, REFUNDING), now,
         provider_refund_id=result.provider_refund_id or None,
         remaining_attempts=result.remaining_attempts, amount=result.amount, source="query",
+        provider_status=result.provider_status,
     )
 
 
@@ -199,6 +206,7 @@ def on_refund(services: Services, uow: UnitOfWork, event: InboundEvent) -> str |
         remaining_attempts=int(attempts) if attempts is not None else None,
         amount=event.amount, currency=event.currency, source="webhook",
         error_message=None if to_status == SUCCESS else "the provider reported the refund failed",
+        provider_status=event.provider_status,
     )
     if change is None:
         return None

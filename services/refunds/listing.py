@@ -19,12 +19,12 @@ from services.core.refusals import require
 from services.core.search_text import search_text
 
 STATUSES = ("NEEDS_APPROVAL", "PENDING", "UNKNOWN", "REFUNDING", "SUCCESS", "FAIL", "REJECTED")
-COLUMNS = ("refund_request_id", "merchant_trade_no", "amount", "currency", "status", "reason",
+COLUMNS = ("refund_request_id", "merchant_order_id", "amount", "currency", "status", "reason",
            "note", "requested_by", "approved_by", "remaining_attempts", "error_code",
            "error_message", "created_at", "completed_at", "provider_refund_id")
 
 # As the Refunds page heads its table.
-HEADERS = {"refund_request_id": "Refund", "merchant_trade_no": "Order", "amount": "Amount",
+HEADERS = {"refund_request_id": "Refund", "merchant_order_id": "Order", "amount": "Amount",
            "currency": "Currency", "status": "Status", "reason": "Reason", "note": "Note",
            "requested_by": "Requested by", "approved_by": "Approved by",
            "remaining_attempts": "Refund attempts left", "error_code": "Error code",
@@ -58,8 +58,8 @@ def _statement(services: Services, f: RefundFilter, what):  # type: ignore[no-un
         # autoescape: a typed % or _ matches itself, not every refund.
         statement = statement.where(
             col(Refund.refund_request_id).startswith(text, autoescape=True)
-            | col(Order.merchant_trade_no).startswith(text, autoescape=True)
-            | col(Order.prepay_id).startswith(text, autoescape=True))
+            | col(Order.merchant_order_id).startswith(text, autoescape=True)
+            | col(Order.provider_order_id).startswith(text, autoescape=True))
     if f.date_from:
         statement = statement.where(
             col(Refund.created_at) >= datetime.combine(f.date_from, time.min, zone))
@@ -80,7 +80,7 @@ def list_refunds(services: Services, actor: Actor, f: RefundFilter, *,
                  limit: int | None = 1000) -> list[dict[str, object]]:
     require(services, actor, "orders.view")
     requester, approver = aliased(User), aliased(User)
-    what = (select(Refund, Order.merchant_trade_no, requester.username, approver.username)
+    what = (select(Refund, Order.merchant_order_id, requester.username, approver.username)
             .select_from(Refund))
     statement = _statement(services, f, what)
     statement = (statement
@@ -94,7 +94,7 @@ def list_refunds(services: Services, actor: Actor, f: RefundFilter, *,
     with services.uow() as uow:
         for refund, trade_no, requested_by, approved_by in uow.session.exec(statement).all():
             row: dict[str, object] = {name: getattr(refund, name, None) for name in COLUMNS}
-            row.update(merchant_trade_no=trade_no, requested_by=requested_by,
+            row.update(merchant_order_id=trade_no, requested_by=requested_by,
                        approved_by=approved_by)
             for name in ("created_at", "completed_at"):
                 value = row[name]

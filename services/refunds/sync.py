@@ -62,7 +62,7 @@ def sync_refund(services: Services, refund_request_id: str) -> str:
         status = refund.status
         order = uow.session.get(Order, refund.order_id)
         provider_name = order.provider if order is not None else None
-        provider_order_id = order.prepay_id if order is not None else None
+        provider_order_id = order.provider_order_id if order is not None else None
         provider_refund_id = refund.provider_refund_id
     if status not in OPEN:
         return f"{refund_request_id}: {status}, nothing to do"

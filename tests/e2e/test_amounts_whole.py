@@ -48,7 +48,7 @@ def _seed(url: str) -> Overview:
     seed_demo_data(services, orders=3000, days=60, seed=21)
     now = datetime.now(UTC)
     with services.uow() as uow:
-        uow.session.add(Order(merchant_trade_no=TRADE_NO, prepay_id="8300000000000000077",
+        uow.session.add(Order(merchant_order_id=TRADE_NO, provider_order_id="8300000000000000077",
                               amount=ORDER_AMOUNT, currency="USDT", status="PAID",
                               product_name="Annual plan", created_at=now - timedelta(hours=2),
                               paid_at=now - timedelta(hours=2)))
@@ -127,7 +127,7 @@ def test_no_amount_is_cut_at_any_width(
             page.screenshot(path=str(SHOTS / f"payouts-{width}.png"), full_page=True)
 
             _go(page, "Orders")
-            opener = page.get_by_label("Open an order by id, merchantTradeNo or prepayId")
+            opener = page.get_by_label("Open an order by number, order ID or provider order ID")
             opener.fill(TRADE_NO)
             opener.press("Enter")
             wait_for_app_idle(page)

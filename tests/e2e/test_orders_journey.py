@@ -34,7 +34,7 @@ def _seed(url: str) -> Decimal:
         amount = Decimal("19.99") + i
         created = now - timedelta(hours=i)
         rows.append({
-            "merchant_trade_no": f"E2E{'P' if paid else 'X'}{i:04d}", "prepay_id": f"PP{i:06d}",
+            "merchant_order_id": f"E2E{'P' if paid else 'X'}{i:04d}", "provider_order_id": f"PP{i:06d}",
             "amount": amount, "currency": "USDT", "status": "PAID" if paid else "EXPIRED",
             "provider": "binance_pay", "customer_email": f"c{i}@example.com",
             "product_name": "=cmd|' /C calc'!A0" if i == 3 else f"Plan {i}",
@@ -71,7 +71,7 @@ def test_filter_open_and_export_orders(
         expect(page.get_by_text("30 orders match")).to_be_visible()
         expect(page).to_have_url(re.compile(r"[?&]q=E2EP"))
 
-        opener = page.get_by_label("Open an order by id, merchantTradeNo or prepayId")
+        opener = page.get_by_label("Open an order by number, order ID or provider order ID")
         opener.fill("E2EP0003")
         opener.press("Enter")
         wait_for_app_idle(page)
@@ -96,8 +96,8 @@ def test_filter_open_and_export_orders(
 
     table = list(csv.DictReader(io.StringIO(target.read_text(encoding="utf-8-sig"))))
     assert len(table) == 30
-    assert {r["Merchant trade no"][:4] for r in table} == {"E2EP"}
+    assert {r["Order ID"][:4] for r in table} == {"E2EP"}
     assert sum(Decimal(r["Amount"]) for r in table) == paid_total
     assert "Created (UTC)" in table[0]
-    formula = next(r["Product"] for r in table if r["Merchant trade no"] == "E2EP0003")
+    formula = next(r["Product"] for r in table if r["Order ID"] == "E2EP0003")
     assert formula.startswith("'=")

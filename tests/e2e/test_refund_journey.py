@@ -28,7 +28,7 @@ def _seed(url: str) -> None:
     ensure_demo_users(services)
     now = datetime.now(UTC)
     with services.uow() as uow:
-        uow.session.add(Order(merchant_trade_no=TRADE_NO, prepay_id="8300000000000000001",
+        uow.session.add(Order(merchant_order_id=TRADE_NO, provider_order_id="8300000000000000001",
                               amount=Decimal("80"), currency="USDT", status="PAID",
                               product_name="Annual plan", created_at=now - timedelta(hours=3),
                               paid_at=now - timedelta(hours=3)))
@@ -57,7 +57,7 @@ def test_operator_refunds_part_of_an_order(
         sign_in_as(page, server.url, "operator")
         page.get_by_test_id("stSidebarNav").get_by_text("Orders").click()
         wait_for_app_idle(page)
-        opener = page.get_by_label("Open an order by id, merchantTradeNo or prepayId")
+        opener = page.get_by_label("Open an order by number, order ID or provider order ID")
         opener.fill(TRADE_NO)
         opener.press("Enter")
         wait_for_app_idle(page)

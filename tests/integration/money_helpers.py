@@ -49,7 +49,7 @@ def paid_order(services: Services, amount: str = "100", currency: str = "USDT",
     """A paid order only the store knows: the sandbox adopts it on the first refund."""
     now = datetime.now(UTC)
     order = Order(
-        merchant_trade_no=f"T{uuid.uuid4().hex[:20]}", prepay_id=str(8_100_000_000_000_000_000 + uuid.uuid4().int % 10**17),
+        merchant_order_id=f"T{uuid.uuid4().hex[:20]}", provider_order_id=str(8_100_000_000_000_000_000 + uuid.uuid4().int % 10**17),
         amount=Decimal(amount), currency=currency, status=status, product_name="Widget",
         refunded_amount=Decimal(refunded), created_at=now - timedelta(hours=1),
         paid_at=now - timedelta(minutes=50), payer_id="350000001",

@@ -40,10 +40,10 @@ def _entry_points(services: Services):
 
     return {
         "refund plan": lambda t: refunds.plan_refund(
-            services, olga, order_ref=order.merchant_trade_no, amount=t,
+            services, olga, order_ref=order.merchant_order_id, amount=t,
             reason="REQUESTED_BY_CUSTOMER"),
         "refund request": lambda t: refunds.request_refund(
-            services, olga, order_ref=order.merchant_trade_no, amount=t,
+            services, olga, order_ref=order.merchant_order_id, amount=t,
             reason="REQUESTED_BY_CUSTOMER"),
         "debit plan": lambda t: debits.plan_debit(
             services, olga, mandate_ref=mandate.id, amount=t, product_name="Pro plan"),
@@ -72,17 +72,17 @@ def test_a_blank_refund_amount_is_an_error_not_a_full_refund(services: Services)
     order = paid_order(services, "100")
     for blank in ("", "   ", None):
         with pytest.raises(InputError, match="empty.*Full refund") as exc:
-            refunds.plan_refund(services, olga, order_ref=order.merchant_trade_no, amount=blank,
+            refunds.plan_refund(services, olga, order_ref=order.merchant_order_id, amount=blank,
                                 reason="REQUESTED_BY_CUSTOMER")
         assert exc.value.field == "amount"
         with pytest.raises(InputError, match="empty.*Full refund"):
-            refunds.request_refund(services, olga, order_ref=order.merchant_trade_no,
+            refunds.request_refund(services, olga, order_ref=order.merchant_order_id,
                                    amount=blank, reason="REQUESTED_BY_CUSTOMER")
     with services.uow() as uow:
         assert uow.session.exec(select(Refund)).all() == []
-    plan = refunds.plan_refund(services, olga, order_ref=order.merchant_trade_no, amount=None,
+    plan = refunds.plan_refund(services, olga, order_ref=order.merchant_order_id, amount=None,
                                reason="REQUESTED_BY_CUSTOMER", full=True)
     assert plan.amount == Decimal("100")
-    outcome = refunds.request_refund(services, olga, order_ref=order.merchant_trade_no,
+    outcome = refunds.request_refund(services, olga, order_ref=order.merchant_order_id,
                                      amount=None, reason="REQUESTED_BY_CUSTOMER", full=True)
     assert outcome.amount == Decimal("100")

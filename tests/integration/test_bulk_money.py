@@ -26,14 +26,14 @@ def test_bulk_refund_file_is_checked_line_by_line_then_applied(services, people)
     unpaid = paid_order(services, "9", status="EXPIRED")
     text = "\r\n".join([
         "merchantTradeNo;Amount;Reason;Note",
-        f"{a.merchant_trade_no};30;duplicate;",
-        f"{a.merchant_trade_no};80;duplicate;",           # 30 + 80 > 100
-        f"{b.prepay_id};full;Requested by customer;",
-        f"{unpaid.merchant_trade_no};1;fraudulent;",
+        f"{a.merchant_order_id};30;duplicate;",
+        f"{a.merchant_order_id};80;duplicate;",           # 30 + 80 > 100
+        f"{b.provider_order_id};full;Requested by customer;",
+        f"{unpaid.merchant_order_id};1;fraudulent;",
         "nope;1;duplicate;",
-        f"{a.merchant_trade_no};1,5;duplicate;",
-        f"{a.merchant_trade_no};2;other;",
-        f"{a.merchant_trade_no};3;bored;",
+        f"{a.merchant_order_id};1,5;duplicate;",
+        f"{a.merchant_order_id};2;other;",
+        f"{a.merchant_order_id};3;bored;",
     ]).encode("utf-16")
     preview = bulk_refunds.preview(services, people["olga"], text, "refunds.csv")
     found = _by_line(preview)

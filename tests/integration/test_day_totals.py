@@ -68,7 +68,7 @@ def _write(services: Services, anchor: datetime, rows, changes) -> None:  # type
         for day, minutes, provider, currency, status, amount in rows:
             midnight = datetime.combine(anchor.astimezone(zone).date() + timedelta(days=day),
                                         time.min, tzinfo=zone).astimezone(UTC)
-            order = Order(merchant_trade_no=uuid.uuid4().hex[:32], provider=provider,
+            order = Order(merchant_order_id=uuid.uuid4().hex[:32], provider=provider,
                           amount=amount, currency=currency, status=status,
                           created_at=midnight + timedelta(minutes=minutes))
             uow.session.add(order)

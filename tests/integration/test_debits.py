@@ -174,7 +174,7 @@ def test_timeout_leaves_unknown_and_sync_resolves_without_a_second_debit(service
     services.sandbox.advance(10)
     mandate_sync.sync_open_debits(services, older_than_seconds=0)
     row = _debit(services, outcome.merchant_request_id)
-    assert row.status == "SUCCESS" and row.prepay_id
+    assert row.status == "SUCCESS" and row.provider_order_id
     assert _applied(services) == [outcome.merchant_request_id]
 
 
@@ -310,8 +310,8 @@ def test_an_unknown_order_status_keeps_the_debit_open(services, people, monkeypa
     mandate = signed_mandate(services, limit="30")
     outcome = debits.debit_now(services, people["olga"], mandate_ref=mandate.id, amount="3",
                                product_name="Aug")
-    prepay_id = _debit(services, outcome.merchant_request_id).prepay_id
-    assert prepay_id
+    provider_order_id = _debit(services, outcome.merchant_request_id).provider_order_id
+    assert provider_order_id
     real = services.provider.client.query_order
     asked: list[dict] = []
 
@@ -322,11 +322,11 @@ def test_an_unknown_order_status_keeps_the_debit_open(services, people, monkeypa
             answer, "model_copy") else type(answer)(**{**vars(answer), "status": "SOMETHING_NEW"})
 
     monkeypatch.setattr(services.provider.client, "query_order", brand_new_status)
-    assert services.provider.get_order(provider_order_id=prepay_id).state == OrderState.PENDING
+    assert services.provider.get_order(provider_order_id=provider_order_id).state == OrderState.PENDING
     mandate_sync.sync_debit(services, outcome.merchant_request_id)
     assert _debit(services, outcome.merchant_request_id).status == "PROCESSING"
     # Asked by the prepayId pay/apply returned, not by the assumed merchantTradeNo.
-    assert asked[-1]["prepay_id"] == prepay_id and asked[-1]["merchant_trade_no"] is None
+    assert asked[-1]["prepay_id"] == provider_order_id and asked[-1]["merchant_trade_no"] is None
 
 
 def test_an_error_order_leaves_the_debit_open(services, people, monkeypatch) -> None:
@@ -343,7 +343,7 @@ def test_an_error_order_leaves_the_debit_open(services, people, monkeypatch) -> 
     assert _debit(services, outcome.merchant_request_id).status == "PROCESSING"
 
 
-def test_a_pay_webhook_finds_the_debit_by_its_prepay_id(services, people) -> None:
+def test_a_pay_webhook_finds_the_debit_by_its_provider_order_id(services, people) -> None:
     from services.inbound.dispatch import dispatch
     from tests.binance_news import binance_event
 
@@ -351,8 +351,8 @@ def test_a_pay_webhook_finds_the_debit_by_its_prepay_id(services, people) -> Non
     mandate = signed_mandate(services, limit="30")
     outcome = debits.debit_now(services, people["olga"], mandate_ref=mandate.id, amount="3",
                                product_name="Aug")
-    prepay_id = _debit(services, outcome.merchant_request_id).prepay_id
-    event = binance_event("PAY", prepay_id, "PAY_SUCCESS", {"merchantTradeNo": "SOMEOTHERNO"})
+    provider_order_id = _debit(services, outcome.merchant_request_id).provider_order_id
+    event = binance_event("PAY", provider_order_id, "PAY_SUCCESS", {"merchantTradeNo": "SOMEOTHERNO"})
     with services.uow() as uow:
         assert dispatch(services, uow, event) == "debit_success"
         uow.commit()

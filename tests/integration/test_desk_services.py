@@ -49,14 +49,14 @@ def people(services: Services) -> dict[str, Actor]:
 
 def test_an_admin_changes_the_refund_threshold_and_refunds_follow_it(services, people) -> None:
     order = paid_order(services, "5000")
-    assert refunds.request_refund(services, people["olga"], order_ref=order.merchant_trade_no,
+    assert refunds.request_refund(services, people["olga"], order_ref=order.merchant_order_id,
                                   amount="600", reason="OTHER", note="x").status != \
         "NEEDS_APPROVAL"
     row = runtime_settings.change(services, people["ada"], "refund_approval_threshold", "500")
     assert (row.value, row.source) == ("500", "changed in the app by ada")
     assert services.settings.refund_approval_threshold == Decimal("500")
     assert services.env_settings.refund_approval_threshold == Decimal("1000")
-    asked = refunds.request_refund(services, people["olga"], order_ref=order.merchant_trade_no,
+    asked = refunds.request_refund(services, people["olga"], order_ref=order.merchant_order_id,
                                    amount="600", reason="OTHER", note="y")
     assert asked.status == "NEEDS_APPROVAL"
     with services.uow() as uow:
@@ -101,7 +101,7 @@ def _orders_for(services: Services, email: str) -> None:
         for n, (amount, currency, status) in enumerate((
                 ("100", "USDT", "PAID"), ("50.5", "USDT", "REFUNDED"), ("0.01", "BTC", "PAID"),
                 ("75", "USDT", "EXPIRED"))):
-            uow.session.add(Order(merchant_trade_no=f"C{uuid.uuid4().hex[:20]}",
+            uow.session.add(Order(merchant_order_id=f"C{uuid.uuid4().hex[:20]}",
                                   amount=Decimal(amount), currency=currency, status=status,
                                   customer_email=email, payer_id="350000042",
                                   created_at=now - timedelta(hours=n)))
@@ -148,7 +148,7 @@ def test_a_customer_with_everything_and_totals_per_currency(services, people) ->
     assert usdt.net == Decimal("107.49")
     assert (totals["BTC"].paid_in, totals["BTC"].net) == (Decimal("0.01"), Decimal("0.01"))
     assert {r.refund_request_id for r, _ in found.refunds} == {"RF1", "RF2"}
-    assert {o.merchant_trade_no[:1] for o in found.orders} == {"C"}
+    assert {o.merchant_order_id[:1] for o in found.orders} == {"C"}
     assert [m.merchant_contract_code for m in found.mandates] == [mandate.merchant_contract_code]
     assert [d.merchant_request_id for d, _ in found.debits] == ["DD1"]
     assert {line.merchant_send_id for line, _ in found.payouts} == {"L1", "L2"}
@@ -225,12 +225,12 @@ def test_the_daily_settlement_report_is_written_once_after_its_time(
     yesterday = now - timedelta(days=1)
     with services.uow() as uow:
         for amount, fee in (("100", "1"), ("50", "0.5")):
-            uow.session.add(Order(merchant_trade_no=f"S{uuid.uuid4().hex[:20]}",
+            uow.session.add(Order(merchant_order_id=f"S{uuid.uuid4().hex[:20]}",
                                   amount=Decimal(amount), currency="USDT", status="PAID",
                                   fee=Decimal(fee), created_at=yesterday, paid_at=yesterday))
         uow.commit()
     with services.uow() as uow:
-        order = Order(merchant_trade_no="OLD1", amount=Decimal("80"), currency="USDT",
+        order = Order(merchant_order_id="OLD1", amount=Decimal("80"), currency="USDT",
                       status="REFUNDED", created_at=now - timedelta(days=5),
                       paid_at=now - timedelta(days=5))
         uow.session.add(order)
@@ -262,14 +262,14 @@ def test_an_orders_export_schedule_and_a_disabled_owner(services, people, report
     now = datetime.now(UTC).replace(microsecond=0)
     with services.uow() as uow:
         for status in ("PAID", "EXPIRED", "PAID"):
-            uow.session.add(Order(merchant_trade_no=f"E{uuid.uuid4().hex[:20]}",
+            uow.session.add(Order(merchant_order_id=f"E{uuid.uuid4().hex[:20]}",
                                   amount=Decimal("12"), currency="USDT", status=status,
                                   created_at=now - timedelta(days=1)))
         uow.commit()
     with pytest.raises(InputError, match="HH:MM"):
         reports.create_schedule(services, people["olga"], report="orders", time_of_day="25:00")
     reports.create_schedule(services, people["olga"], report="orders", time_of_day="00:00",
-                            params={"status": "PAID", "columns": ["merchant_trade_no",
+                            params={"status": "PAID", "columns": ["merchant_order_id",
                                                                   "amount"]})
     [run] = reports.run_due(services)
     assert (run.status, run.row_count) == ("DONE", 2)

@@ -73,14 +73,14 @@ def test_a_refund_applied_then_unreachable_stays_unknown_and_is_never_sent_twice
     order = paid_order(services, "100")
     faults.fail(ep.REFUND, **FIRST_ANSWERS[first])
     faults.fail(ep.REFUND, "refuse", times=2)
-    outcome = refunds.request_refund(services, olga, order_ref=order.merchant_trade_no,
+    outcome = refunds.request_refund(services, olga, order_ref=order.merchant_order_id,
                                      amount="60", reason="REQUESTED_BY_CUSTOMER")
     _first_applied_then_refused(faults, ep.REFUND)
     assert outcome.status == "UNKNOWN"
     position = refunds.refund_position(services, olga, order.id)
     assert position.refundable == Decimal("40")  # the 60 stay held
     with pytest.raises(LimitExceededError):
-        refunds.request_refund(services, olga, order_ref=order.merchant_trade_no,
+        refunds.request_refund(services, olga, order_ref=order.merchant_order_id,
                                amount="60", reason="REQUESTED_BY_CUSTOMER")
     _later(services)
     sync.run_pass(services, kinds=["refunds"])

@@ -50,8 +50,8 @@ def test_bulk_refund_file_with_a_nul_and_a_shifted_line_refunds_neither(services
     a, b = paid_order(services, "100"), paid_order(services, "50")
     data = hostile.payout_csv(
         "merchantTradeNo,amount,reason,note",
-        f"{a.merchant_trade_no},10,other,broken\0note",
-        f"{b.merchant_trade_no},5,other,thanks, paid",
+        f"{a.merchant_order_id},10,other,broken\0note",
+        f"{b.merchant_order_id},5,other,thanks, paid",
     )
     preview = bulk_refunds.preview(services, people["olga"], data, "refunds.csv")
     assert (2, "note", "cell_control_character") in _codes(preview)
@@ -63,10 +63,10 @@ def test_bulk_refund_workbook_with_a_hidden_sheet_is_refused_as_a_whole(services
     order = paid_order(services, "100")
     book = hostile.Book([
         hostile.Sheet("Real", hostile.sheet_xml([("merchantTradeNo", "amount", "reason"),
-                                                 (order.merchant_trade_no, "90", "duplicate")]),
+                                                 (order.merchant_order_id, "90", "duplicate")]),
                       state="hidden"),
         hostile.Sheet("Shown", hostile.sheet_xml([("merchantTradeNo", "amount", "reason"),
-                                                  (order.merchant_trade_no, "1", "duplicate")])),
+                                                  (order.merchant_order_id, "1", "duplicate")])),
     ]).build()
     preview = bulk_refunds.preview(services, people["olga"], book, "refunds.xlsx")
     assert (None, None, "sheet_hidden") in _codes(preview)
@@ -269,8 +269,8 @@ def test_bulk_files_with_a_nul_in_the_reference_column_are_findings(services, pe
     mandate = signed_mandate(services, limit="50")
     note = "returned goods, see ticket " + "x" * 100  # a stray NUL, not a binary file
     refunds = hostile.payout_csv("merchantTradeNo,amount,reason,note",
-                                 f"{order.merchant_trade_no},10,other,{note}",
-                                 f"{order.merchant_trade_no[:4]}\0x,5,other,{note}")
+                                 f"{order.merchant_order_id},10,other,{note}",
+                                 f"{order.merchant_order_id[:4]}\0x,5,other,{note}")
     preview = bulk_refunds.preview(services, people["olga"], refunds, "refunds.csv")
     assert (3, "merchantTradeNo", "cell_control_character") in _codes(preview)
     debits = hostile.payout_csv("merchantContractCode,amount,productName",

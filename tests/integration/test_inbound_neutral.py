@@ -38,8 +38,8 @@ def _sandbox_order(services: Services, merchant_order_id: str) -> str:
         merchant_order_id=merchant_order_id, amount=Decimal("3.50000000"), currency="USDT",
         description="test", goods_name="Widget")
     with services.uow() as uow:
-        uow.session.add(Order(merchant_trade_no=merchant_order_id,
-                              prepay_id=created.provider_order_id, amount=Decimal("3.50000000"),
+        uow.session.add(Order(merchant_order_id=merchant_order_id,
+                              provider_order_id=created.provider_order_id, amount=Decimal("3.50000000"),
                               currency="USDT", status="INITIAL", expires_at=created.expires_at,
                               created_at=services.now()))
         uow.commit()
@@ -49,7 +49,7 @@ def _sandbox_order(services: Services, merchant_order_id: str) -> str:
 def _status(services: Services, merchant_order_id: str) -> str:
     with services.uow() as uow:
         return uow.session.exec(select(Order.status).where(
-            Order.merchant_trade_no == merchant_order_id)).one()
+            Order.merchant_order_id == merchant_order_id)).one()
 
 
 def _outcomes(services: Services) -> list[str | None]:

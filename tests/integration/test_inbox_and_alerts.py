@@ -60,7 +60,7 @@ def test_an_upload_waits_for_approvers_but_not_for_its_preparer(services, people
 
 def test_refunds_above_the_threshold_and_old_unsigned_contracts(services, people) -> None:
     order = paid_order(services, "5000")
-    asked = refunds.request_refund(services, people["olga"], order_ref=order.merchant_trade_no,
+    asked = refunds.request_refund(services, people["olga"], order_ref=order.merchant_order_id,
                                    amount="2000", reason="REQUESTED_BY_CUSTOMER")
     assert asked.status == "NEEDS_APPROVAL"
     found = inbox.items(services, people["anna"])["Refunds above the threshold"]
@@ -275,6 +275,6 @@ def test_items_that_need_review_wait_for_approvers(services, people) -> None:
     found = inbox.items(services, people["anna"])[
         "Needs review: the provider disagrees with our figures"]
     assert [(i.title, i.detail, i.page) for i in found] == [
-        (f"Order {order.merchant_trade_no}", note, "orders")]
+        (f"Order {order.merchant_order_id}", note, "orders")]
     assert "Needs review: the provider disagrees with our figures" not in inbox.items(
         services, people["vic"])

@@ -45,10 +45,10 @@ def _scenario(services: Services, staff) -> list[tuple[dict[str, str], bytes]]: 
         made = payment_requests.create_request(services, olga, amount=amount, currency="USDT",
                                                product="Widget", customer_email="a@example.com")
         assert made.kind == "success", made.message
-        sandbox.pay_order(merchant_trade_no=made.request.merchant_trade_no)
+        sandbox.pay_order(merchant_trade_no=made.request.merchant_order_id)
     order = paid_order(services, "100")
     for part in ("30", "20"):
-        refunds.request_refund(services, olga, order_ref=order.merchant_trade_no, amount=part,
+        refunds.request_refund(services, olga, order_ref=order.merchant_order_id, amount=part,
                                reason="REQUESTED_BY_CUSTOMER")
     sandbox.fail_party("354678999")
     ref = approved_upload(services, staff, csv_bytes(

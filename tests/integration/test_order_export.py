@@ -42,7 +42,7 @@ def _expected(rows: list[dict], f: OrderFilters) -> tuple[int, dict[str, Decimal
     wanted = reference(rows, f)
     totals: dict[str, Decimal] = defaultdict(Decimal)
     for r in rows:
-        if r["merchant_trade_no"] in wanted:
+        if r["merchant_order_id"] in wanted:
             totals[r["currency"]] += r["amount"]
     return len(wanted), dict(totals)
 
@@ -54,13 +54,13 @@ def test_csv_export_equals_the_filtered_set(berlin: Services) -> None:
     calls: list[tuple[int, int]] = []
     out = io.BytesIO()
     result = export_orders(berlin, VIEWER, filters=FILTERS, fmt="csv", out=out,
-                           columns=["merchant_trade_no", "product_name", "amount", "created_at"],
+                           columns=["merchant_order_id", "product_name", "amount", "created_at"],
                            progress=lambda done, total: calls.append((done, total)))
     assert result.rows == count and result.totals == totals
     assert calls[-1] == (count, count)
     text = out.getvalue().decode("utf-8-sig")
     table = list(csv.reader(io.StringIO(text)))
-    assert table[0] == ["Merchant trade no", "Product", "Amount", "Created (Europe/Berlin)",
+    assert table[0] == ["Order ID", "Product", "Amount", "Created (Europe/Berlin)",
                         "Currency"]
     body = table[1:]
     assert len(body) == count
@@ -133,10 +133,10 @@ def test_cli_export_writes_the_filtered_file(
     out = tmp_path / "paid.csv"
     code = cli_main(["export", "orders", "--from", "2026-03-22", "--to", "2026-04-05",
                      "--status", "PAID", "--currency", "USDT", "--columns",
-                     "merchant_trade_no,amount", "--out", str(out)])
+                     "merchant_order_id,amount", "--out", str(out)])
     assert code == 0
     lines = out.read_text(encoding="utf-8-sig").splitlines()
-    assert lines[0] == "Merchant trade no,Amount,Currency"
+    assert lines[0] == "Order ID,Amount,Currency"
     expected = [r for r in rows if r["status"] == "PAID" and r["currency"] == "USDT"
                 and date(2026, 3, 22) <= r["created_at"].date() <= date(2026, 4, 5)]
     assert len(lines) - 1 == len(expected)
@@ -151,7 +151,7 @@ def test_xlsx_continues_on_a_new_sheet_instead_of_cutting_rows(
     monkeypatch.setattr(exports, "XLSX_MAX_ROWS", 50)  # Excel's real limit is 1,048,576
     insert_orders(sqlite_services, make_orders(120, seed=15))
     data = export_orders_bytes(sqlite_services, VIEWER, filters=OrderFilters(), fmt="xlsx",
-                               columns=["merchant_trade_no"])
+                               columns=["merchant_order_id"])
     book = openpyxl.load_workbook(io.BytesIO(data), read_only=True)
     assert book.sheetnames == ["Orders", "Orders 2", "Orders 3", "About"]
     counts = [len(list(book[name].iter_rows(values_only=True))) - 1 for name in book.sheetnames[:3]]

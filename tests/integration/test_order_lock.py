@@ -13,11 +13,11 @@ from services.entrypoints.bootstrap import Services
 from tests.integration.money_helpers import paid_order
 
 
-@pytest.mark.parametrize("key", ["order_id", "prepay_id", "merchant_trade_no"])
+@pytest.mark.parametrize("key", ["order_id", "provider_order_id", "merchant_order_id"])
 def test_a_second_locker_reads_what_the_first_committed(services: Services, key: str) -> None:
     order = paid_order(services, "10", status="PENDING")
-    ref = {"order_id": order.id, "prepay_id": order.prepay_id,
-           "merchant_trade_no": order.merchant_trade_no}[key]
+    ref = {"order_id": order.id, "provider_order_id": order.provider_order_id,
+           "merchant_order_id": order.merchant_order_id}[key]
     locked, failures = threading.Event(), []
 
     def first() -> None:
@@ -51,6 +51,6 @@ def test_a_second_locker_reads_what_the_first_committed(services: Services, key:
 
 def test_locking_an_unknown_order_finds_nothing(services: Services) -> None:
     with services.uow() as uow:
-        assert order_updates.lock_order(uow, prepay_id="nope") is None
+        assert order_updates.lock_order(uow, provider_order_id="nope") is None
         assert order_updates.lock_order(uow, order_id=987654, now=services.now()) is None
         assert order_updates.lock_order(uow) is None

@@ -49,8 +49,8 @@ def make_orders(n: int, seed: int, *, start: datetime = START, prefix: str = "MT
             created = rows[-1]["created_at"]
         amount = Decimal(rng.randrange(1, 10**6)).scaleb(-places) if i % 5 else Decimal("10.00")
         rows.append({
-            "merchant_trade_no": f"{prefix}{seed}{i:06d}",
-            "prepay_id": f"PP{prefix[2:]}{seed}{i:06d}" if i % 3 else None,
+            "merchant_order_id": f"{prefix}{seed}{i:06d}",
+            "provider_order_id": f"PP{prefix[2:]}{seed}{i:06d}" if i % 3 else None,
             "transaction_id": f"TX{prefix[2:]}{seed}{i:06d}" if i % 4 == 0 else None,
             "customer_email": f"cust{i % 23}@example.com",
             "provider": "monetix" if i % 9 == 0 else "binance_pay",
@@ -85,11 +85,11 @@ def reference(rows: list[dict], f: OrderFilters) -> set[str]:
         if f.amount_max is not None and r["amount"] > f.amount_max:
             continue
         if text and not any((r[k] or "").startswith(v) for k, v in (
-            ("merchant_trade_no", text), ("prepay_id", text), ("transaction_id", text),
+            ("merchant_order_id", text), ("provider_order_id", text), ("transaction_id", text),
             ("customer_email", text.lower()),
         )):
             continue
-        out.add(r["merchant_trade_no"])
+        out.add(r["merchant_order_id"])
     return out
 
 
@@ -98,7 +98,7 @@ def all_pages(services: Services, f: OrderFilters, sort: str, size: int) -> list
     while True:
         page = search_orders(services, VIEWER, filters=f, sort=sort, page_after=token,
                              page_size=size)
-        seen.extend(r.merchant_trade_no for r in page.rows)
+        seen.extend(r.merchant_order_id for r in page.rows)
         if page.next_token is None:
             return seen
         token = page.next_token
@@ -130,7 +130,7 @@ SORT_CASES = [("newest", "created_at", True), ("oldest", "created_at", False),
 def test_filters_match_python_reference_in_every_sort(berlin: Services) -> None:
     rows = make_orders(700, seed=1)
     insert_orders(berlin, rows)
-    by_no = {r["merchant_trade_no"]: r for r in rows}
+    by_no = {r["merchant_order_id"]: r for r in rows}
     for f in FILTERS:
         expected = reference(rows, f)
         assert count_orders(berlin, VIEWER, filters=f) == len(expected), f
@@ -159,14 +159,14 @@ def test_paging_back_and_forth_returns_the_same_pages(berlin: Services) -> None:
 def test_paging_neither_skips_nor_repeats_while_orders_arrive(berlin: Services) -> None:
     rows = make_orders(300, seed=3)
     insert_orders(berlin, rows)
-    original = {r["merchant_trade_no"] for r in rows}
+    original = {r["merchant_order_id"] for r in rows}
     for sort in ("newest", "oldest", "amount_desc"):
         seen: list[str] = []
         token, batch = None, 0
         while True:
             page = search_orders(berlin, VIEWER, filters=OrderFilters(), sort=sort,
                                  page_after=token, page_size=25)
-            seen.extend(r.merchant_trade_no for r in page.rows)
+            seen.extend(r.merchant_order_id for r in page.rows)
             # New orders land everywhere in the sort order (now, and back-dated imports).
             batch += 1
             insert_orders(berlin, make_orders(
@@ -201,7 +201,7 @@ def test_bad_input_and_missing_permission_are_refused(berlin: Services) -> None:
 
 def test_detail_has_every_event_in_time_order(berlin: Services) -> None:
     created = datetime(2026, 3, 25, 10, tzinfo=UTC)
-    row = {**make_orders(1, seed=5)[0], "status": "REFUNDED", "prepay_id": "PPDETAIL1",
+    row = {**make_orders(1, seed=5)[0], "status": "REFUNDED", "provider_order_id": "PPDETAIL1",
            "created_at": created, "updated_at": created,
            "paid_at": created + timedelta(minutes=2)}
     insert_orders(berlin, [row])
@@ -212,7 +212,7 @@ def test_detail_has_every_event_in_time_order(berlin: Services) -> None:
                                created_at=created + timedelta(hours=1),
                                completed_at=created + timedelta(hours=1, minutes=1)))
         uow.session.add(WebhookDelivery(
-            biz_type="PAY", biz_id_str="PPDETAIL1", biz_status="PAY_SUCCESS", headers_json="{}",
+            event_type="PAY", provider_item_id="PPDETAIL1", provider_status="PAY_SUCCESS", headers_json="{}",
             body="{}", signature_valid=True, outcome="paid",
             received_at=created + timedelta(minutes=3)))
         uow.session.add(AuditEntry(actor_name="olga", action="refund.request", target_type="refund",
@@ -220,7 +220,7 @@ def test_detail_has_every_event_in_time_order(berlin: Services) -> None:
         uow.session.add(AuditEntry(actor_name="x", action="user.add", target_type="user",
                                    target_id=str(order_id), at=created))
         uow.commit()
-    for ref in (str(order_id), row["merchant_trade_no"], "PPDETAIL1"):
+    for ref in (str(order_id), row["merchant_order_id"], "PPDETAIL1"):
         detail = get_order_detail(berlin, VIEWER, ref)
         assert detail.order.id == order_id
     titles = [e.title for e in detail.timeline]

@@ -39,7 +39,7 @@ def _random_orders(n: int, start: datetime, span: timedelta, seed: int) -> list[
         amount = Decimal(rng.randrange(1, 10**7)).scaleb(-places)
         created = start + timedelta(seconds=rng.randrange(int(span.total_seconds())))
         rows.append({
-            "merchant_trade_no": f"OV{seed}{i:08d}", "amount": amount, "currency": currency,
+            "merchant_order_id": f"OV{seed}{i:08d}", "amount": amount, "currency": currency,
             "status": rng.choice(STATUSES), "product_name": "x", "provider": "binance_pay",
             "refunded_amount": Decimal(0), "created_at": created, "updated_at": created,
         })
@@ -81,7 +81,7 @@ def test_daily_volume_and_kpis_match_python_across_a_dst_change(berlin: Services
 def test_refunds_reduce_net_and_conversion_ignores_open_orders(berlin: Services) -> None:
     noon = datetime(2026, 5, 10, 10, 0, tzinfo=UTC)
     rows = [
-        {"merchant_trade_no": f"C{i}", "amount": Decimal("100.00"), "currency": "USDT",
+        {"merchant_order_id": f"C{i}", "amount": Decimal("100.00"), "currency": "USDT",
          "status": status, "product_name": "x", "provider": "binance_pay",
          "refunded_amount": Decimal(0), "created_at": noon, "updated_at": noon}
         for i, status in enumerate(["PAID", "PAID", "REFUNDED", "EXPIRED", "PENDING"])
@@ -89,7 +89,7 @@ def test_refunds_reduce_net_and_conversion_ignores_open_orders(berlin: Services)
     with berlin.uow() as uow:
         uow.session.execute(insert(Order), rows)
         order_id = uow.session.execute(
-            Order.__table__.select().where(Order.merchant_trade_no == "C2")  # type: ignore[attr-defined]
+            Order.__table__.select().where(Order.merchant_order_id == "C2")  # type: ignore[attr-defined]
         ).first().id
         uow.session.execute(insert(Refund), [{
             "order_id": order_id, "refund_request_id": "R1", "amount": Decimal("30.50"),

@@ -43,12 +43,12 @@ def test_create_then_paid_by_the_sandbox_webhook(services, people) -> None:
     outcome = _create(services, people["olga"])
     request = outcome.request
     assert outcome.kind == "success"
-    assert request.status == "INITIAL" and request.prepay_id
+    assert request.status == "INITIAL" and request.provider_order_id
     assert request.amount == Decimal("12.5") and request.created_by == "olga"
     assert request.checkout_url and request.deeplink.startswith("bnc://")
     assert request.universal_url and request.qr_content and request.expires_at
-    assert len(request.merchant_trade_no) <= 32 and request.merchant_trade_no.isalnum()
-    services.sandbox.pay_order(prepay_id=request.prepay_id)
+    assert len(request.merchant_order_id) <= 32 and request.merchant_order_id.isalnum()
+    services.sandbox.pay_order(prepay_id=request.provider_order_id)
     services.sandbox.advance(3)  # settles, then delivers PAY_SUCCESS in-process
     paid = pr.get_request(services, people["vic"], request.id)
     assert paid.status == "PAID" and paid.paid_at is not None
@@ -77,7 +77,7 @@ def test_expiry_is_found_by_query_when_the_webhook_is_lost(services, people) -> 
 
 def test_close_an_unpaid_request(services, people) -> None:
     request = _create(services, people["olga"]).request
-    outcome = pr.close_request(services, people["oscar"], request.merchant_trade_no)
+    outcome = pr.close_request(services, people["oscar"], request.merchant_order_id)
     assert outcome.kind == "success"
     assert outcome.request.status == "CANCELED" and outcome.request.closed_at
     services.sandbox.advance(2)  # the PAY_CLOSED webhook arrives after the query: no change
@@ -90,7 +90,7 @@ def test_close_an_unpaid_request(services, people) -> None:
 
 def test_close_refused_once_paid(services, people) -> None:
     request = _create(services, people["olga"]).request
-    services.sandbox.pay_order(prepay_id=request.prepay_id)  # payment in flight at Binance
+    services.sandbox.pay_order(prepay_id=request.provider_order_id)  # payment in flight at Binance
     outcome = pr.close_request(services, people["olga"], request.id)
     assert outcome.kind == "error" and "cannot close" in outcome.message
     services.sandbox.advance(3)
@@ -102,12 +102,12 @@ def test_timeout_is_resolved_with_the_same_trade_no_and_one_order(services, peop
     outcome = _create(services, people["olga"])
     request = outcome.request
     assert outcome.kind == "success" and "no answer" in outcome.message
-    assert request.prepay_id and request.checkout_url and request.status == "INITIAL"
+    assert request.provider_order_id and request.checkout_url and request.status == "INITIAL"
     created = _created_at_sandbox(services)
-    assert [e["merchantTradeNo"] for e in created] == [request.merchant_trade_no]
+    assert [e["merchantTradeNo"] for e in created] == [request.merchant_order_id]
     with services.uow() as uow:
         assert len(uow.session.exec(select(Order)).all()) == 1
-    services.sandbox.pay_order(merchant_trade_no=request.merchant_trade_no)
+    services.sandbox.pay_order(merchant_trade_no=request.merchant_order_id)
     services.sandbox.advance(3)
     assert pr.get_request(services, people["vic"], request.id).status == "PAID"
 
@@ -117,9 +117,9 @@ def test_timeout_with_the_query_down_too_keeps_the_row_for_later(services, peopl
     services.sandbox.set_fault(ep.ORDER_QUERY_V2, FaultKind.HTTP_5XX)
     outcome = _create(services, people["olga"])
     assert outcome.kind == "warning" and "never re-created" in outcome.message
-    assert outcome.request.prepay_id is None and outcome.request.status == "INITIAL"
+    assert outcome.request.provider_order_id is None and outcome.request.status == "INITIAL"
     later = pr.refresh_request(services, people["olga"], outcome.request.id)
-    assert later.request.prepay_id and later.request.checkout_url
+    assert later.request.provider_order_id and later.request.checkout_url
     assert len(_created_at_sandbox(services)) == 1
 
 

@@ -449,9 +449,9 @@ def test_webhooks_are_idempotent_and_never_move_a_batch_backwards(
     request_id = f"{ref}B001"
     send_id = lines(services, ref)["late@example.com"].merchant_send_id
 
-    def deliver(biz_type: str, status: str, data: dict[str, str]) -> str:
+    def deliver(event_type: str, status: str, data: dict[str, str]) -> str:
         with services.uow() as uow:
-            outcome = dispatch(services, uow, binance_event(biz_type, "1", status, data))
+            outcome = dispatch(services, uow, binance_event(event_type, "1", status, data))
             uow.commit()
             return outcome
 

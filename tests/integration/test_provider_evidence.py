@@ -30,8 +30,8 @@ def _receiver(services: Services) -> WebhookReceiver:
     return WebhookReceiver(services, {"binance_pay": BinancePayEvents(keys, min_refresh_seconds=0)})
 
 
-def _deliver(services: Services, biz_type: str, biz_id: str, status: str, data: dict) -> None:
-    body = envelope(biz_type, biz_id, status, data)
+def _deliver(services: Services, event_type: str, biz_id: str, status: str, data: dict) -> None:
+    body = envelope(event_type, biz_id, status, data)
     code, _ = _receiver(services).handle("binance_pay", SIGNER.headers(body, int(time.time() * 1000)), body)
     assert code == 200
 
@@ -46,7 +46,7 @@ def _conflicts(services: Services, target_id: str) -> list[dict]:
 
 def _open_order(services: Services) -> Order:
     with services.uow() as uow:
-        order = Order(merchant_trade_no="EV1", prepay_id="29383937493038367001",
+        order = Order(merchant_order_id="EV1", provider_order_id="29383937493038367001",
                       amount=Decimal("25"), currency="USDT", status="PENDING",
                       created_at=services.now())
         uow.session.add(order)
@@ -68,8 +68,8 @@ def test_a_payment_notification_for_another_amount_does_not_mark_the_order_paid(
     services: Services, amount: str, currency: str
 ) -> None:
     order = _open_order(services)
-    _deliver(services, "PAY", order.prepay_id, "PAY_SUCCESS", {
-        "merchantTradeNo": order.merchant_trade_no, "totalFee": Decimal(amount),
+    _deliver(services, "PAY", order.provider_order_id, "PAY_SUCCESS", {
+        "merchantTradeNo": order.merchant_order_id, "totalFee": Decimal(amount),
         "currency": currency, "transactionId": "T1", "transactTime": int(time.time() * 1000)})
     after = _get(services, Order, id=order.id)
     assert (after.status, after.amount, after.currency) == ("PENDING", Decimal("25"), "USDT")
@@ -78,8 +78,8 @@ def test_a_payment_notification_for_another_amount_does_not_mark_the_order_paid(
     assert detail["ours"] == {"amount": "25", "currency": "USDT"}
     assert detail["theirs"] == {"amount": amount, "currency": currency}
     # News that agrees with our figures still applies; the note stays until someone looks.
-    _deliver(services, "PAY", order.prepay_id, "PAY_SUCCESS", {
-        "merchantTradeNo": order.merchant_trade_no, "totalFee": Decimal("25"),
+    _deliver(services, "PAY", order.provider_order_id, "PAY_SUCCESS", {
+        "merchantTradeNo": order.merchant_order_id, "totalFee": Decimal("25"),
         "currency": "USDT", "transactionId": "T1", "transactTime": int(time.time() * 1000)})
     again = _get(services, Order, id=order.id)
     assert again.status == "PAID" and again.review_note == after.review_note
@@ -87,8 +87,8 @@ def test_a_payment_notification_for_another_amount_does_not_mark_the_order_paid(
 
 def test_a_query_answer_for_another_amount_changes_nothing(services: Services) -> None:
     order = _open_order(services)
-    answer = OrderStatus(provider_order_id=order.prepay_id or "",
-                         merchant_order_id=order.merchant_trade_no, state=OrderState.PAID,
+    answer = OrderStatus(provider_order_id=order.provider_order_id or "",
+                         merchant_order_id=order.merchant_order_id, state=OrderState.PAID,
                          provider_status="PAID", amount=Decimal("25.01"), currency="USDT")
     with services.uow() as uow:
         outcome = order_updates.apply_query_result(services, uow, order.id or 0, answer)
@@ -103,10 +103,10 @@ def test_a_refund_notification_for_three_times_the_order_keeps_our_figure(
 ) -> None:
     olga = staff(services)["olga"]
     order = paid_order(services, "245.23")
-    outcome = refunds.request_refund(services, olga, order_ref=order.merchant_trade_no,
+    outcome = refunds.request_refund(services, olga, order_ref=order.merchant_order_id,
                                      amount="245.23", reason="REQUESTED_BY_CUSTOMER")
-    _deliver(services, "PAY_REFUND", order.prepay_id or "", "REFUND_SUCCESS", {
-        "merchantTradeNo": order.merchant_trade_no, "currency": "USDT",
+    _deliver(services, "PAY_REFUND", order.provider_order_id or "", "REFUND_SUCCESS", {
+        "merchantTradeNo": order.merchant_order_id, "currency": "USDT",
         "refundInfo": {"refundRequestId": outcome.refund_request_id,
                        "refundAmount": Decimal("735.69"), "refundedAmount": Decimal("735.69"),
                        "orderAmount": Decimal("245.23"), "remainingAttempts": 9}})
@@ -127,7 +127,7 @@ def test_a_debit_payment_for_another_amount_keeps_the_debit_open(services: Servi
     outcome = debits.debit_now(services, olga, mandate_ref=mandate.id, amount="20",
                                product_name="Pro plan")
     debit = _get(services, DirectDebit, merchant_request_id=outcome.merchant_request_id)
-    _deliver(services, "PAY", debit.prepay_id or "29383937493038367999", "PAY_SUCCESS", {
+    _deliver(services, "PAY", debit.provider_order_id or "29383937493038367999", "PAY_SUCCESS", {
         "merchantTradeNo": debit.merchant_request_id, "totalFee": Decimal("2000"),
         "currency": "USDT", "transactTime": int(time.time() * 1000)})
     after = _get(services, DirectDebit, merchant_request_id=outcome.merchant_request_id)
@@ -160,7 +160,7 @@ def test_an_item_under_review_is_a_break_in_reconciliation(services: Services) -
         order.review_note = "the provider reported 25000 USDT (webhook) where PayDesk recorded 25"
         uow.session.add(order)
         uow.commit()
-        ref = order.merchant_trade_no
+        ref = order.merchant_order_id
     run = runs.start_run(services, operator, start=march, end=march_end,
                          statement_ids=[imported.statement_id])
     items = [i for i in runs.list_items(services, operator, run.id) if i.ledger_ref == ref]

@@ -82,7 +82,7 @@ def test_a_monetix_refund_goes_to_monetix_one_at_a_time(
         services: Services, people, monkeypatch: pytest.MonkeyPatch) -> None:
     order = _owned_by(services, paid_order(services, "50", currency="EUR"), "monetix")
     def answer(**call: object) -> base.RefundResult:
-        return base.RefundResult(str(call["refund_request_id"]), "m-refund-1", order.prepay_id,
+        return base.RefundResult(str(call["refund_request_id"]), "m-refund-1", order.provider_order_id,
                                  Decimal("50"), Decimal("10"), Decimal("10"), None,
                                  base.RefundState.PENDING)
 
@@ -92,7 +92,7 @@ def test_a_monetix_refund_goes_to_monetix_one_at_a_time(
                         _Spy(AssertionError("Binance Pay must not refund a Monetix order")))
     first = refunds.request_refund(services, people["olga"], order_ref=order.id, amount="10",
                                    reason="REQUESTED_BY_CUSTOMER")
-    assert [c["provider_order_id"] for c in monetix.calls] == [order.prepay_id]
+    assert [c["provider_order_id"] for c in monetix.calls] == [order.provider_order_id]
     assert first.status == "REFUNDING"
     position = refunds.refund_position(services, people["olga"], order.id)
     # Monetix has no limit on refunds per payment, but takes one at a time.
@@ -139,7 +139,7 @@ def test_a_payment_request_goes_to_the_chosen_provider_with_its_terms(
         customer_email="ada@example.com", expiry_minutes=30, provider="juicyway")
     assert outcome.kind == "success", outcome.message
     assert outcome.request.provider == "juicyway"
-    assert outcome.request.prepay_id == "jw-pay-1"
+    assert outcome.request.provider_order_id == "jw-pay-1"
     assert [c["currency"] for c in juicyway.calls] == ["USD"]
 
 
@@ -163,7 +163,7 @@ def test_the_order_sync_asks_the_owning_provider(
         services: Services, monkeypatch: pytest.MonkeyPatch) -> None:
     order = _owned_by(services, paid_order(services, "5", status="PENDING", currency="EUR"),
                       "monetix")
-    status = base.OrderStatus(order.prepay_id, order.merchant_trade_no, base.OrderState.PENDING,
+    status = base.OrderStatus(order.provider_order_id, order.merchant_order_id, base.OrderState.PENDING,
                               "processing", Decimal("5"), "EUR")
     monetix = _Spy(status)
     monkeypatch.setattr(services.provider_for("monetix"), "get_order", monetix)
@@ -172,7 +172,7 @@ def test_the_order_sync_asks_the_owning_provider(
     with services.uow() as uow:
         ref = OrderSync.load(uow, order.id)
     assert OrderSync.query(services, ref) is status
-    assert monetix.calls == [{"provider_order_id": order.prepay_id, "merchant_order_id": None}]
+    assert monetix.calls == [{"provider_order_id": order.provider_order_id, "merchant_order_id": None}]
 
 
 def test_recurring_and_payouts_are_refused_where_not_offered(services: Services,

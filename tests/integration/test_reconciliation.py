@@ -145,7 +145,7 @@ def test_uploaded_xlsx_with_mapping_saved_per_source(services: Services) -> None
     with services.uow() as uow:
         paid = uow.session.exec(select(Order).where(Order.status == "PAID")).all()
         rows = [(o.paid_at.strftime("%d/%m/%Y %H:%M:%S"), "Sale", o.currency, f"{o.amount:f}",  # type: ignore[union-attr]
-                 o.merchant_trade_no, f"{o.fee:f}") for o in paid]
+                 o.merchant_order_id, f"{o.fee:f}") for o in paid]
     book = openpyxl.Workbook()
     sheet = book.active
     sheet.append(["Booked", "What", "Ccy", "Gross", "Our ref", "Commission"])  # type: ignore[union-attr]
@@ -178,7 +178,7 @@ def test_pulls_the_sandbox_transaction_report(services: Services) -> None:
     status = services.provider.get_order(provider_order_id=created.provider_order_id)
     assert status.paid_at is not None
     with services.uow() as uow:
-        uow.session.add(Order(merchant_trade_no="RECONPULL1", prepay_id=created.provider_order_id,
+        uow.session.add(Order(merchant_order_id="RECONPULL1", provider_order_id=created.provider_order_id,
                               amount=Decimal("25.50"), currency="USDT", status="PAID",
                               fee=status.commission, paid_at=status.paid_at,
                               created_at=status.paid_at))

@@ -66,7 +66,7 @@ def test_the_demo_store_has_the_cases_that_went_wrong(demo: Services) -> None:
                         for ln in s.exec(select(PayoutLine)).all())
         orders = Counter(o.status for o in s.exec(select(Order)).all())
         refunds = Counter(r.status for r in s.exec(select(Refund)).all())
-        debits = [(d.status, d.prepay_id, d.provider_pay_id)
+        debits = [(d.status, d.provider_order_id, d.provider_pay_id)
                   for d in s.exec(select(DirectDebit)).all()]
         batches = Counter(b.status for b in s.exec(select(PayoutBatch)).all())
     assert lines[("FAIL", True)] and lines[("FAIL", False)] and lines[("REFUNDED", False)]
@@ -131,7 +131,7 @@ def test_items_straddling_the_period_boundary_belong_to_where_they_completed(
     simulate.seed_sample_month(services, march, orders=10)
     turn = datetime(2026, 3, 1, tzinfo=UTC)
     with services.uow() as uow:
-        order = Order(merchant_trade_no="SOFEB1", prepay_id="9300000000000999001",
+        order = Order(merchant_order_id="SOFEB1", provider_order_id="9300000000000999001",
                       amount=Decimal("40"), currency="USDT", status="REFUNDED",
                       fee=Decimal("0.4"), created_at=turn - timedelta(days=5),
                       paid_at=turn - timedelta(days=5), updated_at=turn)

@@ -30,7 +30,7 @@ def _race(services: Services, actors, order, amounts: list[str]) -> list[object]
         barrier.wait()
         try:
             results[i] = refunds.request_refund(
-                services, actors[i % len(actors)], order_ref=order.merchant_trade_no,
+                services, actors[i % len(actors)], order_ref=order.merchant_order_id,
                 amount=amounts[i], reason="DUPLICATE")
         except ConflictError as error:  # LimitExceededError included: the refusal we expect
             results[i] = error
@@ -91,7 +91,7 @@ def test_concurrent_refunds_never_exceed_the_order_total(
                 Refund.order_id == order.id, col(Refund.status).not_in(("FAIL", "REJECTED")))
             ).one()
         assert held <= Decimal("100"), f"trial {trial}: {held} refunded on an order of 100"
-        sent = sum(a for _, p, a in provider.calls if p == order.prepay_id)
+        sent = sum(a for _, p, a in provider.calls if p == order.provider_order_id)
         assert sent <= Decimal("100"), f"trial {trial}: {sent} sent to the provider"
         accepted_total += len(accepted)
     elapsed = time.perf_counter() - started

@@ -49,7 +49,7 @@ def _sandbox_refunds(services: Services) -> list[str]:
 
 
 def ask(services: Services, actor, order, amount: str | None = "10", **kw):
-    return refunds.request_refund(services, actor, order_ref=order.merchant_trade_no,
+    return refunds.request_refund(services, actor, order_ref=order.merchant_order_id,
                                   amount=amount, reason="REQUESTED_BY_CUSTOMER", **kw)
 
 
@@ -136,7 +136,7 @@ def test_four_eyes_counts_the_orders_earlier_refunds(services, people) -> None:
     # Together with the two before, this small one passes the threshold: an approver decides.
     third = ask(services, people["olga"], order, "1")
     assert third.status == "NEEDS_APPROVAL"
-    plan = refunds.plan_refund(services, people["olga"], order_ref=order.merchant_trade_no,
+    plan = refunds.plan_refund(services, people["olga"], order_ref=order.merchant_order_id,
                                amount="1", reason="DUPLICATE")
     assert plan.needs_approval
     with services.uow() as uow:
@@ -172,7 +172,7 @@ def test_bulk_preview_warns_when_the_order_total_passes_the_threshold(services, 
     threshold = services.settings.refund_approval_threshold
     order = paid_order(services, str(threshold * 5))
     ask(services, people["olga"], order, str(threshold))
-    text = f"merchantTradeNo,amount,reason\n{order.merchant_trade_no},1,duplicate\n".encode()
+    text = f"merchantTradeNo,amount,reason\n{order.merchant_order_id},1,duplicate\n".encode()
     preview = bulk_refunds.preview(services, people["olga"], text, "r.csv")
     assert ("needs_approval" in {f.code for f in preview.findings})
 
@@ -195,8 +195,8 @@ def test_the_same_request_token_refunds_once(services, people) -> None:
 
 def test_applying_a_bulk_file_twice_with_its_token_refunds_once(services, people) -> None:
     a, b = paid_order(services, "100"), paid_order(services, "50")
-    text = (f"merchantTradeNo,amount,reason\n{a.merchant_trade_no},30,duplicate\n"
-            f"{b.merchant_trade_no},full,duplicate\n").encode()
+    text = (f"merchantTradeNo,amount,reason\n{a.merchant_order_id},30,duplicate\n"
+            f"{b.merchant_order_id},full,duplicate\n").encode()
     preview = bulk_refunds.preview(services, people["olga"], text, "r.csv")
     first = bulk_refunds.apply(services, people["olga"], preview, request_token="upload-1")
     second = bulk_refunds.apply(services, people["olga"], preview, request_token="upload-1")
@@ -246,7 +246,7 @@ def test_a_huge_amount_is_a_finding_in_a_bulk_file_and_a_field_error_in_the_dial
     services, people, amount
 ) -> None:
     order = paid_order(services, "100")
-    text = f"merchantTradeNo,amount,reason\n{order.merchant_trade_no},{amount},duplicate\n"
+    text = f"merchantTradeNo,amount,reason\n{order.merchant_order_id},{amount},duplicate\n"
     preview = bulk_refunds.preview(services, people["olga"], text.encode(), "r.csv")
     assert {(f.line, f.code) for f in preview.findings} == {(2, "too_large")}
     assert preview.lines == () or list(preview.lines) == []
@@ -254,5 +254,5 @@ def test_a_huge_amount_is_a_finding_in_a_bulk_file_and_a_field_error_in_the_dial
         ask(services, people["olga"], order, amount)
     assert exc.value.field == "amount"
     with pytest.raises(MoneyError):
-        refunds.plan_refund(services, people["olga"], order_ref=order.merchant_trade_no,
+        refunds.plan_refund(services, people["olga"], order_ref=order.merchant_order_id,
                             amount=amount, reason="DUPLICATE")

@@ -49,7 +49,7 @@ def _sandbox_refunds(services: Services) -> list[dict[str, Any]]:
 
 
 def ask(services: Services, actor, order, amount: str | None = "10", **kw):
-    return refunds.request_refund(services, actor, order_ref=order.merchant_trade_no,
+    return refunds.request_refund(services, actor, order_ref=order.merchant_order_id,
                                   amount=amount, reason=kw.pop("reason", "REQUESTED_BY_CUSTOMER"),
                                   **kw)
 
@@ -59,7 +59,7 @@ def test_partial_refunds_settle_by_webhook_and_the_order_follows(services, peopl
     order = paid_order(services, "100")
     first = ask(services, people["olga"], order, "30")
     assert first.status == "REFUNDING"
-    position = refunds.refund_position(services, people["vic"], order.prepay_id)
+    position = refunds.refund_position(services, people["vic"], order.provider_order_id)
     assert (position.refundable, position.in_progress, position.attempts_left) == (
         Decimal("70"), Decimal("30"), 9)
     assert _order(services, order.id).status == "REFUNDING"

@@ -26,5 +26,5 @@ def test_a_restarted_sandbox_never_reissues_a_provider_id(services: Services) ->
         restarted.engine.dispose()
     assert (first.kind, second.kind) == ("success", "success")
     with services.uow() as uow:
-        ids = [o.prepay_id for o in uow.session.exec(select(Order)).all()]
+        ids = [o.provider_order_id for o in uow.session.exec(select(Order)).all()]
     assert len(ids) == 2 and None not in ids and len(set(ids)) == 2

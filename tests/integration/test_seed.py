@@ -209,7 +209,7 @@ def test_postgresql_holds_the_same_rows_as_sqlite(
         with Session(pg.engine) as session:  # the id sequences moved past the copied ids
             session.add(
                 Order(
-                    merchant_trade_no="AFTERSEED1",
+                    merchant_order_id="AFTERSEED1",
                     amount=Decimal("1.00"),
                     currency="USDT",
                     status="INITIAL",

@@ -17,7 +17,7 @@ from services.entrypoints.bootstrap import Services
 
 def _order(n: int, amount: Decimal, **extra: object) -> dict[str, object]:
     return {
-        "merchant_trade_no": f"T{n:012d}",
+        "merchant_order_id": f"T{n:012d}",
         "provider": "binance_pay",
         "amount": amount,
         "currency": "USDT",

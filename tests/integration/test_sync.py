@@ -20,18 +20,18 @@ from services.providers.base import OrderState, OrderStatus
 from services.inbound.sync_runner import run_pass
 
 
-def _create(services: Services, merchant_trade_no: str, status: str = "INITIAL") -> str:
+def _create(services: Services, merchant_order_id: str, status: str = "INITIAL") -> str:
     created = services.provider.create_order(
-        merchant_order_id=merchant_trade_no, amount=Decimal("7.25000000"), currency="USDT",
+        merchant_order_id=merchant_order_id, amount=Decimal("7.25000000"), currency="USDT",
         description="sync test", goods_name="Widget")
-    _insert(services, merchant_trade_no, created.provider_order_id, status)
+    _insert(services, merchant_order_id, created.provider_order_id, status)
     return created.provider_order_id
 
 
-def _insert(services: Services, merchant_trade_no: str, prepay_id: str | None,
+def _insert(services: Services, merchant_order_id: str, provider_order_id: str | None,
             status: str = "INITIAL") -> int:
     with services.uow() as uow:
-        order = Order(merchant_trade_no=merchant_trade_no, prepay_id=prepay_id,
+        order = Order(merchant_order_id=merchant_order_id, provider_order_id=provider_order_id,
                       amount=Decimal("7.25000000"), currency="USDT", status=status,
                       created_at=services.now(), updated_at=services.now())
         uow.session.add(order)
@@ -42,7 +42,7 @@ def _insert(services: Services, merchant_trade_no: str, prepay_id: str | None,
 
 def _statuses(services: Services) -> dict[str, str]:
     with services.uow() as uow:
-        return dict(uow.session.exec(select(Order.merchant_trade_no, Order.status)).all())
+        return dict(uow.session.exec(select(Order.merchant_order_id, Order.status)).all())
 
 
 def test_sync_resolves_orders_whose_webhooks_never_came(services: Services) -> None:
@@ -69,7 +69,7 @@ def test_sync_resolves_orders_whose_webhooks_never_came(services: Services) -> N
     assert orders.claimed == 4
     assert orders.outcomes == Counter({"paid": 1, "error": 1, "not_found": 1, "pending": 1})
     with services.uow() as uow:
-        order = uow.session.exec(select(Order).where(Order.prepay_id == paid)).one()
+        order = uow.session.exec(select(Order).where(Order.provider_order_id == paid)).one()
         assert order.transaction_id and order.fee is not None and order.payer_id == "PAYER1"
         entries = uow.session.exec(
             select(AuditEntry).where(AuditEntry.action == "order.status")
@@ -188,7 +188,7 @@ def test_sync_resolves_an_unknown_refund_without_a_second_refund(services: Servi
     olga = staff(services)["olga"]
     order = paid_order(services, "80")
     sandbox.set_fault("/binancepay/openapi/order/refund", FaultKind.TIMEOUT_AFTER_PROCESSING)
-    asked = refunds.request_refund(services, olga, order_ref=order.merchant_trade_no,
+    asked = refunds.request_refund(services, olga, order_ref=order.merchant_order_id,
                                    amount="20", reason="REQUESTED_BY_CUSTOMER")
     assert asked.status == "UNKNOWN"  # the sandbox did refund; we never heard back
 

@@ -24,7 +24,7 @@ PREPAY = "29383937493038367100"
 
 def test_concurrent_receivers_apply_one_delivery_once(services: Services, monkeypatch) -> None:
     with services.uow() as uow:
-        uow.session.add(Order(merchant_trade_no="DD1", prepay_id=PREPAY, amount=Decimal("5"),
+        uow.session.add(Order(merchant_order_id="DD1", provider_order_id=PREPAY, amount=Decimal("5"),
                               currency="USDT", status="PENDING", created_at=services.now()))
         uow.commit()
     body = envelope("PAY", PREPAY, "PAY_SUCCESS", {

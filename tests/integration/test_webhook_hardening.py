@@ -130,7 +130,7 @@ def test_a_signed_event_with_an_unknown_status_changes_nothing(
 ) -> None:
     # The create call's answer never came: only the webhook would name the provider's id.
     with services.uow() as uow:
-        order = Order(merchant_trade_no="MT1", prepay_id=None, amount=Decimal("25.17000000"),
+        order = Order(merchant_order_id="MT1", provider_order_id=None, amount=Decimal("25.17000000"),
                       currency="USDT", status="PENDING", created_at=services.now())
         uow.session.add(order)
         uow.commit()
@@ -140,4 +140,4 @@ def test_a_signed_event_with_an_unknown_status_changes_nothing(
     response = _post(client, body, headers=SIGNER.headers(body, int(time.time() * 1000)))
     assert response.status_code == 200
     order = _order(services, order_id)
-    assert (order.status, order.prepay_id) == ("PENDING", None)
+    assert (order.status, order.provider_order_id) == ("PENDING", None)

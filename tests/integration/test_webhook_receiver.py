@@ -77,7 +77,7 @@ def client(services: Services, keys: _Keys) -> AsgiPoster:
 
 def _add_order(services: Services, status: str = "PENDING", **kw: object) -> int:
     with services.uow() as uow:
-        order = Order(merchant_trade_no="MT1", prepay_id=PREPAY, amount=Decimal("25.17000000"),
+        order = Order(merchant_order_id="MT1", provider_order_id=PREPAY, amount=Decimal("25.17000000"),
                       currency="USDT", status=status, created_at=services.now(), **kw)
         uow.session.add(order)
         uow.commit()
@@ -129,7 +129,7 @@ def test_good_signature_is_applied_and_acknowledged(services: Services, client: 
         "PAID", "M_P_777", "U42", Decimal("0.10068000"))
     assert order.paid_at is not None
     [row] = _deliveries(services)
-    assert (row.signature_valid, row.outcome, row.biz_id_str, row.biz_status) == (
+    assert (row.signature_valid, row.outcome, row.provider_item_id, row.provider_status) == (
         True, "paid", PREPAY, "PAY_SUCCESS")
     assert "binancepay-signature" in row.headers_json and row.body == _body().decode()
     assert _audit_actions(services) == ["order.status"]
@@ -244,7 +244,7 @@ def test_in_process_sandbox_payment_arrives_by_webhook(services: Services) -> No
         merchant_order_id="SBX1", amount=Decimal("3.50000000"), currency="USDT",
         description="test", goods_name="Widget")
     with services.uow() as uow:
-        uow.session.add(Order(merchant_trade_no="SBX1", prepay_id=created.provider_order_id,
+        uow.session.add(Order(merchant_order_id="SBX1", provider_order_id=created.provider_order_id,
                               amount=Decimal("3.50000000"), currency="USDT", status="INITIAL",
                               expires_at=created.expires_at))
         uow.commit()
@@ -253,7 +253,7 @@ def test_in_process_sandbox_payment_arrives_by_webhook(services: Services) -> No
     sandbox.pay_order(prepay_id=created.provider_order_id, payer_id="PAYER9")
     sandbox.advance(5)
     with services.uow() as uow:
-        order = uow.session.exec(select(Order).where(Order.merchant_trade_no == "SBX1")).one()
+        order = uow.session.exec(select(Order).where(Order.merchant_order_id == "SBX1")).one()
         uow.session.expunge(order)
     assert (order.status, order.payer_id) == ("PAID", "PAYER9")
     assert order.transaction_id and order.fee is not None and order.paid_at is not None
@@ -267,13 +267,13 @@ def test_cli_has_the_webhooks_command() -> None:
     assert (args.command, args.port) == ("webhooks", 8599)
 
 
-def _sandbox_order(services: Services, merchant_trade_no: str) -> str:
+def _sandbox_order(services: Services, merchant_order_id: str) -> str:
     created = services.provider.create_order(
-        merchant_order_id=merchant_trade_no, amount=Decimal("3.50000000"), currency="USDT",
+        merchant_order_id=merchant_order_id, amount=Decimal("3.50000000"), currency="USDT",
         description="test", goods_name="Widget")
     with services.uow() as uow:
-        uow.session.add(Order(merchant_trade_no=merchant_trade_no,
-                              prepay_id=created.provider_order_id, amount=Decimal("3.50000000"),
+        uow.session.add(Order(merchant_order_id=merchant_order_id,
+                              provider_order_id=created.provider_order_id, amount=Decimal("3.50000000"),
                               currency="USDT", status="INITIAL", expires_at=created.expires_at))
         uow.commit()
     return created.provider_order_id
@@ -337,7 +337,7 @@ def test_paydesk_webhooks_app_over_http(services: Services) -> None:
 
 def _order_by_prepay(services: Services, prepay: str) -> Order:
     with services.uow() as uow:
-        order = uow.session.exec(select(Order).where(Order.prepay_id == prepay)).one()
+        order = uow.session.exec(select(Order).where(Order.provider_order_id == prepay)).one()
         uow.session.expunge(order)
         return order
 

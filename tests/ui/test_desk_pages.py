@@ -144,7 +144,7 @@ def test_the_customer_page_from_a_link_and_by_search(
         signed_in_app: Callable[[str], AppTest], ui_services: Services) -> None:
     with ui_services.uow() as uow:
         for amount, status in (("100", "PAID"), ("40", "EXPIRED")):
-            uow.session.add(Order(merchant_trade_no=f"CU{amount}", amount=Decimal(amount),
+            uow.session.add(Order(merchant_order_id=f"CU{amount}", amount=Decimal(amount),
                                   currency="USDT", status=status,
                                   customer_email="lena.b@example.com", payer_id="35000077"))
         uow.commit()
@@ -222,7 +222,7 @@ def test_a_failed_refund_alerts_the_operator_in_the_inbox(
 
     alerts.collect(ui_services)  # alerts begin now
     with ui_services.uow() as uow:
-        order = Order(merchant_trade_no="AL1", amount=Decimal("10"), currency="USDT",
+        order = Order(merchant_order_id="AL1", amount=Decimal("10"), currency="USDT",
                       status="PAID")
         uow.session.add(order)
         uow.session.flush()
@@ -248,7 +248,7 @@ def test_a_refund_approved_in_the_inbox_is_reported_in_words(
 
     order = paid(ui_services, "2000")
     asked = request_refund(ui_services, demo_actor(ui_services, "operator"),
-                           order_ref=order.merchant_trade_no, amount=Decimal("1500"),
+                           order_ref=order.merchant_order_id, amount=Decimal("1500"),
                            reason="DUPLICATE", note="")
     ref = asked.refund_request_id
     at = _open(signed_in_app, "approver", "inbox.py")

@@ -24,7 +24,7 @@ def seeded(ui_services: Services) -> list[dict]:
     for i in range(60):
         created = NOW - timedelta(hours=i * 5)
         rows.append({
-            "merchant_trade_no": f"UI{i:04d}", "prepay_id": f"PRE{i:04d}",
+            "merchant_order_id": f"UI{i:04d}", "provider_order_id": f"PRE{i:04d}",
             "amount": Decimal("10.5") + i, "currency": "BTC" if i % 3 == 0 else "USDT",
             "status": "PAID" if i % 2 == 0 else "EXPIRED", "provider": "binance_pay",
             "customer_email": f"buyer{i}@example.com", "product_name": f"Plan {i}",
@@ -76,22 +76,22 @@ def test_a_shared_link_restores_the_view_and_pages_forward(
     signed_in_app: Callable[[str], AppTest], seeded: list[dict]
 ) -> None:
     at = open_orders(signed_in_app, status="EXPIRED", sort="amount_asc", size="25",
-                     cols="merchant_trade_no,amount")
+                     cols="merchant_order_id,amount")
     shown = table(at)
-    assert list(shown.columns) == ["Merchant trade no", "Amount"]
+    assert list(shown.columns) == ["Order ID", "Amount"]
     expired = sorted((r for r in seeded if r["status"] == "EXPIRED"), key=lambda r: r["amount"])
-    assert list(shown["Merchant trade no"]) == [r["merchant_trade_no"] for r in expired[:25]]
+    assert list(shown["Order ID"]) == [r["merchant_order_id"] for r in expired[:25]]
     at.button(key="orders_next").click().run()
-    assert list(table(at)["Merchant trade no"]) == [r["merchant_trade_no"] for r in expired[25:]]
+    assert list(table(at)["Order ID"]) == [r["merchant_order_id"] for r in expired[25:]]
     at.button(key="orders_prev").click().run()
-    assert list(table(at)["Merchant trade no"])[0] == expired[0]["merchant_trade_no"]
+    assert list(table(at)["Order ID"])[0] == expired[0]["merchant_order_id"]
 
 
 def test_search_and_a_bad_link_parameter(
     signed_in_app: Callable[[str], AppTest], seeded: list[dict]
 ) -> None:
     at = open_orders(signed_in_app, min="abc", q="PRE0004")
-    assert list(table(at)["Merchant trade no"]) == ["UI0004"]
+    assert list(table(at)["Order ID"]) == ["UI0004"]
     assert "min" in at.warning[0].value
 
 
@@ -99,12 +99,14 @@ def test_open_by_id_shows_every_field_and_the_timeline(
     signed_in_app: Callable[[str], AppTest], seeded: list[dict], ui_services: Services
 ) -> None:
     with ui_services.uow() as uow:
-        order = uow.session.exec(select(Order).where(Order.merchant_trade_no == "UI0002")).one()
+        order = uow.session.exec(select(Order).where(Order.merchant_order_id == "UI0002")).one()
+        order.provider_status = "PAY_SUCCESS"
+        uow.session.add(order)
         uow.session.add(Refund(order_id=order.id, refund_request_id="RF-UI", amount=Decimal("2"),
                                currency="USDT", reason="customer", status="SUCCESS",
                                completed_at=NOW))
-        uow.session.add(WebhookDelivery(biz_type="PAY_REFUND", biz_id_str="RF-UI",
-                                        biz_status="REFUND_SUCCESS", headers_json="{}",
+        uow.session.add(WebhookDelivery(event_type="PAY_REFUND", provider_item_id="RF-UI",
+                                        provider_status="REFUND_SUCCESS", headers_json="{}",
                                         body="{}", signature_valid=True, outcome="refund_success",
                                         received_at=NOW))
         uow.commit()
@@ -128,6 +130,7 @@ def test_open_by_id_shows_every_field_and_the_timeline(
     assert fields["Provider"] in ("Binance Pay", "Monetix") and "_" not in fields["Provider"]
     assert fields["Product type"] in ("Virtual goods", "Physical goods", "—")
     assert fields["Status"] == "Paid"  # the word only, not 'Paid (PAID)'
+    assert fields["Provider status"] == "Pay success"  # the provider's own word, as words
     # Hiding the detail panel is not "Close order", which closes an unpaid order at the provider.
     assert at.button(key="orders_close_detail").label == "Hide these details"
     assert not [b for b in at.button if b.label == "Close order"]
@@ -183,7 +186,7 @@ def test_the_count_never_contradicts_the_rows_after_an_order_changes(
     # A refund moves the order out of a status filter while the count is still cached.
     at.multiselect(key="of_status").set_value(["PAID"]).run()
     with ui_services.uow() as uow:
-        order = uow.session.exec(select(Order).where(Order.merchant_trade_no == "UI0002")).one()
+        order = uow.session.exec(select(Order).where(Order.merchant_order_id == "UI0002")).one()
         order.status = "REFUNDED"
         uow.commit()
     at.multiselect(key="of_status").set_value(["EXPIRED"]).run()
@@ -214,7 +217,7 @@ def test_default_columns_carry_the_currency_in_each_amount(
     signed_in_app: Callable[[str], AppTest], seeded: list[dict]
 ) -> None:
     at = open_orders(signed_in_app)
-    assert list(table(at).columns) == ["Created", "Merchant trade no", "Status", "Amount",
+    assert list(table(at).columns) == ["Created", "Order ID", "Status", "Amount",
                                        "Refunded", "Customer email"]
     amounts = list(table(at)["Amount"])
     assert all(a.endswith((" BTC", " USDT")) for a in amounts)

@@ -19,7 +19,7 @@ def test_orders_needing_review_are_named_above_the_table(
     with ui_services.uow() as uow:
         for no, note in (("REV1", "the provider reported 25000 USDT (webhook) where PayDesk "
                                   "recorded 25 USDT"), ("OK1", None)):
-            uow.session.add(Order(merchant_trade_no=no, amount=Decimal("25"), currency="USDT",
+            uow.session.add(Order(merchant_order_id=no, amount=Decimal("25"), currency="USDT",
                                   status="PENDING", created_at=now, updated_at=now,
                                   review_note=note))
         uow.commit()

@@ -57,7 +57,7 @@ def test_create_shows_links_qr_and_countdown_then_close(
     [order] = _orders(ui_services)
     assert (order.currency, order.customer_email, order.status) == ("USDC", "buyer@example.com",
                                                                    "INITIAL")
-    assert any(order.merchant_trade_no in s.value for s in at.success)
+    assert any(order.merchant_order_id in s.value for s in at.success)
     codes = [c.value for c in at.code]
     assert order.checkout_url in codes and order.deeplink in codes
     assert order.universal_url in codes
@@ -95,7 +95,7 @@ def test_close_from_the_order_detail(signed_in_app: Callable[[str], AppTest],
                              currency="USDT", product="Tea", customer_email="t@example.com",
                              expiry_minutes=5).request
     at = signed_in_app("operator")
-    at.query_params["order"] = request.merchant_trade_no
+    at.query_params["order"] = request.merchant_order_id
     at.switch_page("app_pages/orders.py").run()
     assert not at.exception, at.exception
     at.button(key=f"close_order_open_{request.id}").click().run()

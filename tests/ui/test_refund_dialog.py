@@ -19,8 +19,8 @@ REFUNDS_PAGE = "app_pages/refunds.py"
 
 def paid(services: Services, amount: str = "100", refunds: int = 0) -> Order:
     now = datetime.now(UTC)
-    order = Order(merchant_trade_no=f"UI{uuid.uuid4().hex[:12]}",
-                  prepay_id=str(8_200_000_000_000_000_000 + uuid.uuid4().int % 10**17),
+    order = Order(merchant_order_id=f"UI{uuid.uuid4().hex[:12]}",
+                  provider_order_id=str(8_200_000_000_000_000_000 + uuid.uuid4().int % 10**17),
                   amount=Decimal(amount), currency="USDT", status="PAID",
                   created_at=now - timedelta(hours=2), paid_at=now - timedelta(hours=2))
     with services.uow() as uow:
@@ -40,7 +40,7 @@ def paid(services: Services, amount: str = "100", refunds: int = 0) -> Order:
 
 def open_order(signed_in_app: Callable[[str], AppTest], order: Order, role: str = "operator"):
     at = signed_in_app(role)
-    at.query_params["order"] = order.merchant_trade_no
+    at.query_params["order"] = order.merchant_order_id
     at.switch_page(ORDERS_PAGE).run()
     assert not at.exception, at.exception
     return at
@@ -111,7 +111,7 @@ def test_a_second_yes_for_the_same_dialog_refunds_nothing_more(
     pending = at.session_state["refund_pending"]
     # The first click of a double click got through to the service and then lost its rerun.
     operator = Actor(user_id=None, username="operator", role="operator")
-    request_refund(ui_services, operator, order_ref=order.merchant_trade_no, amount=Decimal("10"),
+    request_refund(ui_services, operator, order_ref=order.merchant_order_id, amount=Decimal("10"),
                    reason="DUPLICATE", note="", request_token=pending["token"])
     at.button(key="refund_yes").click().run()
     assert not at.exception, at.exception
@@ -161,7 +161,7 @@ def test_viewers_see_no_refund_action_and_the_refunds_page_lists_and_exports(
     at.switch_page(REFUNDS_PAGE).run()
     assert not at.exception, at.exception
     table = at.dataframe[0].value
-    assert set(table["Order"]) == {order.merchant_trade_no} and len(table) == 2
+    assert set(table["Order"]) == {order.merchant_order_id} and len(table) == 2
     # Labels, not stored codes; empty cells as a dash, never "None".
     assert set(table["Status"]) == {"Refunded"} and set(table["Reason"]) == {"Duplicate payment"}
     assert set(table["Requested by"]) == {"—"} and "None" not in table.to_string()
@@ -177,9 +177,9 @@ def test_after_a_refund_the_orders_list_says_one_thing(
     and 'Export these 1 orders' at once."""
     order = paid(ui_services, "40")
     at = signed_in_app("operator")
-    at.query_params["q"] = order.merchant_trade_no
+    at.query_params["q"] = order.merchant_order_id
     at.query_params["status"] = "PAID"
-    at.query_params["order"] = order.merchant_trade_no
+    at.query_params["order"] = order.merchant_order_id
     at.switch_page(ORDERS_PAGE).run()
     assert not at.exception, at.exception
     assert "**1** order matches" in at.caption[0].value

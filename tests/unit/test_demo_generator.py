@@ -125,8 +125,8 @@ def test_amounts_are_exact_at_the_currency_precision(data: DemoData) -> None:
 def test_identifiers_are_unique_and_well_formed(data: DemoData) -> None:
     o = data.tables["orders"]
     for table, column in [
-        ("orders", "merchant_trade_no"),
-        ("orders", "prepay_id"),
+        ("orders", "merchant_order_id"),
+        ("orders", "provider_order_id"),
         ("refunds", "refund_request_id"),
         ("payout_batches", "request_id"),
         ("payout_lines", "merchant_send_id"),
@@ -136,7 +136,7 @@ def test_identifiers_are_unique_and_well_formed(data: DemoData) -> None:
         values = data.tables[table][column].tolist()
         assert len(set(values)) == len(values), (table, column)
         assert all(re.fullmatch(r"[A-Za-z0-9]{1,32}", v) for v in values), (table, column)
-    prepay = o["prepay_id"].tolist()
+    prepay = o["provider_order_id"].tolist()
     assert all(re.fullmatch(r"[1-9][0-9]{17,18}", p) for p in prepay)
     assert any(int(p) > 2**63 for p in prepay) and any(len(p) == 18 for p in prepay)
     assert len(set(o["customer_email"].tolist())) < len(prepay), "customers come back"

@@ -77,7 +77,7 @@ class _Services:
 
 
 def _order(status: str = "INITIAL", **kw: object) -> Order:
-    return Order(id=7, merchant_trade_no="M7", prepay_id="9223372036854775899",
+    return Order(id=7, merchant_order_id="M7", provider_order_id="9223372036854775899",
                  amount=Decimal("12.50000000"), currency="USDT", status=status, **kw)
 
 

@@ -47,7 +47,7 @@ def as_text(values: np.ndarray, prefix: str = "") -> np.ndarray:
     return np.array([f"{prefix}{v}" for v in values.tolist()], dtype=object)
 
 
-def prepay_ids(rng: np.random.Generator, n: int) -> np.ndarray:
+def provider_order_ids(rng: np.random.Generator, n: int) -> np.ndarray:
     """Increasing with creation time like Binance's own ids, which also keeps the unique index
     appending at its right edge instead of splitting random pages during a bulk load."""
     return as_text(np.sort(unique_numbers(rng, n, PREPAY_LOW, PREPAY_HIGH)))

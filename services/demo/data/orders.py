@@ -11,7 +11,7 @@ from services.demo.data.identifiers import (
     day_stamps,
     email_pool,
     prefixed,
-    prepay_ids,
+    provider_order_ids,
     skewed_picks,
 )
 from services.demo.data.tables import Columns, objects, pick
@@ -82,8 +82,8 @@ def generate_orders(rng: np.random.Generator, n: int, window: Window) -> tuple[C
 
     columns: Columns = {
         "id": np.arange(1, n + 1, dtype=np.int64),
-        "merchant_trade_no": prefixed("PD", day_stamps(created), 9),
-        "prepay_id": prepay_ids(rng, n),
+        "merchant_order_id": prefixed("PD", day_stamps(created), 9),
+        "provider_order_id": provider_order_ids(rng, n),
         "transaction_id": _where_text(paid, transaction, "M_P_"),
         "provider": np.full(n, cat.PROVIDER, dtype=object),
         "amount": units * scale,

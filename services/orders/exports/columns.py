@@ -6,8 +6,8 @@ from __future__ import annotations
 # key -> (header, kind); kind decides formatting and neutralisation.
 COLUMNS: dict[str, tuple[str, str]] = {
     "id": ("Order id", "int"),
-    "merchant_trade_no": ("Merchant trade no", "text"),
-    "prepay_id": ("Prepay id", "text"),
+    "merchant_order_id": ("Order ID", "text"),
+    "provider_order_id": ("Provider order ID", "text"),
     "transaction_id": ("Transaction id", "text"),
     "provider": ("Provider", "text"),
     "status": ("Status", "text"),
@@ -26,6 +26,6 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "updated_at": ("Updated", "time"),
 }
 DEFAULT_COLUMNS: tuple[str, ...] = (
-    "created_at", "merchant_trade_no", "status", "amount", "currency", "refunded_amount",
-    "customer_email", "product_name", "prepay_id", "transaction_id", "provider",
+    "created_at", "merchant_order_id", "status", "amount", "currency", "refunded_amount",
+    "customer_email", "product_name", "provider_order_id", "transaction_id", "provider",
 )

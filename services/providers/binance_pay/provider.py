@@ -80,6 +80,7 @@ def _refund(
         state=state,
         duplicate=result.duplicateRequest == "Y",
         commission_refunded=commission,
+        provider_status=getattr(result, "refundStatus", None),
     )
 
 
