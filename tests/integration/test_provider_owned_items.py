@@ -192,3 +192,22 @@ def test_recurring_and_payouts_are_refused_where_not_offered(services: Services,
         mandates.create_contract(services, people["olga"], mandates.ContractRequest(
             customer_email="sub@example.com", service_name="Pro", single_upper_limit="10",
             currency="EUR"))
+
+
+def test_a_batch_of_a_provider_without_payouts_is_refused_before_it_is_claimed(
+        services: Services, monkeypatch: pytest.MonkeyPatch) -> None:
+    from data.models import PayoutBatch
+    from services.payouts import sending, states
+
+    spies = _never(monkeypatch, services, "create_payout_batch")
+    with services.uow() as uow:
+        uow.session.add(PayoutBatch(request_id="PDJW0001B001", currency="USD",
+                                    total_amount=Decimal("5"), line_count=1,
+                                    provider="juicyway", status=states.APPROVED))
+        uow.commit()
+    with pytest.raises(NotOfferedError, match="not to Binance Pay users"):
+        sending.send_batch(services, None, "PDJW0001B001")
+    assert not any(spy.calls for spy in spies)
+    with services.uow() as uow:
+        batch = uow.session.exec(select(PayoutBatch)).one()
+        assert batch.status == states.APPROVED  # not claimed, not marked as sending
