@@ -448,7 +448,7 @@ def simulate_customer_payment(services: Services, actor: Actor, order_ref: str |
                             "customer from this page yet")
     try:
         sandbox.pay_order(prepay_id=request.provider_order_id,
-                                   merchant_trade_no=request.merchant_order_id)
+                          merchant_trade_no=request.merchant_order_id)
     except SandboxRefusal as error:
         raise ConflictError(f"the sandbox refused the payment: {error}") from None
     return f"sandbox customer paid order {request.merchant_order_id}; settling in a few seconds"
