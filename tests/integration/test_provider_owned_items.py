@@ -81,8 +81,10 @@ def test_a_juicyway_order_cannot_be_refunded_and_the_reason_is_juicyways(
 def test_a_monetix_refund_goes_to_monetix_one_at_a_time(
         services: Services, people, monkeypatch: pytest.MonkeyPatch) -> None:
     order = _owned_by(services, paid_order(services, "50", currency="EUR"), "monetix")
+
     def answer(**call: object) -> base.RefundResult:
-        return base.RefundResult(str(call["refund_request_id"]), "m-refund-1", order.provider_order_id,
+        return base.RefundResult(str(call["refund_request_id"]), "m-refund-1",
+                                 order.provider_order_id,
                                  Decimal("50"), Decimal("10"), Decimal("10"), None,
                                  base.RefundState.PENDING)
 
@@ -163,7 +165,8 @@ def test_the_order_sync_asks_the_owning_provider(
         services: Services, monkeypatch: pytest.MonkeyPatch) -> None:
     order = _owned_by(services, paid_order(services, "5", status="PENDING", currency="EUR"),
                       "monetix")
-    status = base.OrderStatus(order.provider_order_id, order.merchant_order_id, base.OrderState.PENDING,
+    status = base.OrderStatus(order.provider_order_id, order.merchant_order_id,
+                              base.OrderState.PENDING,
                               "processing", Decimal("5"), "EUR")
     monetix = _Spy(status)
     monkeypatch.setattr(services.provider_for("monetix"), "get_order", monetix)
@@ -172,7 +175,8 @@ def test_the_order_sync_asks_the_owning_provider(
     with services.uow() as uow:
         ref = OrderSync.load(uow, order.id)
     assert OrderSync.query(services, ref) is status
-    assert monetix.calls == [{"provider_order_id": order.provider_order_id, "merchant_order_id": None}]
+    assert monetix.calls == [{"provider_order_id": order.provider_order_id,
+                              "merchant_order_id": None}]
 
 
 def test_recurring_and_payouts_are_refused_where_not_offered(services: Services,
