@@ -89,6 +89,8 @@ def render_order_detail(detail: OrderDetail) -> None:
             ("Transaction id", order.transaction_id or "—"),
             ("Provider", code_label(order.provider, "provider")),
             ("Status", status_label(order.status)),
+            # The provider's own word (as last applied), in words like every other code here.
+            ("Provider status", code_label(order.provider_status, "provider_status")),
             ("Product", order.product_name or "—"),
             ("Product type", code_label(order.product_type, "product_type")),
             ("Created", _when(order.created_at)),

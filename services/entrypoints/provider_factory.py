@@ -20,22 +20,22 @@ from services.core.config import Settings
 from services.core.context import Services
 from services.entrypoints.sandbox_adoption import store_lookups
 from services.providers.base import Certificate, PaymentProvider
-from services.providers.binance_pay.inbound import BinancePayEvents
-from services.providers.events import EventReader
-from services.providers.juicyway.webhooks import JuicywayEvents
-from services.providers.monetix.callbacks import CallbackParser
-from services.providers.capabilities import Capabilities
 from services.providers.binance_pay import BinancePayClient, BinancePayProvider
 from services.providers.binance_pay.capabilities import CAPABILITIES as BINANCE_PAY
+from services.providers.binance_pay.inbound import BinancePayEvents
 from services.providers.binance_pay.sandbox import SandboxEngine, SandboxTransport
-from services.providers.juicyway import server as juicyway_server
+from services.providers.capabilities import Capabilities
+from services.providers.events import EventReader
 from services.providers.juicyway import sandbox as juicyway_sandbox
+from services.providers.juicyway import server as juicyway_server
 from services.providers.juicyway.capabilities import CAPABILITIES as JUICYWAY
 from services.providers.juicyway.client import JuicywayClient
 from services.providers.juicyway.provider import JuicywayProvider
+from services.providers.juicyway.webhooks import JuicywayEvents
 from services.providers.monetix import MonetixClient
 from services.providers.monetix import sandbox as monetix_sandbox
 from services.providers.monetix import server as monetix_server
+from services.providers.monetix.callbacks import CallbackParser
 from services.providers.monetix.capabilities import CAPABILITIES as MONETIX
 from services.providers.monetix.provider import MonetixProvider
 from services.providers.registry import ProviderRegistry, RegisteredProvider

@@ -110,6 +110,7 @@ class OrderRow:
     paid_at: datetime | None
     closed_at: datetime | None
     review_note: str | None = None  # provider news disagreed with our figures (services.inbound.evidence)
+    provider_status: str | None = None  # the provider's own word, as last applied (migration 0013)
 
 
 @dataclass(frozen=True)

@@ -79,8 +79,9 @@ RAW = [
     (re.compile(r"[{\[]\s*\""), "raw JSON"),
     (re.compile(r"\w\(s\)"), "an '(s)' plural"),
 ]
-# The Settings page names the environment variables on purpose (that is where they are set).
-ALLOWED = re.compile(r"\b(?:PAYDESK|BINANCE_PAY|DATABASE)_[A-Z_]+\b")
+# The Settings page names the environment variables on purpose (that is where they are set),
+# the providers' own among them.
+ALLOWED = re.compile(r"\b(?:PAYDESK|BINANCE_PAY|DATABASE|MONETIX|JUICYWAY)_[A-Z_]+\b")
 
 
 @dataclass(frozen=True)

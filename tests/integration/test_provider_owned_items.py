@@ -81,8 +81,10 @@ def test_a_juicyway_order_cannot_be_refunded_and_the_reason_is_juicyways(
 def test_a_monetix_refund_goes_to_monetix_one_at_a_time(
         services: Services, people, monkeypatch: pytest.MonkeyPatch) -> None:
     order = _owned_by(services, paid_order(services, "50", currency="EUR"), "monetix")
+
     def answer(**call: object) -> base.RefundResult:
-        return base.RefundResult(str(call["refund_request_id"]), "m-refund-1", order.provider_order_id,
+        return base.RefundResult(str(call["refund_request_id"]), "m-refund-1",
+                                 order.provider_order_id,
                                  Decimal("50"), Decimal("10"), Decimal("10"), None,
                                  base.RefundState.PENDING)
 
@@ -168,7 +170,8 @@ def test_the_order_sync_asks_the_owning_provider(
         services: Services, monkeypatch: pytest.MonkeyPatch) -> None:
     order = _owned_by(services, paid_order(services, "5", status="PENDING", currency="EUR"),
                       "monetix")
-    status = base.OrderStatus(order.provider_order_id, order.merchant_order_id, base.OrderState.PENDING,
+    status = base.OrderStatus(order.provider_order_id, order.merchant_order_id,
+                              base.OrderState.PENDING,
                               "processing", Decimal("5"), "EUR")
     monetix = _Spy(status)
     monkeypatch.setattr(services.provider_for("monetix"), "get_order", monetix)
@@ -177,7 +180,8 @@ def test_the_order_sync_asks_the_owning_provider(
     with services.uow() as uow:
         ref = OrderSync.load(uow, order.id)
     assert OrderSync.query(services, ref) is status
-    assert monetix.calls == [{"provider_order_id": order.provider_order_id, "merchant_order_id": None}]
+    assert monetix.calls == [{"provider_order_id": order.provider_order_id,
+                              "merchant_order_id": None}]
 
 
 def test_recurring_and_payouts_are_refused_where_not_offered(services: Services,
@@ -197,3 +201,22 @@ def test_recurring_and_payouts_are_refused_where_not_offered(services: Services,
         mandates.create_contract(services, people["olga"], mandates.ContractRequest(
             customer_email="sub@example.com", service_name="Pro", single_upper_limit="10",
             currency="EUR"))
+
+
+def test_a_batch_of_a_provider_without_payouts_is_refused_before_it_is_claimed(
+        services: Services, monkeypatch: pytest.MonkeyPatch) -> None:
+    from data.models import PayoutBatch
+    from services.payouts import sending, states
+
+    spies = _never(monkeypatch, services, "create_payout_batch")
+    with services.uow() as uow:
+        uow.session.add(PayoutBatch(request_id="PDJW0001B001", currency="USD",
+                                    total_amount=Decimal("5"), line_count=1,
+                                    provider="juicyway", status=states.APPROVED))
+        uow.commit()
+    with pytest.raises(NotOfferedError, match="not to Binance Pay users"):
+        sending.send_batch(services, None, "PDJW0001B001")
+    assert not any(spy.calls for spy in spies)
+    with services.uow() as uow:
+        batch = uow.session.exec(select(PayoutBatch)).one()
+        assert batch.status == states.APPROVED  # not claimed, not marked as sending

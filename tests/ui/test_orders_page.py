@@ -100,6 +100,8 @@ def test_open_by_id_shows_every_field_and_the_timeline(
 ) -> None:
     with ui_services.uow() as uow:
         order = uow.session.exec(select(Order).where(Order.merchant_order_id == "UI0002")).one()
+        order.provider_status = "PAY_SUCCESS"
+        uow.session.add(order)
         uow.session.add(Refund(order_id=order.id, refund_request_id="RF-UI", amount=Decimal("2"),
                                currency="USDT", reason="customer", status="SUCCESS",
                                completed_at=NOW))
@@ -128,6 +130,7 @@ def test_open_by_id_shows_every_field_and_the_timeline(
     assert fields["Provider"] in ("Binance Pay", "Monetix") and "_" not in fields["Provider"]
     assert fields["Product type"] in ("Virtual goods", "Physical goods", "—")
     assert fields["Status"] == "Paid"  # the word only, not 'Paid (PAID)'
+    assert fields["Provider status"] == "Pay success"  # the provider's own word, as words
     # Hiding the detail panel is not "Close order", which closes an unpaid order at the provider.
     assert at.button(key="orders_close_detail").label == "Hide these details"
     assert not [b for b in at.button if b.label == "Close order"]
