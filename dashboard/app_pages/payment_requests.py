@@ -76,7 +76,7 @@ def _remaining(request: PaymentRequest) -> str:
         return "no expiry given"
     left = request.expires_at - services.now()
     if left <= timedelta(0):
-        return "expiry time reached; waiting for Binance Pay to confirm"
+        return f"expiry time reached; waiting for {_title(request)} to confirm"
     minutes, seconds = divmod(int(left.total_seconds()), 60)
     return f"expires in {minutes:02d}:{seconds:02d} (at {_local(request.expires_at)})"
 
@@ -284,7 +284,8 @@ def _request(order_id: int) -> None:
     elif request.paid_at:
         st.success(f"Paid at {_local(request.paid_at)}.", icon=":material/check_circle:")
     if request.is_open and not request.confirmed:
-        st.warning("Binance Pay has not confirmed this order yet (the create call got no answer). "
+        st.warning(f"{_title(request)} has not confirmed this order yet (the create call got "
+                   "no answer). "
                    "It is checked again with the same order ID; it is never created twice.")
     if request.is_open and _has_links(request):
         _links(request)
@@ -314,7 +315,8 @@ if not recent:
 else:
     recent_table = pd.DataFrame(
         [{f"Created ({zone.key})": _local(r.created_at), "Order": r.merchant_order_id,
-          "Amount": format_money(r.amount, r.currency), "Product": r.product_name,
+          "Amount": format_money(r.amount, r.currency), "Through": _title(r),
+          "Product": r.product_name,
           "Customer": or_empty(r.customer_email), "Status": status_label(r.status),
           f"Expires ({zone.key})": _local(r.expires_at), "By": or_empty(r.created_by)}
          for r in recent])

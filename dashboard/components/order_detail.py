@@ -104,6 +104,7 @@ def render_order_detail(detail: OrderDetail) -> None:
         st.markdown("**Payer**")
         st.dataframe(
             [{"Field": "Customer e-mail", "Value": order.customer_email or "—"},
+             *({"Field": k, "Value": v} for k, v in detail.payer.items()),
              {"Field": "Payer id", "Value": order.payer_id or "—"}],
             hide_index=True, width="stretch", key="order_detail_payer",
         )

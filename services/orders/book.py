@@ -158,6 +158,8 @@ class OrderDetail:
     refunds: list[RefundInfo]
     timeline: list[TimelineEvent] = field(default_factory=list)
     timezone: str = "UTC"
+    #: Who was asked to pay, as the provider was told (name, phone, country), where it was.
+    payer: dict[str, str | None] = field(default_factory=dict)
 
 
 # --- search --------------------------------------------------------------------------------------
@@ -281,6 +283,10 @@ def get_order_detail(services: Services, actor: Actor, order_ref: str | int) -> 
             raise NotFoundError(f"no order with this id, order ID or provider order ID '{order_ref}'")
         refunds = q.refunds_for(uow.session, order.id or 0)
         refund_ids = [r.refund_request_id for r in refunds]
+        payer = {"Customer name": " ".join(p for p in (order.customer_first_name,
+                                                       order.customer_last_name) if p) or None,
+                 "Customer phone": order.customer_phone,
+                 "Customer country": order.customer_country}
         webhooks = q.webhooks_for(
             uow.session, [order.provider_order_id or "", order.merchant_order_id, *refund_ids]
         )
@@ -303,7 +309,8 @@ def get_order_detail(services: Services, actor: Actor, order_ref: str | int) -> 
                             r.review_note)
                  for r in refunds]
         events = _timeline(row, refunds, webhooks, audits, zone)
-    return OrderDetail(row, links, infos, events, zone.key)
+    return OrderDetail(row, links, infos, events, zone.key,
+                       {k: v for k, v in payer.items() if v})
 
 
 def _timeline(order: OrderRow, refunds: list[Any], webhooks: list[Any], audits: list[Any],

@@ -35,7 +35,7 @@ from services.core import audit
 from services.inbound import evidence
 from services.core.context import Services
 from services.inbound.dispatch import confirms, handles
-from services.providers.base import OrderState, OrderStatus
+from services.providers.base import CheckoutLinks, OrderState, OrderStatus
 from services.providers.events import EventKind, InboundEvent
 from services.core.row_locks import lock_row
 from services.core.unit_of_work import UnitOfWork
@@ -280,7 +280,35 @@ def on_payment(services: Services, uow: UnitOfWork, event: InboundEvent) -> str 
         return "ignored_status"  # a status we do not know changes nothing, not even the id
     if order.provider_order_id is None and event.provider_id:
         order.provider_order_id = event.provider_id  # the create call timed out; the news names it
+    take_links(order, event)
     return apply_report(services, uow, order, report)
+
+
+def take_links(order: Order, event: InboundEvent) -> bool:
+    """Checkout links a provider sends after the create (``CreatedOrder.links_pending``: a
+    Monetix sale's QR arrives in an intermediate callback as ``details["links"]``). Kept only
+    for an open order that has none and whose figures are not in doubt; the provider's expiry
+    may shorten ours, never lengthen it."""
+    links = event.details.get("links")
+    if (not isinstance(links, CheckoutLinks) or order.status not in OPEN
+            or order.review_note or order.checkout_url or order.qr_content):
+        return False
+    if evidence.disagreement(evidence.Figures(order.amount, order.currency),
+                             evidence.Figures(event.amount, event.currency)):
+        return False  # apply_report flags it; nobody shares a checkout for another sum
+    order.checkout_url = _link(links.checkout_url)
+    order.deeplink = _link(links.deeplink)
+    order.universal_url = _link(links.universal_url)
+    order.qr_content = _link(links.qr_content)  # text to draw; an image link is not one
+    expires = event.details.get("expires_at")
+    if isinstance(expires, datetime) and expires.tzinfo is not None:
+        order.expires_at = expires if order.expires_at is None else min(order.expires_at,
+                                                                         expires)
+    return True
+
+
+def _link(value: str | None) -> str | None:
+    return value if value and len(value) <= 512 else None
 
 
 @confirms(EventKind.PAYMENT)

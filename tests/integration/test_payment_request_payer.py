@@ -235,3 +235,21 @@ def test_juicyway_news_of_another_currency_is_a_visible_conflict(
     # The second copy is a duplicate delivery: recorded, never applied again.
     assert outcomes[0] == "confirmed:needs_review" and "duplicate" in outcomes
     assert [r[8] for r in rows if r[2] == after.merchant_order_id] == [NEEDS_REVIEW]
+
+
+def test_a_monetix_request_gets_its_links_from_the_display_callback(
+        services: Services, people) -> None:
+    """Monetix only accepts the sale; the QR and links arrive in a callback a moment later and
+    are kept on the order, so the page can share them."""
+    outcome = requests.create_request(
+        services, people["olga"], amount="12.50", currency="EUR", product="Widget",
+        customer_email="ada@example.com", expiry_minutes=15, provider="monetix",
+        customer_first_name="Ada", customer_last_name="Lovelace")
+    assert outcome.kind == "success", outcome.message
+    assert outcome.request.checkout_url is None  # links pending
+    services.sandbox_for("monetix").advance(5)
+    [order] = _orders(services)
+    assert order.checkout_url and order.status in ("INITIAL", "PENDING")
+    assert order.expires_at is not None and outcome.request.expires_at is not None
+    assert order.expires_at <= outcome.request.expires_at  # Monetix's 20 minutes never lengthen ours
+    assert order.review_note is None
