@@ -340,7 +340,7 @@ class WebhookDelivery(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     provider: str = Field(default="binance_pay", max_length=16)
-    # The provider's own event name (Binance PAY, PAY_REFUND...), its id of the item the event is
+    # The provider's own event name (Binance's event type, a Monetix operation...), its id of the item the event is
     # about, its own status word, and the id of the key that signed it (migration 0013).
     event_type: str | None = Field(default=None, max_length=64)
     provider_item_id: str | None = Field(default=None, max_length=64)

@@ -25,6 +25,7 @@ from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from services.core.errors import ConfigurationError
+from services.core.provider_names import PROVIDER_NAMES, provider_name  # noqa: F401 (re-exported)
 
 SANDBOX_API_KEY = "sandbox-api-key-0000000000000000"
 SANDBOX_API_SECRET = "sandbox-api-secret-000000000000000000000000000000"
@@ -55,7 +56,6 @@ JUICYWAY_HOSTS = frozenset({"api.spendjuice.com"})
 #: Monetix 20 minutes).
 EXPIRY_MINUTES_MAX = 60
 #: The names the registry knows, in the order a default is chosen when none is set.
-PROVIDER_NAMES = ("binance_pay", "monetix", "juicyway")
 
 
 @dataclass(frozen=True)
@@ -79,7 +79,6 @@ PROVIDER_SETTINGS = {
     "juicyway": ProviderSettingNames("Juicyway", "juicyway_base_url", "juicyway_api_key",
                                      "API key", "juicyway_timeout_seconds"),
 }
-_PROVIDER_ALIASES = {"binance-pay": "binance_pay", "binance": "binance_pay"}
 _PLACEHOLDER_WORDS = ("changeme", "replaceme", "placeholder", "yourapi", "yoursecret",
                       "yourkey", "sandbox", "example", "dummy", "secret", "xxxxx")
 
@@ -387,12 +386,6 @@ class Settings(BaseSettings):
                 "the sandbox's. Make one with `python -c \"from cryptography.fernet import "
                 "Fernet; print(Fernet.generate_key().decode())\"`"
             )
-
-
-def provider_name(text: str) -> str:
-    """'binance-pay' / 'Binance_Pay' -> 'binance_pay' (the store's and the registry's name)."""
-    cleaned = text.strip().lower()
-    return _PROVIDER_ALIASES.get(cleaned, cleaned.replace("-", "_"))
 
 
 def _on_hosts(url: str, hosts: frozenset[str]) -> bool:

@@ -70,7 +70,7 @@ class StoreLookups:
                        col(Refund.status).in_(ACCEPTED_REFUND_STATES))
             ).one()
             return OrderSnapshot(
-                merchant_trade_no=order.merchant_order_id, prepay_id=order.provider_order_id,
+                merchant_order_id=order.merchant_order_id, provider_order_id=order.provider_order_id,
                 amount=order.amount, currency=order.currency, status=order.status,
                 refunded=refunded if refunded is not None else Decimal(0), refund_attempts=int(attempts or 0),
                 paid_at_ms=_ms(order.paid_at), created_at_ms=_ms(order.created_at),
@@ -123,8 +123,8 @@ class StoreLookups:
             if refund.status not in ACCEPTED_REFUND_STATES or not order.provider_order_id:
                 return None
             return RefundSnapshot(
-                refund_request_id=refund.refund_request_id, prepay_id=order.provider_order_id,
-                merchant_trade_no=order.merchant_order_id, amount=refund.amount,
+                refund_request_id=refund.refund_request_id, provider_order_id=order.provider_order_id,
+                merchant_order_id=order.merchant_order_id, amount=refund.amount,
                 status=refund.status, refund_id=refund.provider_refund_id,
                 created_at_ms=_ms(refund.created_at))
 

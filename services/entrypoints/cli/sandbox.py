@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import argparse
 
-from services.core.config import PROVIDER_NAMES, provider_name
+from services.core.provider_names import PROVIDER_NAMES, provider_name
 
 PROVIDERS = tuple(name.replace("_", "-") for name in PROVIDER_NAMES)
 

@@ -25,8 +25,8 @@ class OrderSnapshot:
     """What the merchant knows of a paid (or unpaid) order. `refunded` and `refund_attempts`
     cover only refunds the provider had accepted."""
 
-    merchant_trade_no: str
-    prepay_id: str
+    merchant_order_id: str
+    provider_order_id: str
     amount: Decimal
     currency: str
     status: str  # Binance order status: INITIAL, PENDING, PAID, REFUNDED, FULL_REFUNDED, ...
@@ -65,8 +65,8 @@ class RefundSnapshot:
     """A refund the merchant knows the provider accepted (in flight or done)."""
 
     refund_request_id: str
-    prepay_id: str
-    merchant_trade_no: str
+    provider_order_id: str
+    merchant_order_id: str
     amount: Decimal
     status: str  # REFUND_PENDING (in flight) or REFUND_SUCCESS
     refund_id: str | None = None
@@ -108,9 +108,9 @@ _PAID_STATES = frozenset({"PAID", "REFUNDING", "REFUNDED", "FULL_REFUNDED"})
 def adopt_order(world: World, lookup: OrderLookup, prepay_id: str | None,
                 merchant_trade_no: str | None) -> Order | None:
     snapshot = lookup(prepay_id, merchant_trade_no)
-    if snapshot is None or not snapshot.prepay_id:
+    if snapshot is None or not snapshot.provider_order_id:
         return None
-    existing = world.orders.get(snapshot.prepay_id)
+    existing = world.orders.get(snapshot.provider_order_id)
     if existing is not None:
         return existing
     now = world.now()
@@ -121,8 +121,8 @@ def adopt_order(world: World, lookup: OrderLookup, prepay_id: str | None,
         status = "FULL_REFUNDED" if snapshot.refunded >= snapshot.amount else (
             "REFUNDED" if snapshot.refunded > 0 else "PAID")
     order = Order(
-        prepay_id=snapshot.prepay_id,
-        merchant_trade_no=snapshot.merchant_trade_no,
+        prepay_id=snapshot.provider_order_id,
+        merchant_trade_no=snapshot.merchant_order_id,
         amount=snapshot.amount,
         currency=snapshot.currency,
         created_ms=created,
@@ -199,7 +199,7 @@ def adopt_refund(world: World, lookup: RefundLookup, request_id: str) -> Refund 
         return None
     if request_id in world.refunds:
         return world.refunds[request_id]
-    order = world.order(snapshot.prepay_id, snapshot.merchant_trade_no)
+    order = world.order(snapshot.provider_order_id, snapshot.merchant_order_id)
     if order is None:
         return None
     now = world.now()
