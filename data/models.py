@@ -118,6 +118,12 @@ class Order(SQLModel, table=True):
     status: str = Field(max_length=16)
     provider_status: str | None = Field(default=None, max_length=64)
     customer_email: str | None = Field(default=None, max_length=254, index=True)
+    # Who was asked to pay, for providers that must name the payer when the payment is created
+    # (migration 0014; Capabilities.payer_fields). Sent again unchanged on every repeat.
+    customer_first_name: str | None = Field(default=None, max_length=100)
+    customer_last_name: str | None = Field(default=None, max_length=100)
+    customer_phone: str | None = Field(default=None, max_length=16)  # E.164, "+" and 15 digits
+    customer_country: str | None = Field(default=None, max_length=2)  # ISO 3166-1 alpha-2
     payer_id: str | None = Field(default=None, max_length=64)
     product_name: str = Field(default="", max_length=256)
     product_type: str | None = Field(default=None, max_length=32)

@@ -1,4 +1,6 @@
-"""Payment requests: create a Binance Pay order for a customer, share it, follow it to the end."""
+"""Payment requests: create an order through one of the enabled providers for a customer, share
+it, follow it to the end. The payer's name, phone and country are asked only when the chosen
+provider must be told who pays (its capabilities say so)."""
 
 from __future__ import annotations
 
@@ -22,9 +24,10 @@ from services.core.errors import PayDeskError
 from services.orders.payment_requests import (
     PaymentRequest,
     PaymentRequestInvalid,
+    PaymentTerms,
     create_request,
+    enabled_payment_providers,
     get_request,
-    payment_terms,
     recent_requests,
     refresh_request,
     simulate_customer_payment,
@@ -34,8 +37,19 @@ CURRENT = "pr_current"
 FLASH = "pr_flash"
 ROUND = "pr_form_round"
 FOLLOW_SECONDS = 2
+PROVIDER = "pr_provider"
+OPEN_STATUSES = ("INITIAL", "PENDING")
 LABELS = {"amount": "Amount", "currency": "Currency", "product": "Product",
-          "customer_email": "Customer email", "expiry_minutes": "Expires after"}
+          "customer_email": "Customer email", "expiry_minutes": "Expires after",
+          "customer_first_name": "First name", "customer_last_name": "Last name",
+          "customer_phone": "Phone", "customer_country": "Country"}
+#: The payer's fields, in the order the form asks them: (service field, widget name, label, hint).
+PAYER_INPUTS = (
+    ("customer_first_name", "first_name", "Customer first name", None),
+    ("customer_last_name", "last_name", "Customer last name", None),
+    ("customer_phone", "phone", "Customer phone", "international form, e.g. +2348012345678"),
+    ("customer_country", "country", "Customer country", "two letters, e.g. NG, US, CA"),
+)
 # What the customer saw, in the words of the checkout's payment_expired / payment_cancelled.
 SITUATIONS = {
     "EXPIRED": ("payment_expired: the customer did not pay before the expiry time, so Binance Pay "
@@ -106,13 +120,17 @@ def _create(form_round: int) -> None:
         if form_round != state.get(ROUND, 0):
             return
         state.pop(FLASH, None)
+        terms = _chosen_terms()
+        payer = {name: state.get(_field(widget, form_round)) or ""
+                 for name, widget, _, _ in PAYER_INPUTS if terms.asks(name)}
         try:
             outcome = create_request(
                 services, actor, amount=state[_field("amount", form_round)],
-                currency=state[_field("currency", form_round)],
+                currency=state[_field(f"currency_{terms.provider}", form_round)],
                 product=state[_field("product", form_round)],
                 customer_email=state[_field("email", form_round)],
-                expiry_minutes=state[_field("expiry", form_round)])
+                expiry_minutes=state[_field(f"expiry_{terms.provider}", form_round)],
+                provider=terms.provider, **payer)
         except PaymentRequestInvalid as error:
             state[FLASH] = ("error", "Not created. " + " ".join(
                 f"**{LABELS.get(k, k)}**: {v}." for k, v in error.problems.items()))
@@ -131,35 +149,82 @@ def _show(done: _Created) -> None:
     state[ROUND] = max(int(state.get(ROUND, 0)), done.form_round + 1)
 
 
+def _providers() -> list[PaymentTerms]:
+    """The enabled providers' terms, the default first."""
+    return enabled_payment_providers(services)
+
+
+def _chosen_terms() -> PaymentTerms:
+    offered = {t.provider: t for t in _providers()}
+    chosen = state.get(PROVIDER)
+    return offered.get(chosen) if chosen in offered else next(iter(offered.values()))
+
+
+def _provider_choice() -> PaymentTerms:
+    """Outside the form, so that choosing a provider redraws the form with its own fields,
+    currencies and expiry at once. Shown only when more than one provider is enabled."""
+    offered = _providers()
+    if len(offered) > 1:
+        titles = {t.provider: t.title for t in offered}
+        if state.get(PROVIDER) not in titles:
+            state[PROVIDER] = offered[0].provider
+        st.radio(
+            "Take the payment through", list(titles), format_func=titles.__getitem__,
+            key=PROVIDER, horizontal=True,
+            help="Each provider has its own currencies, expiry and what it must know about "
+                 "the customer.")
+    return _chosen_terms()
+
+
 def _form() -> None:
     form_round = int(state.setdefault(ROUND, 0))
-    terms = payment_terms(services)  # the default provider's currencies and longest expiry
+    terms = _provider_choice()
+    # Widgets carry the provider in their keys: another provider's currency list and expiry
+    # bounds start fresh instead of holding a value the new one does not take.
     with st.form(f"pr_form_{form_round}"):
         left, right = st.columns(2)
         left.text_input("Amount", key=_field("amount", form_round), placeholder="e.g. 25.00")
-        right.selectbox("Currency", terms.currencies, key=_field("currency", form_round))
+        right.selectbox("Currency", terms.currencies,
+                        key=_field(f"currency_{terms.provider}", form_round))
         st.text_input("Product", key=_field("product", form_round), max_chars=256,
                       placeholder="what the customer pays for")
+        if terms.needs_payer:
+            st.caption(f"{terms.title} must be told who pays before it creates the payment.")
+            asked = [i for i in PAYER_INPUTS if terms.asks(i[0])]
+            for pair in (asked[i:i + 2] for i in range(0, len(asked), 2)):
+                for column, (_, widget, label, hint) in zip(st.columns(2), pair, strict=False):
+                    column.text_input(label, key=_field(widget, form_round), placeholder=hint,
+                                      max_chars=100)
         left, right = st.columns(2)
         left.text_input("Customer email", key=_field("email", form_round))
         right.number_input("Expires after (minutes)", min_value=1,
                            max_value=terms.expiry_minutes_max,
                            value=terms.expiry_minutes_default, step=1,
-                           key=_field("expiry", form_round), help=f"{terms.expiry_rule}.")
+                           key=_field(f"expiry_{terms.provider}", form_round),
+                           help=f"{terms.expiry_rule}.")
         st.form_submit_button("Create payment request", type="primary", on_click=_create,
                               args=(form_round,), icon=":material/add_card:",
                               key=f"pr_submit_{form_round}")
 
 
 @st.fragment(run_every=timedelta(seconds=FOLLOW_SECONDS))
-def _follow(order_id: int, status: str, confirmed: bool) -> None:
-    """Asks Binance every few seconds while the request is open; redraws the page on change."""
+def _follow(order_id: int, status: str, confirmed: bool, links: bool = False) -> None:
+    """Asks the provider every few seconds while the request is open; redraws the page when
+    something outside this fragment changes (paid or ended, confirmed, links arrived). Open to
+    open (the customer opened the checkout) only redraws the status here, so the message of
+    the create stays on screen."""
     outcome = refresh_request(services, actor, order_id)
-    if (outcome.request.status, outcome.request.confirmed) != (status, confirmed):
+    now = outcome.request
+    if (now.is_open, now.confirmed, _has_links(now)) != (status in OPEN_STATUSES, confirmed,
+                                                          links):
         st.rerun()
-    st.markdown(f"**{status_label(outcome.request.status)}** — {_remaining(outcome.request)}")
+    st.markdown(f"**{status_label(now.status)}** — {_remaining(now)}")
     if outcome.kind != "success":
         st.caption(outcome.message)
+
+
+def _has_links(request: PaymentRequest) -> bool:
+    return bool(request.checkout_url or request.qr_content)
 
 
 def _links(request: PaymentRequest) -> None:
@@ -177,10 +242,16 @@ def _links(request: PaymentRequest) -> None:
                 st.code(value, language=None)
 
 
+def _title(request: PaymentRequest) -> str:
+    titles = {t.provider: t.title for t in _providers()}
+    return titles.get(request.provider or "", request.provider or "the provider")
+
+
 def _sandbox_helper(request: PaymentRequest) -> None:
     with st.container(border=True):
         st.markdown("**Sandbox only — simulate the customer paying.** No real money moves: the "
-                    "in-process Binance Pay sandbox pays this order as a customer would.")
+                    f"in-process {_title(request)} sandbox pays this order as a customer would, "
+                    "and reports it the way it reports any payment.")
         if st.button("Simulate the customer paying", key="pr_simulate",
                      icon=":material/science:"):
             try:
@@ -201,8 +272,11 @@ def _request(order_id: int) -> None:
                f"provider order ID `{request.provider_order_id or '—'}` · "
                f"customer {request.customer_email or '—'} · created {_local(request.created_at)} "
                f"by {request.created_by or '—'} · times in {zone.key}")
+    payer = ", ".join(p for p in (request.customer_name, request.customer_phone,
+                                  request.customer_country) if p)
+    st.caption(f"Through {_title(request)}" + (f" · payer {payer}" if payer else ""))
     if request.is_open:
-        _follow(request.id, request.status, request.confirmed)
+        _follow(request.id, request.status, request.confirmed, _has_links(request))
     else:
         st.markdown(f"**{status_label(request.status)}**")
     if request.status in SITUATIONS:
@@ -212,7 +286,7 @@ def _request(order_id: int) -> None:
     if request.is_open and not request.confirmed:
         st.warning("Binance Pay has not confirmed this order yet (the create call got no answer). "
                    "It is checked again with the same order ID; it is never created twice.")
-    if request.is_open and (request.checkout_url or request.qr_content):
+    if request.is_open and _has_links(request):
         _links(request)
     if request.is_open:
         render_close_action(request.id)

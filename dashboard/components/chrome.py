@@ -41,15 +41,19 @@ _LAYOUT_CSS = """
 button p, button [data-testid="stMarkdownContainer"] {
   white-space: normal; overflow: visible; text-overflow: clip; overflow-wrap: anywhere;
 }
+/* Narrow windows: 5rem of margin on each side of the page is width the tables need. */
+@media (max-width: 1200px) {
+  [data-testid="stMainBlockContainer"] { padding-left: 2rem; padding-right: 2rem; }
+}
 </style>
 """
 
 
 # Streamlit folds the sidebar away only below 768 px; at 800 px it kept 300 px of navigation and
-# left the page 500 px (amounts wrapped, buttons cut), and at 1024 px little more. Up to this
-# width it folds when the window gets there and after each page change (as Streamlit does on
-# phones); the chevron at the top left still opens it.
-NARROW_PX = 1024
+# left the page 500 px (amounts wrapped, buttons cut), and up to 1200 px the Orders and Overview
+# tables still scrolled sideways beside it. Up to this width it folds when the window gets there
+# and after each page change (as Streamlit does on phones); the chevron at the top left opens it.
+NARROW_PX = 1200
 _SIDEBAR_JS = """
 <script>
 (() => {

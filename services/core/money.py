@@ -19,7 +19,7 @@ STABLECOINS: frozenset[str] = frozenset({"USDT", "USDC", "FDUSD", "BUSD"})
 FIAT_DECIMALS: dict[str, int] = {
     "USD": 2, "EUR": 2, "GBP": 2, "HKD": 2, "SGD": 2, "AUD": 2, "CAD": 2, "CHF": 2, "TRY": 2,
     "BRL": 2, "UAH": 2, "PLN": 2, "KZT": 2, "AED": 2, "INR": 2, "RUB": 2, "JPY": 0, "KRW": 0,
-    "VND": 0, "IDR": 2, "KWD": 3, "BHD": 3,
+    "VND": 0, "IDR": 2, "KWD": 3, "BHD": 3, "NGN": 2,
 }
 
 
@@ -101,11 +101,13 @@ def _read_text(text: str, *, field: str) -> Decimal:
     return Decimal(cleaned)
 
 
-def parse_amount(value: object, currency: str | None, *, field: str = "amount") -> Decimal:
+def parse_amount(value: object, currency: str | None, *, field: str = "amount",
+                 places: int | None = None) -> Decimal:
     """The one amount parser: a string must be plain ASCII digits with one optional decimal
     point; Decimals and ints (from code, never from people) are taken as they are. The result
     carries the currency's scale (the store's when no currency applies); more decimals than the currency has, or a value beyond what
-    the store holds, is a MoneyError naming `field` and the expected form."""
+    the store holds, is a MoneyError naming `field` and the expected form. ``places``: the
+    currency's decimals when the caller knows them better (a provider's own currency list)."""
     if isinstance(value, bool) or isinstance(value, float):
         raise MoneyError(
             f"got a {type(value).__name__} ({value!r}); pass a Decimal or a string such as '12.50'",
@@ -120,7 +122,8 @@ def parse_amount(value: object, currency: str | None, *, field: str = "amount") 
         amount = Decimal(value)
     else:
         raise MoneyError(f"cannot read {type(value).__name__} as money", field=field, value=value)
-    places = MONEY_SCALE if currency is None else currency_decimals(currency)
+    if places is None:
+        places = MONEY_SCALE if currency is None else currency_decimals(currency)
     check_magnitude(amount, field=field, value=value)
     quantum = Decimal(1).scaleb(-places)
     try:
@@ -146,8 +149,9 @@ def parse_amount(value: object, currency: str | None, *, field: str = "amount") 
 exact_amount = parse_amount
 
 
-def positive_amount(value: object, currency: str, *, field: str = "amount") -> Decimal:
-    amount = parse_amount(value, currency, field=field)
+def positive_amount(value: object, currency: str, *, field: str = "amount",
+                    places: int | None = None) -> Decimal:
+    amount = parse_amount(value, currency, field=field, places=places)
     if amount <= 0:
         raise MoneyError(f"amount must be greater than zero, got {plain_amount(amount)}",
                          field=field, value=value)

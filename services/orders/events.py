@@ -111,6 +111,10 @@ def apply_report(services: Services, uow: UnitOfWork, order: Order, report: Orde
                           source=report.source, now=now, key=order.merchant_order_id):
         return evidence.NEEDS_REVIEW
     verdict = decide(before, report.status)
+    late = late_payment(order, report, now) if verdict in (APPLY, CONFLICT) else None
+    if verdict == CONFLICT and before == "EXPIRED" and late:
+        # Money the provider took after our expiry is not lost: applied, and flagged below.
+        verdict = APPLY
     if verdict in (APPLY, SAME) and report.status in PAID_FAMILY:
         _fill_payment(order, report)
     if verdict == APPLY:
@@ -140,8 +144,46 @@ def apply_report(services: Services, uow: UnitOfWork, order: Order, report: Orde
                     "transaction_id": report.transaction_id},
             at=now,
         )
+    if verdict == APPLY and late:
+        _flag_late(uow, order, late, report, now)
+        return f"late_{report.status.lower()}"
     return {APPLY: report.status.lower(), SAME: "unchanged", STALE: "stale",
             CONFLICT: "conflict", IGNORED: "ignored_status"}[verdict]
+
+
+def late_payment(order: Order, report: OrderReport, now: datetime) -> datetime | None:
+    """When a payment reported for an unpaid order happened, if that was after our own expiry
+    of the order (its ``expires_at``, the local hard stop whatever the provider allows); None
+    for a payment in time, or news that is not a payment."""
+    if (report.status not in PAID_FAMILY or order.expires_at is None
+            or order.status not in (*OPEN, "EXPIRED")):
+        return None
+    # Without a payment time from the provider (Juicyway's payments carry none), what counts
+    # is when we learn of it: a success first heard of after our expiry is reviewed. (A sync
+    # catching up after an outage may flag a payment that was in time; a person then clears
+    # it, which is better than missing a late one.)
+    at = report.paid_at or report.occurred_at or now
+    return at if at > order.expires_at else None
+
+
+def _flag_late(uow: UnitOfWork, order: Order, paid_at: datetime, report: OrderReport,
+               now: datetime) -> None:
+    """A late payment is kept (the customer's money arrived) but marked "needs review": the
+    order page, the inbox and reconciliation show it until someone has looked."""
+    assert order.expires_at is not None
+    late_by = int((paid_at - order.expires_at).total_seconds() // 60)
+    note = (f"paid {paid_at:%Y-%m-%d %H:%M} UTC, {late_by} min after this payment request "
+            f"expired ({order.expires_at:%H:%M} UTC): the customer paid late; confirm the sale "
+            "or refund it")
+    order.review_note = note[:255]
+    uow.session.add(order)
+    audit.record(
+        uow, actor=audit.SYSTEM, action="order.late_payment", target_type="order",
+        target_id=order.id, amount=order.amount, currency=order.currency,
+        idempotency_key=order.merchant_order_id, provider_code=report.status,
+        outcome="conflict", at=now,
+        detail={"expires_at": order.expires_at.isoformat(), "paid_at": paid_at.isoformat(),
+                "source": report.source, "transaction_id": report.transaction_id})
 
 
 def _fill_payment(order: Order, report: OrderReport) -> None:

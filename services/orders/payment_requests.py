@@ -16,8 +16,10 @@ module share one set of rules.
 from __future__ import annotations
 
 import re
+import unicodedata
 import uuid
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 
@@ -36,19 +38,40 @@ from services.core.errors import (
     NotOfferedError,
 )
 from services.core.money import positive_amount
-from services.orders.events import OPEN, apply_query_result, lock_order
-from services.providers.base import CreatedOrder
-from services.providers.errors import SandboxRefusal
-from services.providers.errors import DuplicateRequestError, InvalidStatusError, ProviderError
-from services.providers.errors import NotFoundError as ProviderNotFound
 from services.core.refusals import require
 from services.core.row_locks import lock_row
+from services.inbound import evidence
+from services.orders.events import OPEN, apply_query_result, lock_order
+from services.providers.base import CheckoutLinks, CreatedOrder, Payer, SimulatedCustomer
+from services.providers.capabilities import PayerField
+from services.providers.errors import (
+    DuplicateRequestError,
+    InvalidStatusError,
+    ProviderError,
+    SandboxRefusal,
+)
+from services.providers.errors import NotFoundError as ProviderNotFound
 
 #: Which currencies and how long an unpaid order may live are the chosen provider's
 #: capabilities (``payment_terms``); an expiry past the provider's longest is refused up front.
 EXPIRY_MINUTES_DEFAULT = 15
 PRODUCT_MAX = 256
 EMAIL_MAX = 254
+NAME_MAX = 100
+_PAYER_ORDER = (PayerField.FIRST_NAME, PayerField.LAST_NAME, PayerField.EMAIL,
+                PayerField.PHONE_NUMBER, PayerField.COUNTRY)
+#: The form's field for each payer detail a provider may need (the e-mail is always asked).
+PAYER_FORM_FIELDS = {PayerField.FIRST_NAME: "customer_first_name",
+                     PayerField.LAST_NAME: "customer_last_name",
+                     PayerField.EMAIL: "customer_email",
+                     PayerField.PHONE_NUMBER: "customer_phone",
+                     PayerField.COUNTRY: "customer_country"}
+# Names as payment providers take them: letters of any script (with their marks), spaces,
+# hyphens and apostrophes.
+_NAME_PUNCTUATION = frozenset(" -'")
+_PHONE_SEPARATORS = re.compile(r"[\s().-]")
+_E164 = re.compile(r"^\+[1-9][0-9]{6,14}$")
+_COUNTRY = re.compile(r"^[A-Z]{2}$")
 #: Order statuses as words in messages people read.
 _STATUS_WORDS = {"INITIAL": "not sent yet", "PENDING": "awaiting payment", "PAID": "paid",
                  "CANCELED": "closed", "EXPIRED": "expired", "ERROR": "failed",
@@ -69,6 +92,19 @@ class PaymentTerms:
     expiry_minutes_max: int
     #: The settings' default expiry, within this provider's longest.
     expiry_minutes_default: int
+    #: What the provider must be told about the payer up front, in the form's order (the form
+    #: fields are ``PAYER_FORM_FIELDS``); empty when the payer identifies themselves at checkout.
+    payer_fields: tuple[PayerField, ...] = ()
+    #: Decimal places the provider takes for each of ``currencies``.
+    decimals: Mapping[str, int] = field(default_factory=dict)
+
+    @property
+    def needs_payer(self) -> bool:
+        return bool(self.payer_fields)
+
+    def asks(self, form_field: str) -> bool:
+        """True when the form must ask ``form_field`` (a ``PAYER_FORM_FIELDS`` value)."""
+        return any(PAYER_FORM_FIELDS[f] == form_field for f in self.payer_fields)
 
     @property
     def expiry_rule(self) -> str:
@@ -94,7 +130,9 @@ def payment_terms(services: Services, provider: str | None = None) -> PaymentTer
     if len(currencies) > 12:
         currencies = tuple(sorted(currencies))
     return PaymentTerms(caps.provider, caps.title, currencies, expiry_max,
-                        min(services.settings.payment_request_expiry_minutes, expiry_max))
+                        min(services.settings.payment_request_expiry_minutes, expiry_max),
+                        tuple(f for f in _PAYER_ORDER if f in caps.payer_fields),
+                        dict(caps.payment_currencies))
 
 
 def enabled_payment_providers(services: Services) -> list[PaymentTerms]:
@@ -137,6 +175,15 @@ class PaymentRequest:
     created_by: str | None
     #: The provider that owns the order (its name in the registry).
     provider: str | None = None
+    customer_first_name: str | None = None
+    customer_last_name: str | None = None
+    customer_phone: str | None = None
+    customer_country: str | None = None
+
+    @property
+    def customer_name(self) -> str | None:
+        name = " ".join(p for p in (self.customer_first_name, self.customer_last_name) if p)
+        return name or None
 
     @property
     def is_open(self) -> bool:
@@ -159,10 +206,28 @@ def new_merchant_order_id() -> str:
     return "PR" + uuid.uuid4().hex[:30]  # Binance: at most 32 letters and digits
 
 
+@dataclass(frozen=True)
+class ValidRequest:
+    """The form after ``validate``: exact amount, currency code, trimmed texts."""
+
+    amount: Decimal
+    currency: str
+    product: str
+    customer_email: str
+    expiry_minutes: int
+    customer_first_name: str | None = None
+    customer_last_name: str | None = None
+    customer_phone: str | None = None
+    customer_country: str | None = None
+
+
 def validate(*, amount: object, currency: str, product: str, customer_email: str,
-             expiry_minutes: object, terms: PaymentTerms) -> tuple[Decimal, str, str, str, int]:
+             expiry_minutes: object, terms: PaymentTerms, customer_first_name: str = "",
+             customer_last_name: str = "", customer_phone: str = "",
+             customer_country: str = "") -> ValidRequest:
     """The form, checked field by field against the chosen provider's ``terms``; raises
-    PaymentRequestInvalid naming every bad field."""
+    PaymentRequestInvalid naming every bad field. The payer's name, phone and country are
+    checked (and kept) only when ``terms`` says the provider needs them."""
     problems: dict[str, str] = {}
     code = (currency or "").strip().upper()
     value: Decimal | None = None
@@ -172,7 +237,8 @@ def validate(*, amount: object, currency: str, product: str, customer_email: str
         problems["currency"] = f"{terms.title} takes {listed}; choose one of those"
     else:
         try:
-            value = positive_amount("" if amount is None else amount, code)
+            value = positive_amount("" if amount is None else amount, code,
+                                    places=terms.decimals.get(code))
         except MoneyError as error:
             problems["amount"] = error.message
     name = (product or "").strip()
@@ -187,6 +253,32 @@ def validate(*, amount: object, currency: str, product: str, customer_email: str
         problems["customer_email"] = "enter the customer's email address"
     elif len(email) > EMAIL_MAX or not _EMAIL.match(email):
         problems["customer_email"] = f"'{email}' is not an email address"
+    first = last = phone = country = None
+    if terms.asks("customer_first_name"):
+        first = _person_name(customer_first_name, "first", terms, problems,
+                             "customer_first_name")
+    if terms.asks("customer_last_name"):
+        last = _person_name(customer_last_name, "last", terms, problems, "customer_last_name")
+    if terms.asks("customer_phone"):
+        phone = _PHONE_SEPARATORS.sub("", customer_phone or "")
+        if phone.startswith("00"):
+            phone = "+" + phone[2:]
+        if not phone:
+            problems["customer_phone"] = (f"enter the customer's phone number: {terms.title} "
+                                          "needs it to create the payment")
+        elif not _E164.match(phone):
+            problems["customer_phone"] = (f"'{customer_phone.strip()}' is not an international "
+                                          "number; write + and the country code first, e.g. "
+                                          "+2348012345678")
+    if terms.asks("customer_country"):
+        country = (customer_country or "").strip().upper()
+        if not country:
+            problems["customer_country"] = (f"enter the customer's country: {terms.title} "
+                                            "needs it to create the payment")
+        elif not _COUNTRY.match(country):
+            problems["customer_country"] = (f"'{customer_country.strip()}' is not a country "
+                                            "code; use the two letters of ISO 3166, e.g. NG, "
+                                            "US, CA")
     minutes = 0
     try:
         minutes = int(str(expiry_minutes).strip())
@@ -199,25 +291,54 @@ def validate(*, amount: object, currency: str, product: str, customer_email: str
     if problems:
         raise PaymentRequestInvalid(problems)
     assert value is not None
-    return value, code, name, email, minutes
+    return ValidRequest(value, code, name, email, minutes, first, last, phone, country)
+
+
+def _person_name(raw: str, which: str, terms: PaymentTerms, problems: dict[str, str],
+                 form_field: str) -> str | None:
+    text = unicodedata.normalize("NFC", " ".join((raw or "").split())).replace("\u2019", "'")
+    if not text:
+        problems[form_field] = (f"enter the customer's {which} name: {terms.title} needs it to "
+                           "create the payment")
+    elif len(text) > NAME_MAX:
+        problems[form_field] = f"keep the {which} name under {NAME_MAX} characters"
+    elif not all(ch.isalpha() or ch in _NAME_PUNCTUATION
+                 or unicodedata.category(ch).startswith("M") for ch in text):
+        problems[form_field] = (f"'{text}': use letters, spaces, hyphens and apostrophes only "
+                           f"({terms.title} refuses digits and other signs in names)")
+    else:
+        return text
+    return None
 
 
 def create_request(services: Services, actor: Actor, *, amount: object, currency: str,
                    product: str, customer_email: str,
                    expiry_minutes: object = EXPIRY_MINUTES_DEFAULT,
-                   provider: str | None = None) -> RequestOutcome:
-    """``provider``: an enabled provider's name; the default provider for None."""
+                   provider: str | None = None, customer_first_name: str = "",
+                   customer_last_name: str = "", customer_phone: str = "",
+                   customer_country: str = "") -> RequestOutcome:
+    """``provider``: an enabled provider's name; the default provider for None. The payer's
+    name, phone and country are asked (and stored) only for a provider whose capabilities
+    name them; others ignore them."""
     require(services, actor, "payment_request.create")
     terms = payment_terms(services, provider)
-    value, code, name, email, minutes = validate(
+    valid = validate(
         amount=amount, currency=currency, product=product, customer_email=customer_email,
-        expiry_minutes=expiry_minutes, terms=terms)
+        expiry_minutes=expiry_minutes, terms=terms, customer_first_name=customer_first_name,
+        customer_last_name=customer_last_name, customer_phone=customer_phone,
+        customer_country=customer_country)
+    value, code, name, email, minutes = (valid.amount, valid.currency, valid.product,
+                                         valid.customer_email, valid.expiry_minutes)
     now = services.now()
     # Whole seconds: a repeat of the create must carry exactly the same orderExpireTime.
     expires = (now + timedelta(minutes=minutes)).replace(microsecond=0)
     with services.uow() as uow:
         order = Order(merchant_order_id=new_merchant_order_id(), provider=terms.provider,
                       amount=value, currency=code, status="INITIAL", customer_email=email,
+                      customer_first_name=valid.customer_first_name,
+                      customer_last_name=valid.customer_last_name,
+                      customer_phone=valid.customer_phone,
+                      customer_country=valid.customer_country,
                       product_name=name, created_by_id=actor.user_id, created_at=now,
                       updated_at=now, expires_at=expires)
         uow.session.add(order)
@@ -226,11 +347,27 @@ def create_request(services: Services, actor: Actor, *, amount: object, currency
                      target_id=order.id, amount=value, currency=code,
                      idempotency_key=order.merchant_order_id, outcome="pending", at=now,
                      detail={"product": name, "customer_email": email,
-                             "expires_at": expires.isoformat()})
+                             "expires_at": expires.isoformat(),
+                             **({"customer_name": f"{valid.customer_first_name} "
+                                                  f"{valid.customer_last_name}",
+                                 "customer_phone": valid.customer_phone,
+                                 "customer_country": valid.customer_country}
+                                if terms.needs_payer else {})})
         uow.commit()
         order_id = order.id
     assert order_id is not None
     return _send_create(services, actor, order_id)
+
+
+def payer_of(services: Services, order: PaymentRequest) -> Payer | None:
+    """Who pays, from the stored row only, for a provider that must be told (None otherwise):
+    the first send and every repeat carry the same payer."""
+    if not services.capabilities_for(order.provider).needs_payer:
+        return None
+    return Payer(first_name=order.customer_first_name or "",
+                 last_name=order.customer_last_name or "",
+                 email=order.customer_email or "", phone_number=order.customer_phone or "",
+                 country=order.customer_country or "")
 
 
 def _create_call(services: Services, order: PaymentRequest) -> CreatedOrder:
@@ -238,7 +375,7 @@ def _create_call(services: Services, order: PaymentRequest) -> CreatedOrder:
     return services.provider_for(order.provider).create_order(
         merchant_order_id=order.merchant_order_id, amount=order.amount, currency=order.currency,
         description=order.product_name, goods_name=order.product_name,
-        expires_at=order.expires_at)
+        expires_at=order.expires_at, payer=payer_of(services, order))
 
 
 def _send_create(services: Services, actor: Actor | str, order_id: int) -> RequestOutcome:
@@ -253,7 +390,11 @@ def _send_create(services: Services, actor: Actor | str, order_id: int) -> Reque
             _mark_refused(services, order_id)
         return RequestOutcome(_load(services, order_id), "error",
                               f"{_title(services, request)} refused the order: {error}")
-    _record_created(services, actor, order_id, created)
+    conflict = _record_created(services, actor, order_id, created)
+    if conflict:
+        return RequestOutcome(_load(services, order_id), "error",
+                              f"order {request.merchant_order_id} was created but needs review, "
+                              f"do not share it: {conflict}")
     return RequestOutcome(_load(services, order_id), "success",
                           f"order {request.merchant_order_id} created; share the link or QR code")
 
@@ -296,25 +437,41 @@ def resolve_request(services: Services, actor: Actor | str, order_id: int, *,
         return RequestOutcome(request, "warning",
                               f"{lead}order {request.merchant_order_id} is not confirmed yet "
                               f"({error}); it is kept and checked again, never re-created")
-    _record_created(services, actor, order_id, created)
+    conflict = _record_created(services, actor, order_id, created)
+    if conflict:
+        return RequestOutcome(_load(services, order_id), "error",
+                              f"{lead}order {request.merchant_order_id} needs review, do not "
+                              f"share it: {conflict}")
     return RequestOutcome(_load(services, order_id), "success",
                           f"{lead}order {request.merchant_order_id} confirmed with the same "
                           "order ID")
 
 
 def _record_created(services: Services, actor: Actor | str, order_id: int,
-                    created: CreatedOrder) -> None:
+                    created: CreatedOrder) -> str | None:
+    """Record the provider's answer; returns the review note when the provider echoed another
+    amount or currency than we asked (then its links are not kept: nobody shares a checkout for
+    a sum we did not ask, and the order waits for a person)."""
     now = services.now()
     with services.uow() as uow:
         order = lock_order(uow, order_id=order_id)
         assert order is not None
         order.provider_order_id = order.provider_order_id or created.provider_order_id
-        links = created.links
+        agrees = evidence.check(
+            uow, order, target_type="order", target_id=order_id,
+            ours=evidence.Figures(order.amount, order.currency),
+            theirs=evidence.Figures(created.amount, created.currency),
+            source="create answer", now=now, key=order.merchant_order_id)
+        links = created.links if agrees else CheckoutLinks()
         order.checkout_url = links.checkout_url
         order.deeplink = links.deeplink
         order.universal_url = links.universal_url
         order.qr_content = links.qr_content
-        order.expires_at = created.expires_at or order.expires_at
+        # Our own expiry is a hard stop: a provider that keeps the payment open longer (Juicyway
+        # answers up to 12 hours) does not lengthen it; one that ends it sooner shortens it.
+        if created.expires_at is not None:
+            order.expires_at = (created.expires_at if order.expires_at is None
+                                else min(order.expires_at, created.expires_at))
         order.updated_at = now
         uow.session.add(order)
         audit.record(uow, actor=actor, action="payment_request.sent", target_type="order",
@@ -323,6 +480,7 @@ def _record_created(services: Services, actor: Actor | str, order_id: int,
                      outcome="created", detail={"provider_order_id": created.provider_order_id},
                      at=now)
         uow.commit()
+        return None if agrees else order.review_note
 
 
 def _record_call(services: Services, actor: Actor | str, request: PaymentRequest, action: str,
@@ -437,21 +595,23 @@ def refresh_request(services: Services, actor: Actor | str,
 
 
 def simulate_customer_payment(services: Services, actor: Actor, order_ref: str | int) -> str:
-    """Sandbox only: the customer pays; the provider reports PAID a few seconds later."""
+    """Sandbox only: the customer pays; the provider reports it the way it reports any payment
+    (a notification a few seconds later; a weakly signed one is confirmed by a query first)."""
     require(services, actor, "payment_request.create")
     request = get_request(services, actor, order_ref)
     sandbox = services.sandbox_for(request.provider)
     if sandbox is None:
         raise ConflictError("customers can only be simulated in sandbox mode")
-    if not hasattr(sandbox, "pay_order"):
+    if not isinstance(sandbox, SimulatedCustomer):
         raise ConflictError(f"the {_title(services, request)} sandbox cannot simulate a "
                             "customer from this page yet")
     try:
-        sandbox.pay_order(prepay_id=request.provider_order_id,
-                          merchant_trade_no=request.merchant_order_id)
+        sandbox.customer_pays(merchant_order_id=request.merchant_order_id,
+                              provider_order_id=request.provider_order_id)
     except SandboxRefusal as error:
         raise ConflictError(f"the sandbox refused the payment: {error}") from None
-    return f"sandbox customer paid order {request.merchant_order_id}; settling in a few seconds"
+    return (f"sandbox customer paid order {request.merchant_order_id}; "
+            f"{_title(services, request)} reports it in a few seconds")
 
 
 def get_request(services: Services, actor: Actor, order_ref: str | int) -> PaymentRequest:
@@ -498,7 +658,10 @@ def _view(order: Order, created_by: str | None) -> PaymentRequest:
         checkout_url=order.checkout_url, deeplink=order.deeplink,
         universal_url=order.universal_url, qr_content=order.qr_content,
         created_at=order.created_at, expires_at=order.expires_at, paid_at=order.paid_at,
-        closed_at=order.closed_at, created_by=created_by, provider=order.provider)
+        closed_at=order.closed_at, created_by=created_by, provider=order.provider,
+        customer_first_name=order.customer_first_name,
+        customer_last_name=order.customer_last_name, customer_phone=order.customer_phone,
+        customer_country=order.customer_country)
 
 
 def _title(services: Services, request: PaymentRequest) -> str:

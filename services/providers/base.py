@@ -369,3 +369,17 @@ class PaymentProvider(Protocol):
         end: date,
         transaction_type: str | None = None,
     ) -> tuple[ReportFile, ...]: ...
+
+
+@runtime_checkable
+class SimulatedCustomer(Protocol):
+    """A provider's sandbox playing the customer of a payment it holds (sandbox mode only).
+
+    Each sandbox implements it in its own terms (Binance Pay pays the order, Monetix settles the
+    sale, Juicyway settles the session); services call it without knowing which sandbox it is."""
+
+    def customer_pays(self, *, merchant_order_id: str, provider_order_id: str | None) -> None:
+        """The customer pays; the outcome reaches PayDesk the way the provider reports it (a
+        notification, later). Raises ``errors.SandboxRefusal`` in words when it cannot be
+        paid (unknown, already final, expired)."""
+        ...

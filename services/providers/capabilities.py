@@ -21,6 +21,17 @@ class PayoutMode(StrEnum):
     SINGLE = "single"
 
 
+class PayerField(StrEnum):
+    """What a provider may need to know about the person asked to pay, before the payment is
+    created (the names of ``services.providers.base.Payer``'s fields)."""
+
+    FIRST_NAME = "first_name"
+    LAST_NAME = "last_name"
+    EMAIL = "email"
+    PHONE_NUMBER = "phone_number"
+    COUNTRY = "country"
+
+
 class RecurringMode(StrEnum):
     NONE = "none"
     #: Binance Pay direct-debit contracts signed by the customer.
@@ -37,6 +48,9 @@ class Capabilities:
     #: Currency -> decimal places PayDesk may send for a payment.
     payment_currencies: Mapping[str, int]
     default_payment_expiry: timedelta
+    #: What the provider must be told about the payer when a payment is created (empty: the
+    #: payer identifies themselves at checkout and no ``Payer`` is sent).
+    payer_fields: frozenset[PayerField] = frozenset()
     max_payment_expiry: timedelta | None = None
     close_payment: bool = False
     refund: bool = False
@@ -57,6 +71,10 @@ class Capabilities:
     confirm_notifications: bool = False
     #: Why each missing capability is missing, in words for a finance user.
     not_offered: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def needs_payer(self) -> bool:
+        return bool(self.payer_fields)
 
     def why_not(self, capability: str) -> str:
         return self.not_offered.get(

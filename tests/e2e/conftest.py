@@ -157,7 +157,7 @@ def sign_in_as(page: Any, url: str, username: str) -> None:
 
 def open_section(page: Any, title: str) -> None:
     """Click `title` in the navigation, first unfolding the sidebar when the app folded it away
-    (it does at 1024 px and narrower, see dashboard/components/chrome.py)."""
+    (it does at 1200 px and narrower, see dashboard/components/chrome.py)."""
     sidebar = page.get_by_test_id("stSidebar")
     if sidebar.get_attribute("data-collapsed") == "true":
         page.get_by_test_id("stExpandSidebarButton").click()

@@ -138,11 +138,16 @@ def test_a_payment_request_goes_to_the_chosen_provider_with_its_terms(
                         _Spy(AssertionError("Binance Pay must not get a Juicyway request")))
     outcome = requests.create_request(
         services, people["olga"], amount="12.50", currency="USD", product="Widget",
-        customer_email="ada@example.com", expiry_minutes=30, provider="juicyway")
+        customer_email="ada@example.com", expiry_minutes=30, provider="juicyway",
+        customer_first_name="Ada", customer_last_name="Lovelace",
+        customer_phone="+44 7700 900123", customer_country="gb")
     assert outcome.kind == "success", outcome.message
     assert outcome.request.provider == "juicyway"
     assert outcome.request.provider_order_id == "jw-pay-1"
     assert [c["currency"] for c in juicyway.calls] == ["USD"]
+    assert juicyway.calls[0]["payer"] == base.Payer(
+        first_name="Ada", last_name="Lovelace", email="ada@example.com",
+        phone_number="+447700900123", country="GB")
 
 
 def test_payment_request_terms_come_from_each_provider(services: Services, people) -> None:

@@ -6,7 +6,7 @@ import asyncio
 import json
 from concurrent.futures import ThreadPoolExecutor
 import time
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import httpx
@@ -209,17 +209,23 @@ def test_certificates_unavailable_asks_for_a_retry(services: Services) -> None:
     assert [r.outcome for r in _deliveries(services)] == ["certificates_unavailable"]
 
 
-def test_payment_after_expiry_never_reopens_the_order(
+def test_payment_after_expiry_is_kept_and_flagged_for_review(
     services: Services, client: AsgiPoster
 ) -> None:
-    order_id = _add_order(services, expires_at=services.now() - timedelta(minutes=1))
+    """The customer's money arrived after our expiry: it is booked (never lost), and the order
+    needs review (order page, inbox, reconciliation) until someone has looked."""
+    paid_at = datetime.fromtimestamp(PAID_AT_MS / 1000, UTC)
+    order_id = _add_order(services, expires_at=paid_at - timedelta(minutes=1))
     assert _post(client, _body("PAY_CLOSED")).status_code == 200
     assert _order(services, order_id).status == "EXPIRED"
     assert _post(client, _body("PAY_SUCCESS")).status_code == 200
     order = _order(services, order_id)
-    assert order.status == "EXPIRED" and order.paid_at is None
-    assert [r.outcome for r in _deliveries(services)] == ["expired", "conflict"]
-    assert _audit_actions(services) == ["order.status", "order.status_conflict"]
+    assert order.status == "PAID" and order.paid_at is not None
+    assert order.review_note and "paid late" in order.review_note
+    assert [r.outcome for r in _deliveries(services)] == ["expired", "late_paid"]
+    assert _audit_actions(services) == ["order.status", "order.status", "order.late_payment"]
+    assert _post(client, _body("PAY_SUCCESS")).status_code == 200  # a repeat changes nothing
+    assert _audit_actions(services) == ["order.status", "order.status", "order.late_payment"]
 
 
 def test_close_arriving_after_the_payment_is_stale(services: Services, client: AsgiPoster) -> None:

@@ -31,10 +31,10 @@ def _key(at: AppTest, name: str) -> str:
 
 def _fill(at: AppTest, amount: str = "25", email: str = "buyer@example.com") -> AppTest:
     at.text_input(key=_key(at, "amount")).input(amount)
-    at.selectbox(key=_key(at, "currency")).select("USDC")
+    at.selectbox(key=_key(at, "currency_binance_pay")).select("USDC")
     at.text_input(key=_key(at, "product")).input("Annual plan")
     at.text_input(key=_key(at, "email")).input(email)
-    at.number_input(key=_key(at, "expiry")).set_value(10)
+    at.number_input(key=_key(at, "expiry_binance_pay")).set_value(10)
     at.button[0].click()  # the form's only submit button
     return at.run()
 
@@ -120,3 +120,85 @@ def test_form_is_empty_after_a_create_and_a_second_click_creates_nothing(
     recent = at.dataframe[-1].value
     assert list(recent["Status"]) == ["Created"]
     assert "None" not in recent.to_string()
+
+
+def _choose(at: AppTest, provider: str) -> AppTest:
+    at.radio(key="pr_provider").set_value(provider)
+    return at.run()
+
+
+def test_the_form_asks_the_payer_only_for_a_provider_that_needs_it(
+    signed_in_app: Callable[[str], AppTest]
+) -> None:
+    at = _page(signed_in_app)
+    labels = [t.label for t in at.text_input]
+    assert "Customer first name" not in labels  # Binance Pay: the payer signs in at checkout
+    assert set(at.radio(key="pr_provider").options) >= {"Binance Pay", "Monetix", "Juicyway"}
+    at = _choose(at, "monetix")
+    assert not at.exception, at.exception
+    labels = [t.label for t in at.text_input]
+    assert {"Customer first name", "Customer last name"} <= set(labels)
+    assert "Customer phone" not in labels and "Customer country" not in labels
+    assert "EUR" in at.selectbox(key=_key(at, "currency_monetix")).options
+    at = _choose(at, "juicyway")
+    labels = [t.label for t in at.text_input]
+    assert {"Customer first name", "Customer last name", "Customer phone",
+            "Customer country"} <= set(labels)
+    assert at.number_input(key=_key(at, "expiry_juicyway")).max == 30
+
+
+def _fill_payer(at: AppTest, provider: str, currency: str, *, phone: str = "+2348012345678",
+                first: str = "Tolu") -> AppTest:
+    at = _choose(at, provider)
+    at.text_input(key=_key(at, "amount")).input("12.50")
+    at.selectbox(key=_key(at, f"currency_{provider}")).select(currency)
+    at.text_input(key=_key(at, "product")).input("Annual plan")
+    at.text_input(key=_key(at, "email")).input("tolu@example.com")
+    at.text_input(key=_key(at, "first_name")).input(first)
+    at.text_input(key=_key(at, "last_name")).input("Adébáyọ̀")
+    if provider == "juicyway":
+        at.text_input(key=_key(at, "phone")).input(phone)
+        at.text_input(key=_key(at, "country")).input("ng")
+    at.button[0].click()
+    return at.run()
+
+
+def test_a_juicyway_request_keeps_the_payer_and_is_paid_in_the_sandbox(
+    signed_in_app: Callable[[str], AppTest], ui_services: Services
+) -> None:
+    at = _fill_payer(_page(signed_in_app), "juicyway", "NGN")
+    assert not at.exception, at.exception
+    [order] = _orders(ui_services)
+    assert (order.provider, order.currency) == ("juicyway", "NGN")
+    assert order.status in ("INITIAL", "PENDING")
+    assert (order.customer_first_name, order.customer_last_name, order.customer_phone,
+            order.customer_country) == ("Tolu", "Adébáyọ̀", "+2348012345678", "NG")
+    assert order.provider_order_id and order.checkout_url
+    assert any("Through Juicyway" in c.value and "Tolu Adébáyọ̀" in c.value for c in at.caption)
+    at.button(key="pr_simulate").click().run()
+    assert not at.exception, at.exception
+    # The sandbox customer paid; following the open request asked Juicyway, which confirms.
+    assert _orders(ui_services)[0].status == "PAID"
+    assert any(m.value == "**Paid**" for m in at.markdown)
+
+
+def test_payer_refusals_name_the_field_and_the_fix(
+    signed_in_app: Callable[[str], AppTest], ui_services: Services
+) -> None:
+    at = _fill_payer(_page(signed_in_app), "juicyway", "USD", phone="0801 234", first="R2D2")
+    assert not at.exception, at.exception
+    [error] = at.error
+    assert "**Phone**" in error.value and "+ and the country code" in error.value
+    assert "**First name**" in error.value and "letters" in error.value
+    assert _orders(ui_services) == []
+
+
+def test_a_monetix_request_asks_name_and_email_only(
+    signed_in_app: Callable[[str], AppTest], ui_services: Services
+) -> None:
+    at = _fill_payer(_page(signed_in_app), "monetix", "EUR")
+    assert not at.exception, at.exception
+    [order] = _orders(ui_services)
+    assert (order.provider, order.customer_first_name, order.customer_phone) == (
+        "monetix", "Tolu", None)
+    assert any(order.merchant_order_id in s.value for s in at.success)

@@ -74,11 +74,12 @@ def test_the_largest_storable_amount_is_accepted() -> None:
 
 
 def test_payment_request_form_names_the_amount_field_for_a_huge_amount() -> None:
-    from services.orders.payment_requests import PaymentRequestInvalid, validate
+    from services.orders.payment_requests import PaymentRequestInvalid, PaymentTerms, validate
 
+    terms = PaymentTerms("binance_pay", "Binance Pay", ("USDT",), 60, 15)
     with pytest.raises(PaymentRequestInvalid) as exc:
         validate(amount="1" * 30, currency="USDT", product="Widget",
-                 customer_email="a@example.com", expiry_minutes="30")
+                 customer_email="a@example.com", expiry_minutes="30", terms=terms)
     assert list(exc.value.problems) == ["amount"]
     assert "largest amount" in exc.value.problems["amount"]
 

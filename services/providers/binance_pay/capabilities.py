@@ -17,6 +17,8 @@ CAPABILITIES = Capabilities(
     # Orders expire after 1 hour unless told otherwise (section 4.1, orderExpireTime).
     default_payment_expiry=timedelta(minutes=15),
     max_payment_expiry=timedelta(hours=1),
+    # The customer identifies themselves in the Binance app at checkout: no payer is sent.
+    payer_fields=frozenset(),
     close_payment=True,
     refund=True,
     partial_refund=True,

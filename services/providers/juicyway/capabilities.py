@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from services.providers.capabilities import Capabilities
+from services.providers.capabilities import Capabilities, PayerField
 
 from .errors import PROVIDER
 from .wire import MINOR_UNIT_EXPONENT
@@ -17,6 +17,9 @@ CAPABILITIES = Capabilities(
     # our own stop at 30 minutes whatever Juicyway answers (providers.md 14.1).
     default_payment_expiry=timedelta(minutes=30),
     max_payment_expiry=timedelta(minutes=30),
+    # A payment session requires a named customer with e-mail, E.164 phone number and billing
+    # country (providers.md part B, POST /payment-sessions).
+    payer_fields=frozenset(PayerField),
     confirm_notifications=True,
     not_offered={
         "close_payment": "Juicyway has no way to cancel a payment session; it expires by itself.",

@@ -37,6 +37,10 @@ MAX_BODY_BYTES = 256 * 1024
 
 
 def state_of(payment: Payment) -> OrderState | None:
+    # A session that ran out of time fails with reason "expired": for PayDesk it expired (a
+    # Binance order may still complete after it; the core books such a late success for review).
+    if payment.status == "failed" and payment.cancellation_reason == "expired":
+        return OrderState.EXPIRED
     return STATUS_STATES.get(payment.status)
 
 
@@ -67,11 +71,14 @@ def parse_event(headers: Mapping[str, str], body: bytes, *, business_id: str) ->
         raise neutral.InvalidRequestError(
             f"webhook data is not a payment: {exc}", provider=PROVIDER
         ) from None
+    state = EVENT_STATES.get(event_name)
+    if state is OrderState.ERROR and payment.cancellation_reason == "expired":
+        state = OrderState.EXPIRED  # as state_of: the session ran out of time
     return InboundEvent(
         provider=PROVIDER,
         kind=EventKind.PAYMENT,
         provider_status=payment.status or event_name,
-        state=EVENT_STATES.get(event_name),
+        state=state,
         merchant_id=payment.reference,
         provider_id=payment.id,
         raw_body=body,

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from iso4217 import Currency
 
-from services.providers.capabilities import Capabilities, PayoutMode, RecurringMode
+from services.providers.capabilities import Capabilities, PayerField, PayoutMode, RecurringMode
 
 from .amounts import BINANCE_PAY_UNSUPPORTED
 from .client import ReceiveType
@@ -26,6 +26,9 @@ CAPABILITIES = Capabilities(
     # "The QR code is valid only for 20 minutes" (seed 003); the request cannot change it.
     default_payment_expiry=timedelta(minutes=20),
     max_payment_expiry=timedelta(minutes=20),
+    # unify/sale requires customer first_name, last_name and email (providers.md part A);
+    # the customer id and IP come from the e-mail and the operator IP setting.
+    payer_fields=frozenset({PayerField.FIRST_NAME, PayerField.LAST_NAME, PayerField.EMAIL}),
     close_payment=False,
     refund=True,
     partial_refund=True,

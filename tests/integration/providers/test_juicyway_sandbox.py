@@ -130,7 +130,7 @@ def test_capture_after_expiry_is_payment_expired_and_expiry_sends_failed(sandbox
     client.capture_session(provider_payment_id=session.payment.id, reference="PD-E")
     sandbox.advance(31 * 60)
     [event] = events(sink)
-    assert event.state is OrderState.ERROR
+    assert event.state is OrderState.EXPIRED
     assert client.get_payment(session.payment.id).cancellation_reason == "expired"
     with pytest.raises(errors.PaymentExpired):
         client.capture_session(provider_payment_id=session.payment.id, reference="PD-E2")
@@ -151,7 +151,7 @@ def test_a_late_success_after_expiry_is_delivered(sandbox, sink) -> None:
     sandbox.pay(created.provider_payment_id, late=True)
     sandbox.tick()
     states = [e.state for e in events(sink)]
-    assert states == [OrderState.ERROR, OrderState.PAID]
+    assert states == [OrderState.EXPIRED, OrderState.PAID]
 
 
 def test_without_success_webhooks_only_polling_finds_the_payment(sandbox, sink) -> None:

@@ -270,6 +270,10 @@ class SandboxEngine:
             orders.pay(self.world, order, payer_id)
             return {"prepayId": order.prepay_id, "status": order.status}
 
+    def customer_pays(self, *, merchant_order_id: str, provider_order_id: str | None) -> None:
+        """``base.SimulatedCustomer``: the customer pays in the Binance app."""
+        self.pay_order(prepay_id=provider_order_id, merchant_trade_no=merchant_order_id)
+
     def open_order(
         self, *, prepay_id: str | None = None, merchant_trade_no: str | None = None
     ) -> dict[str, Any]:

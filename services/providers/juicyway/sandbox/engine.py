@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from services.providers.errors import SandboxRefusal
 from services.providers.sandbox_kit import Fault, FaultBook, SandboxClock
 
 from .. import endpoints as ep
@@ -271,6 +272,21 @@ class JuicywaySandbox:
             if self.success_webhooks:
                 self._notify("payment.session.succeeded", record)
             return record
+
+    def customer_pays(self, *, merchant_order_id: str, provider_order_id: str | None) -> None:
+        """``base.SimulatedCustomer``: the customer pays the captured session (found by our
+        reference when its id is not known)."""
+        record = None
+        if provider_order_id:
+            with self._lock:
+                record = self._sessions.get(provider_order_id)
+        record = record or self.find(merchant_order_id)
+        if record is None:
+            raise SandboxRefusal(f"the Juicyway sandbox has no payment session {merchant_order_id}")
+        try:
+            self.pay(record.id)
+        except ValueError as refused:
+            raise SandboxRefusal(str(refused)) from None
 
     def fail(self, payment_id: str, reason: str = "declined") -> SessionRecord:
         with self._lock:

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
+from services.providers.errors import SandboxRefusal
 from services.providers.sandbox_kit import Fault, FaultBook, HttpSink, SandboxClock, shaped
 
 from .. import endpoints as ep
@@ -266,6 +267,14 @@ class MonetixSandbox:
         with self._lock:
             self.world.run_due()  # an expiry that fell due wins over a late payment
             return self._snapshot(gate.pay(self.world, payment_id))
+
+    def customer_pays(self, *, merchant_order_id: str, provider_order_id: str | None) -> None:
+        """``base.SimulatedCustomer``: the customer scans the QR and pays (the purchase's id at
+        Monetix is our payment id)."""
+        try:
+            self.pay(provider_order_id or merchant_order_id)
+        except ApiFail as refused:
+            raise SandboxRefusal(f"{refused.message} (Monetix code {refused.code})") from None
 
     def decline(self, payment_id: str, code: str = "20000") -> dict[str, Any]:
         """Binance declines the purchase (``20105`` funds, ``20301`` cancelled by the payer)."""
