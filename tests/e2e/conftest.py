@@ -155,14 +155,28 @@ def sign_in_as(page: Any, url: str, username: str) -> None:
 
 
 
+try:
+    from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
+except ImportError:  # no Playwright: the browser tests skip before they get here
+    PlaywrightTimeoutError = TimeoutError  # type: ignore[misc,assignment]
+
+
 def open_section(page: Any, title: str) -> None:
     """Click `title` in the navigation, first unfolding the sidebar when the app folded it away
-    (it does at 1200 px and narrower, see dashboard/components/chrome.py)."""
+    (it does at 1200 px and narrower, see dashboard/components/chrome.py). On a loaded machine
+    the fold can land while the sidebar slides in: then unfold and try again."""
     sidebar = page.get_by_test_id("stSidebar")
-    if sidebar.get_attribute("data-collapsed") == "true":
-        page.get_by_test_id("stExpandSidebarButton").click()
-        page.wait_for_timeout(300)  # the sidebar slides in
-    page.get_by_test_id("stSidebarNav").get_by_text(title, exact=True).click()
+    entry = page.get_by_test_id("stSidebarNav").get_by_text(title, exact=True)
+    for attempt in range(4):
+        if sidebar.get_attribute("data-collapsed") == "true":
+            page.get_by_test_id("stExpandSidebarButton").click()
+            page.wait_for_timeout(300 * (attempt + 1))  # the sidebar slides in
+        try:
+            entry.click(timeout=10_000)
+            break
+        except PlaywrightTimeoutError:
+            if attempt == 3:
+                raise
     wait_for_app_idle(page)
 
 

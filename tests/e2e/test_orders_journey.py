@@ -79,6 +79,13 @@ def test_filter_open_and_export_orders(
         expect(page.get_by_text("Order created")).to_be_visible()
         expect(page).to_have_url(re.compile(r"[?&]order=E2EP0003"))
 
+        # The export holds the columns on screen; Product is one of "Columns", not a default.
+        columns = page.get_by_test_id("stMultiSelect").filter(has_text="Columns")
+        columns.get_by_role("combobox").click()
+        columns.get_by_role("combobox").fill("Product")
+        page.get_by_role("option", name="Product", exact=True).click()
+        page.keyboard.press("Escape")
+        wait_for_app_idle(page)
         page.get_by_text("Export these 30 orders").click()
         with page.expect_download() as info:
             page.get_by_role("button", name="Download CSV (30 rows)").click()
