@@ -59,7 +59,7 @@ def _expiry(raw: str) -> int:
         raise InputError("enter whole minutes", field="payment_request_expiry_minutes",
                          value=raw) from None
     # The settings' own bound (1-60); each payment request is further held to its provider's
-    # longest expiry (services.orders.payment_requests.payment_terms), so a default longer than
+    # longest expiry (services.orders.request_form.payment_terms), so a default longer than
     # a provider allows is shortened for that provider, never refused by it.
     if not 1 <= minutes <= EXPIRY_MINUTES_MAX:
         raise InputError(f"between 1 and {EXPIRY_MINUTES_MAX} minutes (no provider keeps an "
